@@ -1,0 +1,112 @@
+//! The OS sandbox around `cargo build`: bubblewrap with every namespace
+//! unshared (no network), the system and the toolchain read-only, a private
+//! /tmp, and only the candidate's build directory and the shared target
+//! directory writable. The environment is cleared and rebuilt from nothing,
+//! so no API key reaches cargo, rustc or the candidate's code.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// How builds are isolated from the host.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Isolation {
+    /// bubblewrap; building fails with a clear error when it is missing.
+    #[default]
+    Bubblewrap,
+    /// No OS sandbox: only the cleared environment and the source checks.
+    /// For machines without user namespaces; never the default.
+    None,
+}
+
+/// Paths the build needs.
+pub(crate) struct BuildPaths<'a> {
+    pub sysroot: &'a Path,
+    pub sdk: &'a Path,
+    pub build_dir: &'a Path,
+    pub target_dir: &'a Path,
+}
+
+/// Inside the sandbox CARGO_HOME is an empty private directory, so the
+/// user's cargo configuration and credentials are never read.
+const SANDBOX_CARGO_HOME: &str = "/tmp/cargo-home";
+
+pub(crate) fn find_bwrap() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/bin")])
+        .map(|dir| dir.join("bwrap"))
+        .find(|p| p.is_file())
+}
+
+/// The `cargo build` command for the candidate in `paths.build_dir`.
+pub(crate) fn cargo_command(isolation: Isolation, bwrap: Option<&Path>, paths: &BuildPaths) -> Command {
+    let cargo = paths.sysroot.join("bin").join("cargo");
+    let cargo_args = [
+        "build",
+        "--quiet",
+        "--release",
+        "--offline",
+        "--locked",
+        "--target",
+        "wasm32-wasip1",
+        "--message-format",
+        "short",
+        "--color",
+        "never",
+    ];
+    let env_path = format!("{}:/usr/bin:/bin", paths.sysroot.join("bin").display());
+    let rustc = paths.sysroot.join("bin").join("rustc");
+
+    match (isolation, bwrap) {
+        (Isolation::Bubblewrap, Some(bwrap)) => {
+            let mut cmd = Command::new(bwrap);
+            cmd.env_clear();
+            cmd.args(["--unshare-all", "--die-with-parent", "--new-session"]);
+            cmd.args(["--ro-bind", "/usr", "/usr"]);
+            for dir in ["/lib", "/lib64", "/bin", "/sbin"] {
+                match std::fs::read_link(dir) {
+                    Ok(target) => {
+                        cmd.arg("--symlink").arg(target).arg(dir);
+                    }
+                    Err(_) => {
+                        cmd.args(["--ro-bind-try", dir, dir]);
+                    }
+                }
+            }
+            cmd.args(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]);
+            cmd.arg("--ro-bind").arg(paths.sysroot).arg(paths.sysroot);
+            cmd.arg("--ro-bind").arg(paths.sdk).arg(paths.sdk);
+            cmd.arg("--bind").arg(paths.build_dir).arg(paths.build_dir);
+            cmd.arg("--bind").arg(paths.target_dir).arg(paths.target_dir);
+            cmd.arg("--clearenv");
+            for (key, value) in [
+                ("PATH", env_path.as_str()),
+                ("HOME", "/tmp"),
+                ("CARGO_HOME", SANDBOX_CARGO_HOME),
+                ("CARGO_NET_OFFLINE", "true"),
+                ("CARGO_TERM_COLOR", "never"),
+            ] {
+                cmd.args(["--setenv", key, value]);
+            }
+            cmd.arg("--setenv").arg("RUSTC").arg(&rustc);
+            cmd.arg("--setenv").arg("CARGO_TARGET_DIR").arg(paths.target_dir);
+            cmd.arg("--chdir").arg(paths.build_dir);
+            cmd.arg("--").arg(&cargo).args(cargo_args);
+            cmd
+        }
+        _ => {
+            let mut cmd = Command::new(&cargo);
+            cmd.env_clear()
+                .env("PATH", env_path)
+                .env("HOME", paths.build_dir)
+                .env("CARGO_HOME", paths.build_dir.join(".cargo-home"))
+                .env("CARGO_NET_OFFLINE", "true")
+                .env("CARGO_TERM_COLOR", "never")
+                .env("RUSTC", &rustc)
+                .env("CARGO_TARGET_DIR", paths.target_dir)
+                .current_dir(paths.build_dir)
+                .args(cargo_args);
+            cmd
+        }
+    }
+}

@@ -1,0 +1,300 @@
+//! Building candidate crates to `wasm32-wasip1`.
+//!
+//! A build takes the candidate's `src/**/*.rs` (after [`checks`]), puts them
+//! beside the host's manifest and lock file in a fresh directory, and runs
+//! `cargo build --release --offline --locked` under [`isolation`] into one
+//! target directory shared by all candidates, so dependencies compile once.
+//!
+//! Cargo decides freshness by mtimes, and two candidates with the same package
+//! name share a fingerprint: a fast second build could be declared fresh and
+//! return the first candidate's wasm. Here the package is named after the hash
+//! of its sources (`candidate-<hash>`), so every distinct source gets its own
+//! fingerprint and output file, and the finished wasm is stored under that hash.
+
+mod checks;
+mod isolation;
+mod process;
+mod template;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::SandboxError;
+pub use isolation::Isolation;
+
+#[derive(Debug, Clone)]
+pub struct BuilderConfig {
+    /// Holds `target/` (shared), `src/` (build dirs), `wasm/` (outputs), `sdk/`.
+    pub work_dir: PathBuf,
+    pub isolation: Isolation,
+    /// A build still running after this is killed with its process tree.
+    pub timeout: Duration,
+    /// Compiler diagnostics kept for feedback, in bytes.
+    pub diagnostics_limit: usize,
+}
+
+impl Default for BuilderConfig {
+    fn default() -> Self {
+        BuilderConfig {
+            work_dir: crate::default_home().join("build"),
+            isolation: Isolation::Bubblewrap,
+            timeout: Duration::from_secs(120),
+            diagnostics_limit: 16 << 10,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BuildStatus {
+    Ok,
+    /// Refused before building (forbidden files, paths leaving the crate…).
+    Rejected,
+    /// cargo failed, timed out, or produced no module.
+    BuildFailed,
+}
+
+/// The result of one build. Field names are part of the
+/// `clade sandbox build --json` contract.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BuildOutcome {
+    pub status: BuildStatus,
+    pub wasm: Option<PathBuf>,
+    pub reason: Option<String>,
+    pub diagnostics: Option<String>,
+    pub build_ms: f64,
+    /// The hash the output is keyed by (sources plus host template).
+    #[serde(default)]
+    pub source_hash: Option<String>,
+    /// Whether the wasm came from an earlier build of identical sources.
+    #[serde(default)]
+    pub cached: bool,
+}
+
+impl BuildOutcome {
+    fn failed(status: BuildStatus, reason: String, diagnostics: Option<String>, started: Instant) -> Self {
+        BuildOutcome {
+            status,
+            wasm: None,
+            reason: Some(reason),
+            diagnostics,
+            build_ms: ms(started),
+            source_hash: None,
+            cached: false,
+        }
+    }
+}
+
+pub struct Builder {
+    config: BuilderConfig,
+    sysroot: PathBuf,
+    bwrap: Option<PathBuf>,
+}
+
+impl Builder {
+    /// Checks that the toolchain (and bubblewrap, when asked for) is usable.
+    pub fn new(config: BuilderConfig) -> Result<Self, SandboxError> {
+        let bwrap = isolation::find_bwrap();
+        if config.isolation == Isolation::Bubblewrap && bwrap.is_none() {
+            return Err(SandboxError::BubblewrapMissing);
+        }
+        let sysroot = find_sysroot()?;
+        if !sysroot.join("lib/rustlib/wasm32-wasip1").is_dir() {
+            return Err(SandboxError::Toolchain(format!(
+                "the wasm32-wasip1 target is not installed in {}; run `rustup target add wasm32-wasip1`",
+                sysroot.display()
+            )));
+        }
+        for dir in ["target", "src", "wasm", "sdk"] {
+            let path = config.work_dir.join(dir);
+            std::fs::create_dir_all(&path).map_err(SandboxError::io("create", &path))?;
+        }
+        Ok(Builder { config, sysroot, bwrap })
+    }
+
+    pub fn config(&self) -> &BuilderConfig {
+        &self.config
+    }
+
+    /// Builds the candidate crate at `crate_dir`. A candidate that is refused
+    /// or fails to compile is an `Ok` outcome; `Err` means the host failed.
+    pub fn build(&self, crate_dir: &Path) -> Result<BuildOutcome, SandboxError> {
+        let started = Instant::now();
+        if !crate_dir.is_dir() {
+            return Err(SandboxError::NotACrate(crate_dir.to_path_buf()));
+        }
+        let sources = match checks::collect(crate_dir) {
+            Ok(sources) => sources,
+            Err(reason) => return Ok(BuildOutcome::failed(BuildStatus::Rejected, reason, None, started)),
+        };
+        let hash = source_hash(&sources);
+        let wasm_out = self.config.work_dir.join("wasm").join(format!("{hash}.wasm"));
+        let mut outcome = if wasm_out.is_file() {
+            BuildOutcome {
+                status: BuildStatus::Ok,
+                wasm: Some(wasm_out),
+                reason: None,
+                diagnostics: None,
+                build_ms: 0.0,
+                source_hash: None,
+                cached: true,
+            }
+        } else {
+            self.compile(&sources, &hash, &wasm_out, started)?
+        };
+        outcome.build_ms = ms(started);
+        outcome.source_hash = Some(hash);
+        Ok(outcome)
+    }
+
+    fn compile(
+        &self,
+        sources: &checks::Sources,
+        hash: &str,
+        wasm_out: &Path,
+        started: Instant,
+    ) -> Result<BuildOutcome, SandboxError> {
+        let work = &self.config.work_dir;
+        let sdk = template::materialize_sdk(&work.join("sdk"))?;
+        let package = format!("candidate-{}", &hash[..16]);
+        let build_dir = work.join("src").join(&hash[..16]);
+        let target_dir = work.join("target");
+        let lock_path = work.join("build.lock");
+
+        // cargo serialises builds in one target dir anyway; this lock also
+        // covers writing the build dir and collecting the output.
+        let lock_file = std::fs::File::create(&lock_path).map_err(SandboxError::io("create", &lock_path))?;
+        lock_file.lock().map_err(SandboxError::io("lock", &lock_path))?;
+
+        if build_dir.exists() {
+            std::fs::remove_dir_all(&build_dir).map_err(SandboxError::io("remove", &build_dir))?;
+        }
+        let (manifest, lock) = template::manifest_and_lock(&package, &sdk);
+        write_file(&build_dir.join("Cargo.toml"), manifest.as_bytes())?;
+        write_file(&build_dir.join("Cargo.lock"), lock.as_bytes())?;
+        for (rel, content) in &sources.files {
+            write_file(&build_dir.join(rel), content)?;
+        }
+
+        let paths = isolation::BuildPaths {
+            sysroot: &self.sysroot,
+            sdk: &sdk,
+            build_dir: &build_dir,
+            target_dir: &target_dir,
+        };
+        let command = isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), &paths);
+        let finished = process::run_with_deadline(command, self.config.timeout, self.config.diagnostics_limit)
+            .map_err(SandboxError::io("run cargo in", &build_dir))?;
+        let mut diagnostics = finished
+            .output
+            .replace(&format!("{}/", build_dir.display()), "");
+        if finished.output_truncated {
+            diagnostics.push_str("\n[diagnostics truncated]");
+        }
+        let built = target_dir
+            .join("wasm32-wasip1/release")
+            .join(format!("{package}.wasm"));
+        let outcome = match finished.status {
+            None => BuildOutcome::failed(
+                BuildStatus::BuildFailed,
+                format!("build timed out after {:.1} s and was killed", self.config.timeout.as_secs_f64()),
+                Some(diagnostics),
+                started,
+            ),
+            Some(status) if !status.success() => BuildOutcome::failed(
+                BuildStatus::BuildFailed,
+                format!("cargo build failed ({status})"),
+                Some(diagnostics),
+                started,
+            ),
+            Some(_) if !built.is_file() => BuildOutcome::failed(
+                BuildStatus::BuildFailed,
+                "cargo reported success but produced no wasm module".into(),
+                Some(diagnostics),
+                started,
+            ),
+            Some(_) => {
+                let tmp = wasm_out.with_extension("wasm.tmp");
+                std::fs::copy(&built, &tmp).map_err(SandboxError::io("copy", &built))?;
+                std::fs::rename(&tmp, wasm_out).map_err(SandboxError::io("rename", wasm_out))?;
+                BuildOutcome {
+                    status: BuildStatus::Ok,
+                    wasm: Some(wasm_out.to_path_buf()),
+                    reason: None,
+                    diagnostics: (!diagnostics.trim().is_empty()).then_some(diagnostics),
+                    build_ms: 0.0,
+                    source_hash: None,
+                    cached: false,
+                }
+            }
+        };
+        // The sources live on in the outputs' hash; the directory and the
+        // per-candidate artifacts are not needed again.
+        let _ = std::fs::remove_dir_all(&build_dir);
+        remove_artifacts(&target_dir, &package);
+        Ok(outcome)
+    }
+}
+
+fn source_hash(sources: &checks::Sources) -> String {
+    let fingerprint = template::fingerprint();
+    let mut parts: Vec<&[u8]> = vec![fingerprint.as_bytes()];
+    for (path, content) in &sources.files {
+        parts.push(path.as_bytes());
+        parts.push(content);
+    }
+    crate::sha256_hex(&parts)
+}
+
+/// Removes the one-off files of package `package` from the shared target dir,
+/// so it grows with dependencies only.
+fn remove_artifacts(target_dir: &Path, package: &str) {
+    let release = target_dir.join("wasm32-wasip1/release");
+    let crate_name = package.replace('-', "_");
+    for dir in [release.clone(), release.join("deps"), release.join(".fingerprint")] {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(package) || name.starts_with(&crate_name) {
+                let path = entry.path();
+                let _ = if path.is_dir() {
+                    std::fs::remove_dir_all(&path)
+                } else {
+                    std::fs::remove_file(&path)
+                };
+            }
+        }
+    }
+}
+
+fn write_file(path: &Path, content: &[u8]) -> Result<(), SandboxError> {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).map_err(SandboxError::io("create", parent))?;
+    }
+    std::fs::write(path, content).map_err(SandboxError::io("write", path))
+}
+
+fn find_sysroot() -> Result<PathBuf, SandboxError> {
+    let output = std::process::Command::new("rustc")
+        .args(["--print", "sysroot"])
+        .output()
+        .map_err(|e| SandboxError::Toolchain(format!("cannot run rustc: {e}")))?;
+    if !output.status.success() {
+        return Err(SandboxError::Toolchain(format!(
+            "rustc --print sysroot failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim()
+        )));
+    }
+    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
+    if !sysroot.join("bin/cargo").is_file() {
+        return Err(SandboxError::Toolchain(format!("no cargo in {}", sysroot.join("bin").display())));
+    }
+    Ok(sysroot)
+}
+
+fn ms(started: Instant) -> f64 {
+    started.elapsed().as_secs_f64() * 1e3
+}

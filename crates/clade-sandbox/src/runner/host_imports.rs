@@ -1,0 +1,125 @@
+//! Host functions a guest can call through the `clade` import module.
+//!
+//! ABI (mirrored by the `clade-guest` SDK):
+//! - `clade.<name>(in_ptr: i32, in_len: i32) -> i64` runs the host function on
+//!   the input bytes. It returns the reply's length (`>= 0`), or `-(len + 1)`
+//!   where `len` is the length of an error message. Either way the bytes wait
+//!   on the host until the guest fetches them.
+//! - `clade.result_read(out_ptr: i32, out_len: i32) -> i32` copies the waiting
+//!   bytes (at most `out_len`) into guest memory, returns how many it copied,
+//!   and forgets them; `-1` when nothing waits.
+//!
+//! Host functions see only the bytes the guest passed; they cannot touch the
+//! store. A guest passing pointers outside its memory traps.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use wasmtime::{Caller, Extern, Linker};
+
+use super::GuestState;
+
+/// A host function: input bytes in, reply bytes or an error message out.
+pub type HostFn = Arc<dyn Fn(&[u8]) -> Result<Vec<u8>, String> + Send + Sync>;
+
+/// The import module name guests link against.
+pub const IMPORT_MODULE: &str = "clade";
+const RESULT_READ: &str = "result_read";
+/// The largest input a guest may hand to a host function in one call.
+const MAX_INPUT_BYTES: usize = 64 << 20;
+
+/// The set of host functions offered to guests.
+#[derive(Clone, Default)]
+pub struct HostImports {
+    functions: BTreeMap<String, HostFn>,
+}
+
+impl std::fmt::Debug for HostImports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.functions.keys()).finish()
+    }
+}
+
+impl HostImports {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Offers `function` to guests as `clade.<name>`.
+    ///
+    /// # Panics
+    /// When `name` is not an ASCII identifier or is reserved (`result_read`):
+    /// the set of imports is fixed by host code, never by input.
+    pub fn with(
+        mut self,
+        name: &str,
+        function: impl Fn(&[u8]) -> Result<Vec<u8>, String> + Send + Sync + 'static,
+    ) -> Self {
+        let valid = !name.is_empty()
+            && name != RESULT_READ
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        assert!(valid, "invalid host import name {name:?}");
+        self.functions.insert(name.to_string(), Arc::new(function));
+        self
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.functions.keys().map(String::as_str)
+    }
+
+    pub(crate) fn add_to_linker(&self, linker: &mut Linker<GuestState>) -> wasmtime::Result<()> {
+        for (name, function) in &self.functions {
+            let function = function.clone();
+            linker.func_wrap(
+                IMPORT_MODULE,
+                name,
+                move |mut caller: Caller<'_, GuestState>, ptr: i32, len: i32| -> wasmtime::Result<i64> {
+                    let len = len as u32 as usize;
+                    if len > MAX_INPUT_BYTES {
+                        wasmtime::bail!("host import input of {len} bytes exceeds {MAX_INPUT_BYTES}");
+                    }
+                    let memory = guest_memory(&mut caller)?;
+                    let mut input = vec![0u8; len];
+                    memory
+                        .read(&caller, ptr as u32 as usize, &mut input)
+                        .map_err(|_| wasmtime::format_err!("host import input is outside guest memory"))?;
+                    let (reply, code) = match function(&input) {
+                        Ok(reply) => {
+                            let n = reply.len() as i64;
+                            (reply, n)
+                        }
+                        Err(message) => {
+                            let n = message.len() as i64;
+                            (message.into_bytes(), -n - 1)
+                        }
+                    };
+                    caller.data_mut().host_reply = Some(reply);
+                    Ok(code)
+                },
+            )?;
+        }
+        linker.func_wrap(
+            IMPORT_MODULE,
+            RESULT_READ,
+            |mut caller: Caller<'_, GuestState>, ptr: i32, len: i32| -> wasmtime::Result<i32> {
+                let Some(reply) = caller.data_mut().host_reply.take() else {
+                    return Ok(-1);
+                };
+                let n = reply.len().min(len as u32 as usize);
+                let memory = guest_memory(&mut caller)?;
+                memory
+                    .write(&mut caller, ptr as u32 as usize, &reply[..n])
+                    .map_err(|_| wasmtime::format_err!("host import output is outside guest memory"))?;
+                Ok(n as i32)
+            },
+        )?;
+        Ok(())
+    }
+}
+
+fn guest_memory(caller: &mut Caller<'_, GuestState>) -> wasmtime::Result<wasmtime::Memory> {
+    match caller.get_export("memory") {
+        Some(Extern::Memory(memory)) => Ok(memory),
+        _ => wasmtime::bail!("the guest exports no memory named `memory`"),
+    }
+}

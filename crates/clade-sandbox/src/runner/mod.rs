@@ -1,0 +1,381 @@
+//! Running wasm modules under hard limits.
+//!
+//! One [`Runner`] owns one wasmtime `Engine` (fuel metering and epoch
+//! interruption on), a ticker thread that advances the epoch, a linker with
+//! WASI preview 1 and the host imports, and the module cache. Each
+//! [`Runner::run`] gets a fresh `Store` with its own fuel, memory limit,
+//! deadline and WASI context that inherits nothing from the host.
+
+pub(crate) mod host_imports;
+mod limiter;
+mod module_cache;
+pub(crate) mod outcome;
+mod poll;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use wasmtime::{Config, Engine, Linker, Store, Trap};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+use crate::SandboxError;
+use host_imports::HostImports;
+use limiter::{MemoryLimitExceeded, MemoryLimiter};
+use module_cache::ModuleCache;
+use outcome::{RunOutcome, RunStatus};
+use poll::DeadlineExceeded;
+
+/// Engine-wide settings, fixed for the runner's lifetime.
+#[derive(Debug, Clone)]
+pub struct RunnerConfig {
+    /// Where compiled modules are cached; `None` keeps them in memory only.
+    pub cache_dir: Option<PathBuf>,
+    /// The most native stack wasm code may use, in bytes.
+    pub max_wasm_stack: usize,
+    /// Meter fuel. Only benchmarks measuring fuel's own overhead turn it off.
+    pub consume_fuel: bool,
+    /// How often the epoch advances: the granularity of wall-clock deadlines.
+    pub epoch_tick: Duration,
+    /// Functions offered to guests in the `clade` import module.
+    pub host_imports: HostImports,
+}
+
+impl Default for RunnerConfig {
+    fn default() -> Self {
+        RunnerConfig {
+            cache_dir: Some(crate::default_home().join("modules")),
+            max_wasm_stack: 512 << 10,
+            consume_fuel: true,
+            epoch_tick: Duration::from_millis(2),
+            host_imports: HostImports::new(),
+        }
+    }
+}
+
+/// Per-run limits.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunLimits {
+    pub fuel: u64,
+    pub memory_bytes: u64,
+    pub timeout: Duration,
+    pub stdout_bytes: usize,
+    pub stderr_bytes: usize,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        RunLimits {
+            fuel: 10_000_000_000,
+            memory_bytes: 256 << 20,
+            timeout: Duration::from_secs(10),
+            stdout_bytes: 1 << 20,
+            stderr_bytes: 64 << 10,
+        }
+    }
+}
+
+/// A host directory exposed read-only to the guest at `guest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirMount {
+    pub host: PathBuf,
+    pub guest: String,
+}
+
+impl std::str::FromStr for DirMount {
+    type Err = String;
+
+    /// Parses `HOST_DIR:GUEST_DIR`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.rsplit_once(':') {
+            Some((host, guest)) if !host.is_empty() && !guest.is_empty() => Ok(DirMount {
+                host: host.into(),
+                guest: guest.to_string(),
+            }),
+            _ => Err(format!("expected HOST_DIR:GUEST_DIR, got {s:?}")),
+        }
+    }
+}
+
+/// What to run: arguments after argv[0], stdin, mounts and limits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunRequest {
+    pub args: Vec<String>,
+    pub stdin: Vec<u8>,
+    pub dirs: Vec<DirMount>,
+    pub limits: RunLimits,
+    /// Seed of the guest's `random_get`, so runs are reproducible.
+    pub random_seed: u64,
+}
+
+/// Counters of the module cache, for tests and benchmarks.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RunnerStats {
+    pub compiled: u64,
+    pub disk_hits: u64,
+    pub memory_hits: u64,
+    pub disk_write_errors: u64,
+}
+
+/// Store data of one run.
+pub(crate) struct GuestState {
+    wasi: WasiP1Ctx,
+    limiter: MemoryLimiter,
+    host_reply: Option<Vec<u8>>,
+    deadline: Instant,
+    monotonic_origin: Instant,
+}
+
+/// The guest's argv[0]: fixed, so no host path leaks and runs are repeatable.
+const PROGRAM_NAME: &str = "candidate";
+
+pub struct Runner {
+    engine: Engine,
+    linker: Linker<GuestState>,
+    cache: ModuleCache,
+    consume_fuel: bool,
+    epoch_tick: Duration,
+    ticker_stop: Arc<AtomicBool>,
+}
+
+impl Drop for Runner {
+    fn drop(&mut self) {
+        self.ticker_stop.store(true, Ordering::Relaxed);
+    }
+}
+
+impl Runner {
+    pub fn new(config: RunnerConfig) -> Result<Self, SandboxError> {
+        let mut wasm_config = Config::new();
+        wasm_config
+            .consume_fuel(config.consume_fuel)
+            .epoch_interruption(true)
+            .max_wasm_stack(config.max_wasm_stack);
+        let engine = Engine::new(&wasm_config).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+
+        let mut linker: Linker<GuestState> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| &mut s.wasi)
+            .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        linker.allow_shadowing(true);
+        linker
+            .func_wrap("wasi_snapshot_preview1", "poll_oneoff", poll::poll_oneoff)
+            .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        linker.allow_shadowing(false);
+        config
+            .host_imports
+            .add_to_linker(&mut linker)
+            .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+
+        let ticker_stop = Arc::new(AtomicBool::new(false));
+        spawn_ticker(&engine, config.epoch_tick, ticker_stop.clone())
+            .map_err(|e| SandboxError::Engine(format!("cannot start the epoch ticker thread: {e}")))?;
+        Ok(Runner {
+            cache: ModuleCache::new(&engine, config.cache_dir),
+            engine,
+            linker,
+            consume_fuel: config.consume_fuel,
+            epoch_tick: config.epoch_tick,
+            ticker_stop,
+        })
+    }
+
+    pub fn stats(&self) -> RunnerStats {
+        let c = &self.cache.counters;
+        RunnerStats {
+            compiled: c.compiled.load(Ordering::Relaxed),
+            disk_hits: c.disk_hits.load(Ordering::Relaxed),
+            memory_hits: c.memory_hits.load(Ordering::Relaxed),
+            disk_write_errors: c.disk_write_errors.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs the WASI command `wasm` (its `_start`). Whatever the module does,
+    /// including being invalid, the answer is a [`RunOutcome`]; only a host
+    /// fault such as a missing input directory is an error.
+    pub fn run(&self, wasm: &[u8], request: &RunRequest) -> Result<RunOutcome, SandboxError> {
+        let started = Instant::now();
+        let limits = &request.limits;
+        let stdout = MemoryOutputPipe::new(limits.stdout_bytes.saturating_add(1));
+        let stderr = MemoryOutputPipe::new(limits.stderr_bytes.saturating_add(1));
+        let wasi = self.wasi_context(request, &stdout, &stderr)?;
+
+        let pre = match self.cache.get(&self.engine, &self.linker, wasm) {
+            Ok(pre) => pre,
+            Err(message) => {
+                return Ok(finish(
+                    RunStatus::Trapped,
+                    None,
+                    Some(message),
+                    Some(0),
+                    started,
+                    0,
+                    (&stdout, limits.stdout_bytes),
+                    (&stderr, limits.stderr_bytes),
+                ));
+            }
+        };
+
+        let monotonic_origin = started;
+        let deadline = started + limits.timeout;
+        let mut store = Store::new(
+            &self.engine,
+            GuestState {
+                wasi,
+                limiter: MemoryLimiter::new(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX)),
+                host_reply: None,
+                deadline,
+                monotonic_origin,
+            },
+        );
+        store.limiter(|s| &mut s.limiter);
+        if self.consume_fuel {
+            store
+                .set_fuel(limits.fuel)
+                .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        }
+        let tick = self.epoch_tick.as_nanos().max(1);
+        store.set_epoch_deadline((limits.timeout.as_nanos().div_ceil(tick) as u64).max(1));
+        store.epoch_deadline_trap();
+
+        let result = pre.instantiate(&mut store).and_then(|instance| {
+            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
+            start.call(&mut store, ())
+        });
+
+        let (status, exit_code, trap) = match result {
+            Ok(()) => (RunStatus::Exited, Some(0), None),
+            Err(err) => classify(&err),
+        };
+        let fuel_used = match (self.consume_fuel, status) {
+            (false, _) | (_, RunStatus::Timeout) => None,
+            _ => store.get_fuel().ok().map(|left| limits.fuel.saturating_sub(left)),
+        };
+        let peak = store.data().limiter.peak() as u64;
+        Ok(finish(
+            status,
+            exit_code,
+            trap,
+            fuel_used,
+            started,
+            peak,
+            (&stdout, limits.stdout_bytes),
+            (&stderr, limits.stderr_bytes),
+        ))
+    }
+
+    fn wasi_context(
+        &self,
+        request: &RunRequest,
+        stdout: &MemoryOutputPipe,
+        stderr: &MemoryOutputPipe,
+    ) -> Result<WasiP1Ctx, SandboxError> {
+        use rand::SeedableRng;
+        let mut builder = WasiCtxBuilder::new();
+        builder
+            .arg(PROGRAM_NAME)
+            .args(&request.args)
+            .stdin(MemoryInputPipe::new(request.stdin.clone()))
+            .stdout(stdout.clone())
+            .stderr(stderr.clone())
+            .allow_tcp(false)
+            .allow_udp(false)
+            .allow_ip_name_lookup(false)
+            .secure_random(rand::rngs::StdRng::seed_from_u64(request.random_seed))
+            .insecure_random(rand::rngs::StdRng::seed_from_u64(request.random_seed ^ 0x5eed))
+            .insecure_random_seed(u128::from(request.random_seed))
+            .monotonic_clock(poll::MonotonicFrom(Instant::now()));
+        for dir in &request.dirs {
+            if !dir.host.is_dir() {
+                return Err(SandboxError::Mount {
+                    path: dir.host.clone(),
+                    reason: "not a directory".into(),
+                });
+            }
+            builder
+                .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadOnly)
+                .map_err(|e| SandboxError::Mount {
+                    path: dir.host.clone(),
+                    reason: format!("{e:#}"),
+                })?;
+        }
+        Ok(builder.build_p1())
+    }
+}
+
+/// Maps a failed guest call to a status, an exit code and a message.
+fn classify(err: &wasmtime::Error) -> (RunStatus, Option<i32>, Option<String>) {
+    if let Some(exit) = err.downcast_ref::<I32Exit>() {
+        return (RunStatus::Exited, Some(exit.0), None);
+    }
+    let message = Some(format!("{err:#}"));
+    if err.downcast_ref::<MemoryLimitExceeded>().is_some() {
+        return (RunStatus::MemoryLimit, None, message);
+    }
+    if err.downcast_ref::<DeadlineExceeded>().is_some() {
+        return (RunStatus::Timeout, None, message);
+    }
+    let status = match err.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => RunStatus::OutOfFuel,
+        Some(Trap::Interrupt) => RunStatus::Timeout,
+        Some(Trap::StackOverflow) => RunStatus::StackOverflow,
+        _ => RunStatus::Trapped,
+    };
+    (status, None, message)
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    status: RunStatus,
+    exit_code: Option<i32>,
+    trap: Option<String>,
+    fuel_used: Option<u64>,
+    started: Instant,
+    peak_memory_bytes: u64,
+    stdout: (&MemoryOutputPipe, usize),
+    stderr: (&MemoryOutputPipe, usize),
+) -> RunOutcome {
+    let (stdout, stdout_truncated) = captured(stdout.0, stdout.1);
+    let (stderr, stderr_truncated) = captured(stderr.0, stderr.1);
+    RunOutcome {
+        status,
+        exit_code,
+        trap,
+        fuel_used,
+        wall_ms: started.elapsed().as_secs_f64() * 1e3,
+        peak_memory_bytes,
+        stdout,
+        stderr,
+        stdout_truncated,
+        stderr_truncated,
+    }
+}
+
+/// The pipe holds one byte more than the cap, so a full cap plus one byte
+/// means the guest wrote past the cap.
+fn captured(pipe: &MemoryOutputPipe, cap: usize) -> (Vec<u8>, bool) {
+    let mut bytes = pipe.contents().to_vec();
+    let truncated = bytes.len() > cap;
+    bytes.truncate(cap);
+    (bytes, truncated)
+}
+
+/// Advances the engine's epoch every `tick` until the runner is dropped. It
+/// holds only a weak engine handle so it never keeps the engine alive.
+fn spawn_ticker(engine: &Engine, tick: Duration, stop: Arc<AtomicBool>) -> std::io::Result<()> {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("clade-epoch".into())
+        .spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(tick);
+                match weak.upgrade() {
+                    Some(engine) => engine.increment_epoch(),
+                    None => break,
+                }
+            }
+        })
+        .map(drop)
+}
