@@ -43,7 +43,7 @@ impl std::fmt::Display for RunStatus {
 
 /// Everything the host measured about one run. Field names are part of the
 /// `clade sandbox run --json` contract.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunOutcome {
     pub status: RunStatus,
     /// Exit code when `status` is `exited`.
@@ -76,6 +76,30 @@ impl RunOutcome {
 
     pub fn stderr_text(&self) -> std::borrow::Cow<'_, str> {
         String::from_utf8_lossy(&self.stderr)
+    }
+}
+
+/// Shows output as text cut to a few hundred bytes: a flood of output must
+/// not flood test failures and logs too.
+impl std::fmt::Debug for RunOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        fn preview(bytes: &[u8]) -> String {
+            const MAX: usize = 300;
+            let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX)]).into_owned();
+            if bytes.len() > MAX { format!("{text}… ({} bytes)", bytes.len()) } else { text }
+        }
+        f.debug_struct("RunOutcome")
+            .field("status", &self.status)
+            .field("exit_code", &self.exit_code)
+            .field("trap", &self.trap)
+            .field("fuel_used", &self.fuel_used)
+            .field("wall_ms", &self.wall_ms)
+            .field("peak_memory_bytes", &self.peak_memory_bytes)
+            .field("stdout", &preview(&self.stdout))
+            .field("stderr", &preview(&self.stderr))
+            .field("stdout_truncated", &self.stdout_truncated)
+            .field("stderr_truncated", &self.stderr_truncated)
+            .finish()
     }
 }
 

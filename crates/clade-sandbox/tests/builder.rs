@@ -1,0 +1,140 @@
+//! The builder against candidate crates, honest and hostile.
+
+mod common;
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use clade_sandbox::{BuildStatus, Builder, BuilderConfig, RunRequest};
+use common::{build, guest_dir, runner};
+
+fn write_candidate(dir: &Path, main_rs: &str) {
+    std::fs::create_dir_all(dir.join("src")).unwrap();
+    std::fs::write(dir.join("src/main.rs"), main_rs).unwrap();
+}
+
+fn run_stdout(wasm: &Path) -> String {
+    let bytes = std::fs::read(wasm).unwrap();
+    runner().run(&bytes, &RunRequest { limits: common::limits(), ..RunRequest::default() }).unwrap().stdout_text().into_owned()
+}
+
+#[test]
+fn same_package_name_and_mtimes_never_give_a_stale_wasm() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    write_candidate(&a, "fn main() { println!(\"from A\"); }\n");
+    write_candidate(&b, "fn main() { println!(\"from B\"); }\n");
+    // Identical, old mtimes: exactly what fools cargo's freshness check.
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    for dir in [&a, &b] {
+        std::fs::File::options().write(true).open(dir.join("src/main.rs")).unwrap().set_modified(old).unwrap();
+    }
+    let first = build(&a);
+    let second = build(&b);
+    assert_eq!((first.status, second.status), (BuildStatus::Ok, BuildStatus::Ok), "{first:?} {second:?}");
+    assert_ne!(first.wasm, second.wasm);
+    assert_eq!(run_stdout(first.wasm.as_ref().unwrap()), "from A\n");
+    assert_eq!(run_stdout(second.wasm.as_ref().unwrap()), "from B\n");
+
+    // Rewrite A in place with B's source and an old mtime: must run B's code.
+    std::fs::write(a.join("src/main.rs"), "fn main() { println!(\"from A, edited\"); }\n").unwrap();
+    std::fs::File::options().write(true).open(a.join("src/main.rs")).unwrap().set_modified(old).unwrap();
+    let edited = build(&a);
+    assert_eq!(run_stdout(edited.wasm.as_ref().unwrap()), "from A, edited\n");
+
+    // Identical sources are served from the output cache.
+    let again = build(&b);
+    assert!(again.cached);
+    assert_eq!(again.wasm, second.wasm);
+}
+
+#[test]
+fn compile_errors_come_back_as_diagnostics() {
+    let outcome = build(&guest_dir("compile-error"));
+    assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
+    let diagnostics = outcome.diagnostics.unwrap();
+    assert!(diagnostics.contains("src/main.rs:2"), "{diagnostics}");
+    assert!(diagnostics.contains("mismatched types"), "{diagnostics}");
+    assert!(!diagnostics.contains(&common::work_dir().display().to_string()), "host paths leak: {diagnostics}");
+}
+
+#[test]
+fn build_time_attacks_are_rejected_before_building() {
+    let cases = [
+        ("attack-build-rs", "build.rs"),
+        ("attack-cargo-config", ".cargo"),
+        ("attack-toolchain", "rust-toolchain.toml"),
+        ("attack-proc-macro", "serde_derive"),
+        ("attack-include-abs", "/etc/hostname"),
+        ("attack-path-attr", "#[path"),
+    ];
+    for (name, expect) in cases {
+        let outcome = build(&guest_dir(name));
+        assert_eq!(outcome.status, BuildStatus::Rejected, "{name}: {outcome:?}");
+        let reason = outcome.reason.unwrap();
+        assert!(reason.contains(expect), "{name}: {reason}");
+        assert!(outcome.wasm.is_none());
+    }
+    assert!(!Path::new("/tmp/pwned-by-build-rs").exists());
+}
+
+#[test]
+fn symlinks_in_sources_are_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_candidate(tmp.path(), "mod secret;\nfn main() {}\n");
+    std::os::unix::fs::symlink("/etc/passwd", tmp.path().join("src/secret.rs")).unwrap();
+    let outcome = build(tmp.path());
+    assert_eq!(outcome.status, BuildStatus::Rejected);
+    assert!(outcome.reason.unwrap().contains("symlink"));
+}
+
+#[test]
+fn the_os_sandbox_hides_host_files_from_macro_built_paths() {
+    // No textual check can see this path; bubblewrap must.
+    let outcome = build(&guest_dir("attack-include-concat"));
+    assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
+    let diagnostics = outcome.diagnostics.unwrap();
+    assert!(diagnostics.contains("/etc/hostname"), "{diagnostics}");
+    assert!(diagnostics.contains("No such file"), "{diagnostics}");
+}
+
+#[test]
+fn the_build_environment_is_empty() {
+    unsafe { std::env::set_var("CLADE_TEST_SECRET_PROBE", "sk-secret-value") };
+    let outcome = build(&guest_dir("attack-env"));
+    assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
+    let diagnostics = outcome.diagnostics.unwrap();
+    assert!(diagnostics.contains("CLADE_TEST_SECRET_PROBE"), "{diagnostics}");
+    assert!(!diagnostics.contains("sk-secret-value"));
+}
+
+#[test]
+fn a_build_that_never_ends_is_killed_with_its_process_tree() {
+    let work = tempfile::tempdir().unwrap();
+    let builder = Builder::new(BuilderConfig {
+        work_dir: work.path().into(),
+        timeout: Duration::from_secs(4),
+        ..BuilderConfig::default()
+    })
+    .unwrap();
+    let outcome = builder.build(&guest_dir("slow-build")).unwrap();
+    assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
+    assert!(outcome.reason.as_deref().unwrap().contains("timed out"), "{outcome:?}");
+    assert!(outcome.build_ms < 20_000.0, "{}", outcome.build_ms);
+    std::thread::sleep(Duration::from_millis(300));
+    // No rustc or cargo of that build is left running.
+    let work_path = work.path().display().to_string();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
+            let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+            let is_build = cmdline.contains("rustc") || cmdline.contains("cargo");
+            assert!(!(is_build && cmdline.contains(&work_path)), "still running: {cmdline}");
+        }
+    }
+}
+
+#[test]
+fn a_missing_crate_dir_is_a_host_error() {
+    let err = common::builder().build(Path::new("/no/such/crate")).unwrap_err();
+    assert!(err.to_string().contains("/no/such/crate"));
+}

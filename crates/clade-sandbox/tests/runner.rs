@@ -1,0 +1,232 @@
+//! The runner against hostile guests: each misbehaviour ends in an exact
+//! status, nothing leaks, nothing is written.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use clade_sandbox::{DirMount, HostImports, RunLimits, RunRequest, RunStatus, Runner, RunnerConfig};
+use common::{guest, limits, runner};
+
+fn request(args: &[&str]) -> RunRequest {
+    RunRequest {
+        args: args.iter().map(|s| s.to_string()).collect(),
+        limits: limits(),
+        ..RunRequest::default()
+    }
+}
+
+#[test]
+fn hello_gets_exactly_its_args_and_stdin_and_no_environment() {
+    // A secret in the host's environment must not reach the guest.
+    unsafe { std::env::set_var("CLADE_FAKE_API_KEY", "sk-test-must-not-leak") };
+    let outcome = runner()
+        .run(&guest("hello"), &RunRequest { stdin: b"some input".to_vec(), ..request(&["a", "b c"]) })
+        .unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    assert_eq!(outcome.exit_code, Some(0));
+    assert_eq!(
+        outcome.stdout_text(),
+        "args=[\"candidate\", \"a\", \"b c\"]\nstdin=some input\nenv_vars=0\n"
+    );
+    assert_eq!(outcome.stderr_text(), "hello on stderr\n");
+    assert!(!outcome.stdout_truncated && !outcome.stderr_truncated);
+    assert!(outcome.fuel_used.unwrap() > 0);
+    assert!(outcome.peak_memory_bytes >= 65536);
+    assert!(!outcome.stdout_text().contains("sk-test"));
+}
+
+#[test]
+fn infinite_loop_times_out_near_the_deadline() {
+    let req = RunRequest {
+        limits: RunLimits { timeout: Duration::from_millis(300), fuel: u64::MAX / 2, ..limits() },
+        ..request(&[])
+    };
+    let outcome = runner().run(&guest("spin"), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::Timeout, "{outcome:?}");
+    assert_eq!(outcome.fuel_used, None, "fuel is stale after a timeout");
+    assert!(outcome.wall_ms >= 290.0 && outcome.wall_ms < 2000.0, "wall {}", outcome.wall_ms);
+}
+
+#[test]
+fn infinite_loop_runs_out_of_fuel_with_a_small_limit() {
+    let req = RunRequest { limits: RunLimits { fuel: 1_000_000, ..limits() }, ..request(&[]) };
+    let outcome = runner().run(&guest("spin"), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::OutOfFuel, "{outcome:?}");
+    assert_eq!(outcome.fuel_used, Some(1_000_000));
+}
+
+#[test]
+fn memory_bomb_hits_the_memory_limit_not_a_panic() {
+    let req = RunRequest { limits: RunLimits { memory_bytes: 32 << 20, ..limits() }, ..request(&[]) };
+    let outcome = runner().run(&guest("membomb"), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::MemoryLimit, "{outcome:?}");
+    assert!(outcome.trap.as_deref().unwrap().contains("memory limit exceeded"));
+    assert!(outcome.peak_memory_bytes <= 32 << 20);
+    assert!(outcome.peak_memory_bytes > 16 << 20, "peak {}", outcome.peak_memory_bytes);
+}
+
+#[test]
+fn deep_recursion_is_a_stack_overflow() {
+    let outcome = runner().run(&guest("recurse"), &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::StackOverflow, "{outcome:?}");
+}
+
+#[test]
+fn sleeping_past_the_deadline_is_cut_at_the_deadline() {
+    let req = RunRequest { limits: RunLimits { timeout: Duration::from_millis(250), ..limits() }, ..request(&[]) };
+    let started = Instant::now();
+    let outcome = runner().run(&guest("sleeper"), &req).unwrap();
+    let elapsed = started.elapsed();
+    assert_eq!(outcome.status, RunStatus::Timeout, "{outcome:?}");
+    assert!(elapsed < Duration::from_millis(1500), "sleep outlived the deadline: {elapsed:?}");
+    assert!(!outcome.stdout_text().contains("woke up"));
+}
+
+#[test]
+fn panic_is_a_trap_with_the_message_on_stderr() {
+    let outcome = runner().run(&guest("panic"), &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Trapped, "{outcome:?}");
+    assert!(outcome.stderr_text().contains("candidate panicked on purpose"), "{}", outcome.stderr_text());
+    assert!(outcome.trap.as_deref().unwrap().contains("unreachable"), "{:?}", outcome.trap);
+}
+
+#[test]
+fn exit_code_is_reported() {
+    let outcome = runner().run(&guest("exit3"), &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited);
+    assert_eq!(outcome.exit_code, Some(3));
+    assert_eq!(outcome.stdout_text(), "about to exit\n");
+}
+
+#[test]
+fn gigabytes_of_stdout_are_cut_at_the_cap() {
+    let req = RunRequest { limits: RunLimits { stdout_bytes: 100_000, ..limits() }, ..request(&[]) };
+    let outcome = runner().run(&guest("flood"), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    assert_eq!(outcome.stdout.len(), 100_000);
+    assert!(outcome.stdout_truncated);
+    assert!(!outcome.stderr_truncated);
+    assert!(outcome.stderr_text().starts_with("failed writes: "), "{}", outcome.stderr_text());
+}
+
+#[test]
+fn reading_outside_the_inputs_is_denied() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::write(input.path().join("data.txt"), "input data").unwrap();
+    // A secret beside the mounted directory must stay out of reach.
+    let outer = input.path().parent().unwrap().join(format!("secret-{}.txt", std::process::id()));
+    std::fs::write(&outer, "top secret").unwrap();
+    let mount = vec![DirMount { host: input.path().into(), guest: "/input".into() }];
+    for mode in ["passwd", "parent", "env"] {
+        let outcome = runner()
+            .run(&guest("escape"), &RunRequest { dirs: mount.clone(), ..request(&[mode]) })
+            .unwrap();
+        assert_eq!(outcome.status, RunStatus::Exited, "{mode}: {outcome:?}");
+        let out = outcome.stdout_text();
+        assert!(out.contains("DENIED") && !out.contains("LEAK"), "{mode}: {out}");
+        assert!(!out.contains("root:") && !out.contains("top secret"), "{mode}: {out}");
+    }
+    let outcome = runner()
+        .run(&guest("escape"), &RunRequest { dirs: mount, ..request(&["read-input"]) })
+        .unwrap();
+    assert!(outcome.stdout_text().contains("LEAK read /input/data.txt: \"input data\""), "{}", outcome.stdout_text());
+    std::fs::remove_file(outer).unwrap();
+}
+
+#[test]
+fn writing_is_denied_everywhere_and_nothing_changes() {
+    let input = tempfile::tempdir().unwrap();
+    std::fs::write(input.path().join("data.txt"), "input data").unwrap();
+    let before = common::snapshot(input.path());
+    let cwd_before = common::snapshot(&std::env::current_dir().unwrap());
+    let mount = vec![DirMount { host: input.path().into(), guest: "/input".into() }];
+    for mode in ["write-ro", "write-anywhere"] {
+        let outcome = runner()
+            .run(&guest("escape"), &RunRequest { dirs: mount.clone(), ..request(&[mode]) })
+            .unwrap();
+        assert_eq!(outcome.status, RunStatus::Exited, "{mode}: {outcome:?}");
+        let out = outcome.stdout_text();
+        assert!(!out.contains("LEAK"), "{mode}: {out}");
+        assert!(out.matches("DENIED").count() >= 3, "{mode}: {out}");
+    }
+    assert_eq!(common::snapshot(input.path()), before);
+    assert_eq!(common::snapshot(&std::env::current_dir().unwrap()), cwd_before);
+    assert!(!std::path::Path::new("/tmp/pwned").exists());
+    assert!(!std::path::Path::new("/pwned").exists());
+}
+
+#[test]
+fn sockets_are_unavailable() {
+    let outcome = runner().run(&guest("escape"), &request(&["socket"])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    let out = outcome.stdout_text();
+    assert_eq!(out.matches("DENIED").count(), 3, "{out}");
+    assert!(!out.contains("LEAK"), "{out}");
+}
+
+#[test]
+fn fuel_is_deterministic() {
+    let wasm = guest("work");
+    let first = runner().run(&wasm, &request(&[])).unwrap();
+    let second = runner().run(&wasm, &request(&[])).unwrap();
+    assert_eq!(first.status, RunStatus::Exited, "{first:?}");
+    assert_eq!(first.stdout, second.stdout);
+    assert!(first.fuel_used.unwrap() > 1_000_000);
+    assert_eq!(first.fuel_used, second.fuel_used);
+}
+
+#[test]
+fn host_imports_pass_bytes_both_ways() {
+    let imports = HostImports::new()
+        .with("echo", |input| Ok(input.to_vec()))
+        .with("fail", |_| Err("the host says no".to_string()));
+    let outcome = common::runner_with(imports)
+        .run(&guest("host-echo"), &request(&["ping ✓"]))
+        .unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    assert_eq!(outcome.stdout_text(), "echo: ping ✓\nfail error: the host says no\n");
+}
+
+#[test]
+fn a_module_importing_an_unknown_host_function_is_a_trap_not_an_error() {
+    // Without the `fail` import registered, host-echo cannot link.
+    let outcome = common::runner_with(HostImports::new().with("echo", |i| Ok(i.to_vec())))
+        .run(&guest("host-echo"), &request(&[]))
+        .unwrap();
+    assert_eq!(outcome.status, RunStatus::Trapped);
+    assert!(outcome.trap.as_deref().unwrap().contains("fail"), "{:?}", outcome.trap);
+}
+
+#[test]
+fn invalid_wasm_is_a_trap_not_an_error() {
+    let outcome = runner().run(b"\0asm garbage", &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Trapped);
+    assert!(outcome.trap.as_deref().unwrap().starts_with("invalid wasm module"), "{:?}", outcome.trap);
+}
+
+#[test]
+fn a_second_runner_loads_the_module_from_disk_instead_of_compiling() {
+    let cache = tempfile::tempdir().unwrap();
+    let config = || RunnerConfig { cache_dir: Some(cache.path().into()), ..RunnerConfig::default() };
+    let wasm = guest("noop");
+    let first = Runner::new(config()).unwrap();
+    first.run(&wasm, &request(&[])).unwrap();
+    first.run(&wasm, &request(&[])).unwrap();
+    assert_eq!((first.stats().compiled, first.stats().memory_hits), (1, 1));
+    let second = Runner::new(config()).unwrap();
+    let outcome = second.run(&wasm, &request(&[])).unwrap();
+    assert!(outcome.succeeded());
+    assert_eq!(second.stats().compiled, 0, "{:?}", second.stats());
+    assert_eq!(second.stats().disk_hits, 1);
+}
+
+#[test]
+fn a_missing_input_directory_is_a_host_error() {
+    let req = RunRequest {
+        dirs: vec![DirMount { host: "/definitely/not/here".into(), guest: "/input".into() }],
+        ..request(&[])
+    };
+    let err = runner().run(&guest("noop"), &req).unwrap_err();
+    assert!(err.to_string().contains("/definitely/not/here"), "{err}");
+}

@@ -1,0 +1,1 @@
+fn main() { std::fs::write("/tmp/pwned-by-build-rs", "x").unwrap(); }

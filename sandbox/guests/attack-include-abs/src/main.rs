@@ -1,0 +1,5 @@
+const HOST: &str = include_str!("/etc/hostname");
+
+fn main() {
+    println!("{HOST}");
+}

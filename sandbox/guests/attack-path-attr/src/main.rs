@@ -1,0 +1,4 @@
+#[path = "../../../../../etc/passwd"]
+mod passwd;
+
+fn main() {}

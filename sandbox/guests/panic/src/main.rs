@@ -1,0 +1,3 @@
+fn main() {
+    panic!("candidate panicked on purpose");
+}
