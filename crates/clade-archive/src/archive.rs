@@ -1,0 +1,551 @@
+//! [`Archive`]: one owner of the repository, with the in-memory index of every
+//! run rebuilt from git on open.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+use git2::{Oid, Repository};
+
+use crate::error::{ArchiveError, GitContext};
+use crate::meta::{RunRecord, VariantMeta, VariantStatus, now_ms};
+use crate::population::Population;
+use crate::store::{self, CladeRef};
+
+/// One variant as the archive knows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Variant {
+    pub meta: VariantMeta,
+    /// Commit id (hex).
+    pub commit: String,
+    /// Tree id (hex): equal trees are exact duplicates.
+    pub tree: String,
+}
+
+/// A candidate to record. The archive assigns `id`, `run`, `parent`,
+/// `generation` (and `features` and `created_ms` when left empty).
+#[derive(Debug, Clone)]
+pub struct NewVariant {
+    pub parent: Option<u64>,
+    pub tree: TreeSource,
+    pub meta: VariantMeta,
+}
+
+/// The candidate's full tree: prepared earlier (for the duplicate check), or
+/// the files that differ from the parent's tree (`None` removes a file).
+#[derive(Debug, Clone)]
+pub enum TreeSource {
+    Prepared(String),
+    Files(Vec<(String, Option<Vec<u8>>)>),
+}
+
+pub(crate) struct RunState {
+    pub record: RunRecord,
+    pub base_tree: Oid,
+    pub variants: BTreeMap<u64, (VariantMeta, Oid, Oid)>,
+    pub trees: HashMap<Oid, u64>,
+    pub population: Population,
+}
+
+impl RunState {
+    fn next_id(&self) -> u64 {
+        self.variants.keys().next_back().map_or(0, |id| id + 1)
+    }
+}
+
+/// The archive of one repository. Holds a `git2::Repository`, which is Send
+/// but not Sync: give it one owner (see [`crate::ArchiveHandle`]).
+pub struct Archive {
+    pub(crate) repo: Repository,
+    git_dir: PathBuf,
+    pub(crate) runs: BTreeMap<String, RunState>,
+    inserts_since_pack_refs: usize,
+}
+
+/// Loose refs are packed after this many inserts, keeping `refs/` small.
+const PACK_REFS_EVERY: usize = 4096;
+const BARE_ARCHIVE: &str = ".clade/archive.git";
+
+impl Archive {
+    /// Opens the archive of the git repository containing `path`, or the bare
+    /// archive at `path/.clade/archive.git`; fails when there is neither.
+    pub fn open(path: &Path) -> Result<Self, ArchiveError> {
+        let repo = match Repository::discover(path) {
+            Ok(repo) => repo,
+            Err(_) => {
+                let bare = path.join(BARE_ARCHIVE);
+                Repository::open_bare(&bare).map_err(|_| {
+                    ArchiveError::Refused(format!(
+                        "no Clade archive at {}: it is not inside a git repository and has no {BARE_ARCHIVE}",
+                        path.display()
+                    ))
+                })?
+            }
+        };
+        Self::load(repo)
+    }
+
+    /// Like [`Archive::open`], but creates the bare archive when `path` is
+    /// not inside a git repository.
+    pub fn open_or_create(path: &Path) -> Result<Self, ArchiveError> {
+        let repo = match Repository::discover(path) {
+            Ok(repo) => repo,
+            Err(_) => {
+                let bare = path.join(BARE_ARCHIVE);
+                match Repository::open_bare(&bare) {
+                    Ok(repo) => repo,
+                    Err(_) => Repository::init_bare(&bare).ctx(|| format!("creating {}", bare.display()))?,
+                }
+            }
+        };
+        Self::load(repo)
+    }
+
+    pub fn git_dir(&self) -> &Path {
+        &self.git_dir
+    }
+
+    /// Whether the archive lives in the user's own repository (with a
+    /// working tree) rather than in a bare archive.
+    pub fn has_working_tree(&self) -> bool {
+        !self.repo.is_bare()
+    }
+
+    /// The commit HEAD points to, if any (the default base of a new run).
+    pub fn head_commit(&self) -> Option<String> {
+        self.repo.head().ok()?.peel_to_commit().ok().map(|c| c.id().to_string())
+    }
+
+    fn load(repo: Repository) -> Result<Self, ArchiveError> {
+        let git_dir = repo.path().to_path_buf();
+        let mut archive = Archive { repo, git_dir, runs: BTreeMap::new(), inserts_since_pack_refs: 0 };
+        archive.rebuild()?;
+        Ok(archive)
+    }
+
+    /// Rebuilds the index from refs and notes (the only source of truth).
+    fn rebuild(&mut self) -> Result<(), ArchiveError> {
+        let notes = store::read_notes(&self.repo)?;
+        let mut run_refs = Vec::new();
+        let mut variant_refs: BTreeMap<String, Vec<(u64, bool, Oid)>> = BTreeMap::new();
+        let refs = self.repo.references_glob(&format!("{}*", store::REF_ROOT)).ctx(|| "listing refs".into())?;
+        for reference in refs {
+            let reference = reference.ctx(|| "reading a ref".into())?;
+            let (Ok(name), Some(target)) = (reference.name(), reference.target()) else { continue };
+            match store::parse_ref(name) {
+                Some(CladeRef::Run(run)) => run_refs.push((run, target)),
+                Some(CladeRef::Variant { run, id, validated }) => {
+                    variant_refs.entry(run).or_default().push((id, validated, target))
+                }
+                None => {}
+            }
+        }
+        self.runs.clear();
+        for (run, commit) in run_refs {
+            let state = self.load_run(&run, commit)?;
+            self.runs.insert(run, state);
+        }
+        for (run, mut variants) in variant_refs {
+            let Some(state) = self.runs.get_mut(&run) else { continue };
+            variants.sort_unstable_by_key(|v| v.0);
+            for (id, validated, commit) in variants {
+                let meta = match notes.get(&commit) {
+                    Some(blob) => {
+                        let blob = self.repo.find_blob(*blob).ctx(|| format!("note of {run}/{id}"))?;
+                        serde_json::from_slice::<VariantMeta>(blob.content()).map_err(|e| {
+                            ArchiveError::CorruptMetadata { what: format!("{run}/{id}"), reason: e.to_string() }
+                        })?
+                    }
+                    // Notes are written before refs, so this means someone
+                    // removed it; keep the variant but never select it.
+                    None => VariantMeta {
+                        run: run.clone(),
+                        id,
+                        status: Some(VariantStatus::Rejected),
+                        reason: Some("metadata note missing".into()),
+                        ..VariantMeta::default()
+                    },
+                };
+                let tree = self.repo.find_commit(commit).and_then(|c| Ok(c.tree_id())).ctx(|| format!("commit of {run}/{id}"))?;
+                let validated = validated && meta.is_validated();
+                Self::index(state, id, meta, commit, tree, validated);
+            }
+        }
+        Ok(())
+    }
+
+    fn load_run(&self, run: &str, commit: Oid) -> Result<RunState, ArchiveError> {
+        let commit = self.repo.find_commit(commit).ctx(|| format!("run record of {run}"))?;
+        let tree = commit.tree().ctx(|| format!("run record of {run}"))?;
+        let entry = tree
+            .get_name("run.json")
+            .ok_or_else(|| ArchiveError::CorruptMetadata { what: format!("run {run}"), reason: "no run.json".into() })?;
+        let blob = self.repo.find_blob(entry.id()).ctx(|| format!("run.json of {run}"))?;
+        let record: RunRecord = serde_json::from_slice(blob.content())
+            .map_err(|e| ArchiveError::CorruptMetadata { what: format!("run {run}"), reason: e.to_string() })?;
+        let base_tree = match record.base_commit.as_deref() {
+            Some(hex) => {
+                let oid = Oid::from_str(hex).ctx(|| format!("base commit of {run}"))?;
+                self.repo.find_commit(oid).and_then(|c| Ok(c.tree_id())).ctx(|| format!("base commit of {run}"))?
+            }
+            None => store::empty_tree(&self.repo)?,
+        };
+        Ok(RunState {
+            population: Population::new(record.population.clone(), record.direction),
+            record,
+            base_tree,
+            variants: BTreeMap::new(),
+            trees: HashMap::new(),
+        })
+    }
+
+    fn index(state: &mut RunState, id: u64, meta: VariantMeta, commit: Oid, tree: Oid, validated: bool) {
+        state.trees.entry(tree).or_insert(id);
+        if validated && let Some(score) = meta.score.filter(|s| s.is_finite()) {
+            let parent = meta.parent.filter(|p| state.population.contains(*p));
+            state.population.add(id, parent, meta.island, score, meta.features.clone(), &meta.metrics);
+        }
+        state.variants.insert(id, (meta, commit, tree));
+    }
+
+    /// Records a new run: its record and config under `refs/clade/<run>/run`,
+    /// as a commit whose parent is the base commit.
+    pub fn create_run(&mut self, mut record: RunRecord, config_text: &str) -> Result<(), ArchiveError> {
+        validate_run_name(&record.name)?;
+        let name = record.name.clone();
+        if self.runs.contains_key(&name) || self.repo.find_reference(&store::run_ref(&name)).is_ok() {
+            return Err(ArchiveError::RunExists(name));
+        }
+        if record.created_ms == 0 {
+            record.created_ms = now_ms();
+        }
+        let base = match record.base_commit.as_deref() {
+            Some(hex) => {
+                let oid = Oid::from_str(hex).ctx(|| format!("base commit {hex}"))?;
+                Some(self.repo.find_commit(oid).ctx(|| format!("base commit {hex}"))?)
+            }
+            None => None,
+        };
+        let json = serde_json::to_vec_pretty(&record).map_err(|e| ArchiveError::Refused(e.to_string()))?;
+        let empty = store::empty_tree(&self.repo)?;
+        let tree = store::build_tree(
+            &self.repo,
+            empty,
+            &[("run.json".into(), Some(json)), ("config.toml".into(), Some(config_text.as_bytes().to_vec()))],
+        )?;
+        let tree = self.repo.find_tree(tree).ctx(|| "run tree".into())?;
+        let sig = store::signature(record.created_ms)?;
+        let parents: Vec<&git2::Commit> = base.iter().collect();
+        let commit = self
+            .repo
+            .commit(None, &sig, &sig, &format!("clade run {name}: config and seed {}", record.seed), &tree, &parents)
+            .ctx(|| "run commit".into())?;
+        self.repo
+            .reference(&store::run_ref(&name), commit, false, "clade: new run")
+            .ctx(|| format!("creating {}", store::run_ref(&name)))?;
+        let state = self.load_run(&name, commit)?;
+        self.runs.insert(name, state);
+        Ok(())
+    }
+
+    pub fn runs(&self) -> impl Iterator<Item = &RunRecord> {
+        self.runs.values().map(|s| &s.record)
+    }
+
+    pub fn run(&self, run: &str) -> Result<&RunRecord, ArchiveError> {
+        self.state(run).map(|s| &s.record)
+    }
+
+    pub(crate) fn state(&self, run: &str) -> Result<&RunState, ArchiveError> {
+        self.runs.get(run).ok_or_else(|| ArchiveError::UnknownRun(run.to_string()))
+    }
+
+    fn state_mut(&mut self, run: &str) -> Result<&mut RunState, ArchiveError> {
+        self.runs.get_mut(run).ok_or_else(|| ArchiveError::UnknownRun(run.to_string()))
+    }
+
+    pub fn population(&self, run: &str) -> Result<&Population, ArchiveError> {
+        self.state(run).map(|s| &s.population)
+    }
+
+    pub fn population_mut(&mut self, run: &str) -> Result<&mut Population, ArchiveError> {
+        self.state_mut(run).map(|s| &mut s.population)
+    }
+
+    pub fn variant(&self, run: &str, id: u64) -> Result<Variant, ArchiveError> {
+        let state = self.state(run)?;
+        let (meta, commit, tree) = state
+            .variants
+            .get(&id)
+            .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{id}")))?;
+        Ok(Variant { meta: meta.clone(), commit: commit.to_string(), tree: tree.to_string() })
+    }
+
+    /// All variants of a run in id order, validated and rejected.
+    pub fn variants(&self, run: &str) -> Result<Vec<Variant>, ArchiveError> {
+        let state = self.state(run)?;
+        Ok(state
+            .variants
+            .values()
+            .map(|(meta, commit, tree)| Variant { meta: meta.clone(), commit: commit.to_string(), tree: tree.to_string() })
+            .collect())
+    }
+
+    pub fn variant_count(&self, run: &str) -> Result<usize, ArchiveError> {
+        self.state(run).map(|s| s.variants.len())
+    }
+
+    pub fn best(&self, run: &str) -> Result<Option<u64>, ArchiveError> {
+        self.state(run).map(|s| s.population.best())
+    }
+
+    /// Ids from `id` up to the seed, `id` first.
+    pub fn lineage(&self, run: &str, id: u64) -> Result<Vec<u64>, ArchiveError> {
+        let state = self.state(run)?;
+        let mut path = Vec::new();
+        let mut next = Some(id);
+        while let Some(current) = next {
+            let (meta, _, _) = state
+                .variants
+                .get(&current)
+                .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{current}")))?;
+            path.push(current);
+            next = meta.parent.filter(|p| !path.contains(p));
+        }
+        Ok(path)
+    }
+
+    /// The file contents of a variant (or of the run's base when `id` is None).
+    pub fn read_file(&self, run: &str, id: Option<u64>, path: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
+        let tree = self.tree_of(run, id)?;
+        let tree = self.repo.find_tree(tree).ctx(|| "tree".into())?;
+        match tree.get_path(Path::new(path)) {
+            Ok(entry) => {
+                let blob = self.repo.find_blob(entry.id()).ctx(|| format!("blob of {path}"))?;
+                Ok(Some(blob.content().to_vec()))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    pub(crate) fn tree_of(&self, run: &str, id: Option<u64>) -> Result<Oid, ArchiveError> {
+        let state = self.state(run)?;
+        match id {
+            None => Ok(state.base_tree),
+            Some(id) => state
+                .variants
+                .get(&id)
+                .map(|v| v.2)
+                .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{id}"))),
+        }
+    }
+
+    /// Writes the candidate tree `parent` + `files` and returns its id, for the
+    /// duplicate check before evaluation.
+    pub fn prepare_tree(
+        &self,
+        run: &str,
+        parent: Option<u64>,
+        files: &[(String, Option<Vec<u8>>)],
+    ) -> Result<String, ArchiveError> {
+        let base = self.tree_of(run, parent)?;
+        store::build_tree(&self.repo, base, files).map(|t| t.to_string())
+    }
+
+    /// The existing variant with exactly this tree, if any.
+    pub fn find_duplicate(&self, run: &str, tree: &str) -> Result<Option<u64>, ArchiveError> {
+        let oid = Oid::from_str(tree).ctx(|| format!("tree id {tree}"))?;
+        Ok(self.state(run)?.trees.get(&oid).copied())
+    }
+
+    /// Records one variant with loose objects.
+    pub fn insert(&mut self, run: &str, variant: NewVariant) -> Result<Variant, ArchiveError> {
+        let mut written = self.insert_in(&self.repo, run, vec![variant])?;
+        self.publish(run, &written)?;
+        Ok(written.remove(0).into_variant())
+    }
+
+    /// Records several variants at once through one pack file: much faster
+    /// per variant than [`Archive::insert`], equally crash-safe.
+    pub fn insert_batch(&mut self, run: &str, variants: Vec<NewVariant>) -> Result<Vec<Variant>, ArchiveError> {
+        if variants.is_empty() {
+            return Ok(Vec::new());
+        }
+        let git_dir = self.git_dir.clone();
+        let written = store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
+        self.publish(run, &written)?;
+        Ok(written.into_iter().map(Written::into_variant).collect())
+    }
+
+    /// Writes objects and notes for `variants` through `repo`; refs come later.
+    fn insert_in(&self, repo: &Repository, run: &str, variants: Vec<NewVariant>) -> Result<Vec<Written>, ArchiveError> {
+        let state = self.state(run)?;
+        let mut next_id = state.next_id();
+        let mut pending: Vec<Written> = Vec::with_capacity(variants.len());
+        let ms = now_ms();
+        for new in variants {
+            let id = next_id;
+            next_id += 1;
+            let lookup = |pid: u64| -> Option<(VariantMeta, Oid, Oid)> {
+                state.variants.get(&pid).cloned().or_else(|| {
+                    pending.iter().find(|w| w.meta.id == pid).map(|w| (w.meta.clone(), w.commit, w.tree))
+                })
+            };
+            let parent = match new.parent {
+                Some(pid) => Some(lookup(pid).ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{pid}")))?),
+                None => None,
+            };
+            let mut meta = new.meta;
+            let validated = meta.status == Some(VariantStatus::Validated);
+            if validated {
+                if let Some((pmeta, _, _)) = &parent
+                    && !pmeta.is_validated()
+                {
+                    return Err(ArchiveError::NotSelectable { run: run.to_string(), id: pmeta.id });
+                }
+                if !meta.score.is_some_and(f64::is_finite) {
+                    return Err(ArchiveError::Refused(format!(
+                        "{run}/{id}: a validated variant needs a finite score"
+                    )));
+                }
+            } else if meta.status.is_none() {
+                meta.status = Some(VariantStatus::Rejected);
+            }
+            meta.run = run.to_string();
+            meta.id = id;
+            meta.parent = new.parent;
+            meta.generation = parent.as_ref().map_or(0, |(p, _, _)| p.generation + 1);
+            if meta.created_ms == 0 {
+                meta.created_ms = ms;
+            }
+            if validated && meta.features.len() != state.population.config().feature_dimensions.len() {
+                meta.features = state.population.features_for(&meta.metrics);
+            }
+            let base = parent.as_ref().map_or(state.base_tree, |(_, _, tree)| *tree);
+            let tree = match &new.tree {
+                TreeSource::Prepared(hex) => Oid::from_str(hex).ctx(|| format!("tree id {hex}"))?,
+                TreeSource::Files(files) => store::build_tree(repo, base, files)?,
+            };
+            let tree_obj = repo.find_tree(tree).ctx(|| format!("tree {tree}"))?;
+            let parent_commit = match &parent {
+                Some((_, commit, _)) => Some(*commit),
+                None => state
+                    .record
+                    .base_commit
+                    .as_deref()
+                    .map(Oid::from_str)
+                    .transpose()
+                    .ctx(|| "base commit".into())?,
+            };
+            let parent_commit = parent_commit
+                .map(|oid| repo.find_commit(oid))
+                .transpose()
+                .ctx(|| "parent commit".into())?;
+            let sig = store::signature(meta.created_ms)?;
+            let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
+            let commit = repo
+                .commit(None, &sig, &sig, &commit_message(&meta), &tree_obj, &parents)
+                .ctx(|| format!("commit of {run}/{id}"))?;
+            let json = serde_json::to_vec_pretty(&meta).map_err(|e| ArchiveError::Refused(e.to_string()))?;
+            let note = repo.blob(&json).ctx(|| format!("note of {run}/{id}"))?;
+            pending.push(Written { meta, commit, tree, note, validated });
+        }
+        let notes: Vec<(Oid, Oid)> = pending.iter().map(|w| (w.commit, w.note)).collect();
+        store::add_notes(repo, &notes, ms)?;
+        Ok(pending)
+    }
+
+    /// Writes the variant refs (the commit point) and updates the index.
+    fn publish(&mut self, run: &str, written: &[Written]) -> Result<(), ArchiveError> {
+        for w in written {
+            let name = store::variant_ref(run, w.meta.id, w.validated);
+            self.repo
+                .reference(&name, w.commit, false, "clade: insert variant")
+                .ctx(|| format!("creating {name}"))?;
+        }
+        let state = self.state_mut(run)?;
+        for w in written {
+            Self::index(state, w.meta.id, w.meta.clone(), w.commit, w.tree, w.validated);
+        }
+        self.inserts_since_pack_refs += written.len();
+        if self.inserts_since_pack_refs >= PACK_REFS_EVERY {
+            self.pack_refs()?;
+        }
+        Ok(())
+    }
+
+    /// Moves loose refs into `packed-refs`.
+    pub fn pack_refs(&mut self) -> Result<(), ArchiveError> {
+        self.inserts_since_pack_refs = 0;
+        self.repo.refdb().and_then(|db| db.compress()).ctx(|| "packing refs".into())
+    }
+
+    /// Resolves `RUN/ID` or a commit-id prefix (at least 4 hex digits).
+    pub fn resolve(&self, spec: &str) -> Result<(String, u64), ArchiveError> {
+        if let Some((run, id)) = spec.rsplit_once('/')
+            && let Ok(id) = id.parse::<u64>()
+        {
+            let state = self.state(run)?;
+            return if state.variants.contains_key(&id) {
+                Ok((run.to_string(), id))
+            } else {
+                Err(ArchiveError::UnknownVariant(spec.to_string()))
+            };
+        }
+        let prefix = spec.to_ascii_lowercase();
+        if prefix.len() < 4 || !prefix.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(ArchiveError::UnknownVariant(spec.to_string()));
+        }
+        let mut found = None;
+        for (run, state) in &self.runs {
+            for (id, (_, commit, _)) in &state.variants {
+                if commit.to_string().starts_with(&prefix) {
+                    if found.is_some() {
+                        return Err(ArchiveError::AmbiguousVariant(spec.to_string()));
+                    }
+                    found = Some((run.clone(), *id));
+                }
+            }
+        }
+        found.ok_or_else(|| ArchiveError::UnknownVariant(spec.to_string()))
+    }
+}
+
+struct Written {
+    meta: VariantMeta,
+    commit: Oid,
+    tree: Oid,
+    note: Oid,
+    validated: bool,
+}
+
+impl Written {
+    fn into_variant(self) -> Variant {
+        Variant { meta: self.meta, commit: self.commit.to_string(), tree: self.tree.to_string() }
+    }
+}
+
+fn commit_message(meta: &VariantMeta) -> String {
+    let what = match (meta.is_validated(), meta.score) {
+        (true, Some(score)) => format!("score {score}"),
+        _ => format!(
+            "rejected: {}",
+            meta.reason.as_deref().and_then(|r| r.lines().next()).unwrap_or("unknown reason")
+        ),
+    };
+    let operator = meta.operator.as_deref().map(|o| format!(" [{o}]")).unwrap_or_default();
+    let parent = meta.parent.map_or("none (seed)".to_string(), |p| format!("{}/{p}", meta.run));
+    format!(
+        "clade {}/{}: {what}{operator}\n\nClade-Run: {}\nClade-Variant: {}\nClade-Parent: {parent}\n",
+        meta.run, meta.id, meta.run, meta.id
+    )
+}
+
+pub(crate) fn validate_run_name(name: &str) -> Result<(), ArchiveError> {
+    let ok = !name.is_empty()
+        && name.len() <= 100
+        && !name.starts_with(['.', '-'])
+        && !name.ends_with(".lock")
+        && !name.contains("..")
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok { Ok(()) } else { Err(ArchiveError::InvalidRunName(name.to_string())) }
+}

@@ -1,0 +1,37 @@
+//! Clade's archive: every variant evolution finds is a git commit.
+//!
+//! Layout in the target repository (or in a bare `.clade/archive.git` when
+//! the target is not a git repository):
+//!
+//! - each variant is a commit whose tree is the full candidate tree and whose
+//!   first parent is its parent variant's commit; the seed's parent is the
+//!   commit the run started from, so `git diff <start> <variant>` is the whole
+//!   evolved change;
+//! - `refs/clade/<run>/v/<id>` (validated) and `refs/clade/<run>/r/<id>`
+//!   (rejected) keep every variant reachable, through `git gc --prune=now`;
+//!   `refs/clade/<run>/run` holds the run's config and seed;
+//! - the metadata of each variant is a JSON note on `refs/notes/clade`
+//!   ([`VariantMeta`]): `git notes --ref=clade show <commit>` prints it.
+//!
+//! Writing never touches the working tree, the index, HEAD or branches; only
+//! [`Archive::create_branch`] and [`Archive::promote`] do, when asked.
+//!
+//! Git is the only source of truth: opening rebuilds the in-memory index and
+//! the [`Population`] from refs and notes, so after a crash at any moment the
+//! archive holds exactly the variants whose ref was written. This crate is the
+//! only one in Clade that uses git2.
+
+mod archive;
+mod error;
+mod handle;
+mod meta;
+pub mod population;
+mod review;
+mod store;
+
+pub use archive::{Archive, NewVariant, TreeSource, Variant};
+pub use error::ArchiveError;
+pub use handle::ArchiveHandle;
+pub use meta::{Direction, RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
+pub use population::{FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection};
+pub use review::{FileDiff, unified_diff};

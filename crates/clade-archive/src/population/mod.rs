@@ -1,0 +1,374 @@
+//! The population over a run's validated variants: islands with ring
+//! migration, a MAP-Elites grid per island, an elite set, parent selection and
+//! inspirations.
+//!
+//! It is rebuilt from git by replaying the validated variants in id order, so
+//! it holds no state of its own that could be lost: migrations happen at fixed
+//! counts of validated variants and replay identically. Selection is O(log n)
+//! (weighted selection: O(log n) plus an expected O(1) of rejection sampling).
+
+mod config;
+mod rng;
+mod stats;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+pub use config::{FeatureDimension, InspirationSource, PopulationConfig, Selection};
+pub use rng::Rng;
+
+use crate::meta::Direction;
+
+#[derive(Debug, Clone)]
+struct Member {
+    fitness: f64,
+    children: u32,
+    features: Vec<u32>,
+}
+
+/// Ids ordered best first (fitness descending, then id ascending).
+#[derive(Debug, Default, Clone)]
+struct Ranking {
+    order: Vec<(f64, u64)>,
+}
+
+impl Ranking {
+    fn position(&self, fitness: f64, id: u64) -> usize {
+        self.order
+            .partition_point(|&(f, i)| f > fitness || (f == fitness && i < id))
+    }
+
+    fn insert(&mut self, fitness: f64, id: u64) {
+        let at = self.position(fitness, id);
+        self.order.insert(at, (fitness, id));
+    }
+
+    fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    fn id_at(&self, rank0: usize) -> u64 {
+        self.order[rank0].1
+    }
+}
+
+#[derive(Debug, Default, Clone)]
+struct Island {
+    ranking: Ranking,
+    members: HashSet<u64>,
+    /// MAP-Elites: cell coordinates → best member in that cell.
+    cells: BTreeMap<Vec<u32>, u64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Population {
+    config: PopulationConfig,
+    direction: Direction,
+    members: HashMap<u64, Member>,
+    islands: Vec<Island>,
+    global: Ranking,
+    validated: u64,
+    /// Observed range per feature dimension (for adaptive bins).
+    observed: Vec<(f64, f64)>,
+    /// Cumulative rank^−alpha, for power-law selection.
+    power_law: (f64, Vec<f64>),
+}
+
+impl Population {
+    pub fn new(config: PopulationConfig, direction: Direction) -> Self {
+        let islands = vec![Island::default(); config.islands.max(1)];
+        let observed = vec![(f64::INFINITY, f64::NEG_INFINITY); config.feature_dimensions.len()];
+        Population {
+            config,
+            direction,
+            members: HashMap::new(),
+            islands,
+            global: Ranking::default(),
+            validated: 0,
+            observed,
+            power_law: (f64::NAN, Vec::new()),
+        }
+    }
+
+    pub fn config(&self) -> &PopulationConfig {
+        &self.config
+    }
+
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn island_count(&self) -> usize {
+        self.islands.len()
+    }
+
+    pub fn island_members(&self, island: usize) -> Vec<u64> {
+        self.islands
+            .get(island)
+            .map(|i| i.ranking.order.iter().map(|&(_, id)| id).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn contains(&self, id: u64) -> bool {
+        self.members.contains_key(&id)
+    }
+
+    pub fn children(&self, id: u64) -> u32 {
+        self.members.get(&id).map_or(0, |m| m.children)
+    }
+
+    /// The best validated variant overall.
+    pub fn best(&self) -> Option<u64> {
+        self.global.order.first().map(|&(_, id)| id)
+    }
+
+    /// The `elite_size` best variants overall, best first.
+    pub fn elites(&self) -> Vec<u64> {
+        self.global.order.iter().take(self.config.elite_size).map(|&(_, id)| id).collect()
+    }
+
+    /// MAP-Elites cell coordinates of a variant with these metrics; a missing
+    /// metric falls in bin 0.
+    pub fn features_for(&self, metrics: &BTreeMap<String, f64>) -> Vec<u32> {
+        self.config
+            .feature_dimensions
+            .iter()
+            .zip(&self.observed)
+            .map(|(dim, &(seen_lo, seen_hi))| {
+                let Some(&value) = metrics.get(&dim.metric).filter(|v| v.is_finite()) else {
+                    return 0;
+                };
+                let (lo, hi) = match dim.range {
+                    Some([lo, hi]) => (lo, hi),
+                    None => (seen_lo.min(value), seen_hi.max(value)),
+                };
+                let bins = dim.bins.max(1);
+                if hi <= lo {
+                    return 0;
+                }
+                let bin = ((value - lo) / (hi - lo) * f64::from(bins)).floor();
+                bin.clamp(0.0, f64::from(bins - 1)) as u32
+            })
+            .collect()
+    }
+
+    /// Adds a validated variant. A variant without a parent (a seed) joins
+    /// every island. Runs migrations when their interval is reached.
+    pub fn add(
+        &mut self,
+        id: u64,
+        parent: Option<u64>,
+        island: usize,
+        score: f64,
+        features: Vec<u32>,
+        metrics: &BTreeMap<String, f64>,
+    ) {
+        let fitness = self.direction.fitness(score);
+        for (dim, seen) in self.config.feature_dimensions.iter().zip(self.observed.iter_mut()) {
+            if let Some(&v) = metrics.get(&dim.metric).filter(|v| v.is_finite()) {
+                seen.0 = seen.0.min(v);
+                seen.1 = seen.1.max(v);
+            }
+        }
+        self.members.insert(id, Member { fitness, children: 0, features });
+        if let Some(parent) = parent.and_then(|p| self.members.get_mut(&p)) {
+            parent.children += 1;
+        }
+        self.global.insert(fitness, id);
+        if parent.is_none() {
+            for i in 0..self.islands.len() {
+                self.join(i, id);
+            }
+        } else {
+            self.join(island.min(self.islands.len() - 1), id);
+        }
+        self.validated += 1;
+        let interval = self.config.migration_interval;
+        if interval > 0 && self.islands.len() > 1 && self.validated.is_multiple_of(interval) {
+            self.migrate();
+        }
+    }
+
+    fn join(&mut self, island: usize, id: u64) {
+        let member = &self.members[&id];
+        let (fitness, features) = (member.fitness, member.features.clone());
+        let isl = &mut self.islands[island];
+        if !isl.members.insert(id) {
+            return;
+        }
+        isl.ranking.insert(fitness, id);
+        match isl.cells.get(&features) {
+            Some(&holder) if self.members[&holder].fitness >= fitness => {}
+            _ => {
+                isl.cells.insert(features, id);
+            }
+        }
+    }
+
+    /// Ring migration: each island's best `migration_rate` share joins the
+    /// next island.
+    fn migrate(&mut self) {
+        let k = self.islands.len();
+        let movers: Vec<Vec<u64>> = self
+            .islands
+            .iter()
+            .map(|isl| {
+                let n = ((isl.ranking.len() as f64) * self.config.migration_rate).ceil() as usize;
+                isl.ranking.order.iter().take(n).map(|&(_, id)| id).collect()
+            })
+            .collect();
+        for (from, ids) in movers.into_iter().enumerate() {
+            for id in ids {
+                self.join((from + 1) % k, id);
+            }
+        }
+    }
+
+    /// Picks a parent from `island` with the configured strategy; `None` when
+    /// the island is empty.
+    pub fn select_parent(&mut self, island: usize, rng: &mut Rng) -> Option<u64> {
+        let strategy = self.config.selection.clone();
+        self.select_with(&strategy, island, rng)
+    }
+
+    pub fn select_with(&mut self, strategy: &Selection, island: usize, rng: &mut Rng) -> Option<u64> {
+        let isl = self.islands.get(island)?;
+        let n = isl.ranking.len();
+        if n == 0 {
+            return None;
+        }
+        let rank0 = match *strategy {
+            Selection::Uniform => rng.below(n),
+            Selection::Best => 0,
+            Selection::Beam { width } => rng.below(width.clamp(1, n)),
+            Selection::PowerLaw { alpha } => {
+                let cumulative = self.power_law_cumulative(alpha, n);
+                let target = rng.unit() * cumulative[n - 1];
+                cumulative.partition_point(|&c| c <= target).min(n - 1)
+            }
+            Selection::Weighted { lambda } => return Some(self.weighted(island, lambda, rng)),
+        };
+        Some(self.islands[island].ranking.id_at(rank0))
+    }
+
+    fn power_law_cumulative(&mut self, alpha: f64, n: usize) -> &[f64] {
+        if self.power_law.0 != alpha {
+            self.power_law = (alpha, Vec::new());
+        }
+        let cumulative = &mut self.power_law.1;
+        while cumulative.len() < n {
+            let rank = (cumulative.len() + 1) as f64;
+            let previous = cumulative.last().copied().unwrap_or(0.0);
+            cumulative.push(previous + rank.powf(-alpha));
+        }
+        &cumulative[..n]
+    }
+
+    /// Exact sampling from p ∝ sigmoid(λ(F − median)/MAD) / (1 + children):
+    /// every weight is at most 1, so accepting a uniform proposal with
+    /// probability equal to its weight samples the distribution exactly.
+    fn weighted(&self, island: usize, lambda: f64, rng: &mut Rng) -> u64 {
+        let order = &self.islands[island].ranking.order;
+        let (median, mad) = stats::median_and_mad(order);
+        let scale = if mad > 0.0 { mad } else { 1.0 };
+        let weight = |id: u64| {
+            let m = &self.members[&id];
+            let z = lambda * (m.fitness - median) / scale;
+            (1.0 / (1.0 + (-z).exp())) / (1.0 + f64::from(m.children))
+        };
+        for _ in 0..10_000 {
+            let id = order[rng.below(order.len())].1;
+            if rng.unit() < weight(id) {
+                return id;
+            }
+        }
+        // Acceptance is vanishingly unlikely to fail this often; fall back to
+        // the explicit distribution rather than loop on.
+        let weights: Vec<f64> = order.iter().map(|&(_, id)| weight(id)).collect();
+        let at = rng.weighted(&weights).unwrap_or(0);
+        order[at].1
+    }
+
+    /// The probability of each island member under `strategy` (for tests and
+    /// diagnostics; O(n)).
+    pub fn selection_probabilities(&mut self, strategy: &Selection, island: usize) -> Vec<(u64, f64)> {
+        let order = self.islands[island].ranking.order.clone();
+        let n = order.len();
+        let weights: Vec<f64> = match *strategy {
+            Selection::Uniform => vec![1.0; n],
+            Selection::Best => (0..n).map(|r| if r == 0 { 1.0 } else { 0.0 }).collect(),
+            Selection::Beam { width } => (0..n).map(|r| if r < width.clamp(1, n) { 1.0 } else { 0.0 }).collect(),
+            Selection::PowerLaw { alpha } => (0..n).map(|r| ((r + 1) as f64).powf(-alpha)).collect(),
+            Selection::Weighted { lambda } => {
+                let (median, mad) = stats::median_and_mad(&order);
+                let scale = if mad > 0.0 { mad } else { 1.0 };
+                order
+                    .iter()
+                    .map(|&(f, id)| {
+                        let z = lambda * (f - median) / scale;
+                        (1.0 / (1.0 + (-z).exp())) / (1.0 + f64::from(self.members[&id].children))
+                    })
+                    .collect()
+            }
+        };
+        let total: f64 = weights.iter().sum();
+        order.iter().zip(weights).map(|(&(_, id), w)| (id, w / total)).collect()
+    }
+
+    /// Up to `config.inspirations` variants to show beside `parent`, drawn in
+    /// turn from the configured sources, without repeats and never the parent.
+    pub fn inspirations(&self, island: usize, parent: u64, rng: &mut Rng) -> Vec<u64> {
+        let want = self.config.inspirations;
+        let Some(isl) = self.islands.get(island) else { return Vec::new() };
+        let sources = &self.config.inspiration_sources;
+        if want == 0 || sources.is_empty() {
+            return Vec::new();
+        }
+        let parent_cell = self.members.get(&parent).map(|m| m.features.clone());
+        let mut pools: Vec<Vec<u64>> = sources
+            .iter()
+            .map(|source| {
+                let mut pool: Vec<u64> = match source {
+                    InspirationSource::TopK => {
+                        let mut top: Vec<u64> = isl.ranking.order.iter().map(|&(_, id)| id).take(want + 1).collect();
+                        top.reverse(); // popped from the back: best first
+                        return top;
+                    }
+                    InspirationSource::OtherCells => isl
+                        .cells
+                        .iter()
+                        .filter(|(cell, _)| Some(*cell) != parent_cell.as_ref())
+                        .map(|(_, &id)| id)
+                        .collect(),
+                    InspirationSource::Random => isl.ranking.order.iter().map(|&(_, id)| id).collect(),
+                };
+                rng.shuffle(&mut pool);
+                pool
+            })
+            .collect();
+        let mut chosen = Vec::with_capacity(want);
+        let mut exhausted = 0;
+        let mut turn = 0;
+        while chosen.len() < want && exhausted < pools.len() {
+            let pool = &mut pools[turn % sources.len()];
+            turn += 1;
+            loop {
+                match pool.pop() {
+                    Some(id) if id == parent || chosen.contains(&id) => continue,
+                    Some(id) => {
+                        chosen.push(id);
+                        break;
+                    }
+                    None => {
+                        exhausted += 1;
+                        break;
+                    }
+                }
+            }
+        }
+        chosen
+    }
+}

@@ -1,0 +1,195 @@
+//! Git primitives of the archive: trees from candidate files, variant commits,
+//! fan-out notes, refs. Nothing here touches a working tree, an index, HEAD or
+//! a branch.
+//!
+//! Write order is what makes the archive crash-safe: objects first (loose, or
+//! one pack per batch), then the notes ref, then the variant refs. A variant
+//! exists once its ref exists; a crash before that leaves only unreachable
+//! objects or an orphan note, which reopening ignores.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use git2::{FileMode, ObjectType, Oid, Repository, Signature, Time, TreeWalkMode, TreeWalkResult};
+
+use crate::error::{ArchiveError, GitContext};
+
+pub(crate) const NOTES_REF: &str = "refs/notes/clade";
+pub(crate) const REF_ROOT: &str = "refs/clade/";
+
+pub(crate) fn run_ref(run: &str) -> String {
+    format!("{REF_ROOT}{run}/run")
+}
+
+pub(crate) fn variant_ref(run: &str, id: u64, validated: bool) -> String {
+    format!("{REF_ROOT}{run}/{}/{id}", if validated { "v" } else { "r" })
+}
+
+/// What a ref under `refs/clade/` names.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum CladeRef {
+    Run(String),
+    Variant { run: String, id: u64, validated: bool },
+}
+
+pub(crate) fn parse_ref(name: &str) -> Option<CladeRef> {
+    let rest = name.strip_prefix(REF_ROOT)?;
+    let parts: Vec<&str> = rest.split('/').collect();
+    match parts.as_slice() {
+        [run, "run"] => Some(CladeRef::Run(run.to_string())),
+        [run, kind @ ("v" | "r"), id] => Some(CladeRef::Variant {
+            run: run.to_string(),
+            id: id.parse().ok()?,
+            validated: *kind == "v",
+        }),
+        _ => None,
+    }
+}
+
+pub(crate) fn signature(ms: u64) -> Result<Signature<'static>, ArchiveError> {
+    Signature::new("clade", "clade@localhost", &Time::new((ms / 1000) as i64, 0)).ctx(|| "signature".into())
+}
+
+/// A candidate path must be relative, normalized and stay inside the tree.
+pub(crate) fn check_path(path: &str) -> Result<(), ArchiveError> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path.contains('\0')
+        || path.split('/').any(|c| c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git"));
+    if bad { Err(ArchiveError::InvalidPath(path.to_string())) } else { Ok(()) }
+}
+
+/// `base` with `files` written over it (`None` content removes the file).
+pub(crate) fn build_tree(
+    repo: &Repository,
+    base: Oid,
+    files: &[(String, Option<Vec<u8>>)],
+) -> Result<Oid, ArchiveError> {
+    let base_tree = repo.find_tree(base).ctx(|| format!("base tree {base}"))?;
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for (path, content) in files {
+        check_path(path)?;
+        match content {
+            Some(bytes) => {
+                let blob = repo.blob(bytes).ctx(|| format!("writing {path}"))?;
+                update.upsert(path.as_str(), blob, FileMode::Blob);
+            }
+            None => {
+                update.remove(path.as_str());
+            }
+        }
+    }
+    update.create_updated(repo, &base_tree).ctx(|| "writing tree".into())
+}
+
+pub(crate) fn empty_tree(repo: &Repository) -> Result<Oid, ArchiveError> {
+    repo.treebuilder(None).and_then(|b| b.write()).ctx(|| "empty tree".into())
+}
+
+/// Adds notes (commit → blob) in one notes commit, with a two-hex-digit
+/// fan-out like git's own (`ab/cdef…`), so each update rewrites one small
+/// subtree instead of one tree holding every note.
+pub(crate) fn add_notes(repo: &Repository, notes: &[(Oid, Oid)], ms: u64) -> Result<(), ArchiveError> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let previous = repo
+        .find_reference(NOTES_REF)
+        .ok()
+        .and_then(|r| r.peel_to_commit().ok());
+    let base_tree = match &previous {
+        Some(commit) => commit.tree().ctx(|| "notes tree".into())?,
+        None => repo.find_tree(empty_tree(repo)?).ctx(|| "empty tree".into())?,
+    };
+    let mut update = git2::build::TreeUpdateBuilder::new();
+    for (commit, blob) in notes {
+        let hex = commit.to_string();
+        update.upsert(format!("{}/{}", &hex[..2], &hex[2..]), *blob, FileMode::Blob);
+    }
+    let tree = update.create_updated(repo, &base_tree).ctx(|| "notes tree".into())?;
+    let tree = repo.find_tree(tree).ctx(|| "notes tree".into())?;
+    let sig = signature(ms)?;
+    let parents: Vec<&git2::Commit> = previous.iter().collect();
+    let commit = repo
+        .commit(None, &sig, &sig, "Notes added by clade", &tree, &parents)
+        .ctx(|| "notes commit".into())?;
+    match &previous {
+        Some(prev) => repo
+            .reference_matching(NOTES_REF, commit, true, prev.id(), "clade: add notes")
+            .map(drop),
+        None => repo.reference(NOTES_REF, commit, false, "clade: add notes").map(drop),
+    }
+    .ctx(|| format!("updating {NOTES_REF} (another writer may be active)"))
+}
+
+/// Every note: annotated commit → note blob. Reads any fan-out.
+pub(crate) fn read_notes(repo: &Repository) -> Result<HashMap<Oid, Oid>, ArchiveError> {
+    let mut map = HashMap::new();
+    let Ok(reference) = repo.find_reference(NOTES_REF) else {
+        return Ok(map);
+    };
+    let tree = reference.peel_to_tree().ctx(|| "notes tree".into())?;
+    tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
+        if entry.kind() == Some(ObjectType::Blob)
+            && let Ok(name) = entry.name()
+        {
+            let hex: String = dir.chars().filter(|c| *c != '/').chain(name.chars()).collect();
+            if let Ok(oid) = Oid::from_str(&hex)
+                && hex.len() == 40
+            {
+                map.insert(oid, entry.id());
+            }
+        }
+        TreeWalkResult::Ok
+    })
+    .ctx(|| "reading notes".into())?;
+    Ok(map)
+}
+
+/// Writes objects into an in-memory pack, then stores it as one pack file.
+/// Used for batches: far fewer files and fsyncs than loose objects.
+pub(crate) fn with_mempack<T>(
+    git_dir: &std::path::Path,
+    write: impl FnOnce(&Repository) -> Result<T, ArchiveError>,
+) -> Result<T, ArchiveError> {
+    let repo = Repository::open(git_dir).ctx(|| format!("opening {}", git_dir.display()))?;
+    let odb = repo.odb().ctx(|| "odb".into())?;
+    let mempack = odb.add_new_mempack_backend(1000).ctx(|| "mempack".into())?;
+    let value = write(&repo)?;
+    let mut buf = git2::Buf::new();
+    mempack.dump(&repo, &mut buf).ctx(|| "dumping the batch pack".into())?;
+    let mut writer = odb.packwriter().ctx(|| "pack writer".into())?;
+    writer
+        .write_all(&buf)
+        .map_err(|e| ArchiveError::Refused(format!("writing the batch pack: {e}")))?;
+    writer.commit().ctx(|| "committing the batch pack".into())?;
+    mempack.reset().ctx(|| "mempack reset".into())?;
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refs_round_trip() {
+        assert_eq!(parse_ref(&run_ref("r1")), Some(CladeRef::Run("r1".into())));
+        assert_eq!(
+            parse_ref(&variant_ref("r1", 42, false)),
+            Some(CladeRef::Variant { run: "r1".into(), id: 42, validated: false })
+        );
+        assert_eq!(parse_ref("refs/clade/r1/v/x"), None);
+        assert_eq!(parse_ref("refs/heads/main"), None);
+    }
+
+    #[test]
+    fn paths_must_stay_inside() {
+        for bad in ["", "/etc/passwd", "../x", "a/../../b", "a//b", ".git/config", "src/.GIT/x", "a\\b", "./a"] {
+            assert!(check_path(bad).is_err(), "{bad}");
+        }
+        for good in ["src/lib.rs", "a/b/c.txt", ".gitignore"] {
+            assert!(check_path(good).is_ok(), "{good}");
+        }
+    }
+}

@@ -1,0 +1,61 @@
+# Idempotent installers shared by scripts/quickstart.sh and scripts/test.sh.
+# Each checks first and installs only what is missing, saying what it does.
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"
+    elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+    else
+        log "need root to run: $* (no sudo found); install it by hand and re-run"
+        return 1
+    fi
+}
+
+# ensure_debian_packages PKG... : installs the Debian packages not yet installed.
+ensure_debian_packages() {
+    local missing=()
+    for pkg in "$@"; do
+        dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if ! command -v apt-get >/dev/null 2>&1; then
+        log "missing system packages ${missing[*]} and no apt-get: install them with your package manager"
+        return 1
+    fi
+    log "installing Debian packages: ${missing[*]}"
+    as_root apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# ensure_rust_toolchain: cargo/rustc on PATH, the wasm32-wasip1 target, and
+# rustfmt/clippy when asked.
+ensure_rust_toolchain() {
+    if [ -f "$HOME/.cargo/env" ]; then . "$HOME/.cargo/env"; fi
+    if ! command -v cargo >/dev/null 2>&1; then
+        log "no Rust toolchain found: install rustup (https://rustup.rs) and re-run"
+        return 1
+    fi
+    if command -v rustup >/dev/null 2>&1; then
+        if ! rustup target list --installed | grep -qx wasm32-wasip1; then
+            log "adding the wasm32-wasip1 target"
+            rustup target add wasm32-wasip1
+        fi
+        for component in "$@"; do
+            if ! rustup component list --installed | grep -q "^$component"; then
+                log "adding the $component component"
+                rustup component add "$component"
+            fi
+        done
+    elif [ ! -d "$(rustc --print sysroot)/lib/rustlib/wasm32-wasip1" ]; then
+        log "the wasm32-wasip1 target is missing and rustup is not available to add it"
+        return 1
+    fi
+}
+
+# The system packages the build and the build sandbox need.
+ensure_system_packages() {
+    # bubblewrap isolates candidate builds; cmake, clang and libclang build
+    # the embedded llama.cpp (bindgen needs libclang).
+    ensure_debian_packages bubblewrap cmake clang libclang-dev
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs what is missing (idempotently), then runs the whole test suite.
+# Usage: scripts/test.sh [extra cargo test args]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/lib/ensure.sh
+
+ensure_system_packages
+ensure_rust_toolchain
+
+log "building the workspace and its tests"
+cargo build --workspace --all-targets --locked
+log "running the test suite"
+cargo test --workspace --locked "$@"
