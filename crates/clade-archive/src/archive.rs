@@ -59,6 +59,9 @@ pub struct Archive {
     git_dir: PathBuf,
     pub(crate) runs: BTreeMap<String, RunState>,
     inserts_since_pack_refs: usize,
+    /// Held by writers: an exclusive lock on `<git dir>/clade.lock`, released
+    /// by the OS when the process dies, however it dies.
+    _writer_lock: Option<std::fs::File>,
 }
 
 /// Loose refs are packed after this many inserts, keeping `refs/` small.
@@ -84,8 +87,9 @@ impl Archive {
         Self::load(repo)
     }
 
-    /// Like [`Archive::open`], but creates the bare archive when `path` is
-    /// not inside a git repository.
+    /// Opens the archive for writing: like [`Archive::open`], but creates the
+    /// bare archive when `path` is not inside a git repository, takes the
+    /// single-writer lock, and clears lock files a killed writer left behind.
     pub fn open_or_create(path: &Path) -> Result<Self, ArchiveError> {
         let repo = match Repository::discover(path) {
             Ok(repo) => repo,
@@ -97,7 +101,11 @@ impl Archive {
                 }
             }
         };
-        Self::load(repo)
+        let lock = take_writer_lock(repo.path())?;
+        clear_stale_ref_locks(repo.path());
+        let mut archive = Self::load(repo)?;
+        archive._writer_lock = Some(lock);
+        Ok(archive)
     }
 
     pub fn git_dir(&self) -> &Path {
@@ -117,7 +125,8 @@ impl Archive {
 
     fn load(repo: Repository) -> Result<Self, ArchiveError> {
         let git_dir = repo.path().to_path_buf();
-        let mut archive = Archive { repo, git_dir, runs: BTreeMap::new(), inserts_since_pack_refs: 0 };
+        let mut archive =
+            Archive { repo, git_dir, runs: BTreeMap::new(), inserts_since_pack_refs: 0, _writer_lock: None };
         archive.rebuild()?;
         Ok(archive)
     }
@@ -359,7 +368,8 @@ impl Archive {
 
     /// Records one variant with loose objects.
     pub fn insert(&mut self, run: &str, variant: NewVariant) -> Result<Variant, ArchiveError> {
-        let mut written = self.insert_in(&self.repo, run, vec![variant])?;
+        let (mut written, notes) = self.insert_in(&self.repo, run, vec![variant])?;
+        store::set_notes_ref(&self.repo, &notes)?;
         self.publish(run, &written)?;
         Ok(written.remove(0).into_variant())
     }
@@ -371,13 +381,21 @@ impl Archive {
             return Ok(Vec::new());
         }
         let git_dir = self.git_dir.clone();
-        let written = store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
+        // Objects reach the disk as one pack before any ref names them.
+        let (written, notes) = store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
+        store::set_notes_ref(&self.repo, &notes)?;
         self.publish(run, &written)?;
         Ok(written.into_iter().map(Written::into_variant).collect())
     }
 
-    /// Writes objects and notes for `variants` through `repo`; refs come later.
-    fn insert_in(&self, repo: &Repository, run: &str, variants: Vec<NewVariant>) -> Result<Vec<Written>, ArchiveError> {
+    /// Writes the objects of `variants` and their notes commit through `repo`;
+    /// no ref moves here.
+    fn insert_in(
+        &self,
+        repo: &Repository,
+        run: &str,
+        variants: Vec<NewVariant>,
+    ) -> Result<(Vec<Written>, store::NotesUpdate), ArchiveError> {
         let state = self.state(run)?;
         let mut next_id = state.next_id();
         let mut pending: Vec<Written> = Vec::with_capacity(variants.len());
@@ -450,8 +468,8 @@ impl Archive {
             pending.push(Written { meta, commit, tree, note, validated });
         }
         let notes: Vec<(Oid, Oid)> = pending.iter().map(|w| (w.commit, w.note)).collect();
-        store::add_notes(repo, &notes, ms)?;
-        Ok(pending)
+        let update = store::notes_commit(repo, &notes, ms)?;
+        Ok((pending, update))
     }
 
     /// Writes the variant refs (the commit point) and updates the index.
@@ -468,7 +486,9 @@ impl Archive {
         }
         self.inserts_since_pack_refs += written.len();
         if self.inserts_since_pack_refs >= PACK_REFS_EVERY {
-            self.pack_refs()?;
+            // Packing is an optimisation; a user's concurrent `git gc` may
+            // hold packed-refs.lock, and the loose refs are already durable.
+            let _ = self.pack_refs();
         }
         Ok(())
     }
@@ -538,6 +558,41 @@ fn commit_message(meta: &VariantMeta) -> String {
         "clade {}/{}: {what}{operator}\n\nClade-Run: {}\nClade-Variant: {}\nClade-Parent: {parent}\n",
         meta.run, meta.id, meta.run, meta.id
     )
+}
+
+fn take_writer_lock(git_dir: &Path) -> Result<std::fs::File, ArchiveError> {
+    let path = git_dir.join("clade.lock");
+    let file = std::fs::File::create(&path)
+        .map_err(|e| ArchiveError::Refused(format!("cannot create {}: {e}", path.display())))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(ArchiveError::Refused(format!(
+            "another clade process is writing to this archive ({} is locked); wait for it or stop it",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(ArchiveError::Refused(format!("cannot lock {}: {e}", path.display())))
+        }
+    }
+}
+
+/// Only a clade writer holding the writer lock creates `.lock` files under
+/// `refs/clade/` and for `refs/notes/clade`, so once we hold it any such file
+/// was left by a writer that was killed mid-update.
+fn clear_stale_ref_locks(git_dir: &Path) {
+    let _ = std::fs::remove_file(git_dir.join("refs/notes/clade.lock"));
+    let mut stack = vec![git_dir.join("refs/clade")];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "lock") {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+    }
 }
 
 pub(crate) fn validate_run_name(name: &str) -> Result<(), ArchiveError> {

@@ -87,13 +87,11 @@ pub(crate) fn empty_tree(repo: &Repository) -> Result<Oid, ArchiveError> {
     repo.treebuilder(None).and_then(|b| b.write()).ctx(|| "empty tree".into())
 }
 
-/// Adds notes (commit → blob) in one notes commit, with a two-hex-digit
-/// fan-out like git's own (`ab/cdef…`), so each update rewrites one small
-/// subtree instead of one tree holding every note.
-pub(crate) fn add_notes(repo: &Repository, notes: &[(Oid, Oid)], ms: u64) -> Result<(), ArchiveError> {
-    if notes.is_empty() {
-        return Ok(());
-    }
+/// A notes commit adding `notes` (commit → blob) on top of the current notes
+/// ref, with a two-hex-digit fan-out like git's own (`ab/cdef…`), so each
+/// update rewrites one small subtree instead of one tree holding every note.
+/// The ref is not moved: see [`set_notes_ref`].
+pub(crate) fn notes_commit(repo: &Repository, notes: &[(Oid, Oid)], ms: u64) -> Result<NotesUpdate, ArchiveError> {
     let previous = repo
         .find_reference(NOTES_REF)
         .ok()
@@ -114,11 +112,21 @@ pub(crate) fn add_notes(repo: &Repository, notes: &[(Oid, Oid)], ms: u64) -> Res
     let commit = repo
         .commit(None, &sig, &sig, "Notes added by clade", &tree, &parents)
         .ctx(|| "notes commit".into())?;
-    match &previous {
-        Some(prev) => repo
-            .reference_matching(NOTES_REF, commit, true, prev.id(), "clade: add notes")
+    Ok(NotesUpdate { commit, previous: previous.map(|c| c.id()) })
+}
+
+pub(crate) struct NotesUpdate {
+    commit: Oid,
+    previous: Option<Oid>,
+}
+
+/// Moves the notes ref to a notes commit whose objects are durable.
+pub(crate) fn set_notes_ref(repo: &Repository, update: &NotesUpdate) -> Result<(), ArchiveError> {
+    match update.previous {
+        Some(previous) => repo
+            .reference_matching(NOTES_REF, update.commit, true, previous, "clade: add notes")
             .map(drop),
-        None => repo.reference(NOTES_REF, commit, false, "clade: add notes").map(drop),
+        None => repo.reference(NOTES_REF, update.commit, false, "clade: add notes").map(drop),
     }
     .ctx(|| format!("updating {NOTES_REF} (another writer may be active)"))
 }
