@@ -97,7 +97,8 @@ impl Archive {
                 let bare = path.join(BARE_ARCHIVE);
                 match Repository::open_bare(&bare) {
                     Ok(repo) => repo,
-                    Err(_) => Repository::init_bare(&bare).ctx(|| format!("creating {}", bare.display()))?,
+                    Err(_) => Repository::init_bare(&bare)
+                        .ctx(|| format!("creating {}", bare.display()))?,
                 }
             }
         };
@@ -120,13 +121,23 @@ impl Archive {
 
     /// The commit HEAD points to, if any (the default base of a new run).
     pub fn head_commit(&self) -> Option<String> {
-        self.repo.head().ok()?.peel_to_commit().ok().map(|c| c.id().to_string())
+        self.repo
+            .head()
+            .ok()?
+            .peel_to_commit()
+            .ok()
+            .map(|c| c.id().to_string())
     }
 
     fn load(repo: Repository) -> Result<Self, ArchiveError> {
         let git_dir = repo.path().to_path_buf();
-        let mut archive =
-            Archive { repo, git_dir, runs: BTreeMap::new(), inserts_since_pack_refs: 0, _writer_lock: None };
+        let mut archive = Archive {
+            repo,
+            git_dir,
+            runs: BTreeMap::new(),
+            inserts_since_pack_refs: 0,
+            _writer_lock: None,
+        };
         archive.rebuild()?;
         Ok(archive)
     }
@@ -136,15 +147,21 @@ impl Archive {
         let notes = store::read_notes(&self.repo)?;
         let mut run_refs = Vec::new();
         let mut variant_refs: BTreeMap<String, Vec<(u64, bool, Oid)>> = BTreeMap::new();
-        let refs = self.repo.references_glob(&format!("{}*", store::REF_ROOT)).ctx(|| "listing refs".into())?;
+        let refs = self
+            .repo
+            .references_glob(&format!("{}*", store::REF_ROOT))
+            .ctx(|| "listing refs".into())?;
         for reference in refs {
             let reference = reference.ctx(|| "reading a ref".into())?;
-            let (Ok(name), Some(target)) = (reference.name(), reference.target()) else { continue };
+            let (Ok(name), Some(target)) = (reference.name(), reference.target()) else {
+                continue;
+            };
             match store::parse_ref(name) {
                 Some(CladeRef::Run(run)) => run_refs.push((run, target)),
-                Some(CladeRef::Variant { run, id, validated }) => {
-                    variant_refs.entry(run).or_default().push((id, validated, target))
-                }
+                Some(CladeRef::Variant { run, id, validated }) => variant_refs
+                    .entry(run)
+                    .or_default()
+                    .push((id, validated, target)),
                 None => {}
             }
         }
@@ -154,14 +171,22 @@ impl Archive {
             self.runs.insert(run, state);
         }
         for (run, mut variants) in variant_refs {
-            let Some(state) = self.runs.get_mut(&run) else { continue };
+            let Some(state) = self.runs.get_mut(&run) else {
+                continue;
+            };
             variants.sort_unstable_by_key(|v| v.0);
             for (id, validated, commit) in variants {
                 let meta = match notes.get(&commit) {
                     Some(blob) => {
-                        let blob = self.repo.find_blob(*blob).ctx(|| format!("note of {run}/{id}"))?;
+                        let blob = self
+                            .repo
+                            .find_blob(*blob)
+                            .ctx(|| format!("note of {run}/{id}"))?;
                         serde_json::from_slice::<VariantMeta>(blob.content()).map_err(|e| {
-                            ArchiveError::CorruptMetadata { what: format!("{run}/{id}"), reason: e.to_string() }
+                            ArchiveError::CorruptMetadata {
+                                what: format!("{run}/{id}"),
+                                reason: e.to_string(),
+                            }
                         })?
                     }
                     // Notes are written before refs, so this means someone
@@ -174,7 +199,11 @@ impl Archive {
                         ..VariantMeta::default()
                     },
                 };
-                let tree = self.repo.find_commit(commit).and_then(|c| Ok(c.tree_id())).ctx(|| format!("commit of {run}/{id}"))?;
+                let tree = self
+                    .repo
+                    .find_commit(commit)
+                    .map(|c| c.tree_id())
+                    .ctx(|| format!("commit of {run}/{id}"))?;
                 let validated = validated && meta.is_validated();
                 Self::index(state, id, meta, commit, tree, validated);
             }
@@ -183,18 +212,33 @@ impl Archive {
     }
 
     fn load_run(&self, run: &str, commit: Oid) -> Result<RunState, ArchiveError> {
-        let commit = self.repo.find_commit(commit).ctx(|| format!("run record of {run}"))?;
+        let commit = self
+            .repo
+            .find_commit(commit)
+            .ctx(|| format!("run record of {run}"))?;
         let tree = commit.tree().ctx(|| format!("run record of {run}"))?;
         let entry = tree
             .get_name("run.json")
-            .ok_or_else(|| ArchiveError::CorruptMetadata { what: format!("run {run}"), reason: "no run.json".into() })?;
-        let blob = self.repo.find_blob(entry.id()).ctx(|| format!("run.json of {run}"))?;
-        let record: RunRecord = serde_json::from_slice(blob.content())
-            .map_err(|e| ArchiveError::CorruptMetadata { what: format!("run {run}"), reason: e.to_string() })?;
+            .ok_or_else(|| ArchiveError::CorruptMetadata {
+                what: format!("run {run}"),
+                reason: "no run.json".into(),
+            })?;
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .ctx(|| format!("run.json of {run}"))?;
+        let record: RunRecord =
+            serde_json::from_slice(blob.content()).map_err(|e| ArchiveError::CorruptMetadata {
+                what: format!("run {run}"),
+                reason: e.to_string(),
+            })?;
         let base_tree = match record.base_commit.as_deref() {
             Some(hex) => {
                 let oid = Oid::from_str(hex).ctx(|| format!("base commit of {run}"))?;
-                self.repo.find_commit(oid).and_then(|c| Ok(c.tree_id())).ctx(|| format!("base commit of {run}"))?
+                self.repo
+                    .find_commit(oid)
+                    .map(|c| c.tree_id())
+                    .ctx(|| format!("base commit of {run}"))?
             }
             None => store::empty_tree(&self.repo)?,
         };
@@ -207,21 +251,40 @@ impl Archive {
         })
     }
 
-    fn index(state: &mut RunState, id: u64, meta: VariantMeta, commit: Oid, tree: Oid, validated: bool) {
+    fn index(
+        state: &mut RunState,
+        id: u64,
+        meta: VariantMeta,
+        commit: Oid,
+        tree: Oid,
+        validated: bool,
+    ) {
         state.trees.entry(tree).or_insert(id);
         if validated && let Some(score) = meta.score.filter(|s| s.is_finite()) {
             let parent = meta.parent.filter(|p| state.population.contains(*p));
-            state.population.add(id, parent, meta.island, score, meta.features.clone(), &meta.metrics);
+            state.population.add(
+                id,
+                parent,
+                meta.island,
+                score,
+                meta.features.clone(),
+                &meta.metrics,
+            );
         }
         state.variants.insert(id, (meta, commit, tree));
     }
 
     /// Records a new run: its record and config under `refs/clade/<run>/run`,
     /// as a commit whose parent is the base commit.
-    pub fn create_run(&mut self, mut record: RunRecord, config_text: &str) -> Result<(), ArchiveError> {
+    pub fn create_run(
+        &mut self,
+        mut record: RunRecord,
+        config_text: &str,
+    ) -> Result<(), ArchiveError> {
         validate_run_name(&record.name)?;
         let name = record.name.clone();
-        if self.runs.contains_key(&name) || self.repo.find_reference(&store::run_ref(&name)).is_ok() {
+        if self.runs.contains_key(&name) || self.repo.find_reference(&store::run_ref(&name)).is_ok()
+        {
             return Err(ArchiveError::RunExists(name));
         }
         if record.created_ms == 0 {
@@ -230,23 +293,38 @@ impl Archive {
         let base = match record.base_commit.as_deref() {
             Some(hex) => {
                 let oid = Oid::from_str(hex).ctx(|| format!("base commit {hex}"))?;
-                Some(self.repo.find_commit(oid).ctx(|| format!("base commit {hex}"))?)
+                Some(
+                    self.repo
+                        .find_commit(oid)
+                        .ctx(|| format!("base commit {hex}"))?,
+                )
             }
             None => None,
         };
-        let json = serde_json::to_vec_pretty(&record).map_err(|e| ArchiveError::Refused(e.to_string()))?;
+        let json =
+            serde_json::to_vec_pretty(&record).map_err(|e| ArchiveError::Refused(e.to_string()))?;
         let empty = store::empty_tree(&self.repo)?;
         let tree = store::build_tree(
             &self.repo,
             empty,
-            &[("run.json".into(), Some(json)), ("config.toml".into(), Some(config_text.as_bytes().to_vec()))],
+            &[
+                ("run.json".into(), Some(json)),
+                ("config.toml".into(), Some(config_text.as_bytes().to_vec())),
+            ],
         )?;
         let tree = self.repo.find_tree(tree).ctx(|| "run tree".into())?;
         let sig = store::signature(record.created_ms)?;
         let parents: Vec<&git2::Commit> = base.iter().collect();
         let commit = self
             .repo
-            .commit(None, &sig, &sig, &format!("clade run {name}: config and seed {}", record.seed), &tree, &parents)
+            .commit(
+                None,
+                &sig,
+                &sig,
+                &format!("clade run {name}: config and seed {}", record.seed),
+                &tree,
+                &parents,
+            )
             .ctx(|| "run commit".into())?;
         self.repo
             .reference(&store::run_ref(&name), commit, false, "clade: new run")
@@ -265,11 +343,15 @@ impl Archive {
     }
 
     pub(crate) fn state(&self, run: &str) -> Result<&RunState, ArchiveError> {
-        self.runs.get(run).ok_or_else(|| ArchiveError::UnknownRun(run.to_string()))
+        self.runs
+            .get(run)
+            .ok_or_else(|| ArchiveError::UnknownRun(run.to_string()))
     }
 
     fn state_mut(&mut self, run: &str) -> Result<&mut RunState, ArchiveError> {
-        self.runs.get_mut(run).ok_or_else(|| ArchiveError::UnknownRun(run.to_string()))
+        self.runs
+            .get_mut(run)
+            .ok_or_else(|| ArchiveError::UnknownRun(run.to_string()))
     }
 
     pub fn population(&self, run: &str) -> Result<&Population, ArchiveError> {
@@ -286,7 +368,11 @@ impl Archive {
             .variants
             .get(&id)
             .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{id}")))?;
-        Ok(Variant { meta: meta.clone(), commit: commit.to_string(), tree: tree.to_string() })
+        Ok(Variant {
+            meta: meta.clone(),
+            commit: commit.to_string(),
+            tree: tree.to_string(),
+        })
     }
 
     /// All variants of a run in id order, validated and rejected.
@@ -295,7 +381,11 @@ impl Archive {
         Ok(state
             .variants
             .values()
-            .map(|(meta, commit, tree)| Variant { meta: meta.clone(), commit: commit.to_string(), tree: tree.to_string() })
+            .map(|(meta, commit, tree)| Variant {
+                meta: meta.clone(),
+                commit: commit.to_string(),
+                tree: tree.to_string(),
+            })
             .collect())
     }
 
@@ -324,12 +414,20 @@ impl Archive {
     }
 
     /// The file contents of a variant (or of the run's base when `id` is None).
-    pub fn read_file(&self, run: &str, id: Option<u64>, path: &str) -> Result<Option<Vec<u8>>, ArchiveError> {
+    pub fn read_file(
+        &self,
+        run: &str,
+        id: Option<u64>,
+        path: &str,
+    ) -> Result<Option<Vec<u8>>, ArchiveError> {
         let tree = self.tree_of(run, id)?;
         let tree = self.repo.find_tree(tree).ctx(|| "tree".into())?;
         match tree.get_path(Path::new(path)) {
             Ok(entry) => {
-                let blob = self.repo.find_blob(entry.id()).ctx(|| format!("blob of {path}"))?;
+                let blob = self
+                    .repo
+                    .find_blob(entry.id())
+                    .ctx(|| format!("blob of {path}"))?;
                 Ok(Some(blob.content().to_vec()))
             }
             Err(_) => Ok(None),
@@ -376,13 +474,18 @@ impl Archive {
 
     /// Records several variants at once through one pack file: much faster
     /// per variant than [`Archive::insert`], equally crash-safe.
-    pub fn insert_batch(&mut self, run: &str, variants: Vec<NewVariant>) -> Result<Vec<Variant>, ArchiveError> {
+    pub fn insert_batch(
+        &mut self,
+        run: &str,
+        variants: Vec<NewVariant>,
+    ) -> Result<Vec<Variant>, ArchiveError> {
         if variants.is_empty() {
             return Ok(Vec::new());
         }
         let git_dir = self.git_dir.clone();
         // Objects reach the disk as one pack before any ref names them.
-        let (written, notes) = store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
+        let (written, notes) =
+            store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
         store::set_notes_ref(&self.repo, &notes)?;
         self.publish(run, &written)?;
         Ok(written.into_iter().map(Written::into_variant).collect())
@@ -397,19 +500,22 @@ impl Archive {
         variants: Vec<NewVariant>,
     ) -> Result<(Vec<Written>, store::NotesUpdate), ArchiveError> {
         let state = self.state(run)?;
-        let mut next_id = state.next_id();
         let mut pending: Vec<Written> = Vec::with_capacity(variants.len());
         let ms = now_ms();
-        for new in variants {
-            let id = next_id;
-            next_id += 1;
+        for (id, new) in (state.next_id()..).zip(variants) {
             let lookup = |pid: u64| -> Option<(VariantMeta, Oid, Oid)> {
                 state.variants.get(&pid).cloned().or_else(|| {
-                    pending.iter().find(|w| w.meta.id == pid).map(|w| (w.meta.clone(), w.commit, w.tree))
+                    pending
+                        .iter()
+                        .find(|w| w.meta.id == pid)
+                        .map(|w| (w.meta.clone(), w.commit, w.tree))
                 })
             };
             let parent = match new.parent {
-                Some(pid) => Some(lookup(pid).ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{pid}")))?),
+                Some(pid) => Some(
+                    lookup(pid)
+                        .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{pid}")))?,
+                ),
                 None => None,
             };
             let mut meta = new.meta;
@@ -418,7 +524,10 @@ impl Archive {
                 if let Some((pmeta, _, _)) = &parent
                     && !pmeta.is_validated()
                 {
-                    return Err(ArchiveError::NotSelectable { run: run.to_string(), id: pmeta.id });
+                    return Err(ArchiveError::NotSelectable {
+                        run: run.to_string(),
+                        id: pmeta.id,
+                    });
                 }
                 if !meta.score.is_some_and(f64::is_finite) {
                     return Err(ArchiveError::Refused(format!(
@@ -435,10 +544,14 @@ impl Archive {
             if meta.created_ms == 0 {
                 meta.created_ms = ms;
             }
-            if validated && meta.features.len() != state.population.config().feature_dimensions.len() {
+            if validated
+                && meta.features.len() != state.population.config().feature_dimensions.len()
+            {
                 meta.features = state.population.features_for(&meta.metrics);
             }
-            let base = parent.as_ref().map_or(state.base_tree, |(_, _, tree)| *tree);
+            let base = parent
+                .as_ref()
+                .map_or(state.base_tree, |(_, _, tree)| *tree);
             let tree = match &new.tree {
                 TreeSource::Prepared(hex) => Oid::from_str(hex).ctx(|| format!("tree id {hex}"))?,
                 TreeSource::Files(files) => store::build_tree(repo, base, files)?,
@@ -461,11 +574,25 @@ impl Archive {
             let sig = store::signature(meta.created_ms)?;
             let parents: Vec<&git2::Commit> = parent_commit.iter().collect();
             let commit = repo
-                .commit(None, &sig, &sig, &commit_message(&meta), &tree_obj, &parents)
+                .commit(
+                    None,
+                    &sig,
+                    &sig,
+                    &commit_message(&meta),
+                    &tree_obj,
+                    &parents,
+                )
                 .ctx(|| format!("commit of {run}/{id}"))?;
-            let json = serde_json::to_vec_pretty(&meta).map_err(|e| ArchiveError::Refused(e.to_string()))?;
+            let json = serde_json::to_vec_pretty(&meta)
+                .map_err(|e| ArchiveError::Refused(e.to_string()))?;
             let note = repo.blob(&json).ctx(|| format!("note of {run}/{id}"))?;
-            pending.push(Written { meta, commit, tree, note, validated });
+            pending.push(Written {
+                meta,
+                commit,
+                tree,
+                note,
+                validated,
+            });
         }
         let notes: Vec<(Oid, Oid)> = pending.iter().map(|w| (w.commit, w.note)).collect();
         let update = store::notes_commit(repo, &notes, ms)?;
@@ -482,7 +609,14 @@ impl Archive {
         }
         let state = self.state_mut(run)?;
         for w in written {
-            Self::index(state, w.meta.id, w.meta.clone(), w.commit, w.tree, w.validated);
+            Self::index(
+                state,
+                w.meta.id,
+                w.meta.clone(),
+                w.commit,
+                w.tree,
+                w.validated,
+            );
         }
         self.inserts_since_pack_refs += written.len();
         if self.inserts_since_pack_refs >= PACK_REFS_EVERY {
@@ -496,7 +630,10 @@ impl Archive {
     /// Moves loose refs into `packed-refs`.
     pub fn pack_refs(&mut self) -> Result<(), ArchiveError> {
         self.inserts_since_pack_refs = 0;
-        self.repo.refdb().and_then(|db| db.compress()).ctx(|| "packing refs".into())
+        self.repo
+            .refdb()
+            .and_then(|db| db.compress())
+            .ctx(|| "packing refs".into())
     }
 
     /// Resolves `RUN/ID` or a commit-id prefix (at least 4 hex digits).
@@ -540,7 +677,11 @@ struct Written {
 
 impl Written {
     fn into_variant(self) -> Variant {
-        Variant { meta: self.meta, commit: self.commit.to_string(), tree: self.tree.to_string() }
+        Variant {
+            meta: self.meta,
+            commit: self.commit.to_string(),
+            tree: self.tree.to_string(),
+        }
     }
 }
 
@@ -549,11 +690,20 @@ fn commit_message(meta: &VariantMeta) -> String {
         (true, Some(score)) => format!("score {score}"),
         _ => format!(
             "rejected: {}",
-            meta.reason.as_deref().and_then(|r| r.lines().next()).unwrap_or("unknown reason")
+            meta.reason
+                .as_deref()
+                .and_then(|r| r.lines().next())
+                .unwrap_or("unknown reason")
         ),
     };
-    let operator = meta.operator.as_deref().map(|o| format!(" [{o}]")).unwrap_or_default();
-    let parent = meta.parent.map_or("none (seed)".to_string(), |p| format!("{}/{p}", meta.run));
+    let operator = meta
+        .operator
+        .as_deref()
+        .map(|o| format!(" [{o}]"))
+        .unwrap_or_default();
+    let parent = meta
+        .parent
+        .map_or("none (seed)".to_string(), |p| format!("{}/{p}", meta.run));
     format!(
         "clade {}/{}: {what}{operator}\n\nClade-Run: {}\nClade-Variant: {}\nClade-Parent: {parent}\n",
         meta.run, meta.id, meta.run, meta.id
@@ -570,9 +720,10 @@ fn take_writer_lock(git_dir: &Path) -> Result<std::fs::File, ArchiveError> {
             "another clade process is writing to this archive ({} is locked); wait for it or stop it",
             path.display()
         ))),
-        Err(std::fs::TryLockError::Error(e)) => {
-            Err(ArchiveError::Refused(format!("cannot lock {}: {e}", path.display())))
-        }
+        Err(std::fs::TryLockError::Error(e)) => Err(ArchiveError::Refused(format!(
+            "cannot lock {}: {e}",
+            path.display()
+        ))),
     }
 }
 
@@ -583,7 +734,9 @@ fn clear_stale_ref_locks(git_dir: &Path) {
     let _ = std::fs::remove_file(git_dir.join("refs/notes/clade.lock"));
     let mut stack = vec![git_dir.join("refs/clade")];
     while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -601,6 +754,12 @@ pub(crate) fn validate_run_name(name: &str) -> Result<(), ArchiveError> {
         && !name.starts_with(['.', '-'])
         && !name.ends_with(".lock")
         && !name.contains("..")
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if ok { Ok(()) } else { Err(ArchiveError::InvalidRunName(name.to_string())) }
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if ok {
+        Ok(())
+    } else {
+        Err(ArchiveError::InvalidRunName(name.to_string()))
+    }
 }

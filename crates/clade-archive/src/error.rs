@@ -9,7 +9,9 @@ pub enum ArchiveError {
         source: git2::Error,
     },
 
-    #[error("invalid run name {0:?}: use letters, digits, '.', '_' and '-', not starting with '.' or '-'")]
+    #[error(
+        "invalid run name {0:?}: use letters, digits, '.', '_' and '-', not starting with '.' or '-'"
+    )]
     InvalidRunName(String),
 
     #[error("run {0:?} already exists in this archive; choose another name or resume it")]
@@ -46,6 +48,9 @@ pub(crate) trait GitContext<T> {
 
 impl<T> GitContext<T> for Result<T, git2::Error> {
     fn ctx(self, context: impl FnOnce() -> String) -> Result<T, ArchiveError> {
-        self.map_err(|source| ArchiveError::Git { context: context(), source })
+        self.map_err(|source| ArchiveError::Git {
+            context: context(),
+            source,
+        })
     }
 }

@@ -32,7 +32,10 @@ impl ArchiveHandle {
 
     /// Runs `f` on the archive's thread and returns its result. `None` when
     /// the archive thread is gone (it panicked).
-    pub fn call<T: Send + 'static>(&self, f: impl FnOnce(&mut Archive) -> T + Send + 'static) -> Option<T> {
+    pub fn call<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Archive) -> T + Send + 'static,
+    ) -> Option<T> {
         let (reply, answer) = mpsc::sync_channel(1);
         let job: Job = Box::new(move |archive| {
             let _ = reply.send(f(archive));

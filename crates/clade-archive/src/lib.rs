@@ -33,5 +33,7 @@ pub use archive::{Archive, NewVariant, TreeSource, Variant};
 pub use error::ArchiveError;
 pub use handle::ArchiveHandle;
 pub use meta::{Direction, RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
-pub use population::{FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection};
+pub use population::{
+    FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
+};
 pub use review::{FileDiff, unified_diff};

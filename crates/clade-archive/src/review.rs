@@ -29,8 +29,16 @@ pub fn unified_diff(file: &FileDiff) -> String {
     }
     let old = file.old.as_deref().unwrap_or("");
     let new = file.new.as_deref().unwrap_or("");
-    let a = if file.old.is_some() { format!("a/{}", file.path) } else { "/dev/null".into() };
-    let b = if file.new.is_some() { format!("b/{}", file.path) } else { "/dev/null".into() };
+    let a = if file.old.is_some() {
+        format!("a/{}", file.path)
+    } else {
+        "/dev/null".into()
+    };
+    let b = if file.new.is_some() {
+        format!("b/{}", file.path)
+    } else {
+        "/dev/null".into()
+    };
     similar::TextDiff::configure()
         .algorithm(similar::Algorithm::Histogram)
         .diff_lines(old, new)
@@ -42,14 +50,23 @@ pub fn unified_diff(file: &FileDiff) -> String {
 
 impl Archive {
     /// The files that differ between two trees of a run (`None`: the base).
-    pub fn diff(&self, run: &str, from: Option<u64>, to: Option<u64>) -> Result<Vec<FileDiff>, ArchiveError> {
+    pub fn diff(
+        &self,
+        run: &str,
+        from: Option<u64>,
+        to: Option<u64>,
+    ) -> Result<Vec<FileDiff>, ArchiveError> {
         let old = self.tree_of(run, from)?;
         let new = self.tree_of(run, to)?;
         self.diff_trees(old, new)
     }
 
     /// The files that differ between variants of possibly different runs.
-    pub fn diff_between(&self, a: (&str, u64), b: (&str, u64)) -> Result<Vec<FileDiff>, ArchiveError> {
+    pub fn diff_between(
+        &self,
+        a: (&str, u64),
+        b: (&str, u64),
+    ) -> Result<Vec<FileDiff>, ArchiveError> {
         let old = self.tree_of(a.0, Some(a.1))?;
         let new = self.tree_of(b.0, Some(b.1))?;
         self.diff_trees(old, new)
@@ -83,24 +100,38 @@ impl Archive {
             };
             let (old, old_binary) = read(delta.old_file().id(), delta.status() != Delta::Added)?;
             let (new, new_binary) = read(delta.new_file().id(), delta.status() != Delta::Deleted)?;
-            files.push(FileDiff { path, old, new, binary: old_binary || new_binary });
+            files.push(FileDiff {
+                path,
+                old,
+                new,
+                binary: old_binary || new_binary,
+            });
         }
         Ok(files)
     }
 
     /// Creates a normal branch at the variant's commit (default name
     /// `clade/<run>/<id>`). Does not check it out.
-    pub fn create_branch(&self, run: &str, id: u64, name: Option<&str>) -> Result<String, ArchiveError> {
+    pub fn create_branch(
+        &self,
+        run: &str,
+        id: u64,
+        name: Option<&str>,
+    ) -> Result<String, ArchiveError> {
         let variant = self.variant(run, id)?;
         let name = name.map_or_else(|| format!("clade/{run}/{id}"), str::to_string);
         if self.repo.find_branch(&name, BranchType::Local).is_ok() {
-            return Err(ArchiveError::Refused(format!("branch {name} already exists")));
+            return Err(ArchiveError::Refused(format!(
+                "branch {name} already exists"
+            )));
         }
         let commit = self
             .repo
             .find_commit(Oid::from_str(&variant.commit).ctx(|| "commit id".into())?)
             .ctx(|| "variant commit".into())?;
-        self.repo.branch(&name, &commit, false).ctx(|| format!("creating branch {name}"))?;
+        self.repo
+            .branch(&name, &commit, false)
+            .ctx(|| format!("creating branch {name}"))?;
         Ok(name)
     }
 
@@ -119,11 +150,19 @@ impl Archive {
         }
         let head = self.repo.head().ctx(|| "HEAD".into())?;
         if !head.is_branch() {
-            return Err(ArchiveError::Refused("HEAD is detached; check out a branch first".into()));
+            return Err(ArchiveError::Refused(
+                "HEAD is detached; check out a branch first".into(),
+            ));
         }
         let head_commit = head.peel_to_commit().ctx(|| "HEAD commit".into())?;
-        let base_tree = self.repo.find_tree(self.tree_of(run, None)?).ctx(|| "base tree".into())?;
-        let variant_tree = self.repo.find_tree(self.tree_of(run, Some(id))?).ctx(|| "variant tree".into())?;
+        let base_tree = self
+            .repo
+            .find_tree(self.tree_of(run, None)?)
+            .ctx(|| "base tree".into())?;
+        let variant_tree = self
+            .repo
+            .find_tree(self.tree_of(run, Some(id))?)
+            .ctx(|| "variant tree".into())?;
         let head_tree = head_commit.tree().ctx(|| "HEAD tree".into())?;
         let mut merged = self
             .repo
@@ -143,13 +182,21 @@ impl Archive {
                 paths.join(", ")
             )));
         }
-        let tree_id = merged.write_tree_to(&self.repo).ctx(|| "writing merged tree".into())?;
+        let tree_id = merged
+            .write_tree_to(&self.repo)
+            .ctx(|| "writing merged tree".into())?;
         if tree_id == head_tree.id() {
-            return Err(ArchiveError::Refused("the current branch already contains this change".into()));
+            return Err(ArchiveError::Refused(
+                "the current branch already contains this change".into(),
+            ));
         }
         let tree = self.repo.find_tree(tree_id).ctx(|| "merged tree".into())?;
         let variant = self.variant(run, id)?;
-        let score = variant.meta.score.map(|s| format!(" (score {s})")).unwrap_or_default();
+        let score = variant
+            .meta
+            .score
+            .map(|s| format!(" (score {s})"))
+            .unwrap_or_default();
         let message = format!(
             "Promote clade variant {run}/{id}{score}\n\nClade-Run: {run}\nClade-Variant: {id}\nClade-Commit: {}\n",
             variant.commit
@@ -166,14 +213,19 @@ impl Archive {
         // files (untracked files are left alone).
         let mut checkout = git2::build::CheckoutBuilder::new();
         checkout.force();
-        self.repo.checkout_head(Some(&mut checkout)).ctx(|| "updating the working tree".into())?;
+        self.repo
+            .checkout_head(Some(&mut checkout))
+            .ctx(|| "updating the working tree".into())?;
         Ok(commit.to_string())
     }
 
     fn dirty_paths(&self) -> Result<Vec<String>, ArchiveError> {
         let mut options = StatusOptions::new();
         options.include_untracked(false).include_ignored(false);
-        let statuses = self.repo.statuses(Some(&mut options)).ctx(|| "git status".into())?;
+        let statuses = self
+            .repo
+            .statuses(Some(&mut options))
+            .ctx(|| "git status".into())?;
         Ok(statuses
             .iter()
             .filter(|s| !s.status().is_empty())

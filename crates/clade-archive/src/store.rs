@@ -29,7 +29,11 @@ pub(crate) fn variant_ref(run: &str, id: u64, validated: bool) -> String {
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum CladeRef {
     Run(String),
-    Variant { run: String, id: u64, validated: bool },
+    Variant {
+        run: String,
+        id: u64,
+        validated: bool,
+    },
 }
 
 pub(crate) fn parse_ref(name: &str) -> Option<CladeRef> {
@@ -47,7 +51,12 @@ pub(crate) fn parse_ref(name: &str) -> Option<CladeRef> {
 }
 
 pub(crate) fn signature(ms: u64) -> Result<Signature<'static>, ArchiveError> {
-    Signature::new("clade", "clade@localhost", &Time::new((ms / 1000) as i64, 0)).ctx(|| "signature".into())
+    Signature::new(
+        "clade",
+        "clade@localhost",
+        &Time::new((ms / 1000) as i64, 0),
+    )
+    .ctx(|| "signature".into())
 }
 
 /// A candidate path must be relative, normalized and stay inside the tree.
@@ -56,8 +65,14 @@ pub(crate) fn check_path(path: &str) -> Result<(), ArchiveError> {
         || path.starts_with('/')
         || path.contains('\\')
         || path.contains('\0')
-        || path.split('/').any(|c| c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git"));
-    if bad { Err(ArchiveError::InvalidPath(path.to_string())) } else { Ok(()) }
+        || path
+            .split('/')
+            .any(|c| c.is_empty() || c == "." || c == ".." || c.eq_ignore_ascii_case(".git"));
+    if bad {
+        Err(ArchiveError::InvalidPath(path.to_string()))
+    } else {
+        Ok(())
+    }
 }
 
 /// `base` with `files` written over it (`None` content removes the file).
@@ -80,39 +95,58 @@ pub(crate) fn build_tree(
             }
         }
     }
-    update.create_updated(repo, &base_tree).ctx(|| "writing tree".into())
+    update
+        .create_updated(repo, &base_tree)
+        .ctx(|| "writing tree".into())
 }
 
 pub(crate) fn empty_tree(repo: &Repository) -> Result<Oid, ArchiveError> {
-    repo.treebuilder(None).and_then(|b| b.write()).ctx(|| "empty tree".into())
+    repo.treebuilder(None)
+        .and_then(|b| b.write())
+        .ctx(|| "empty tree".into())
 }
 
 /// A notes commit adding `notes` (commit → blob) on top of the current notes
 /// ref, with a two-hex-digit fan-out like git's own (`ab/cdef…`), so each
 /// update rewrites one small subtree instead of one tree holding every note.
 /// The ref is not moved: see [`set_notes_ref`].
-pub(crate) fn notes_commit(repo: &Repository, notes: &[(Oid, Oid)], ms: u64) -> Result<NotesUpdate, ArchiveError> {
+pub(crate) fn notes_commit(
+    repo: &Repository,
+    notes: &[(Oid, Oid)],
+    ms: u64,
+) -> Result<NotesUpdate, ArchiveError> {
     let previous = repo
         .find_reference(NOTES_REF)
         .ok()
         .and_then(|r| r.peel_to_commit().ok());
     let base_tree = match &previous {
         Some(commit) => commit.tree().ctx(|| "notes tree".into())?,
-        None => repo.find_tree(empty_tree(repo)?).ctx(|| "empty tree".into())?,
+        None => repo
+            .find_tree(empty_tree(repo)?)
+            .ctx(|| "empty tree".into())?,
     };
     let mut update = git2::build::TreeUpdateBuilder::new();
     for (commit, blob) in notes {
         let hex = commit.to_string();
-        update.upsert(format!("{}/{}", &hex[..2], &hex[2..]), *blob, FileMode::Blob);
+        update.upsert(
+            format!("{}/{}", &hex[..2], &hex[2..]),
+            *blob,
+            FileMode::Blob,
+        );
     }
-    let tree = update.create_updated(repo, &base_tree).ctx(|| "notes tree".into())?;
+    let tree = update
+        .create_updated(repo, &base_tree)
+        .ctx(|| "notes tree".into())?;
     let tree = repo.find_tree(tree).ctx(|| "notes tree".into())?;
     let sig = signature(ms)?;
     let parents: Vec<&git2::Commit> = previous.iter().collect();
     let commit = repo
         .commit(None, &sig, &sig, "Notes added by clade", &tree, &parents)
         .ctx(|| "notes commit".into())?;
-    Ok(NotesUpdate { commit, previous: previous.map(|c| c.id()) })
+    Ok(NotesUpdate {
+        commit,
+        previous: previous.map(|c| c.id()),
+    })
 }
 
 pub(crate) struct NotesUpdate {
@@ -126,7 +160,9 @@ pub(crate) fn set_notes_ref(repo: &Repository, update: &NotesUpdate) -> Result<(
         Some(previous) => repo
             .reference_matching(NOTES_REF, update.commit, true, previous, "clade: add notes")
             .map(drop),
-        None => repo.reference(NOTES_REF, update.commit, false, "clade: add notes").map(drop),
+        None => repo
+            .reference(NOTES_REF, update.commit, false, "clade: add notes")
+            .map(drop),
     }
     .ctx(|| format!("updating {NOTES_REF} (another writer may be active)"))
 }
@@ -142,7 +178,11 @@ pub(crate) fn read_notes(repo: &Repository) -> Result<HashMap<Oid, Oid>, Archive
         if entry.kind() == Some(ObjectType::Blob)
             && let Ok(name) = entry.name()
         {
-            let hex: String = dir.chars().filter(|c| *c != '/').chain(name.chars()).collect();
+            let hex: String = dir
+                .chars()
+                .filter(|c| *c != '/')
+                .chain(name.chars())
+                .collect();
             if let Ok(oid) = Oid::from_str(&hex)
                 && hex.len() == 40
             {
@@ -166,7 +206,9 @@ pub(crate) fn with_mempack<T>(
     let mempack = odb.add_new_mempack_backend(1000).ctx(|| "mempack".into())?;
     let value = write(&repo)?;
     let mut buf = git2::Buf::new();
-    mempack.dump(&repo, &mut buf).ctx(|| "dumping the batch pack".into())?;
+    mempack
+        .dump(&repo, &mut buf)
+        .ctx(|| "dumping the batch pack".into())?;
     let mut writer = odb.packwriter().ctx(|| "pack writer".into())?;
     writer
         .write_all(&buf)
@@ -185,7 +227,11 @@ mod tests {
         assert_eq!(parse_ref(&run_ref("r1")), Some(CladeRef::Run("r1".into())));
         assert_eq!(
             parse_ref(&variant_ref("r1", 42, false)),
-            Some(CladeRef::Variant { run: "r1".into(), id: 42, validated: false })
+            Some(CladeRef::Variant {
+                run: "r1".into(),
+                id: 42,
+                validated: false
+            })
         );
         assert_eq!(parse_ref("refs/clade/r1/v/x"), None);
         assert_eq!(parse_ref("refs/heads/main"), None);
@@ -193,7 +239,17 @@ mod tests {
 
     #[test]
     fn paths_must_stay_inside() {
-        for bad in ["", "/etc/passwd", "../x", "a/../../b", "a//b", ".git/config", "src/.GIT/x", "a\\b", "./a"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../b",
+            "a//b",
+            ".git/config",
+            "src/.GIT/x",
+            "a\\b",
+            "./a",
+        ] {
             assert!(check_path(bad).is_err(), "{bad}");
         }
         for good in ["src/lib.rs", "a/b/c.txt", ".gitignore"] {

@@ -3,7 +3,9 @@
 
 mod common;
 
-use clade_archive::{Archive, ArchiveError, ArchiveHandle, PopulationConfig, TreeSource, VariantStatus};
+use clade_archive::{
+    Archive, ArchiveError, ArchiveHandle, PopulationConfig, TreeSource, VariantStatus,
+};
 use common::*;
 
 #[test]
@@ -13,17 +15,51 @@ fn variants_are_commits_with_notes_and_lineage() {
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     assert!(archive.has_working_tree());
     start_run(&mut archive, "r1", PopulationConfig::default());
-    let seed = archive.insert("r1", new(None, lib_rs(1), validated(1.0))).unwrap();
-    let child = archive.insert("r1", new(Some(0), lib_rs(2), validated(2.0))).unwrap();
-    let bad = archive.insert("r1", new(Some(1), lib_rs(99), rejected("build_failed: mismatched types"))).unwrap();
-    let grandchild = archive.insert("r1", new(Some(1), lib_rs(3), validated(3.0))).unwrap();
-    assert_eq!((seed.meta.id, child.meta.id, bad.meta.id, grandchild.meta.id), (0, 1, 2, 3));
+    let seed = archive
+        .insert("r1", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let child = archive
+        .insert("r1", new(Some(0), lib_rs(2), validated(2.0)))
+        .unwrap();
+    let bad = archive
+        .insert(
+            "r1",
+            new(
+                Some(1),
+                lib_rs(99),
+                rejected("build_failed: mismatched types"),
+            ),
+        )
+        .unwrap();
+    let grandchild = archive
+        .insert("r1", new(Some(1), lib_rs(3), validated(3.0)))
+        .unwrap();
+    assert_eq!(
+        (seed.meta.id, child.meta.id, bad.meta.id, grandchild.meta.id),
+        (0, 1, 2, 3)
+    );
     assert_eq!(grandchild.meta.generation, 2);
 
     // First parents follow the lineage down to the run's start commit.
-    let parents = |commit: &str| git(repo.path(), &["log", "--first-parent", "--format=%H", commit]);
-    let chain: Vec<String> = parents(&grandchild.commit).lines().map(str::to_string).collect();
-    assert_eq!(chain, [grandchild.commit.clone(), child.commit.clone(), seed.commit.clone(), start.clone()]);
+    let parents = |commit: &str| {
+        git(
+            repo.path(),
+            &["log", "--first-parent", "--format=%H", commit],
+        )
+    };
+    let chain: Vec<String> = parents(&grandchild.commit)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            grandchild.commit.clone(),
+            child.commit.clone(),
+            seed.commit.clone(),
+            start.clone()
+        ]
+    );
 
     // git diff <start> <variant> is the whole evolved change.
     let diff = git(repo.path(), &["diff", &start, &grandchild.commit]);
@@ -31,7 +67,10 @@ fn variants_are_commits_with_notes_and_lineage() {
     assert!(!diff.contains("README"));
 
     // The note is the metadata, readable with plain git.
-    let note = git(repo.path(), &["notes", "--ref=clade", "show", &grandchild.commit]);
+    let note = git(
+        repo.path(),
+        &["notes", "--ref=clade", "show", &grandchild.commit],
+    );
     let meta: serde_json::Value = serde_json::from_str(&note).unwrap();
     assert_eq!(meta["run"], "r1");
     assert_eq!(meta["id"], 3);
@@ -42,13 +81,25 @@ fn variants_are_commits_with_notes_and_lineage() {
     assert!(note.contains("mismatched types"));
 
     // Refs keep everything reachable; rejected variants live apart.
-    let refs = git(repo.path(), &["for-each-ref", "--format=%(refname)", "refs/clade/"]);
-    for r in ["refs/clade/r1/run", "refs/clade/r1/v/0", "refs/clade/r1/v/1", "refs/clade/r1/r/2", "refs/clade/r1/v/3"] {
+    let refs = git(
+        repo.path(),
+        &["for-each-ref", "--format=%(refname)", "refs/clade/"],
+    );
+    for r in [
+        "refs/clade/r1/run",
+        "refs/clade/r1/v/0",
+        "refs/clade/r1/v/1",
+        "refs/clade/r1/r/2",
+        "refs/clade/r1/v/3",
+    ] {
         assert!(refs.lines().any(|l| l == r), "missing {r} in {refs}");
     }
     assert_eq!(archive.lineage("r1", 3).unwrap(), [3, 1, 0]);
     assert_eq!(archive.best("r1").unwrap(), Some(3));
-    let log = git(repo.path(), &["log", "-1", "--format=%s", &grandchild.commit]);
+    let log = git(
+        repo.path(),
+        &["log", "-1", "--format=%s", &grandchild.commit],
+    );
     assert_eq!(log.trim(), "clade r1/3: score 3 [diff]");
 }
 
@@ -56,21 +107,51 @@ fn variants_are_commits_with_notes_and_lineage() {
 fn rejected_variants_are_recorded_but_never_selectable() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
-    start_run(&mut archive, "r", PopulationConfig { islands: 1, ..PopulationConfig::default() });
-    archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
+    start_run(
+        &mut archive,
+        "r",
+        PopulationConfig {
+            islands: 1,
+            ..PopulationConfig::default()
+        },
+    );
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
     for i in 0..5 {
-        archive.insert("r", new(Some(0), lib_rs(100 + i), rejected("trap: unreachable"))).unwrap();
+        archive
+            .insert(
+                "r",
+                new(Some(0), lib_rs(100 + i), rejected("trap: unreachable")),
+            )
+            .unwrap();
     }
-    let err = archive.insert("r", new(Some(3), lib_rs(7), validated(5.0))).unwrap_err();
-    assert!(matches!(err, ArchiveError::NotSelectable { id: 3, .. }), "{err}");
+    let err = archive
+        .insert("r", new(Some(3), lib_rs(7), validated(5.0)))
+        .unwrap_err();
+    assert!(
+        matches!(err, ArchiveError::NotSelectable { id: 3, .. }),
+        "{err}"
+    );
     let population = archive.population_mut("r").unwrap();
     assert_eq!(population.len(), 1);
     let mut rng = clade_archive::Rng::new(1);
     for _ in 0..100 {
         assert_eq!(population.select_parent(0, &mut rng), Some(0));
     }
-    let statuses: Vec<_> = archive.variants("r").unwrap().iter().map(|v| v.meta.status).collect();
-    assert_eq!(statuses.iter().filter(|s| **s == Some(VariantStatus::Rejected)).count(), 5);
+    let statuses: Vec<_> = archive
+        .variants("r")
+        .unwrap()
+        .iter()
+        .map(|v| v.meta.status)
+        .collect();
+    assert_eq!(
+        statuses
+            .iter()
+            .filter(|s| **s == Some(VariantStatus::Rejected))
+            .count(),
+        5
+    );
 }
 
 #[test]
@@ -78,10 +159,19 @@ fn everything_survives_gc_and_reopening() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "r", PopulationConfig::default());
-    archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
-    let batch: Vec<_> = (0..50).map(|i| new(Some(0), lib_rs(10 + i), validated(i as f64))).collect();
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let batch: Vec<_> = (0..50)
+        .map(|i| new(Some(0), lib_rs(10 + i), validated(i as f64)))
+        .collect();
     archive.insert_batch("r", batch).unwrap();
-    archive.insert("r", new(Some(0), lib_rs(999), rejected("parse: no SEARCH block"))).unwrap();
+    archive
+        .insert(
+            "r",
+            new(Some(0), lib_rs(999), rejected("parse: no SEARCH block")),
+        )
+        .unwrap();
     let before = archive.variants("r").unwrap();
     drop(archive);
 
@@ -90,7 +180,13 @@ fn everything_survives_gc_and_reopening() {
     let reopened = Archive::open(repo.path()).unwrap();
     assert_eq!(reopened.variants("r").unwrap(), before);
     assert_eq!(reopened.best("r").unwrap(), Some(50));
-    assert_eq!(reopened.read_file("r", Some(20), "src/lib.rs").unwrap().unwrap(), b"pub fn f() -> u32 {\n    29\n}\n");
+    assert_eq!(
+        reopened
+            .read_file("r", Some(20), "src/lib.rs")
+            .unwrap()
+            .unwrap(),
+        b"pub fn f() -> u32 {\n    29\n}\n"
+    );
 }
 
 #[test]
@@ -98,9 +194,18 @@ fn duplicates_are_found_by_tree_before_evaluation() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "r", PopulationConfig::default());
-    archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
-    archive.insert("r", new(Some(0), lib_rs(2), validated(2.0))).unwrap();
-    let file = |n: u64| vec![("src/lib.rs".to_string(), Some(format!("pub fn f() -> u32 {{\n    {n}\n}}\n").into_bytes()))];
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    archive
+        .insert("r", new(Some(0), lib_rs(2), validated(2.0)))
+        .unwrap();
+    let file = |n: u64| {
+        vec![(
+            "src/lib.rs".to_string(),
+            Some(format!("pub fn f() -> u32 {{\n    {n}\n}}\n").into_bytes()),
+        )]
+    };
     // Same content reached from another parent is still a duplicate.
     let tree = archive.prepare_tree("r", Some(0), &file(2)).unwrap();
     assert_eq!(archive.find_duplicate("r", &tree).unwrap(), Some(1));
@@ -109,14 +214,23 @@ fn duplicates_are_found_by_tree_before_evaluation() {
     // The seed's own tree equals the base when nothing changed.
     let unchanged = archive.prepare_tree("r", Some(0), &[]).unwrap();
     assert_eq!(archive.find_duplicate("r", &unchanged).unwrap(), Some(0));
-    let inserted = archive.insert("r", new(Some(1), TreeSource::Prepared(fresh.clone()), validated(3.0))).unwrap();
+    let inserted = archive
+        .insert(
+            "r",
+            new(Some(1), TreeSource::Prepared(fresh.clone()), validated(3.0)),
+        )
+        .unwrap();
     assert_eq!(inserted.tree, fresh);
 }
 
 #[test]
 fn writing_leaves_the_users_tree_index_head_and_branches_alone() {
     let repo = user_repo();
-    std::fs::write(repo.path().join("src/lib.rs"), "pub fn f() -> u32 { 42 } // uncommitted\n").unwrap();
+    std::fs::write(
+        repo.path().join("src/lib.rs"),
+        "pub fn f() -> u32 { 42 } // uncommitted\n",
+    )
+    .unwrap();
     std::fs::write(repo.path().join("untracked.txt"), "mine").unwrap();
     git(repo.path(), &["add", "README.md"]);
     let state = |dir: &std::path::Path| {
@@ -131,8 +245,17 @@ fn writing_leaves_the_users_tree_index_head_and_branches_alone() {
     let before = state(repo.path());
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "r", PopulationConfig::default());
-    archive.insert("r", new(None, lib_rs(5), validated(1.0))).unwrap();
-    archive.insert_batch("r", (0..10).map(|i| new(Some(0), lib_rs(i), validated(i as f64))).collect()).unwrap();
+    archive
+        .insert("r", new(None, lib_rs(5), validated(1.0)))
+        .unwrap();
+    archive
+        .insert_batch(
+            "r",
+            (0..10)
+                .map(|i| new(Some(0), lib_rs(i), validated(i as f64)))
+                .collect(),
+        )
+        .unwrap();
     archive.pack_refs().unwrap();
     assert_eq!(state(repo.path()), before);
 }
@@ -145,12 +268,19 @@ fn a_bare_archive_is_made_when_the_target_is_not_a_repository() {
     assert!(!archive.has_working_tree());
     assert!(dir.path().join(".clade/archive.git/HEAD").is_file());
     start_run(&mut archive, "r", PopulationConfig::default());
-    archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
-    let v = archive.insert("r", new(Some(0), lib_rs(2), validated(2.0))).unwrap();
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let v = archive
+        .insert("r", new(Some(0), lib_rs(2), validated(2.0)))
+        .unwrap();
     drop(archive);
     let archive = Archive::open(dir.path()).unwrap();
     assert_eq!(archive.variant("r", 1).unwrap(), v);
-    assert!(archive.promote("r", 1).is_err(), "a bare archive has no branch to promote onto");
+    assert!(
+        archive.promote("r", 1).is_err(),
+        "a bare archive has no branch to promote onto"
+    );
 }
 
 #[test]
@@ -167,7 +297,13 @@ fn runs_are_named_safely_and_once() {
             population: PopulationConfig::default(),
             created_ms: 0,
         };
-        assert!(matches!(archive.create_run(record, "").unwrap_err(), ArchiveError::InvalidRunName(_)), "{bad:?}");
+        assert!(
+            matches!(
+                archive.create_run(record, "").unwrap_err(),
+                ArchiveError::InvalidRunName(_)
+            ),
+            "{bad:?}"
+        );
     }
     let again = clade_archive::RunRecord {
         name: "ok-run_1.2".into(),
@@ -177,7 +313,10 @@ fn runs_are_named_safely_and_once() {
         population: PopulationConfig::default(),
         created_ms: 0,
     };
-    assert!(matches!(archive.create_run(again, "").unwrap_err(), ArchiveError::RunExists(_)));
+    assert!(matches!(
+        archive.create_run(again, "").unwrap_err(),
+        ArchiveError::RunExists(_)
+    ));
 }
 
 #[test]
@@ -185,12 +324,26 @@ fn variants_resolve_by_name_or_commit_prefix() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "r", PopulationConfig::default());
-    let seed = archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
+    let seed = archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
     assert_eq!(archive.resolve("r/0").unwrap(), ("r".to_string(), 0));
-    assert_eq!(archive.resolve(&seed.commit[..10]).unwrap(), ("r".to_string(), 0));
-    assert!(matches!(archive.resolve("r/9"), Err(ArchiveError::UnknownVariant(_))));
-    assert!(matches!(archive.resolve("nope/0"), Err(ArchiveError::UnknownRun(_))));
-    assert!(matches!(archive.resolve("zz"), Err(ArchiveError::UnknownVariant(_))));
+    assert_eq!(
+        archive.resolve(&seed.commit[..10]).unwrap(),
+        ("r".to_string(), 0)
+    );
+    assert!(matches!(
+        archive.resolve("r/9"),
+        Err(ArchiveError::UnknownVariant(_))
+    ));
+    assert!(matches!(
+        archive.resolve("nope/0"),
+        Err(ArchiveError::UnknownRun(_))
+    ));
+    assert!(matches!(
+        archive.resolve("zz"),
+        Err(ArchiveError::UnknownVariant(_))
+    ));
 }
 
 #[test]
@@ -198,11 +351,18 @@ fn branch_and_promote_take_the_change_for_review() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "r", PopulationConfig::default());
-    archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
-    let best = archive.insert("r", new(Some(0), lib_rs(7), validated(7.0))).unwrap();
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let best = archive
+        .insert("r", new(Some(0), lib_rs(7), validated(7.0)))
+        .unwrap();
     let name = archive.create_branch("r", 1, None).unwrap();
     assert_eq!(name, "clade/r/1");
-    assert_eq!(git(repo.path(), &["rev-parse", "clade/r/1"]).trim(), best.commit);
+    assert_eq!(
+        git(repo.path(), &["rev-parse", "clade/r/1"]).trim(),
+        best.commit
+    );
     assert!(archive.create_branch("r", 1, None).is_err());
 
     // The user moved on meanwhile (another file): promotion merges.
@@ -210,16 +370,30 @@ fn branch_and_promote_take_the_change_for_review() {
     git(repo.path(), &["commit", "-qam", "docs"]);
     // Dirty tree: refused, nothing touched.
     std::fs::write(repo.path().join("README.md"), "# dirty\n").unwrap();
-    assert!(matches!(archive.promote("r", 1), Err(ArchiveError::DirtyWorkingTree(_))));
+    assert!(matches!(
+        archive.promote("r", 1),
+        Err(ArchiveError::DirtyWorkingTree(_))
+    ));
     git(repo.path(), &["checkout", "--", "README.md"]);
 
     let commit = archive.promote("r", 1).unwrap();
     assert_eq!(git(repo.path(), &["rev-parse", "HEAD"]).trim(), commit);
-    assert_eq!(std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(), "pub fn f() -> u32 {\n    7\n}\n");
-    assert_eq!(std::fs::read_to_string(repo.path().join("README.md")).unwrap(), "# changed since\n");
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("src/lib.rs")).unwrap(),
+        "pub fn f() -> u32 {\n    7\n}\n"
+    );
+    assert_eq!(
+        std::fs::read_to_string(repo.path().join("README.md")).unwrap(),
+        "# changed since\n"
+    );
     assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
-    assert!(git(repo.path(), &["log", "-1", "--format=%s"]).starts_with("Promote clade variant r/1"));
-    assert!(archive.promote("r", 1).is_err(), "promoting twice is refused");
+    assert!(
+        git(repo.path(), &["log", "-1", "--format=%s"]).starts_with("Promote clade variant r/1")
+    );
+    assert!(
+        archive.promote("r", 1).is_err(),
+        "promoting twice is refused"
+    );
 }
 
 #[test]
@@ -227,7 +401,9 @@ fn the_handle_gives_async_callers_one_owner() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "r", PopulationConfig::default());
-    archive.insert("r", new(None, lib_rs(1), validated(1.0))).unwrap();
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
     let (handle, thread) = ArchiveHandle::spawn(archive).unwrap();
     let workers: Vec<_> = (0..4)
         .map(|t| {
@@ -235,7 +411,13 @@ fn the_handle_gives_async_callers_one_owner() {
             std::thread::spawn(move || {
                 for i in 0..5 {
                     let n = 100 * t + i;
-                    handle.call(move |a| a.insert("r", new(Some(0), lib_rs(n), validated(n as f64))).map(|v| v.meta.id)).unwrap().unwrap();
+                    handle
+                        .call(move |a| {
+                            a.insert("r", new(Some(0), lib_rs(n), validated(n as f64)))
+                                .map(|v| v.meta.id)
+                        })
+                        .unwrap()
+                        .unwrap();
                 }
             })
         })

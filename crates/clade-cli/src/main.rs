@@ -3,19 +3,80 @@
 
 mod commands;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "clade", version, about = "Clade: a self-improving coding agent with a wasm sandbox and a git archive")]
+#[command(
+    name = "clade",
+    version,
+    about = "Clade: a self-improving coding agent with a wasm sandbox and a git archive"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
 }
 
+#[derive(clap::Args)]
+struct RepoArg {
+    /// The repository (or folder with a .clade/archive.git) holding the archive.
+    #[arg(long, default_value = ".", global = true)]
+    repo: PathBuf,
+}
+
 #[derive(Subcommand)]
 enum Command {
+    /// List the runs in the archive.
+    Runs {
+        #[command(flatten)]
+        repo: RepoArg,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a run's lineage tree with scores; the best path is marked with *.
+    Tree {
+        /// The run (default: the most recent).
+        run: Option<String>,
+        #[command(flatten)]
+        repo: RepoArg,
+        /// Also show rejected variants.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a variant's metadata and its diff against its parent.
+    Show {
+        /// RUN/ID or a commit id prefix.
+        variant: String,
+        #[command(flatten)]
+        repo: RepoArg,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Diff a variant against its parent, or two variants.
+    Diff {
+        a: String,
+        b: Option<String>,
+        #[command(flatten)]
+        repo: RepoArg,
+    },
+    /// Create a branch at a variant for review (default name clade/RUN/ID).
+    Branch {
+        variant: String,
+        name: Option<String>,
+        #[command(flatten)]
+        repo: RepoArg,
+    },
+    /// Apply a variant's whole change onto the current branch as one commit.
+    Promote {
+        variant: String,
+        #[command(flatten)]
+        repo: RepoArg,
+    },
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -25,7 +86,27 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    use commands::review;
     let result = match cli.command {
+        Command::Runs { repo, json } => review::runs(&repo.repo, json),
+        Command::Tree {
+            run,
+            repo,
+            all,
+            json,
+        } => review::tree(&repo.repo, run, all, json),
+        Command::Show {
+            variant,
+            repo,
+            json,
+        } => review::show(&repo.repo, &variant, json),
+        Command::Diff { a, b, repo } => review::diff(&repo.repo, &a, b.as_deref()),
+        Command::Branch {
+            variant,
+            name,
+            repo,
+        } => review::branch(&repo.repo, &variant, name.as_deref()),
+        Command::Promote { variant, repo } => review::promote(&repo.repo, &variant),
         Command::Sandbox { command } => commands::sandbox::run(command),
     };
     match result {

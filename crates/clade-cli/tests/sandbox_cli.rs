@@ -7,32 +7,55 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
 }
 
 fn clade(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clade"))
         .args(args)
-        .env("CLADE_HOME", PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home"))
+        .env(
+            "CLADE_HOME",
+            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home"),
+        )
         .output()
         .expect("run clade")
 }
 
 fn json(output: &Output) -> Value {
-    assert!(output.status.success(), "clade failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "clade failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let stdout = String::from_utf8(output.stdout.clone()).unwrap();
-    assert_eq!(stdout.lines().count(), 1, "expected one JSON line: {stdout}");
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "expected one JSON line: {stdout}"
+    );
     serde_json::from_str(&stdout).unwrap()
 }
 
 fn keys(value: &Value) -> Vec<&str> {
-    let mut keys: Vec<&str> = value.as_object().unwrap().keys().map(String::as_str).collect();
+    let mut keys: Vec<&str> = value
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
     keys.sort();
     keys
 }
 
 fn guest(name: &str) -> String {
-    repo_root().join("sandbox/guests").join(name).display().to_string()
+    repo_root()
+        .join("sandbox/guests")
+        .join(name)
+        .display()
+        .to_string()
 }
 
 fn build_wasm(name: &str) -> String {
@@ -56,14 +79,35 @@ fn build_then_run_follows_the_json_contract() {
     let stdin = tmp.path().join("stdin.txt");
     std::fs::write(&stdin, "from a file").unwrap();
     let ran = json(&clade(&[
-        "sandbox", "run", wasm, "--json", "--fuel", "100000000", "--memory-mb", "32", "--timeout-ms", "5000",
-        "--stdin", stdin.to_str().unwrap(), "--", "x", "--not-a-flag",
+        "sandbox",
+        "run",
+        wasm,
+        "--json",
+        "--fuel",
+        "100000000",
+        "--memory-mb",
+        "32",
+        "--timeout-ms",
+        "5000",
+        "--stdin",
+        stdin.to_str().unwrap(),
+        "--",
+        "x",
+        "--not-a-flag",
     ]));
     assert_eq!(
         keys(&ran),
         [
-            "exit_code", "fuel_used", "peak_memory_bytes", "status", "stderr", "stderr_truncated", "stdout",
-            "stdout_truncated", "trap", "wall_ms"
+            "exit_code",
+            "fuel_used",
+            "peak_memory_bytes",
+            "status",
+            "stderr",
+            "stderr_truncated",
+            "stdout",
+            "stdout_truncated",
+            "trap",
+            "wall_ms"
         ]
     );
     assert_eq!(ran["status"], "exited");
@@ -79,20 +123,46 @@ fn build_then_run_follows_the_json_contract() {
 
 #[test]
 fn a_candidate_failing_is_still_exit_code_zero() {
-    let rejected = json(&clade(&["sandbox", "build", &guest("attack-build-rs"), "--json"]));
+    let rejected = json(&clade(&[
+        "sandbox",
+        "build",
+        &guest("attack-build-rs"),
+        "--json",
+    ]));
     assert_eq!(rejected["status"], "rejected");
     assert_eq!(rejected["wasm"], Value::Null);
     assert!(rejected["reason"].as_str().unwrap().contains("build.rs"));
 
-    let failed = json(&clade(&["sandbox", "build", &guest("compile-error"), "--json"]));
+    let failed = json(&clade(&[
+        "sandbox",
+        "build",
+        &guest("compile-error"),
+        "--json",
+    ]));
     assert_eq!(failed["status"], "build_failed");
-    assert!(failed["diagnostics"].as_str().unwrap().contains("mismatched types"));
+    assert!(
+        failed["diagnostics"]
+            .as_str()
+            .unwrap()
+            .contains("mismatched types")
+    );
 
     let spin = build_wasm("spin");
-    let ran = json(&clade(&["sandbox", "run", &spin, "--json", "--timeout-ms", "200", "--fuel", "100000000000"]));
+    let ran = json(&clade(&[
+        "sandbox",
+        "run",
+        &spin,
+        "--json",
+        "--timeout-ms",
+        "200",
+        "--fuel",
+        "100000000000",
+    ]));
     assert_eq!(ran["status"], "timeout");
     assert_eq!(ran["fuel_used"], Value::Null);
-    let ran = json(&clade(&["sandbox", "run", &spin, "--json", "--fuel", "1000"]));
+    let ran = json(&clade(&[
+        "sandbox", "run", &spin, "--json", "--fuel", "1000",
+    ]));
     assert_eq!(ran["status"], "out_of_fuel");
 }
 
@@ -102,11 +172,31 @@ fn dir_mounts_are_read_only() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("data.txt"), "mounted").unwrap();
     let mount = format!("{}:/input", tmp.path().display());
-    let read = json(&clade(&["sandbox", "run", &escape, "--json", "--dir", &mount, "--", "read-input"]));
-    assert!(read["stdout"].as_str().unwrap().contains("\"mounted\""), "{read}");
-    let write = json(&clade(&["sandbox", "run", &escape, "--json", "--dir", &mount, "--", "write-ro"]));
-    assert!(!write["stdout"].as_str().unwrap().contains("LEAK"), "{write}");
-    assert_eq!(std::fs::read_to_string(tmp.path().join("data.txt")).unwrap(), "mounted");
+    let read = json(&clade(&[
+        "sandbox",
+        "run",
+        &escape,
+        "--json",
+        "--dir",
+        &mount,
+        "--",
+        "read-input",
+    ]));
+    assert!(
+        read["stdout"].as_str().unwrap().contains("\"mounted\""),
+        "{read}"
+    );
+    let write = json(&clade(&[
+        "sandbox", "run", &escape, "--json", "--dir", &mount, "--", "write-ro",
+    ]));
+    assert!(
+        !write["stdout"].as_str().unwrap().contains("LEAK"),
+        "{write}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(tmp.path().join("data.txt")).unwrap(),
+        "mounted"
+    );
     assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
 }
 
@@ -116,7 +206,10 @@ fn bad_usage_and_missing_files_fail_with_one_line() {
     assert!(!missing.status.success());
     let stderr = String::from_utf8(missing.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("error: ") && stderr.contains("/no/such/module.wasm"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains("/no/such/module.wasm"),
+        "{stderr}"
+    );
     assert!(missing.stdout.is_empty());
 
     let noop = build_wasm("noop");

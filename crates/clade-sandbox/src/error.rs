@@ -34,8 +34,15 @@ pub enum SandboxError {
 }
 
 impl SandboxError {
-    pub(crate) fn io(action: &'static str, path: impl Into<PathBuf>) -> impl FnOnce(std::io::Error) -> Self {
+    pub(crate) fn io(
+        action: &'static str,
+        path: impl Into<PathBuf>,
+    ) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.into();
-        move |source| SandboxError::Io { action, path, source }
+        move |source| SandboxError::Io {
+            action,
+            path,
+            source,
+        }
     }
 }

@@ -15,7 +15,17 @@ fn write_candidate(dir: &Path, main_rs: &str) {
 
 fn run_stdout(wasm: &Path) -> String {
     let bytes = std::fs::read(wasm).unwrap();
-    runner().run(&bytes, &RunRequest { limits: common::limits(), ..RunRequest::default() }).unwrap().stdout_text().into_owned()
+    runner()
+        .run(
+            &bytes,
+            &RunRequest {
+                limits: common::limits(),
+                ..RunRequest::default()
+            },
+        )
+        .unwrap()
+        .stdout_text()
+        .into_owned()
 }
 
 #[test]
@@ -27,20 +37,41 @@ fn same_package_name_and_mtimes_never_give_a_stale_wasm() {
     // Identical, old mtimes: exactly what fools cargo's freshness check.
     let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
     for dir in [&a, &b] {
-        std::fs::File::options().write(true).open(dir.join("src/main.rs")).unwrap().set_modified(old).unwrap();
+        std::fs::File::options()
+            .write(true)
+            .open(dir.join("src/main.rs"))
+            .unwrap()
+            .set_modified(old)
+            .unwrap();
     }
     let first = build(&a);
     let second = build(&b);
-    assert_eq!((first.status, second.status), (BuildStatus::Ok, BuildStatus::Ok), "{first:?} {second:?}");
+    assert_eq!(
+        (first.status, second.status),
+        (BuildStatus::Ok, BuildStatus::Ok),
+        "{first:?} {second:?}"
+    );
     assert_ne!(first.wasm, second.wasm);
     assert_eq!(run_stdout(first.wasm.as_ref().unwrap()), "from A\n");
     assert_eq!(run_stdout(second.wasm.as_ref().unwrap()), "from B\n");
 
     // Rewrite A in place with B's source and an old mtime: must run B's code.
-    std::fs::write(a.join("src/main.rs"), "fn main() { println!(\"from A, edited\"); }\n").unwrap();
-    std::fs::File::options().write(true).open(a.join("src/main.rs")).unwrap().set_modified(old).unwrap();
+    std::fs::write(
+        a.join("src/main.rs"),
+        "fn main() { println!(\"from A, edited\"); }\n",
+    )
+    .unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(a.join("src/main.rs"))
+        .unwrap()
+        .set_modified(old)
+        .unwrap();
     let edited = build(&a);
-    assert_eq!(run_stdout(edited.wasm.as_ref().unwrap()), "from A, edited\n");
+    assert_eq!(
+        run_stdout(edited.wasm.as_ref().unwrap()),
+        "from A, edited\n"
+    );
 
     // Identical sources are served from the output cache.
     let again = build(&b);
@@ -55,7 +86,10 @@ fn compile_errors_come_back_as_diagnostics() {
     let diagnostics = outcome.diagnostics.unwrap();
     assert!(diagnostics.contains("src/main.rs:2"), "{diagnostics}");
     assert!(diagnostics.contains("mismatched types"), "{diagnostics}");
-    assert!(!diagnostics.contains(&common::work_dir().display().to_string()), "host paths leak: {diagnostics}");
+    assert!(
+        !diagnostics.contains(&common::work_dir().display().to_string()),
+        "host paths leak: {diagnostics}"
+    );
 }
 
 #[test]
@@ -104,7 +138,10 @@ fn the_build_environment_is_empty() {
     let outcome = build(&guest_dir("attack-env"));
     assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
     let diagnostics = outcome.diagnostics.unwrap();
-    assert!(diagnostics.contains("CLADE_TEST_SECRET_PROBE"), "{diagnostics}");
+    assert!(
+        diagnostics.contains("CLADE_TEST_SECRET_PROBE"),
+        "{diagnostics}"
+    );
     assert!(!diagnostics.contains("sk-secret-value"));
 }
 
@@ -119,7 +156,10 @@ fn a_build_that_never_ends_is_killed_with_its_process_tree() {
     .unwrap();
     let outcome = builder.build(&guest_dir("slow-build")).unwrap();
     assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
-    assert!(outcome.reason.as_deref().unwrap().contains("timed out"), "{outcome:?}");
+    assert!(
+        outcome.reason.as_deref().unwrap().contains("timed out"),
+        "{outcome:?}"
+    );
     assert!(outcome.build_ms < 20_000.0, "{}", outcome.build_ms);
     std::thread::sleep(Duration::from_millis(300));
     // No rustc or cargo of that build is left running.
@@ -128,13 +168,18 @@ fn a_build_that_never_ends_is_killed_with_its_process_tree() {
         if let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) {
             let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
             let is_build = cmdline.contains("rustc") || cmdline.contains("cargo");
-            assert!(!(is_build && cmdline.contains(&work_path)), "still running: {cmdline}");
+            assert!(
+                !(is_build && cmdline.contains(&work_path)),
+                "still running: {cmdline}"
+            );
         }
     }
 }
 
 #[test]
 fn a_missing_crate_dir_is_a_host_error() {
-    let err = common::builder().build(Path::new("/no/such/crate")).unwrap_err();
+    let err = common::builder()
+        .build(Path::new("/no/such/crate"))
+        .unwrap_err();
     assert!(err.to_string().contains("/no/such/crate"));
 }

@@ -5,7 +5,9 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use clade_sandbox::{DirMount, HostImports, RunLimits, RunRequest, RunStatus, Runner, RunnerConfig};
+use clade_sandbox::{
+    DirMount, HostImports, RunLimits, RunRequest, RunStatus, Runner, RunnerConfig,
+};
 use common::{guest, limits, runner};
 
 fn request(args: &[&str]) -> RunRequest {
@@ -21,7 +23,13 @@ fn hello_gets_exactly_its_args_and_stdin_and_no_environment() {
     // A secret in the host's environment must not reach the guest.
     unsafe { std::env::set_var("CLADE_FAKE_API_KEY", "sk-test-must-not-leak") };
     let outcome = runner()
-        .run(&guest("hello"), &RunRequest { stdin: b"some input".to_vec(), ..request(&["a", "b c"]) })
+        .run(
+            &guest("hello"),
+            &RunRequest {
+                stdin: b"some input".to_vec(),
+                ..request(&["a", "b c"])
+            },
+        )
         .unwrap();
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
     assert_eq!(outcome.exit_code, Some(0));
@@ -39,18 +47,32 @@ fn hello_gets_exactly_its_args_and_stdin_and_no_environment() {
 #[test]
 fn infinite_loop_times_out_near_the_deadline() {
     let req = RunRequest {
-        limits: RunLimits { timeout: Duration::from_millis(300), fuel: u64::MAX / 2, ..limits() },
+        limits: RunLimits {
+            timeout: Duration::from_millis(300),
+            fuel: u64::MAX / 2,
+            ..limits()
+        },
         ..request(&[])
     };
     let outcome = runner().run(&guest("spin"), &req).unwrap();
     assert_eq!(outcome.status, RunStatus::Timeout, "{outcome:?}");
     assert_eq!(outcome.fuel_used, None, "fuel is stale after a timeout");
-    assert!(outcome.wall_ms >= 290.0 && outcome.wall_ms < 2000.0, "wall {}", outcome.wall_ms);
+    assert!(
+        outcome.wall_ms >= 290.0 && outcome.wall_ms < 2000.0,
+        "wall {}",
+        outcome.wall_ms
+    );
 }
 
 #[test]
 fn infinite_loop_runs_out_of_fuel_with_a_small_limit() {
-    let req = RunRequest { limits: RunLimits { fuel: 1_000_000, ..limits() }, ..request(&[]) };
+    let req = RunRequest {
+        limits: RunLimits {
+            fuel: 1_000_000,
+            ..limits()
+        },
+        ..request(&[])
+    };
     let outcome = runner().run(&guest("spin"), &req).unwrap();
     assert_eq!(outcome.status, RunStatus::OutOfFuel, "{outcome:?}");
     assert_eq!(outcome.fuel_used, Some(1_000_000));
@@ -58,12 +80,28 @@ fn infinite_loop_runs_out_of_fuel_with_a_small_limit() {
 
 #[test]
 fn memory_bomb_hits_the_memory_limit_not_a_panic() {
-    let req = RunRequest { limits: RunLimits { memory_bytes: 32 << 20, ..limits() }, ..request(&[]) };
+    let req = RunRequest {
+        limits: RunLimits {
+            memory_bytes: 32 << 20,
+            ..limits()
+        },
+        ..request(&[])
+    };
     let outcome = runner().run(&guest("membomb"), &req).unwrap();
     assert_eq!(outcome.status, RunStatus::MemoryLimit, "{outcome:?}");
-    assert!(outcome.trap.as_deref().unwrap().contains("memory limit exceeded"));
+    assert!(
+        outcome
+            .trap
+            .as_deref()
+            .unwrap()
+            .contains("memory limit exceeded")
+    );
     assert!(outcome.peak_memory_bytes <= 32 << 20);
-    assert!(outcome.peak_memory_bytes > 16 << 20, "peak {}", outcome.peak_memory_bytes);
+    assert!(
+        outcome.peak_memory_bytes > 16 << 20,
+        "peak {}",
+        outcome.peak_memory_bytes
+    );
 }
 
 #[test]
@@ -74,12 +112,21 @@ fn deep_recursion_is_a_stack_overflow() {
 
 #[test]
 fn sleeping_past_the_deadline_is_cut_at_the_deadline() {
-    let req = RunRequest { limits: RunLimits { timeout: Duration::from_millis(250), ..limits() }, ..request(&[]) };
+    let req = RunRequest {
+        limits: RunLimits {
+            timeout: Duration::from_millis(250),
+            ..limits()
+        },
+        ..request(&[])
+    };
     let started = Instant::now();
     let outcome = runner().run(&guest("sleeper"), &req).unwrap();
     let elapsed = started.elapsed();
     assert_eq!(outcome.status, RunStatus::Timeout, "{outcome:?}");
-    assert!(elapsed < Duration::from_millis(1500), "sleep outlived the deadline: {elapsed:?}");
+    assert!(
+        elapsed < Duration::from_millis(1500),
+        "sleep outlived the deadline: {elapsed:?}"
+    );
     assert!(!outcome.stdout_text().contains("woke up"));
 }
 
@@ -87,8 +134,18 @@ fn sleeping_past_the_deadline_is_cut_at_the_deadline() {
 fn panic_is_a_trap_with_the_message_on_stderr() {
     let outcome = runner().run(&guest("panic"), &request(&[])).unwrap();
     assert_eq!(outcome.status, RunStatus::Trapped, "{outcome:?}");
-    assert!(outcome.stderr_text().contains("candidate panicked on purpose"), "{}", outcome.stderr_text());
-    assert!(outcome.trap.as_deref().unwrap().contains("unreachable"), "{:?}", outcome.trap);
+    assert!(
+        outcome
+            .stderr_text()
+            .contains("candidate panicked on purpose"),
+        "{}",
+        outcome.stderr_text()
+    );
+    assert!(
+        outcome.trap.as_deref().unwrap().contains("unreachable"),
+        "{:?}",
+        outcome.trap
+    );
 }
 
 #[test]
@@ -101,13 +158,23 @@ fn exit_code_is_reported() {
 
 #[test]
 fn gigabytes_of_stdout_are_cut_at_the_cap() {
-    let req = RunRequest { limits: RunLimits { stdout_bytes: 100_000, ..limits() }, ..request(&[]) };
+    let req = RunRequest {
+        limits: RunLimits {
+            stdout_bytes: 100_000,
+            ..limits()
+        },
+        ..request(&[])
+    };
     let outcome = runner().run(&guest("flood"), &req).unwrap();
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
     assert_eq!(outcome.stdout.len(), 100_000);
     assert!(outcome.stdout_truncated);
     assert!(!outcome.stderr_truncated);
-    assert!(outcome.stderr_text().starts_with("failed writes: "), "{}", outcome.stderr_text());
+    assert!(
+        outcome.stderr_text().starts_with("failed writes: "),
+        "{}",
+        outcome.stderr_text()
+    );
 }
 
 #[test]
@@ -115,22 +182,53 @@ fn reading_outside_the_inputs_is_denied() {
     let input = tempfile::tempdir().unwrap();
     std::fs::write(input.path().join("data.txt"), "input data").unwrap();
     // A secret beside the mounted directory must stay out of reach.
-    let outer = input.path().parent().unwrap().join(format!("secret-{}.txt", std::process::id()));
+    let outer = input
+        .path()
+        .parent()
+        .unwrap()
+        .join(format!("secret-{}.txt", std::process::id()));
     std::fs::write(&outer, "top secret").unwrap();
-    let mount = vec![DirMount { host: input.path().into(), guest: "/input".into() }];
+    let mount = vec![DirMount {
+        host: input.path().into(),
+        guest: "/input".into(),
+    }];
     for mode in ["passwd", "parent", "env"] {
         let outcome = runner()
-            .run(&guest("escape"), &RunRequest { dirs: mount.clone(), ..request(&[mode]) })
+            .run(
+                &guest("escape"),
+                &RunRequest {
+                    dirs: mount.clone(),
+                    ..request(&[mode])
+                },
+            )
             .unwrap();
         assert_eq!(outcome.status, RunStatus::Exited, "{mode}: {outcome:?}");
         let out = outcome.stdout_text();
-        assert!(out.contains("DENIED") && !out.contains("LEAK"), "{mode}: {out}");
-        assert!(!out.contains("root:") && !out.contains("top secret"), "{mode}: {out}");
+        assert!(
+            out.contains("DENIED") && !out.contains("LEAK"),
+            "{mode}: {out}"
+        );
+        assert!(
+            !out.contains("root:") && !out.contains("top secret"),
+            "{mode}: {out}"
+        );
     }
     let outcome = runner()
-        .run(&guest("escape"), &RunRequest { dirs: mount, ..request(&["read-input"]) })
+        .run(
+            &guest("escape"),
+            &RunRequest {
+                dirs: mount,
+                ..request(&["read-input"])
+            },
+        )
         .unwrap();
-    assert!(outcome.stdout_text().contains("LEAK read /input/data.txt: \"input data\""), "{}", outcome.stdout_text());
+    assert!(
+        outcome
+            .stdout_text()
+            .contains("LEAK read /input/data.txt: \"input data\""),
+        "{}",
+        outcome.stdout_text()
+    );
     std::fs::remove_file(outer).unwrap();
 }
 
@@ -140,10 +238,19 @@ fn writing_is_denied_everywhere_and_nothing_changes() {
     std::fs::write(input.path().join("data.txt"), "input data").unwrap();
     let before = common::snapshot(input.path());
     let cwd_before = common::snapshot(&std::env::current_dir().unwrap());
-    let mount = vec![DirMount { host: input.path().into(), guest: "/input".into() }];
+    let mount = vec![DirMount {
+        host: input.path().into(),
+        guest: "/input".into(),
+    }];
     for mode in ["write-ro", "write-anywhere"] {
         let outcome = runner()
-            .run(&guest("escape"), &RunRequest { dirs: mount.clone(), ..request(&[mode]) })
+            .run(
+                &guest("escape"),
+                &RunRequest {
+                    dirs: mount.clone(),
+                    ..request(&[mode])
+                },
+            )
             .unwrap();
         assert_eq!(outcome.status, RunStatus::Exited, "{mode}: {outcome:?}");
         let out = outcome.stdout_text();
@@ -151,14 +258,19 @@ fn writing_is_denied_everywhere_and_nothing_changes() {
         assert!(out.matches("DENIED").count() >= 3, "{mode}: {out}");
     }
     assert_eq!(common::snapshot(input.path()), before);
-    assert_eq!(common::snapshot(&std::env::current_dir().unwrap()), cwd_before);
+    assert_eq!(
+        common::snapshot(&std::env::current_dir().unwrap()),
+        cwd_before
+    );
     assert!(!std::path::Path::new("/tmp/pwned").exists());
     assert!(!std::path::Path::new("/pwned").exists());
 }
 
 #[test]
 fn sockets_are_unavailable() {
-    let outcome = runner().run(&guest("escape"), &request(&["socket"])).unwrap();
+    let outcome = runner()
+        .run(&guest("escape"), &request(&["socket"]))
+        .unwrap();
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
     let out = outcome.stdout_text();
     assert_eq!(out.matches("DENIED").count(), 3, "{out}");
@@ -185,7 +297,10 @@ fn host_imports_pass_bytes_both_ways() {
         .run(&guest("host-echo"), &request(&["ping ✓"]))
         .unwrap();
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
-    assert_eq!(outcome.stdout_text(), "echo: ping ✓\nfail error: the host says no\n");
+    assert_eq!(
+        outcome.stdout_text(),
+        "echo: ping ✓\nfail error: the host says no\n"
+    );
 }
 
 #[test]
@@ -195,20 +310,35 @@ fn a_module_importing_an_unknown_host_function_is_a_trap_not_an_error() {
         .run(&guest("host-echo"), &request(&[]))
         .unwrap();
     assert_eq!(outcome.status, RunStatus::Trapped);
-    assert!(outcome.trap.as_deref().unwrap().contains("fail"), "{:?}", outcome.trap);
+    assert!(
+        outcome.trap.as_deref().unwrap().contains("fail"),
+        "{:?}",
+        outcome.trap
+    );
 }
 
 #[test]
 fn invalid_wasm_is_a_trap_not_an_error() {
     let outcome = runner().run(b"\0asm garbage", &request(&[])).unwrap();
     assert_eq!(outcome.status, RunStatus::Trapped);
-    assert!(outcome.trap.as_deref().unwrap().starts_with("invalid wasm module"), "{:?}", outcome.trap);
+    assert!(
+        outcome
+            .trap
+            .as_deref()
+            .unwrap()
+            .starts_with("invalid wasm module"),
+        "{:?}",
+        outcome.trap
+    );
 }
 
 #[test]
 fn a_second_runner_loads_the_module_from_disk_instead_of_compiling() {
     let cache = tempfile::tempdir().unwrap();
-    let config = || RunnerConfig { cache_dir: Some(cache.path().into()), ..RunnerConfig::default() };
+    let config = || RunnerConfig {
+        cache_dir: Some(cache.path().into()),
+        ..RunnerConfig::default()
+    };
     let wasm = guest("noop");
     let first = Runner::new(config()).unwrap();
     first.run(&wasm, &request(&[])).unwrap();
@@ -224,7 +354,10 @@ fn a_second_runner_loads_the_module_from_disk_instead_of_compiling() {
 #[test]
 fn a_missing_input_directory_is_a_host_error() {
     let req = RunRequest {
-        dirs: vec![DirMount { host: "/definitely/not/here".into(), guest: "/input".into() }],
+        dirs: vec![DirMount {
+            host: "/definitely/not/here".into(),
+            guest: "/input".into(),
+        }],
         ..request(&[])
     };
     let err = runner().run(&guest("noop"), &req).unwrap_err();

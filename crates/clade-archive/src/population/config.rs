@@ -57,7 +57,9 @@ fn default_width() -> usize {
 
 impl Default for Selection {
     fn default() -> Self {
-        Selection::Weighted { lambda: default_lambda() }
+        Selection::Weighted {
+            lambda: default_lambda(),
+        }
     }
 }
 
@@ -99,7 +101,11 @@ impl Default for PopulationConfig {
             elite_size: 10,
             selection: Selection::default(),
             inspirations: 2,
-            inspiration_sources: vec![InspirationSource::TopK, InspirationSource::OtherCells, InspirationSource::Random],
+            inspiration_sources: vec![
+                InspirationSource::TopK,
+                InspirationSource::OtherCells,
+                InspirationSource::Random,
+            ],
         }
     }
 }

@@ -127,7 +127,12 @@ impl Population {
 
     /// The `elite_size` best variants overall, best first.
     pub fn elites(&self) -> Vec<u64> {
-        self.global.order.iter().take(self.config.elite_size).map(|&(_, id)| id).collect()
+        self.global
+            .order
+            .iter()
+            .take(self.config.elite_size)
+            .map(|&(_, id)| id)
+            .collect()
     }
 
     /// MAP-Elites cell coordinates of a variant with these metrics; a missing
@@ -167,13 +172,25 @@ impl Population {
         metrics: &BTreeMap<String, f64>,
     ) {
         let fitness = self.direction.fitness(score);
-        for (dim, seen) in self.config.feature_dimensions.iter().zip(self.observed.iter_mut()) {
+        for (dim, seen) in self
+            .config
+            .feature_dimensions
+            .iter()
+            .zip(self.observed.iter_mut())
+        {
             if let Some(&v) = metrics.get(&dim.metric).filter(|v| v.is_finite()) {
                 seen.0 = seen.0.min(v);
                 seen.1 = seen.1.max(v);
             }
         }
-        self.members.insert(id, Member { fitness, children: 0, features });
+        self.members.insert(
+            id,
+            Member {
+                fitness,
+                children: 0,
+                features,
+            },
+        );
         if let Some(parent) = parent.and_then(|p| self.members.get_mut(&p)) {
             parent.children += 1;
         }
@@ -217,7 +234,12 @@ impl Population {
             .iter()
             .map(|isl| {
                 let n = ((isl.ranking.len() as f64) * self.config.migration_rate).ceil() as usize;
-                isl.ranking.order.iter().take(n).map(|&(_, id)| id).collect()
+                isl.ranking
+                    .order
+                    .iter()
+                    .take(n)
+                    .map(|&(_, id)| id)
+                    .collect()
             })
             .collect();
         for (from, ids) in movers.into_iter().enumerate() {
@@ -234,7 +256,12 @@ impl Population {
         self.select_with(&strategy, island, rng)
     }
 
-    pub fn select_with(&mut self, strategy: &Selection, island: usize, rng: &mut Rng) -> Option<u64> {
+    pub fn select_with(
+        &mut self,
+        strategy: &Selection,
+        island: usize,
+        rng: &mut Rng,
+    ) -> Option<u64> {
         let isl = self.islands.get(island)?;
         let n = isl.ranking.len();
         if n == 0 {
@@ -294,14 +321,22 @@ impl Population {
 
     /// The probability of each island member under `strategy` (for tests and
     /// diagnostics; O(n)).
-    pub fn selection_probabilities(&mut self, strategy: &Selection, island: usize) -> Vec<(u64, f64)> {
+    pub fn selection_probabilities(
+        &mut self,
+        strategy: &Selection,
+        island: usize,
+    ) -> Vec<(u64, f64)> {
         let order = self.islands[island].ranking.order.clone();
         let n = order.len();
         let weights: Vec<f64> = match *strategy {
             Selection::Uniform => vec![1.0; n],
             Selection::Best => (0..n).map(|r| if r == 0 { 1.0 } else { 0.0 }).collect(),
-            Selection::Beam { width } => (0..n).map(|r| if r < width.clamp(1, n) { 1.0 } else { 0.0 }).collect(),
-            Selection::PowerLaw { alpha } => (0..n).map(|r| ((r + 1) as f64).powf(-alpha)).collect(),
+            Selection::Beam { width } => (0..n)
+                .map(|r| if r < width.clamp(1, n) { 1.0 } else { 0.0 })
+                .collect(),
+            Selection::PowerLaw { alpha } => {
+                (0..n).map(|r| ((r + 1) as f64).powf(-alpha)).collect()
+            }
             Selection::Weighted { lambda } => {
                 let (median, mad) = stats::median_and_mad(&order);
                 let scale = if mad > 0.0 { mad } else { 1.0 };
@@ -315,14 +350,20 @@ impl Population {
             }
         };
         let total: f64 = weights.iter().sum();
-        order.iter().zip(weights).map(|(&(_, id), w)| (id, w / total)).collect()
+        order
+            .iter()
+            .zip(weights)
+            .map(|(&(_, id), w)| (id, w / total))
+            .collect()
     }
 
     /// Up to `config.inspirations` variants to show beside `parent`, drawn in
     /// turn from the configured sources, without repeats and never the parent.
     pub fn inspirations(&self, island: usize, parent: u64, rng: &mut Rng) -> Vec<u64> {
         let want = self.config.inspirations;
-        let Some(isl) = self.islands.get(island) else { return Vec::new() };
+        let Some(isl) = self.islands.get(island) else {
+            return Vec::new();
+        };
         let sources = &self.config.inspiration_sources;
         if want == 0 || sources.is_empty() {
             return Vec::new();
@@ -333,7 +374,13 @@ impl Population {
             .map(|source| {
                 let mut pool: Vec<u64> = match source {
                     InspirationSource::TopK => {
-                        let mut top: Vec<u64> = isl.ranking.order.iter().map(|&(_, id)| id).take(want + 1).collect();
+                        let mut top: Vec<u64> = isl
+                            .ranking
+                            .order
+                            .iter()
+                            .map(|&(_, id)| id)
+                            .take(want + 1)
+                            .collect();
                         top.reverse(); // popped from the back: best first
                         return top;
                     }
@@ -343,7 +390,9 @@ impl Population {
                         .filter(|(cell, _)| Some(*cell) != parent_cell.as_ref())
                         .map(|(_, &id)| id)
                         .collect(),
-                    InspirationSource::Random => isl.ranking.order.iter().map(|&(_, id)| id).collect(),
+                    InspirationSource::Random => {
+                        isl.ranking.order.iter().map(|&(_, id)| id).collect()
+                    }
                 };
                 rng.shuffle(&mut pool);
                 pool

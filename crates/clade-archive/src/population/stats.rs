@@ -31,7 +31,13 @@ fn partition_point(n: usize, pred: impl Fn(usize) -> bool) -> usize {
 }
 
 /// The k-th smallest (0-based) of the union of two ascending sequences.
-fn kth_of_two(na: usize, a: impl Fn(usize) -> f64, nb: usize, b: impl Fn(usize) -> f64, k: usize) -> f64 {
+fn kth_of_two(
+    na: usize,
+    a: impl Fn(usize) -> f64,
+    nb: usize,
+    b: impl Fn(usize) -> f64,
+    k: usize,
+) -> f64 {
     // Take the k+1 smallest: i of them from `a`, the rest from `b`.
     let take = k + 1;
     let (mut lo, mut hi) = (take.saturating_sub(nb), take.min(na));
@@ -71,7 +77,11 @@ mod tests {
         for n in 1..60 {
             for _ in 0..20 {
                 let values: Vec<f64> = (0..n).map(|_| (rng.below(20) as f64) * 0.5).collect();
-                let mut order: Vec<(f64, u64)> = values.iter().enumerate().map(|(i, &f)| (f, i as u64)).collect();
+                let mut order: Vec<(f64, u64)> = values
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &f)| (f, i as u64))
+                    .collect();
                 order.sort_by(|a, b| b.0.total_cmp(&a.0));
                 assert_eq!(median_and_mad(&order), naive(&values), "{values:?}");
             }

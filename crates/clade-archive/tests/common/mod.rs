@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use clade_archive::{Archive, Direction, NewVariant, PopulationConfig, RunRecord, TreeSource, VariantMeta, VariantStatus};
+use clade_archive::{
+    Archive, Direction, NewVariant, PopulationConfig, RunRecord, TreeSource, VariantMeta,
+    VariantStatus,
+};
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
@@ -17,7 +20,11 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
         .output()
         .expect("git");
-    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -26,7 +33,11 @@ pub fn user_repo() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     git(dir.path(), &["init", "-q", "-b", "main"]);
     std::fs::create_dir_all(dir.path().join("src")).unwrap();
-    std::fs::write(dir.path().join("src/lib.rs"), "pub fn f() -> u32 {\n    1\n}\n").unwrap();
+    std::fs::write(
+        dir.path().join("src/lib.rs"),
+        "pub fn f() -> u32 {\n    1\n}\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("README.md"), "# user project\n").unwrap();
     git(dir.path(), &["add", "."]);
     git(dir.path(), &["commit", "-q", "-m", "initial"]);
@@ -61,11 +72,18 @@ pub fn validated(score: f64) -> VariantMeta {
 }
 
 pub fn rejected(reason: &str) -> VariantMeta {
-    VariantMeta { status: Some(VariantStatus::Rejected), reason: Some(reason.into()), ..VariantMeta::default() }
+    VariantMeta {
+        status: Some(VariantStatus::Rejected),
+        reason: Some(reason.into()),
+        ..VariantMeta::default()
+    }
 }
 
 pub fn lib_rs(n: u64) -> TreeSource {
-    TreeSource::Files(vec![("src/lib.rs".into(), Some(format!("pub fn f() -> u32 {{\n    {n}\n}}\n").into_bytes()))])
+    TreeSource::Files(vec![(
+        "src/lib.rs".into(),
+        Some(format!("pub fn f() -> u32 {{\n    {n}\n}}\n").into_bytes()),
+    )])
 }
 
 pub fn new(parent: Option<u64>, tree: TreeSource, meta: VariantMeta) -> NewVariant {

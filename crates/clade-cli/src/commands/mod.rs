@@ -1,4 +1,5 @@
-//! One module per top-level command.
+//! One module per command group.
 
+pub mod review;
 pub mod sandbox;
 mod sandbox_bench;

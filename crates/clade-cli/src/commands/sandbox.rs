@@ -4,7 +4,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use clade_sandbox::{BuildOutcome, BuildStatus, Builder, BuilderConfig, DirMount, Isolation, RunLimits, RunOutcome, RunRequest, Runner, RunnerConfig};
+use clade_sandbox::{
+    BuildOutcome, BuildStatus, Builder, BuilderConfig, DirMount, Isolation, RunLimits, RunOutcome,
+    RunRequest, Runner, RunnerConfig,
+};
 use clap::Subcommand;
 
 #[derive(Subcommand)]
@@ -62,10 +65,19 @@ pub enum SandboxCommand {
 
 pub fn run(command: SandboxCommand) -> anyhow::Result<()> {
     match command {
-        SandboxCommand::Build { crate_dir, json, timeout_s, no_isolation } => {
+        SandboxCommand::Build {
+            crate_dir,
+            json,
+            timeout_s,
+            no_isolation,
+        } => {
             let builder = Builder::new(BuilderConfig {
                 timeout: Duration::from_secs(timeout_s),
-                isolation: if no_isolation { Isolation::None } else { Isolation::Bubblewrap },
+                isolation: if no_isolation {
+                    Isolation::None
+                } else {
+                    Isolation::Bubblewrap
+                },
                 ..BuilderConfig::default()
             })?;
             let outcome = builder
@@ -73,10 +85,21 @@ pub fn run(command: SandboxCommand) -> anyhow::Result<()> {
                 .with_context(|| format!("building {}", crate_dir.display()))?;
             print_build(&outcome, json)
         }
-        SandboxCommand::Run { module, fuel, memory_mb, timeout_ms, stdin, dirs, json, args } => {
-            let wasm = std::fs::read(&module).with_context(|| format!("cannot read module {}", module.display()))?;
+        SandboxCommand::Run {
+            module,
+            fuel,
+            memory_mb,
+            timeout_ms,
+            stdin,
+            dirs,
+            json,
+            args,
+        } => {
+            let wasm = std::fs::read(&module)
+                .with_context(|| format!("cannot read module {}", module.display()))?;
             let stdin = match stdin {
-                Some(path) => std::fs::read(&path).with_context(|| format!("cannot read stdin file {}", path.display()))?,
+                Some(path) => std::fs::read(&path)
+                    .with_context(|| format!("cannot read stdin file {}", path.display()))?,
                 None => Vec::new(),
             };
             let request = RunRequest {
@@ -106,7 +129,11 @@ fn print_build(outcome: &BuildOutcome, json: bool) -> anyhow::Result<()> {
     }
     match outcome.status {
         BuildStatus::Ok => {
-            let wasm = outcome.wasm.as_ref().map(|p| p.display().to_string()).unwrap_or_default();
+            let wasm = outcome
+                .wasm
+                .as_ref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
             let cached = if outcome.cached { " (cached)" } else { "" };
             println!("ok: {wasm} in {:.0} ms{cached}", outcome.build_ms);
         }
@@ -136,14 +163,25 @@ fn print_run(outcome: &RunOutcome, json: bool) -> anyhow::Result<()> {
         (None, Some(trap)) => trap.lines().next().unwrap_or("").to_string(),
         (None, None) => String::new(),
     };
-    let fuel = outcome.fuel_used.map(|f| format!(", fuel {f}")).unwrap_or_default();
+    let fuel = outcome
+        .fuel_used
+        .map(|f| format!(", fuel {f}"))
+        .unwrap_or_default();
     eprintln!(
         "[{}: {detail}; {:.2} ms{fuel}, peak memory {} KiB{}{}]",
         outcome.status,
         outcome.wall_ms,
         outcome.peak_memory_bytes >> 10,
-        if outcome.stdout_truncated { ", stdout truncated" } else { "" },
-        if outcome.stderr_truncated { ", stderr truncated" } else { "" },
+        if outcome.stdout_truncated {
+            ", stdout truncated"
+        } else {
+            ""
+        },
+        if outcome.stderr_truncated {
+            ", stderr truncated"
+        } else {
+            ""
+        },
     );
     Ok(())
 }

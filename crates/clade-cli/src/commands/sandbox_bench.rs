@@ -5,7 +5,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use clade_sandbox::{BuildStatus, Builder, BuilderConfig, RunLimits, RunRequest, Runner, RunnerConfig, RunStatus};
+use clade_sandbox::{
+    BuildStatus, Builder, BuilderConfig, RunLimits, RunRequest, RunStatus, Runner, RunnerConfig,
+};
 use serde_json::json;
 
 const NOOP: &str = "fn main() {}\n";
@@ -30,11 +32,17 @@ pub fn run(runs: usize, json: bool) -> anyhow::Result<()> {
     let spin = build(&builder, &scratch.join("spin"), SPIN)?;
 
     // Warm no-op run vs spawning /bin/true, interleaved so both see the same machine.
-    let runner = Runner::new(RunnerConfig { cache_dir: Some(scratch.join("modules")), ..RunnerConfig::default() })?;
+    let runner = Runner::new(RunnerConfig {
+        cache_dir: Some(scratch.join("modules")),
+        ..RunnerConfig::default()
+    })?;
     let compile_started = Instant::now();
     expect_exit(&runner.run(&noop, &RunRequest::default())?)?;
     let cold_ms = ms(compile_started);
-    let disk_runner = Runner::new(RunnerConfig { cache_dir: Some(scratch.join("modules")), ..RunnerConfig::default() })?;
+    let disk_runner = Runner::new(RunnerConfig {
+        cache_dir: Some(scratch.join("modules")),
+        ..RunnerConfig::default()
+    })?;
     let disk_started = Instant::now();
     expect_exit(&disk_runner.run(&noop, &RunRequest::default())?)?;
     let disk_ms = ms(disk_started);
@@ -46,7 +54,9 @@ pub fn run(runs: usize, json: bool) -> anyhow::Result<()> {
         expect_exit(&runner.run(&noop, &RunRequest::default())?)?;
         wasm_ms.push(ms(t));
         let t = Instant::now();
-        let status = std::process::Command::new("/bin/true").status().context("spawning /bin/true")?;
+        let status = std::process::Command::new("/bin/true")
+            .status()
+            .context("spawning /bin/true")?;
         spawn_ms.push(ms(t));
         if !status.success() {
             bail!("/bin/true failed");
@@ -55,23 +65,38 @@ pub fn run(runs: usize, json: bool) -> anyhow::Result<()> {
 
     // Rebuild after a one-line change: each round changes one constant.
     let mut rebuild_ms = Vec::with_capacity(REBUILD_ROUNDS);
-    let stamp = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos();
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
     for round in 0..REBUILD_ROUNDS {
-        let source = format!("const K: u128 = {stamp}{round};\nfn main() {{ println!(\"{{}}\", K); }}\n");
+        let source =
+            format!("const K: u128 = {stamp}{round};\nfn main() {{ println!(\"{{}}\", K); }}\n");
         let dir = scratch.join("rebuild");
         write_crate(&dir, &source)?;
         let outcome = builder.build(&dir)?;
         if outcome.status != BuildStatus::Ok || outcome.cached {
-            bail!("rebuild round {round} did not compile: {:?}", outcome.reason);
+            bail!(
+                "rebuild round {round} did not compile: {:?}",
+                outcome.reason
+            );
         }
         rebuild_ms.push(outcome.build_ms);
     }
 
     // Fuel overhead on a tight loop, alternating metered and unmetered runs.
-    let unmetered = Runner::new(RunnerConfig { consume_fuel: false, cache_dir: None, ..RunnerConfig::default() })?;
+    let unmetered = Runner::new(RunnerConfig {
+        consume_fuel: false,
+        cache_dir: None,
+        ..RunnerConfig::default()
+    })?;
     let request = RunRequest {
         args: vec![SPIN_ITERATIONS.into()],
-        limits: RunLimits { fuel: u64::MAX / 2, timeout: Duration::from_secs(120), ..RunLimits::default() },
+        limits: RunLimits {
+            fuel: u64::MAX / 2,
+            timeout: Duration::from_secs(120),
+            ..RunLimits::default()
+        },
         ..RunRequest::default()
     };
     let mut fuel_ms = Vec::new();
@@ -106,14 +131,39 @@ pub fn run(runs: usize, json: bool) -> anyhow::Result<()> {
         println!("{report}");
     } else {
         let f = |k: &str| report[k].as_f64().unwrap_or(f64::NAN);
-        println!("sandbox bench (medians; {runs} runs, {REBUILD_ROUNDS} rebuilds, {FUEL_ROUNDS} loop rounds)");
-        println!("  warm no-op wasm run      {:>9.3} ms", f("noop_run_ms_median"));
-        println!("  spawn /bin/true          {:>9.3} ms   ({:.1}x the wasm run)", f("bin_true_spawn_ms_median"), f("spawn_over_run_ratio"));
-        println!("  first run, compiling     {:>9.3} ms", f("first_run_with_compile_ms"));
-        println!("  first run, disk cache    {:>9.3} ms", f("first_run_from_disk_cache_ms"));
-        println!("  rebuild after 1-line edit{:>9.1} ms", f("rebuild_one_line_ms_median"));
-        println!("  tight loop with fuel     {:>9.1} ms", f("tight_loop_with_fuel_ms_median"));
-        println!("  tight loop without fuel  {:>9.1} ms   (fuel costs {:.2}x)", f("tight_loop_without_fuel_ms_median"), f("fuel_overhead_ratio"));
+        println!(
+            "sandbox bench (medians; {runs} runs, {REBUILD_ROUNDS} rebuilds, {FUEL_ROUNDS} loop rounds)"
+        );
+        println!(
+            "  warm no-op wasm run      {:>9.3} ms",
+            f("noop_run_ms_median")
+        );
+        println!(
+            "  spawn /bin/true          {:>9.3} ms   ({:.1}x the wasm run)",
+            f("bin_true_spawn_ms_median"),
+            f("spawn_over_run_ratio")
+        );
+        println!(
+            "  first run, compiling     {:>9.3} ms",
+            f("first_run_with_compile_ms")
+        );
+        println!(
+            "  first run, disk cache    {:>9.3} ms",
+            f("first_run_from_disk_cache_ms")
+        );
+        println!(
+            "  rebuild after 1-line edit{:>9.1} ms",
+            f("rebuild_one_line_ms_median")
+        );
+        println!(
+            "  tight loop with fuel     {:>9.1} ms",
+            f("tight_loop_with_fuel_ms_median")
+        );
+        println!(
+            "  tight loop without fuel  {:>9.1} ms   (fuel costs {:.2}x)",
+            f("tight_loop_without_fuel_ms_median"),
+            f("fuel_overhead_ratio")
+        );
     }
     let _ = std::fs::remove_dir_all(&scratch);
     Ok(())
@@ -123,7 +173,11 @@ fn build(builder: &Builder, dir: &Path, source: &str) -> anyhow::Result<Vec<u8>>
     write_crate(dir, source)?;
     let outcome = builder.build(dir)?;
     let Some(wasm) = outcome.wasm.filter(|_| outcome.status == BuildStatus::Ok) else {
-        bail!("benchmark guest failed to build: {:?} {:?}", outcome.reason, outcome.diagnostics);
+        bail!(
+            "benchmark guest failed to build: {:?} {:?}",
+            outcome.reason,
+            outcome.diagnostics
+        );
     };
     std::fs::read(&wasm).with_context(|| format!("reading {}", wasm.display()))
 }
@@ -136,7 +190,11 @@ fn write_crate(dir: &Path, main_rs: &str) -> anyhow::Result<()> {
 
 fn expect_exit(outcome: &clade_sandbox::RunOutcome) -> anyhow::Result<()> {
     if outcome.status != RunStatus::Exited || outcome.exit_code != Some(0) {
-        bail!("benchmark guest did not exit cleanly: {} {:?}", outcome.status, outcome.trap);
+        bail!(
+            "benchmark guest did not exit cleanly: {} {:?}",
+            outcome.status,
+            outcome.trap
+        );
     }
     Ok(())
 }

@@ -20,7 +20,10 @@ const MAX_TOTAL_BYTES: usize = 8 << 20;
 /// these and nothing else.
 const ALLOWED_DEPENDENCIES: &[&str] = &["clade-guest"];
 const FORBIDDEN_AT_ROOT: &[(&str, &str)] = &[
-    ("build.rs", "build scripts run on the host and are not allowed"),
+    (
+        "build.rs",
+        "build scripts run on the host and are not allowed",
+    ),
     (".cargo", "cargo configuration (.cargo/) is not allowed"),
     ("rust-toolchain", "toolchain files are not allowed"),
     ("rust-toolchain.toml", "toolchain files are not allowed"),
@@ -35,7 +38,8 @@ pub(crate) fn collect(crate_dir: &Path) -> Result<Sources, String> {
     }
     let manifest = crate_dir.join("Cargo.toml");
     if manifest.symlink_metadata().is_ok() {
-        let text = std::fs::read_to_string(&manifest).map_err(|e| format!("Cargo.toml: cannot read: {e}"))?;
+        let text = std::fs::read_to_string(&manifest)
+            .map_err(|e| format!("Cargo.toml: cannot read: {e}"))?;
         check_manifest(&text)?;
     }
     let src = crate_dir.join("src");
@@ -58,7 +62,12 @@ pub(crate) fn collect(crate_dir: &Path) -> Result<Sources, String> {
     Ok(Sources { files })
 }
 
-fn walk(dir: &Path, rel: &str, files: &mut Vec<(String, Vec<u8>)>, total: &mut usize) -> Result<(), String> {
+fn walk(
+    dir: &Path,
+    rel: &str,
+    files: &mut Vec<(String, Vec<u8>)>,
+    total: &mut usize,
+) -> Result<(), String> {
     let entries = std::fs::read_dir(dir).map_err(|e| format!("{rel}: cannot list: {e}"))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("{rel}: cannot list: {e}"))?;
@@ -77,7 +86,8 @@ fn walk(dir: &Path, rel: &str, files: &mut Vec<(String, Vec<u8>)>, total: &mut u
         } else if !name.ends_with(".rs") {
             return Err(format!("{path}: only .rs files are allowed under src/"));
         } else {
-            let content = std::fs::read(entry.path()).map_err(|e| format!("{path}: cannot read: {e}"))?;
+            let content =
+                std::fs::read(entry.path()).map_err(|e| format!("{path}: cannot read: {e}"))?;
             *total += content.len();
             files.push((path, content));
             if files.len() > MAX_FILES {
@@ -94,9 +104,9 @@ fn walk(dir: &Path, rel: &str, files: &mut Vec<(String, Vec<u8>)>, total: &mut u
 /// A candidate's own manifest is ignored, but one that asks for host code at
 /// build time says the candidate expects something it will not get.
 fn check_manifest(text: &str) -> Result<(), String> {
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| format!("Cargo.toml: invalid TOML: {}", first_line(&e.to_string())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!("Cargo.toml: invalid TOML: {}", first_line(&e.to_string()))
+    })?;
     if let Some(build) = table.get("package").and_then(|p| p.get("build"))
         && build.as_bool() != Some(false)
     {
@@ -110,7 +120,12 @@ fn check_manifest(text: &str) -> Result<(), String> {
     {
         return Err("Cargo.toml: proc-macro crates are not allowed".into());
     }
-    for key in ["build-dependencies", "build_dependencies", "patch", "replace"] {
+    for key in [
+        "build-dependencies",
+        "build_dependencies",
+        "patch",
+        "replace",
+    ] {
         if table.contains_key(key) {
             return Err(format!("Cargo.toml: [{key}] is not allowed"));
         }
@@ -142,7 +157,8 @@ fn check_source(file: &str, text: &str) -> Result<(), String> {
             let mut rest = code;
             while let Some(at) = rest.find(needle) {
                 rest = &rest[at + needle.len()..];
-                let after = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(' || c == '=');
+                let after =
+                    rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(' || c == '=');
                 if let Some(literal) = string_literal(after)
                     && escapes(literal)
                 {
@@ -159,7 +175,10 @@ fn check_source(file: &str, text: &str) -> Result<(), String> {
 
 /// The contents of a plain or raw string literal at the start of `s`.
 fn string_literal(s: &str) -> Option<&str> {
-    let s = s.strip_prefix('r').map(|r| r.trim_start_matches('#')).unwrap_or(s);
+    let s = s
+        .strip_prefix('r')
+        .map(|r| r.trim_start_matches('#'))
+        .unwrap_or(s);
     let body = s.strip_prefix('"')?;
     body.find('"').map(|end| &body[..end])
 }
@@ -167,9 +186,12 @@ fn string_literal(s: &str) -> Option<&str> {
 fn escapes(literal: &str) -> bool {
     let path = Path::new(literal);
     literal.starts_with('\\')
-        || path
-            .components()
-            .any(|c| matches!(c, Component::RootDir | Component::Prefix(_) | Component::ParentDir))
+        || path.components().any(|c| {
+            matches!(
+                c,
+                Component::RootDir | Component::Prefix(_) | Component::ParentDir
+            )
+        })
 }
 
 fn first_line(s: &str) -> &str {
@@ -218,6 +240,8 @@ mod tests {
             let err = check_manifest(manifest).unwrap_err();
             assert!(err.contains(expect), "{manifest:?} gave {err:?}");
         }
-        assert!(check_manifest("[package]\nname='x'\n[dependencies]\nclade-guest={path='x'}").is_ok());
+        assert!(
+            check_manifest("[package]\nname='x'\n[dependencies]\nclade-guest={path='x'}").is_ok()
+        );
     }
 }

@@ -39,7 +39,11 @@ pub(crate) fn find_bwrap() -> Option<PathBuf> {
 }
 
 /// The `cargo build` command for the candidate in `paths.build_dir`.
-pub(crate) fn cargo_command(isolation: Isolation, bwrap: Option<&Path>, paths: &BuildPaths) -> Command {
+pub(crate) fn cargo_command(
+    isolation: Isolation,
+    bwrap: Option<&Path>,
+    paths: &BuildPaths,
+) -> Command {
     let cargo = paths.sysroot.join("bin").join("cargo");
     let cargo_args = [
         "build",
@@ -77,7 +81,9 @@ pub(crate) fn cargo_command(isolation: Isolation, bwrap: Option<&Path>, paths: &
             cmd.arg("--ro-bind").arg(paths.sysroot).arg(paths.sysroot);
             cmd.arg("--ro-bind").arg(paths.sdk).arg(paths.sdk);
             cmd.arg("--bind").arg(paths.build_dir).arg(paths.build_dir);
-            cmd.arg("--bind").arg(paths.target_dir).arg(paths.target_dir);
+            cmd.arg("--bind")
+                .arg(paths.target_dir)
+                .arg(paths.target_dir);
             cmd.arg("--clearenv");
             for (key, value) in [
                 ("PATH", env_path.as_str()),
@@ -89,7 +95,9 @@ pub(crate) fn cargo_command(isolation: Isolation, bwrap: Option<&Path>, paths: &
                 cmd.args(["--setenv", key, value]);
             }
             cmd.arg("--setenv").arg("RUSTC").arg(&rustc);
-            cmd.arg("--setenv").arg("CARGO_TARGET_DIR").arg(paths.target_dir);
+            cmd.arg("--setenv")
+                .arg("CARGO_TARGET_DIR")
+                .arg(paths.target_dir);
             cmd.arg("--chdir").arg(paths.build_dir);
             cmd.arg("--").arg(&cargo).args(cargo_args);
             cmd

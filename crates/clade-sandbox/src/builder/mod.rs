@@ -74,7 +74,12 @@ pub struct BuildOutcome {
 }
 
 impl BuildOutcome {
-    fn failed(status: BuildStatus, reason: String, diagnostics: Option<String>, started: Instant) -> Self {
+    fn failed(
+        status: BuildStatus,
+        reason: String,
+        diagnostics: Option<String>,
+        started: Instant,
+    ) -> Self {
         BuildOutcome {
             status,
             wasm: None,
@@ -111,7 +116,11 @@ impl Builder {
             let path = config.work_dir.join(dir);
             std::fs::create_dir_all(&path).map_err(SandboxError::io("create", &path))?;
         }
-        Ok(Builder { config, sysroot, bwrap })
+        Ok(Builder {
+            config,
+            sysroot,
+            bwrap,
+        })
     }
 
     pub fn config(&self) -> &BuilderConfig {
@@ -127,10 +136,21 @@ impl Builder {
         }
         let sources = match checks::collect(crate_dir) {
             Ok(sources) => sources,
-            Err(reason) => return Ok(BuildOutcome::failed(BuildStatus::Rejected, reason, None, started)),
+            Err(reason) => {
+                return Ok(BuildOutcome::failed(
+                    BuildStatus::Rejected,
+                    reason,
+                    None,
+                    started,
+                ));
+            }
         };
         let hash = source_hash(&sources);
-        let wasm_out = self.config.work_dir.join("wasm").join(format!("{hash}.wasm"));
+        let wasm_out = self
+            .config
+            .work_dir
+            .join("wasm")
+            .join(format!("{hash}.wasm"));
         let mut outcome = if wasm_out.is_file() {
             BuildOutcome {
                 status: BuildStatus::Ok,
@@ -165,8 +185,11 @@ impl Builder {
 
         // cargo serialises builds in one target dir anyway; this lock also
         // covers writing the build dir and collecting the output.
-        let lock_file = std::fs::File::create(&lock_path).map_err(SandboxError::io("create", &lock_path))?;
-        lock_file.lock().map_err(SandboxError::io("lock", &lock_path))?;
+        let lock_file =
+            std::fs::File::create(&lock_path).map_err(SandboxError::io("create", &lock_path))?;
+        lock_file
+            .lock()
+            .map_err(SandboxError::io("lock", &lock_path))?;
 
         if build_dir.exists() {
             std::fs::remove_dir_all(&build_dir).map_err(SandboxError::io("remove", &build_dir))?;
@@ -184,9 +207,11 @@ impl Builder {
             build_dir: &build_dir,
             target_dir: &target_dir,
         };
-        let command = isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), &paths);
-        let finished = process::run_with_deadline(command, self.config.timeout, self.config.diagnostics_limit)
-            .map_err(SandboxError::io("run cargo in", &build_dir))?;
+        let command =
+            isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), &paths);
+        let finished =
+            process::run_with_deadline(command, self.config.timeout, self.config.diagnostics_limit)
+                .map_err(SandboxError::io("run cargo in", &build_dir))?;
         let mut diagnostics = finished
             .output
             .replace(&format!("{}/", build_dir.display()), "");
@@ -199,7 +224,10 @@ impl Builder {
         let outcome = match finished.status {
             None => BuildOutcome::failed(
                 BuildStatus::BuildFailed,
-                format!("build timed out after {:.1} s and was killed", self.config.timeout.as_secs_f64()),
+                format!(
+                    "build timed out after {:.1} s and was killed",
+                    self.config.timeout.as_secs_f64()
+                ),
                 Some(diagnostics),
                 started,
             ),
@@ -253,8 +281,14 @@ fn source_hash(sources: &checks::Sources) -> String {
 fn remove_artifacts(target_dir: &Path, package: &str) {
     let release = target_dir.join("wasm32-wasip1/release");
     let crate_name = package.replace('-', "_");
-    for dir in [release.clone(), release.join("deps"), release.join(".fingerprint")] {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
+    for dir in [
+        release.clone(),
+        release.join("deps"),
+        release.join(".fingerprint"),
+    ] {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
         for entry in entries.flatten() {
             let name = entry.file_name();
             let name = name.to_string_lossy();
@@ -290,7 +324,10 @@ fn find_sysroot() -> Result<PathBuf, SandboxError> {
     }
     let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
     if !sysroot.join("bin/cargo").is_file() {
-        return Err(SandboxError::Toolchain(format!("no cargo in {}", sysroot.join("bin").display())));
+        return Err(SandboxError::Toolchain(format!(
+            "no cargo in {}",
+            sysroot.join("bin").display()
+        )));
     }
     Ok(sysroot)
 }

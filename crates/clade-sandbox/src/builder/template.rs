@@ -17,7 +17,12 @@ const TEMPLATE_SDK_PATH: &str = "path = \"../guest-sdk\"";
 
 /// A hash of everything host-owned that goes into a build.
 pub(crate) fn fingerprint() -> String {
-    crate::sha256_hex(&[MANIFEST.as_bytes(), LOCKFILE.as_bytes(), SDK_MANIFEST.as_bytes(), SDK_LIB.as_bytes()])
+    crate::sha256_hex(&[
+        MANIFEST.as_bytes(),
+        LOCKFILE.as_bytes(),
+        SDK_MANIFEST.as_bytes(),
+        SDK_LIB.as_bytes(),
+    ])
 }
 
 /// Writes the guest SDK under `root` (once per SDK version) and returns its
@@ -30,7 +35,8 @@ pub(crate) fn materialize_sdk(root: &Path) -> Result<PathBuf, SandboxError> {
     }
     let tmp = root.join(format!(".{}-{}.tmp", &digest[..16], std::process::id()));
     std::fs::create_dir_all(tmp.join("src")).map_err(SandboxError::io("create", &tmp))?;
-    std::fs::write(tmp.join("Cargo.toml"), SDK_MANIFEST).map_err(SandboxError::io("write", &tmp))?;
+    std::fs::write(tmp.join("Cargo.toml"), SDK_MANIFEST)
+        .map_err(SandboxError::io("write", &tmp))?;
     std::fs::write(tmp.join("src/lib.rs"), SDK_LIB).map_err(SandboxError::io("write", &tmp))?;
     match std::fs::rename(&tmp, &dir) {
         Ok(()) => Ok(dir),
@@ -46,9 +52,11 @@ pub(crate) fn materialize_sdk(root: &Path) -> Result<PathBuf, SandboxError> {
 /// The manifest and lock file for package `name` using the SDK at `sdk`.
 pub(crate) fn manifest_and_lock(name: &str, sdk: &Path) -> (String, String) {
     let new_name = format!("name = \"{name}\"");
-    let manifest = MANIFEST
-        .replacen(TEMPLATE_NAME, &new_name, 1)
-        .replacen(TEMPLATE_SDK_PATH, &format!("path = {:?}", sdk.display().to_string()), 1);
+    let manifest = MANIFEST.replacen(TEMPLATE_NAME, &new_name, 1).replacen(
+        TEMPLATE_SDK_PATH,
+        &format!("path = {:?}", sdk.display().to_string()),
+        1,
+    );
     let lock = LOCKFILE.replacen(TEMPLATE_NAME, &new_name, 1);
     (manifest, lock)
 }

@@ -73,16 +73,23 @@ impl HostImports {
             linker.func_wrap(
                 IMPORT_MODULE,
                 name,
-                move |mut caller: Caller<'_, GuestState>, ptr: i32, len: i32| -> wasmtime::Result<i64> {
+                move |mut caller: Caller<'_, GuestState>,
+                      ptr: i32,
+                      len: i32|
+                      -> wasmtime::Result<i64> {
                     let len = len as u32 as usize;
                     if len > MAX_INPUT_BYTES {
-                        wasmtime::bail!("host import input of {len} bytes exceeds {MAX_INPUT_BYTES}");
+                        wasmtime::bail!(
+                            "host import input of {len} bytes exceeds {MAX_INPUT_BYTES}"
+                        );
                     }
                     let memory = guest_memory(&mut caller)?;
                     let mut input = vec![0u8; len];
                     memory
                         .read(&caller, ptr as u32 as usize, &mut input)
-                        .map_err(|_| wasmtime::format_err!("host import input is outside guest memory"))?;
+                        .map_err(|_| {
+                            wasmtime::format_err!("host import input is outside guest memory")
+                        })?;
                     let (reply, code) = match function(&input) {
                         Ok(reply) => {
                             let n = reply.len() as i64;
@@ -109,7 +116,9 @@ impl HostImports {
                 let memory = guest_memory(&mut caller)?;
                 memory
                     .write(&mut caller, ptr as u32 as usize, &reply[..n])
-                    .map_err(|_| wasmtime::format_err!("host import output is outside guest memory"))?;
+                    .map_err(|_| {
+                        wasmtime::format_err!("host import output is outside guest memory")
+                    })?;
                 Ok(n as i32)
             },
         )?;

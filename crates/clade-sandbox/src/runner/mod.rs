@@ -154,7 +154,8 @@ impl Runner {
             .consume_fuel(config.consume_fuel)
             .epoch_interruption(true)
             .max_wasm_stack(config.max_wasm_stack);
-        let engine = Engine::new(&wasm_config).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        let engine =
+            Engine::new(&wasm_config).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
 
         let mut linker: Linker<GuestState> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s| &mut s.wasi)
@@ -170,8 +171,9 @@ impl Runner {
             .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
-        spawn_ticker(&engine, config.epoch_tick, ticker_stop.clone())
-            .map_err(|e| SandboxError::Engine(format!("cannot start the epoch ticker thread: {e}")))?;
+        spawn_ticker(&engine, config.epoch_tick, ticker_stop.clone()).map_err(|e| {
+            SandboxError::Engine(format!("cannot start the epoch ticker thread: {e}"))
+        })?;
         Ok(Runner {
             cache: ModuleCache::new(&engine, config.cache_dir),
             engine,
@@ -224,7 +226,9 @@ impl Runner {
             &self.engine,
             GuestState {
                 wasi,
-                limiter: MemoryLimiter::new(usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX)),
+                limiter: MemoryLimiter::new(
+                    usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
+                ),
                 host_reply: None,
                 deadline,
                 monotonic_origin,
@@ -251,7 +255,10 @@ impl Runner {
         };
         let fuel_used = match (self.consume_fuel, status) {
             (false, _) | (_, RunStatus::Timeout) => None,
-            _ => store.get_fuel().ok().map(|left| limits.fuel.saturating_sub(left)),
+            _ => store
+                .get_fuel()
+                .ok()
+                .map(|left| limits.fuel.saturating_sub(left)),
         };
         let peak = store.data().limiter.peak() as u64;
         Ok(finish(
@@ -284,7 +291,9 @@ impl Runner {
             .allow_udp(false)
             .allow_ip_name_lookup(false)
             .secure_random(rand::rngs::StdRng::seed_from_u64(request.random_seed))
-            .insecure_random(rand::rngs::StdRng::seed_from_u64(request.random_seed ^ 0x5eed))
+            .insecure_random(rand::rngs::StdRng::seed_from_u64(
+                request.random_seed ^ 0x5eed,
+            ))
             .insecure_random_seed(u128::from(request.random_seed))
             .monotonic_clock(poll::MonotonicFrom(Instant::now()));
         for dir in &request.dirs {

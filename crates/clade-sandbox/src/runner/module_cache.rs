@@ -27,9 +27,12 @@ pub(crate) struct CacheCounters {
     pub disk_write_errors: AtomicU64,
 }
 
+/// Linked modules by wasm hash, plus their insertion order for eviction.
+type Linked = (HashMap<String, InstancePre<GuestState>>, VecDeque<String>);
+
 pub(crate) struct ModuleCache {
     dir: Option<PathBuf>,
-    memory: Mutex<(HashMap<String, InstancePre<GuestState>>, VecDeque<String>)>,
+    memory: Mutex<Linked>,
     pub counters: CacheCounters,
 }
 
@@ -74,7 +77,7 @@ impl ModuleCache {
         Ok(pre)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, (HashMap<String, InstancePre<GuestState>>, VecDeque<String>)> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Linked> {
         // A poisoned lock only means another run panicked mid-insert; the map
         // is still a valid cache.
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
@@ -91,12 +94,15 @@ impl ModuleCache {
                 return Ok(module);
             }
         }
-        let module = Module::new(engine, wasm).map_err(|e| format!("invalid wasm module: {e:#}"))?;
+        let module =
+            Module::new(engine, wasm).map_err(|e| format!("invalid wasm module: {e:#}"))?;
         self.counters.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some(path) = path
             && self.store(&module, &path).is_err()
         {
-            self.counters.disk_write_errors.fetch_add(1, Ordering::Relaxed);
+            self.counters
+                .disk_write_errors
+                .fetch_add(1, Ordering::Relaxed);
         }
         Ok(module)
     }

@@ -86,7 +86,11 @@ impl std::fmt::Debug for RunOutcome {
         fn preview(bytes: &[u8]) -> String {
             const MAX: usize = 300;
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX)]).into_owned();
-            if bytes.len() > MAX { format!("{text}… ({} bytes)", bytes.len()) } else { text }
+            if bytes.len() > MAX {
+                format!("{text}… ({} bytes)", bytes.len())
+            } else {
+                text
+            }
         }
         f.debug_struct("RunOutcome")
             .field("status", &self.status)

@@ -59,7 +59,11 @@ fn parse(raw: &[u8], monotonic_origin: Instant) -> Result<Subscription, i32> {
     let userdata = read_u64(raw, 0);
     let tag = raw[8];
     if tag != TAG_CLOCK {
-        return Ok(Subscription { userdata, tag, wait: Duration::ZERO });
+        return Ok(Subscription {
+            userdata,
+            tag,
+            wait: Duration::ZERO,
+        });
     }
     let clock = read_u32(raw, 16);
     let timeout = read_u64(raw, 24);
@@ -76,7 +80,11 @@ fn parse(raw: &[u8], monotonic_origin: Instant) -> Result<Subscription, i32> {
         };
         Duration::from_nanos(timeout).saturating_sub(now)
     };
-    Ok(Subscription { userdata, tag, wait })
+    Ok(Subscription {
+        userdata,
+        tag,
+        wait,
+    })
 }
 
 /// The host function installed as `wasi_snapshot_preview1::poll_oneoff`.
@@ -95,7 +103,10 @@ pub(crate) fn poll_oneoff(
         return Ok(ERRNO_FAULT);
     };
     let mut raw = vec![0u8; nsubs as usize * SUBSCRIPTION_SIZE];
-    if memory.read(&caller, subs_ptr as u32 as usize, &mut raw).is_err() {
+    if memory
+        .read(&caller, subs_ptr as u32 as usize, &mut raw)
+        .is_err()
+    {
         return Ok(ERRNO_FAULT);
     }
     let origin = caller.data().monotonic_origin;
@@ -113,7 +124,10 @@ pub(crate) fn poll_oneoff(
     } else {
         subs.iter().map(|s| s.wait).min().unwrap_or_default()
     };
-    let remaining = caller.data().deadline.saturating_duration_since(Instant::now());
+    let remaining = caller
+        .data()
+        .deadline
+        .saturating_duration_since(Instant::now());
     if wait >= remaining {
         std::thread::sleep(remaining);
         return Err(wasmtime::Error::new(DeadlineExceeded));
@@ -129,9 +143,15 @@ pub(crate) fn poll_oneoff(
         events.extend_from_slice(&event);
     }
     let count = (events.len() / EVENT_SIZE) as u32;
-    if memory.write(&mut caller, events_ptr as u32 as usize, &events).is_err()
+    if memory
+        .write(&mut caller, events_ptr as u32 as usize, &events)
+        .is_err()
         || memory
-            .write(&mut caller, nevents_ptr as u32 as usize, &count.to_le_bytes())
+            .write(
+                &mut caller,
+                nevents_ptr as u32 as usize,
+                &count.to_le_bytes(),
+            )
             .is_err()
     {
         return Ok(ERRNO_FAULT);

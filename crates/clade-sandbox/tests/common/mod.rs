@@ -7,10 +7,15 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use std::time::Duration;
 
-use clade_sandbox::{BuildOutcome, BuildStatus, Builder, BuilderConfig, HostImports, RunLimits, Runner, RunnerConfig};
+use clade_sandbox::{
+    BuildOutcome, BuildStatus, Builder, BuilderConfig, HostImports, RunLimits, Runner, RunnerConfig,
+};
 
 pub fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("repo root")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("repo root")
 }
 
 pub fn guest_dir(name: &str) -> PathBuf {
@@ -45,7 +50,11 @@ pub fn guest(name: &str) -> Vec<u8> {
         return wasm.clone();
     }
     let outcome = build(&guest_dir(name));
-    assert_eq!(outcome.status, BuildStatus::Ok, "guest {name} failed to build: {outcome:#?}");
+    assert_eq!(
+        outcome.status,
+        BuildStatus::Ok,
+        "guest {name} failed to build: {outcome:#?}"
+    );
     let wasm = std::fs::read(outcome.wasm.unwrap()).unwrap();
     cache.lock().unwrap().insert(name.to_string(), wasm.clone());
     wasm
