@@ -10,5 +10,7 @@ ensure_rust_toolchain
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked
+log "checking that clade-agent builds for wasm32-wasip1 (it will run inside the sandbox)"
+cargo build -p clade-agent --target wasm32-wasip1 --locked
 log "running the test suite"
 cargo test --workspace --locked "$@"

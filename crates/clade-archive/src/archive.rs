@@ -603,9 +603,7 @@ impl Archive {
     fn publish(&mut self, run: &str, written: &[Written]) -> Result<(), ArchiveError> {
         for w in written {
             let name = store::variant_ref(run, w.meta.id, w.validated);
-            self.repo
-                .reference(&name, w.commit, false, "clade: insert variant")
-                .ctx(|| format!("creating {name}"))?;
+            store::create_loose_ref(&self.git_dir, &name, w.commit)?;
         }
         let state = self.state_mut(run)?;
         for w in written {

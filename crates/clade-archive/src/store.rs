@@ -167,6 +167,32 @@ pub(crate) fn set_notes_ref(repo: &Repository, update: &NotesUpdate) -> Result<(
     .ctx(|| format!("updating {NOTES_REF} (another writer may be active)"))
 }
 
+/// Creates a new loose ref the way git does (`<ref>.lock`, then rename).
+///
+/// libgit2's ref creation scans every existing ref for name conflicts, which
+/// makes inserting the n-th variant O(n). Variant ref names are fresh by
+/// construction (ids only grow, and `refs/clade/<run>/{v,r}/` holds nothing
+/// but ids), so the scan buys nothing here.
+pub(crate) fn create_loose_ref(
+    git_dir: &std::path::Path,
+    name: &str,
+    target: Oid,
+) -> Result<(), ArchiveError> {
+    let path = git_dir.join(name);
+    let io = |e: std::io::Error| ArchiveError::Refused(format!("writing ref {name}: {e}"));
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io)?;
+    }
+    let lock = path.with_file_name(format!(
+        "{}.lock",
+        path.file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    std::fs::write(&lock, format!("{target}\n")).map_err(io)?;
+    std::fs::rename(&lock, &path).map_err(io)
+}
+
 /// Every note: annotated commit → note blob. Reads any fan-out.
 pub(crate) fn read_notes(repo: &Repository) -> Result<HashMap<Oid, Oid>, ArchiveError> {
     let mut map = HashMap::new();

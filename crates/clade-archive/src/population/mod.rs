@@ -25,29 +25,69 @@ struct Member {
     features: Vec<u32>,
 }
 
-/// Ids ordered best first (fitness descending, then id ascending).
+/// Ids ordered best first (fitness descending, then id ascending), kept in
+/// sorted chunks so inserting is O(√n)-ish instead of one O(n) shift, and
+/// access by rank is a binary search over chunk offsets.
 #[derive(Debug, Default, Clone)]
 struct Ranking {
-    order: Vec<(f64, u64)>,
+    chunks: Vec<Vec<(f64, u64)>>,
+    /// Rank of each chunk's first element.
+    starts: Vec<usize>,
+    len: usize,
+}
+
+const CHUNK: usize = 512;
+
+/// Whether `a` ranks before `b`.
+fn before(a: (f64, u64), b: (f64, u64)) -> bool {
+    a.0 > b.0 || (a.0 == b.0 && a.1 < b.1)
 }
 
 impl Ranking {
-    fn position(&self, fitness: f64, id: u64) -> usize {
-        self.order
-            .partition_point(|&(f, i)| f > fitness || (f == fitness && i < id))
-    }
-
     fn insert(&mut self, fitness: f64, id: u64) {
-        let at = self.position(fitness, id);
-        self.order.insert(at, (fitness, id));
+        let key = (fitness, id);
+        if self.chunks.is_empty() {
+            self.chunks.push(Vec::with_capacity(2 * CHUNK));
+            self.starts.push(0);
+        }
+        let last = self.chunks.len() - 1;
+        let c = self
+            .chunks
+            .partition_point(|chunk| chunk.last().is_some_and(|&end| before(end, key)))
+            .min(last);
+        let chunk = &mut self.chunks[c];
+        let at = chunk.partition_point(|&e| before(e, key));
+        chunk.insert(at, key);
+        if chunk.len() > 2 * CHUNK {
+            let tail = chunk.split_off(CHUNK);
+            self.chunks.insert(c + 1, tail);
+            self.starts.insert(c + 1, 0);
+        }
+        self.len += 1;
+        for i in c..self.chunks.len() {
+            self.starts[i] = if i == 0 {
+                0
+            } else {
+                self.starts[i - 1] + self.chunks[i - 1].len()
+            };
+        }
     }
 
     fn len(&self) -> usize {
-        self.order.len()
+        self.len
+    }
+
+    fn get(&self, rank0: usize) -> (f64, u64) {
+        let c = self.starts.partition_point(|&s| s <= rank0) - 1;
+        self.chunks[c][rank0 - self.starts[c]]
     }
 
     fn id_at(&self, rank0: usize) -> u64 {
-        self.order[rank0].1
+        self.get(rank0).1
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (f64, u64)> + '_ {
+        self.chunks.iter().flatten().copied()
     }
 }
 
@@ -108,7 +148,7 @@ impl Population {
     pub fn island_members(&self, island: usize) -> Vec<u64> {
         self.islands
             .get(island)
-            .map(|i| i.ranking.order.iter().map(|&(_, id)| id).collect())
+            .map(|i| i.ranking.iter().map(|(_, id)| id).collect())
             .unwrap_or_default()
     }
 
@@ -122,16 +162,15 @@ impl Population {
 
     /// The best validated variant overall.
     pub fn best(&self) -> Option<u64> {
-        self.global.order.first().map(|&(_, id)| id)
+        (self.global.len() > 0).then(|| self.global.id_at(0))
     }
 
     /// The `elite_size` best variants overall, best first.
     pub fn elites(&self) -> Vec<u64> {
         self.global
-            .order
             .iter()
             .take(self.config.elite_size)
-            .map(|&(_, id)| id)
+            .map(|(_, id)| id)
             .collect()
     }
 
@@ -234,12 +273,7 @@ impl Population {
             .iter()
             .map(|isl| {
                 let n = ((isl.ranking.len() as f64) * self.config.migration_rate).ceil() as usize;
-                isl.ranking
-                    .order
-                    .iter()
-                    .take(n)
-                    .map(|&(_, id)| id)
-                    .collect()
+                isl.ranking.iter().take(n).map(|(_, id)| id).collect()
             })
             .collect();
         for (from, ids) in movers.into_iter().enumerate() {
@@ -298,8 +332,8 @@ impl Population {
     /// every weight is at most 1, so accepting a uniform proposal with
     /// probability equal to its weight samples the distribution exactly.
     fn weighted(&self, island: usize, lambda: f64, rng: &mut Rng) -> u64 {
-        let order = &self.islands[island].ranking.order;
-        let (median, mad) = stats::median_and_mad(order);
+        let ranking = &self.islands[island].ranking;
+        let (median, mad) = stats::median_and_mad(ranking.len(), |r| ranking.get(r).0);
         let scale = if mad > 0.0 { mad } else { 1.0 };
         let weight = |id: u64| {
             let m = &self.members[&id];
@@ -307,16 +341,16 @@ impl Population {
             (1.0 / (1.0 + (-z).exp())) / (1.0 + f64::from(m.children))
         };
         for _ in 0..10_000 {
-            let id = order[rng.below(order.len())].1;
+            let id = ranking.id_at(rng.below(ranking.len()));
             if rng.unit() < weight(id) {
                 return id;
             }
         }
         // Acceptance is vanishingly unlikely to fail this often; fall back to
         // the explicit distribution rather than loop on.
-        let weights: Vec<f64> = order.iter().map(|&(_, id)| weight(id)).collect();
+        let weights: Vec<f64> = ranking.iter().map(|(_, id)| weight(id)).collect();
         let at = rng.weighted(&weights).unwrap_or(0);
-        order[at].1
+        ranking.id_at(at)
     }
 
     /// The probability of each island member under `strategy` (for tests and
@@ -326,7 +360,7 @@ impl Population {
         strategy: &Selection,
         island: usize,
     ) -> Vec<(u64, f64)> {
-        let order = self.islands[island].ranking.order.clone();
+        let order: Vec<(f64, u64)> = self.islands[island].ranking.iter().collect();
         let n = order.len();
         let weights: Vec<f64> = match *strategy {
             Selection::Uniform => vec![1.0; n],
@@ -338,7 +372,7 @@ impl Population {
                 (0..n).map(|r| ((r + 1) as f64).powf(-alpha)).collect()
             }
             Selection::Weighted { lambda } => {
-                let (median, mad) = stats::median_and_mad(&order);
+                let (median, mad) = stats::median_and_mad(n, |r| order[r].0);
                 let scale = if mad > 0.0 { mad } else { 1.0 };
                 order
                     .iter()
@@ -359,65 +393,98 @@ impl Population {
 
     /// Up to `config.inspirations` variants to show beside `parent`, drawn in
     /// turn from the configured sources, without repeats and never the parent.
+    /// Costs O(k log n + cells), not O(island size).
     pub fn inspirations(&self, island: usize, parent: u64, rng: &mut Rng) -> Vec<u64> {
         let want = self.config.inspirations;
+        let sources = &self.config.inspiration_sources;
         let Some(isl) = self.islands.get(island) else {
             return Vec::new();
         };
-        let sources = &self.config.inspiration_sources;
         if want == 0 || sources.is_empty() {
             return Vec::new();
         }
+        let n = isl.ranking.len();
         let parent_cell = self.members.get(&parent).map(|m| m.features.clone());
-        let mut pools: Vec<Vec<u64>> = sources
-            .iter()
-            .map(|source| {
-                let mut pool: Vec<u64> = match source {
-                    InspirationSource::TopK => {
-                        let mut top: Vec<u64> = isl
-                            .ranking
-                            .order
-                            .iter()
-                            .map(|&(_, id)| id)
-                            .take(want + 1)
-                            .collect();
-                        top.reverse(); // popped from the back: best first
-                        return top;
-                    }
-                    InspirationSource::OtherCells => isl
-                        .cells
-                        .iter()
-                        .filter(|(cell, _)| Some(*cell) != parent_cell.as_ref())
-                        .map(|(_, &id)| id)
-                        .collect(),
-                    InspirationSource::Random => {
-                        isl.ranking.order.iter().map(|&(_, id)| id).collect()
-                    }
-                };
-                rng.shuffle(&mut pool);
-                pool
-            })
-            .collect();
-        let mut chosen = Vec::with_capacity(want);
-        let mut exhausted = 0;
+        let mut other_cells: Option<Vec<u64>> = None;
+        let mut next_top = 0;
+        let mut chosen: Vec<u64> = Vec::with_capacity(want);
+        let mut exhausted = vec![false; sources.len()];
         let mut turn = 0;
-        while chosen.len() < want && exhausted < pools.len() {
-            let pool = &mut pools[turn % sources.len()];
+        while chosen.len() < want && exhausted.iter().any(|e| !e) {
+            let s = turn % sources.len();
             turn += 1;
-            loop {
-                match pool.pop() {
-                    Some(id) if id == parent || chosen.contains(&id) => continue,
-                    Some(id) => {
-                        chosen.push(id);
-                        break;
+            if exhausted[s] {
+                continue;
+            }
+            let usable = |id: u64, chosen: &[u64]| id != parent && !chosen.contains(&id);
+            let pick = match sources[s] {
+                InspirationSource::TopK => {
+                    let mut found = None;
+                    while next_top < n && found.is_none() {
+                        let id = isl.ranking.id_at(next_top);
+                        next_top += 1;
+                        found = usable(id, &chosen).then_some(id);
                     }
-                    None => {
-                        exhausted += 1;
-                        break;
-                    }
+                    found
                 }
+                InspirationSource::OtherCells => {
+                    let pool = other_cells.get_or_insert_with(|| {
+                        let mut pool: Vec<u64> = isl
+                            .cells
+                            .iter()
+                            .filter(|(cell, _)| Some(*cell) != parent_cell.as_ref())
+                            .map(|(_, &id)| id)
+                            .collect();
+                        rng.shuffle(&mut pool);
+                        pool
+                    });
+                    let mut found = None;
+                    while let Some(id) = pool.pop() {
+                        if usable(id, &chosen) {
+                            found = Some(id);
+                            break;
+                        }
+                    }
+                    found
+                }
+                InspirationSource::Random => {
+                    // A few random draws; with fewer members than that, give up.
+                    (0..8)
+                        .map(|_| {
+                            isl.ranking
+                                .id_at(rng.below(n.max(1)).min(n.saturating_sub(1)))
+                        })
+                        .find(|&id| n > 0 && usable(id, &chosen))
+                }
+            };
+            match pick {
+                Some(id) => chosen.push(id),
+                None => exhausted[s] = true,
             }
         }
         chosen
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranking_stays_sorted_across_chunk_splits() {
+        let mut ranking = Ranking::default();
+        let mut reference = Vec::new();
+        let mut rng = Rng::new(11);
+        for id in 0..5000u64 {
+            let fitness = (rng.below(300) as f64) / 7.0;
+            ranking.insert(fitness, id);
+            reference.push((fitness, id));
+        }
+        reference.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        assert!(ranking.chunks.len() > 4, "the test must split chunks");
+        assert_eq!(ranking.iter().collect::<Vec<_>>(), reference);
+        for (rank, expected) in reference.iter().enumerate() {
+            assert_eq!(ranking.get(rank), *expected);
+        }
     }
 }

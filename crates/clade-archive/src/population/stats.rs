@@ -1,14 +1,13 @@
 //! Median and median absolute deviation over a ranking, in O(log n).
 
-/// `order` is sorted by fitness descending. Returns (median, MAD) of the
-/// fitness values, using the upper median throughout.
-pub(super) fn median_and_mad(order: &[(f64, u64)]) -> (f64, f64) {
-    let n = order.len();
+/// `desc(r)` is the fitness at rank `r` (0 = best) of `n` values. Returns
+/// (median, MAD) of the fitness values, using the upper median throughout.
+pub(super) fn median_and_mad(n: usize, desc: impl Fn(usize) -> f64) -> (f64, f64) {
     if n == 0 {
         return (0.0, 0.0);
     }
-    // Ascending view: asc(i) = order[n - 1 - i].0.
-    let asc = |i: usize| order[n - 1 - i].0;
+    // Ascending view.
+    let asc = |i: usize| desc(n - 1 - i);
     let k = n / 2;
     let median = asc(k);
     // Values below the median give deviations m − asc(p−1−j) (ascending in
@@ -83,7 +82,11 @@ mod tests {
                     .map(|(i, &f)| (f, i as u64))
                     .collect();
                 order.sort_by(|a, b| b.0.total_cmp(&a.0));
-                assert_eq!(median_and_mad(&order), naive(&values), "{values:?}");
+                assert_eq!(
+                    median_and_mad(order.len(), |r| order[r].0),
+                    naive(&values),
+                    "{values:?}"
+                );
             }
         }
     }

@@ -1,0 +1,569 @@
+//! Applying parsed edits to the evolvable files, with every rule enforced:
+//! paths are normalized and confined to the evolvable list; a SEARCH text must
+//! match exactly once (then once ignoring trailing whitespace), or the
+//! candidate is rejected with the closest existing lines quoted; a rewrite is
+//! placed as the region, the enclosing function or the whole file; and in a
+//! file with markers nothing outside the regions may change.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::parse::{Edit, ParseError, parse_reply};
+use crate::regions::{self, find_regions, has_markers};
+
+/// The files a candidate may change, with their current contents.
+#[derive(Debug, Clone)]
+pub struct Workspace {
+    /// Evolvable path → content. Nothing else can ever be edited.
+    pub files: BTreeMap<String, String>,
+}
+
+/// A candidate ready to build: every evolvable file's new content, the paths
+/// that changed, and a unified diff for the archive and for review.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Candidate {
+    pub files: BTreeMap<String, String>,
+    pub changed: Vec<String>,
+    pub diff: String,
+}
+
+/// Why a reply did not become a candidate. The message is shown to the model
+/// in FIX prompts, so it says precisely what to do differently.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("{0}")]
+    Parse(#[from] ParseError),
+    #[error(
+        "edit {index} targets {file:?}, which is not an evolvable file (evolvable: {evolvable})"
+    )]
+    NotEvolvable {
+        index: usize,
+        file: String,
+        evolvable: String,
+    },
+    #[error("edit {index} names the path {0:?}, which leaves the project", file)]
+    InvalidPath { index: usize, file: String },
+    #[error(
+        "edit {index} does not say which file it edits and could apply to several ({candidates}); name the file"
+    )]
+    AmbiguousFile { index: usize, candidates: String },
+    #[error("SEARCH block {index} matches nothing in {file}; the closest lines are:\n{closest}")]
+    NoMatch {
+        index: usize,
+        file: String,
+        closest: String,
+    },
+    #[error(
+        "SEARCH block {index} matches {count} places in {file} (lines {lines}); include more context so it matches once"
+    )]
+    MultipleMatches {
+        index: usize,
+        file: String,
+        count: usize,
+        lines: String,
+    },
+    #[error("SEARCH block {index} is empty")]
+    EmptySearch { index: usize },
+    #[error("{file}: {detail}")]
+    OutsideRegion { file: String, detail: String },
+    #[error("{file}: {detail}")]
+    Unplaceable { file: String, detail: String },
+    #[error("the edits change nothing")]
+    Unchanged,
+}
+
+/// Parses `reply` and applies it.
+pub fn apply_reply(reply: &str, workspace: &Workspace) -> Result<Candidate, Rejection> {
+    let edits = parse_reply(reply)?;
+    apply_edits(&edits, workspace)
+}
+
+pub fn apply_edits(edits: &[Edit], workspace: &Workspace) -> Result<Candidate, Rejection> {
+    let mut files = workspace.files.clone();
+    for (i, edit) in edits.iter().enumerate() {
+        let index = i + 1;
+        match edit {
+            Edit::SearchReplace {
+                file,
+                search,
+                replace,
+            } => {
+                if search.trim().is_empty() {
+                    return Err(Rejection::EmptySearch { index });
+                }
+                let path = match file {
+                    Some(file) => resolve_path(index, file, &files)?,
+                    None => file_matching(index, search, &files)?,
+                };
+                let content = &files[&path];
+                let range = find_unique(index, &path, content, search)?;
+                let mut new = String::with_capacity(content.len() + replace.len());
+                new.push_str(&content[..range.0]);
+                new.push_str(replace);
+                new.push_str(&content[range.1..]);
+                files.insert(path, new);
+            }
+            Edit::Rewrite { file, code } => {
+                let path = match file {
+                    Some(file) => resolve_path(index, file, &files)?,
+                    None => file_for_rewrite(index, &files)?,
+                };
+                let new = place_rewrite(&files[&path], code).map_err(|detail| {
+                    Rejection::Unplaceable {
+                        file: path.clone(),
+                        detail,
+                    }
+                })?;
+                files.insert(path, new);
+            }
+        }
+    }
+    let mut changed = Vec::new();
+    let mut diff = String::new();
+    for (path, new) in &files {
+        let old = &workspace.files[path];
+        if old == new {
+            continue;
+        }
+        regions::check_unchanged_outside(old, new).map_err(|detail| Rejection::OutsideRegion {
+            file: path.clone(),
+            detail,
+        })?;
+        diff.push_str(&crate::diff::unified(path, old, new));
+        changed.push(path.clone());
+    }
+    if changed.is_empty() {
+        return Err(Rejection::Unchanged);
+    }
+    Ok(Candidate {
+        files,
+        changed,
+        diff,
+    })
+}
+
+/// Normalizes a path from a reply and confines it to the evolvable files. A
+/// bare file name that matches exactly one evolvable file's name is that file.
+fn resolve_path(
+    index: usize,
+    raw: &str,
+    files: &BTreeMap<String, String>,
+) -> Result<String, Rejection> {
+    let mut path = raw.trim().replace("//", "/");
+    for prefix in ["./", "a/", "b/"] {
+        if let Some(rest) = path.strip_prefix(prefix)
+            && !files.contains_key(&path)
+        {
+            path = rest.to_string();
+        }
+    }
+    if path.starts_with('/')
+        || path.contains('\\')
+        || path
+            .split('/')
+            .any(|c| c == ".." || c == "." || c.is_empty())
+    {
+        return Err(Rejection::InvalidPath {
+            index,
+            file: raw.to_string(),
+        });
+    }
+    if files.contains_key(&path) {
+        return Ok(path);
+    }
+    let by_name: Vec<&String> = files
+        .keys()
+        .filter(|k| k.rsplit('/').next() == Some(path.as_str()))
+        .collect();
+    if let [only] = by_name.as_slice() {
+        return Ok((*only).clone());
+    }
+    Err(Rejection::NotEvolvable {
+        index,
+        file: raw.to_string(),
+        evolvable: files.keys().cloned().collect::<Vec<_>>().join(", "),
+    })
+}
+
+fn file_matching(
+    index: usize,
+    search: &str,
+    files: &BTreeMap<String, String>,
+) -> Result<String, Rejection> {
+    if files.len() == 1 {
+        return Ok(files.keys().next().cloned().unwrap_or_default());
+    }
+    let hits: Vec<&String> = files
+        .iter()
+        .filter(|(path, content)| find_unique(index, path, content, search).is_ok())
+        .map(|(path, _)| path)
+        .collect();
+    match hits.as_slice() {
+        [only] => Ok((*only).clone()),
+        [] => Err(Rejection::NoMatch {
+            index,
+            file: "any evolvable file".into(),
+            closest: files
+                .iter()
+                .map(|(path, content)| format!("{path}:\n{}", closest_lines(content, search)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        }),
+        many => Err(Rejection::AmbiguousFile {
+            index,
+            candidates: many
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+fn file_for_rewrite(index: usize, files: &BTreeMap<String, String>) -> Result<String, Rejection> {
+    if files.len() == 1 {
+        return Ok(files.keys().next().cloned().unwrap_or_default());
+    }
+    let with_regions: Vec<&String> = files
+        .iter()
+        .filter(|(_, c)| has_markers(c))
+        .map(|(p, _)| p)
+        .collect();
+    match with_regions.as_slice() {
+        [only] => Ok((*only).clone()),
+        _ => Err(Rejection::AmbiguousFile {
+            index,
+            candidates: files.keys().cloned().collect::<Vec<_>>().join(", "),
+        }),
+    }
+}
+
+/// Byte offsets of lines: (start, end including the newline).
+fn line_spans(text: &str) -> Vec<(usize, usize)> {
+    let mut spans = Vec::new();
+    let mut start = 0;
+    for line in text.split_inclusive('\n') {
+        spans.push((start, start + line.len()));
+        start += line.len();
+    }
+    spans
+}
+
+/// The byte range `search` occupies in `content`: an exact unique match, else
+/// a unique match line by line ignoring trailing whitespace (and blank lines
+/// around the SEARCH text).
+fn find_unique(
+    index: usize,
+    file: &str,
+    content: &str,
+    search: &str,
+) -> Result<(usize, usize), Rejection> {
+    let exact: Vec<usize> = content.match_indices(search).map(|(at, _)| at).collect();
+    let line_of = |byte: usize| content[..byte].matches('\n').count() + 1;
+    match exact.as_slice() {
+        [at] => return Ok((*at, at + search.len())),
+        [] => {}
+        many => {
+            return Err(Rejection::MultipleMatches {
+                index,
+                file: file.to_string(),
+                count: many.len(),
+                lines: many
+                    .iter()
+                    .map(|&b| line_of(b).to_string())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            });
+        }
+    }
+    let wanted: Vec<&str> = search.lines().map(str::trim_end).collect();
+    let first = wanted.iter().position(|l| !l.is_empty()).unwrap_or(0);
+    let last = wanted
+        .iter()
+        .rposition(|l| !l.is_empty())
+        .map_or(0, |i| i + 1);
+    let wanted = &wanted[first..last];
+    let spans = line_spans(content);
+    let lines: Vec<&str> = spans
+        .iter()
+        .map(|&(s, e)| content[s..e].trim_end())
+        .collect();
+    if wanted.is_empty() || wanted.len() > lines.len() {
+        return Err(no_match(index, file, content, search));
+    }
+    let hits: Vec<usize> = (0..=lines.len() - wanted.len())
+        .filter(|&i| lines[i..i + wanted.len()] == *wanted)
+        .collect();
+    match hits.as_slice() {
+        [i] => Ok((spans[*i].0, spans[i + wanted.len() - 1].1)),
+        [] => Err(no_match(index, file, content, search)),
+        many => Err(Rejection::MultipleMatches {
+            index,
+            file: file.to_string(),
+            count: many.len(),
+            lines: many
+                .iter()
+                .map(|i| (i + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }),
+    }
+}
+
+fn no_match(index: usize, file: &str, content: &str, search: &str) -> Rejection {
+    Rejection::NoMatch {
+        index,
+        file: file.to_string(),
+        closest: closest_lines(content, search),
+    }
+}
+
+/// The window of `content` most like `search` (by lines equal after
+/// trimming), numbered, at most 12 lines.
+fn closest_lines(content: &str, search: &str) -> String {
+    let wanted: Vec<&str> = search
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let lines: Vec<&str> = content.lines().collect();
+    if lines.is_empty() {
+        return "  (the file is empty)".into();
+    }
+    let width = wanted.len().clamp(1, 12).min(lines.len());
+    let mut best = (0usize, 0.0f64);
+    for start in 0..=lines.len() - width {
+        // Character similarity of each wanted line to the window's lines.
+        let score: f64 = lines[start..start + width]
+            .iter()
+            .zip(&wanted)
+            .map(|(line, want)| similar::TextDiff::from_chars(line.trim(), *want).ratio() as f64)
+            .sum();
+        if score > best.1 {
+            best = (start, score);
+        }
+    }
+    lines[best.0..best.0 + width]
+        .iter()
+        .enumerate()
+        .map(|(i, l)| format!("{:>5} | {l}", best.0 + i + 1))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Places a fenced rewrite: the whole file (when it carries the markers or
+/// the file has none), the enclosing function (matched by name), or the only
+/// region. The caller then checks nothing outside the regions changed.
+fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
+    let regions =
+        find_regions(original).map_err(|e| format!("the file's markers are broken: {e}"))?;
+    let with_newline = |s: String| if s.ends_with('\n') { s } else { s + "\n" };
+    if has_markers(code) {
+        let whole = with_newline(code.to_string());
+        match regions::check_unchanged_outside(original, &whole) {
+            Ok(()) => return Ok(whole),
+            Err(whole_err) => {
+                return splice_function(original, code)
+                    .filter(|spliced| regions::check_unchanged_outside(original, spliced).is_ok())
+                    .ok_or(whole_err);
+            }
+        }
+    }
+    if let Some(placed) = function_body_into_region(original, code, &regions) {
+        return Ok(placed);
+    }
+    if let Some(spliced) = splice_function(original, code) {
+        return match regions::check_unchanged_outside(original, &spliced) {
+            Ok(()) => Ok(spliced),
+            // A rewrite of an existing function that changes its lines
+            // outside the region (the signature, say) must not be smuggled
+            // into the region as a nested function.
+            Err(detail) if !regions.is_empty() => Err(format!(
+                "a rewrite of an existing function must keep its lines outside the EVOLVE-BLOCK region \
+                 (signature, markers, closing lines) as they are; here {detail}"
+            )),
+            Err(_) => Ok(spliced),
+        };
+    }
+    match regions.as_slice() {
+        [] => Ok(with_newline(code.to_string())),
+        [region] => {
+            let lines: Vec<&str> = original.lines().collect();
+            let mut out: Vec<&str> = lines[..region.start].to_vec();
+            out.extend(code.lines());
+            out.extend(&lines[region.end..]);
+            Ok(with_newline(out.join("\n")))
+        }
+        many => Err(format!(
+            "the file has {} EVOLVE-BLOCK regions and the rewrite does not say which it replaces; answer with SEARCH/REPLACE blocks",
+            many.len()
+        )),
+    }
+}
+
+/// A rewrite of the function around a region, without the markers (small
+/// models drop them): when the rewrite keeps the function's lines before and
+/// after the region, its middle becomes the region's new content.
+fn function_body_into_region(
+    original: &str,
+    code: &str,
+    regions: &[regions::Region],
+) -> Option<String> {
+    let code_lines: Vec<&str> = code.lines().collect();
+    let sig_at = code_lines.iter().position(|l| declared_name(l).is_some())?;
+    let name = declared_name(code_lines[sig_at])?;
+    let lines: Vec<&str> = original.lines().collect();
+    let start = lines.iter().position(|l| declared_name(l) == Some(name))?;
+    let end = function_end(&lines, start)?;
+    let region = regions.iter().find(|r| r.start > start && r.end < end)?;
+    // The function's own lines outside the region, marker lines excluded.
+    let before: Vec<&str> = lines[start..region.start - 1]
+        .iter()
+        .map(|l| l.trim())
+        .collect();
+    let after: Vec<&str> = lines[region.end + 1..end]
+        .iter()
+        .map(|l| l.trim())
+        .collect();
+    let body = &code_lines[sig_at..];
+    let body_end = body.iter().rposition(|l| !l.trim().is_empty())? + 1;
+    let body = &body[..body_end];
+    if body.len() < before.len() + after.len() {
+        return None;
+    }
+    let head_ok = body[..before.len()]
+        .iter()
+        .map(|l| l.trim())
+        .eq(before.iter().copied());
+    let tail_ok = body[body.len() - after.len()..]
+        .iter()
+        .map(|l| l.trim())
+        .eq(after.iter().copied());
+    if !(head_ok && tail_ok) {
+        return None;
+    }
+    let middle = &body[before.len()..body.len() - after.len()];
+    let mut out: Vec<&str> = lines[..region.start].to_vec();
+    out.extend(middle);
+    out.extend(&lines[region.end..]);
+    let mut text = out.join("\n");
+    text.push('\n');
+    Some(text)
+}
+
+/// The name of the function `line` declares, for `fn`, `def` and `function`.
+fn declared_name(line: &str) -> Option<&str> {
+    for keyword in ["fn ", "def ", "function "] {
+        if let Some(at) = line.find(keyword) {
+            if !line[..at].split_whitespace().all(is_modifier) {
+                continue;
+            }
+            let rest = &line[at + keyword.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end > 0 {
+                return Some(&rest[..end]);
+            }
+        }
+    }
+    None
+}
+
+fn is_modifier(word: &str) -> bool {
+    matches!(
+        word,
+        "pub"
+            | "pub(crate)"
+            | "pub(super)"
+            | "async"
+            | "const"
+            | "unsafe"
+            | "extern"
+            | "export"
+            | "static"
+    ) || word.starts_with('"')
+}
+
+/// Replaces the function of `original` that `code` redefines (same name),
+/// from its declaration line to its end (matching braces, or indentation for
+/// `def`).
+fn splice_function(original: &str, code: &str) -> Option<String> {
+    let code_lines: Vec<&str> = code.lines().collect();
+    let sig_at = code_lines.iter().position(|l| declared_name(l).is_some())?;
+    let name = declared_name(code_lines[sig_at])?;
+    let lines: Vec<&str> = original.lines().collect();
+    let start = lines.iter().position(|l| declared_name(l) == Some(name))?;
+    let end = function_end(&lines, start)?;
+    // Lines the rewrite repeats from just above the declaration (attributes,
+    // doc comments) replace those lines instead of doubling them.
+    let prefix = &code_lines[..sig_at];
+    let mut from = start;
+    if prefix.len() <= start
+        && prefix
+            .iter()
+            .zip(&lines[start - prefix.len()..start])
+            .all(|(a, b)| a.trim() == b.trim())
+    {
+        from = start - prefix.len();
+    }
+    let mut out: Vec<&str> = lines[..from].to_vec();
+    out.extend(&code_lines);
+    out.extend(&lines[end..]);
+    let mut text = out.join("\n");
+    text.push('\n');
+    Some(text)
+}
+
+/// One past the last line of the function declared at `start`.
+fn function_end(lines: &[&str], start: usize) -> Option<usize> {
+    if lines[start].contains("def ") && lines[start].trim_end().ends_with(':') {
+        let indent = lines[start].len() - lines[start].trim_start().len();
+        let end = (start + 1..lines.len())
+            .find(|&i| {
+                !lines[i].trim().is_empty()
+                    && lines[i].len() - lines[i].trim_start().len() <= indent
+            })
+            .unwrap_or(lines.len());
+        return Some(end);
+    }
+    let mut depth = 0i64;
+    let mut opened = false;
+    for (i, line) in lines.iter().enumerate().skip(start) {
+        let code = line.split("//").next().unwrap_or("");
+        for c in code.chars() {
+            match c {
+                '{' => {
+                    depth += 1;
+                    opened = true;
+                }
+                '}' => depth -= 1,
+                _ => {}
+            }
+        }
+        if opened && depth <= 0 {
+            return Some(i + 1);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn declarations() {
+        assert_eq!(
+            declared_name("pub fn pack(n: usize) -> Vec<f64> {"),
+            Some("pack")
+        );
+        assert_eq!(
+            declared_name("    def priority(item, bins):"),
+            Some("priority")
+        );
+        assert_eq!(declared_name("let f = fn_ptr;"), None);
+        assert_eq!(declared_name("// the fn below"), None);
+    }
+}

@@ -1,0 +1,27 @@
+//! Clade's agent logic: from a parent program to a candidate, through an LLM
+//! reply. Pure: no I/O, no async, no clocks; it builds for `wasm32-wasip1` so
+//! the agent can later run inside the sandbox.
+//!
+//! - [`build_prompt`] renders the templates (see `agents/seed/prompts/`) for
+//!   an [`Operator`]: diff, rewrite, crossover or fix;
+//! - [`parse_reply`] turns a model's reply into [`Edit`]s, tolerating the
+//!   sloppiness of real models;
+//! - [`apply_edits`] applies them to the evolvable files, enforcing the
+//!   `EVOLVE-BLOCK-START` / `EVOLVE-BLOCK-END` regions, and returns a
+//!   [`Candidate`] with its unified diff, or a [`Rejection`] that says
+//!   precisely what was wrong (it becomes feedback for a FIX prompt).
+
+mod apply;
+mod diff;
+mod operators;
+mod parse;
+mod prompt;
+pub mod regions;
+
+pub use apply::{Candidate, Rejection, Workspace, apply_edits, apply_reply};
+pub use diff::unified as unified_diff;
+pub use operators::{Operator, OperatorMix};
+pub use parse::{Edit, ParseError, parse_reply};
+pub use prompt::{
+    Attempt, Program, Prompt, PromptInput, Templates, build_prompt, render, truncate,
+};

@@ -1,0 +1,313 @@
+//! Prompts from templates. Templates are plain text files (the seed agent's
+//! live in `agents/seed/prompts/`; a run may point at its own) with
+//! `{{name}}` placeholders and `{{#name}}…{{/name}}` sections that appear
+//! only when `name` is not empty. The same input always gives the same prompt.
+
+use std::collections::BTreeMap;
+
+use crate::operators::Operator;
+
+/// A program shown in a prompt.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Program {
+    /// How the prompt names it, e.g. `run/12`.
+    pub label: String,
+    pub score: Option<f64>,
+    pub metrics: BTreeMap<String, f64>,
+    /// Evolvable files: path → content.
+    pub files: BTreeMap<String, String>,
+}
+
+/// An earlier attempt from the same parent and what became of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attempt {
+    pub label: String,
+    pub outcome: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PromptInput {
+    pub task: String,
+    pub metric: String,
+    /// `maximize` or `minimize`.
+    pub direction: String,
+    pub operator: Operator,
+    pub parent: Program,
+    /// Diagnostics, stderr or scorer messages from the parent's evaluation.
+    pub feedback: Option<String>,
+    pub top_programs: Vec<Program>,
+    pub inspirations: Vec<Program>,
+    pub previous_attempts: Vec<Attempt>,
+    /// The other parent, for crossover.
+    pub second_parent: Option<Program>,
+    /// The rejected candidate and why, for fix.
+    pub failed: Option<(Program, String)>,
+    /// Longest feedback or error text kept, in characters.
+    pub feedback_limit: usize,
+    /// Programs beside the parent are shown only when their code is at most
+    /// this many characters (small models have small contexts).
+    pub context_code_limit: usize,
+}
+
+/// The templates of one agent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Templates {
+    pub system: String,
+    pub diff: String,
+    pub rewrite: String,
+    pub crossover: String,
+    pub fix: String,
+}
+
+impl Templates {
+    /// The seed agent's templates, compiled in.
+    pub fn seed() -> Self {
+        Templates {
+            system: include_str!("../../../agents/seed/prompts/system.md").to_string(),
+            diff: include_str!("../../../agents/seed/prompts/diff.md").to_string(),
+            rewrite: include_str!("../../../agents/seed/prompts/rewrite.md").to_string(),
+            crossover: include_str!("../../../agents/seed/prompts/crossover.md").to_string(),
+            fix: include_str!("../../../agents/seed/prompts/fix.md").to_string(),
+        }
+    }
+
+    /// The file names a template directory must hold.
+    pub const FILES: [&'static str; 5] = [
+        "system.md",
+        "diff.md",
+        "rewrite.md",
+        "crossover.md",
+        "fix.md",
+    ];
+
+    /// Templates from `(file name, text)` pairs, e.g. read from a directory.
+    pub fn from_files(files: &BTreeMap<String, String>) -> Result<Self, String> {
+        let get = |name: &str| {
+            files
+                .get(name)
+                .cloned()
+                .ok_or_else(|| format!("the prompt template directory has no {name}"))
+        };
+        Ok(Templates {
+            system: get("system.md")?,
+            diff: get("diff.md")?,
+            rewrite: get("rewrite.md")?,
+            crossover: get("crossover.md")?,
+            fix: get("fix.md")?,
+        })
+    }
+}
+
+/// A rendered prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub system: String,
+    pub user: String,
+}
+
+pub fn build_prompt(templates: &Templates, input: &PromptInput) -> Prompt {
+    let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    vars.insert("task", input.task.trim().to_string());
+    vars.insert("metric", input.metric.clone());
+    vars.insert("direction", input.direction.clone());
+    vars.insert("parent_label", input.parent.label.clone());
+    vars.insert("parent_score", score(input.parent.score));
+    vars.insert(
+        "parent_metrics",
+        metrics(&input.parent.metrics, &input.metric),
+    );
+    vars.insert("parent_code", code(&input.parent.files));
+    vars.insert(
+        "example_file",
+        input
+            .parent
+            .files
+            .keys()
+            .next()
+            .cloned()
+            .unwrap_or_default(),
+    );
+    vars.insert(
+        "feedback",
+        input
+            .feedback
+            .as_deref()
+            .map(|f| truncate(f, input.feedback_limit))
+            .unwrap_or_default(),
+    );
+    let shown = |programs: &[Program]| {
+        programs
+            .iter()
+            .filter(|p| p.label != input.parent.label)
+            .filter(|p| {
+                p.files.values().map(String::len).sum::<usize>() <= input.context_code_limit
+            })
+            .map(|p| {
+                format!(
+                    "## {} (score {})\n\n{}",
+                    p.label,
+                    score(p.score),
+                    code(&p.files)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    vars.insert("top_programs", shown(&input.top_programs));
+    vars.insert("inspirations", shown(&input.inspirations));
+    vars.insert(
+        "previous_attempts",
+        input
+            .previous_attempts
+            .iter()
+            .map(|a| {
+                format!(
+                    "- {}: {}",
+                    a.label,
+                    truncate(&a.outcome, 300).replace('\n', " ")
+                )
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    if let Some(second) = &input.second_parent {
+        vars.insert("second_label", second.label.clone());
+        vars.insert("second_score", score(second.score));
+        vars.insert("second_code", code(&second.files));
+    }
+    if let Some((failed, error)) = &input.failed {
+        vars.insert("failed_code", code(&failed.files));
+        vars.insert("failed_error", truncate(error, input.feedback_limit));
+    }
+    let template = match input.operator {
+        Operator::Diff => &templates.diff,
+        Operator::Rewrite => &templates.rewrite,
+        Operator::Crossover if input.second_parent.is_some() => &templates.crossover,
+        Operator::Fix if input.failed.is_some() => &templates.fix,
+        Operator::Crossover | Operator::Fix => &templates.diff,
+    };
+    Prompt {
+        system: tidy(&render(&templates.system, &vars)),
+        user: tidy(&render(template, &vars)) + "\n",
+    }
+}
+
+/// Trims the ends and collapses runs of blank lines left by empty sections.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = 0;
+    for line in text.trim().lines() {
+        blank_run = if line.trim().is_empty() {
+            blank_run + 1
+        } else {
+            0
+        };
+        if blank_run <= 1 {
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+    }
+    out.trim_end().to_string()
+}
+
+fn score(score: Option<f64>) -> String {
+    score.map_or_else(
+        || "nothing (it was rejected)".to_string(),
+        |s| format!("{s}"),
+    )
+}
+
+fn metrics(metrics: &BTreeMap<String, f64>, primary: &str) -> String {
+    metrics
+        .iter()
+        .filter(|(k, _)| *k != primary)
+        .map(|(k, v)| format!("{k} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn code(files: &BTreeMap<String, String>) -> String {
+    files
+        .iter()
+        .map(|(path, content)| {
+            let lang = match path.rsplit('.').next() {
+                Some("rs") => "rust",
+                Some("py") => "python",
+                Some(other) => other,
+                None => "",
+            };
+            format!("{path}\n```{lang}\n{}\n```\n", content.trim_end())
+        })
+        .collect()
+}
+
+/// At most `limit` characters, cut on a character boundary with a marker.
+pub fn truncate(text: &str, limit: usize) -> String {
+    let text = text.trim();
+    match text.char_indices().nth(limit) {
+        None => text.to_string(),
+        Some((cut, _)) => format!(
+            "{}\n[… truncated {} characters]",
+            &text[..cut],
+            text.len() - cut
+        ),
+    }
+}
+
+/// Fills `{{name}}` and keeps `{{#name}}…{{/name}}` only when `name` is set.
+/// Unknown names render empty.
+pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> String {
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(open) = rest.find("{{") {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 2..];
+        let Some(close) = after.find("}}") else {
+            out.push_str(&rest[open..]);
+            return out;
+        };
+        let tag = after[..close].trim();
+        rest = &after[close + 2..];
+        if let Some(name) = tag.strip_prefix('#') {
+            let end_tag = format!("{{{{/{name}}}}}");
+            let (body, tail) = match rest.find(&end_tag) {
+                Some(end) => (&rest[..end], &rest[end + end_tag.len()..]),
+                None => (rest, ""),
+            };
+            if vars.get(name).is_some_and(|v| !v.is_empty()) {
+                out.push_str(&render(body, vars));
+            }
+            rest = tail;
+        } else if !tag.starts_with('/') {
+            out.push_str(vars.get(tag).map(String::as_str).unwrap_or(""));
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn render_fills_and_drops_sections() {
+        let vars = BTreeMap::from([("a", "1".to_string()), ("empty", String::new())]);
+        assert_eq!(
+            render(
+                "x{{a}}y{{#empty}}gone{{/empty}}{{#a}}[{{a}}]{{/a}}{{missing}}",
+                &vars
+            ),
+            "x1y[1]"
+        );
+    }
+
+    #[test]
+    fn truncation_marks_the_cut() {
+        assert_eq!(truncate("héllo", 10), "héllo");
+        assert_eq!(
+            truncate("héllo wörld", 5),
+            "héllo\n[… truncated 7 characters]"
+        );
+    }
+}
