@@ -1,0 +1,303 @@
+//! One model endpoint: HTTP calls with a timeout, retries with backoff, a
+//! concurrency limit, cost accounting and the response cache.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::sync::Semaphore;
+
+use crate::cache::{CacheMode, ResponseCache, request_digest};
+use crate::config::{ModelConfig, ProviderKind};
+use crate::error::LlmError;
+use crate::retry::{RetryPolicy, parse_retry_after};
+use crate::secret::ApiKey;
+use crate::types::{ChatRequest, Completion};
+use crate::wire;
+
+const ANTHROPIC_VERSION: &str = "2023-06-01";
+const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
+/// Error bodies are kept for messages up to this length.
+const BODY_LIMIT: usize = 2000;
+
+pub struct Endpoint {
+    config: ModelConfig,
+    key: Option<ApiKey>,
+    http: reqwest::Client,
+    permits: Arc<Semaphore>,
+    retry: RetryPolicy,
+    cache: Option<(ResponseCache, CacheMode)>,
+    jitter: AtomicU64,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("model", &self.config.label())
+            .field("base_url", &self.config.base_url())
+            .finish()
+    }
+}
+
+impl Endpoint {
+    /// Reads the API key from the configured environment variable; a cache in
+    /// replay-only mode needs no key.
+    pub fn new(
+        config: ModelConfig,
+        cache: Option<(ResponseCache, CacheMode)>,
+    ) -> Result<Self, LlmError> {
+        config.validate().map_err(LlmError::Config)?;
+        if config.provider == ProviderKind::Local {
+            return Err(LlmError::Config(
+                "the local provider is served by clade-llm's local module, not over HTTP".into(),
+            ));
+        }
+        let replay_only = matches!(cache, Some((_, CacheMode::ReplayOnly)));
+        let key = match config.api_key_env() {
+            Some(env) => match ApiKey::from_env(&env) {
+                Some(key) => Some(key),
+                // Local servers (llama.cpp, vLLM, Ollama) take no key.
+                None if replay_only || is_loopback(&config.base_url()) => None,
+                None => {
+                    return Err(LlmError::MissingApiKey {
+                        endpoint: config.label(),
+                        env,
+                    });
+                }
+            },
+            None => None,
+        };
+        // Installing the process-wide TLS provider twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|e| LlmError::Config(format!("HTTP client: {e}")))?;
+        Ok(Endpoint {
+            permits: Arc::new(Semaphore::new(config.concurrency)),
+            retry: RetryPolicy {
+                max_retries: config.max_retries,
+                ..RetryPolicy::default()
+            },
+            config,
+            key,
+            http,
+            cache,
+            jitter: AtomicU64::new(0x9E37_79B9_7F4A_7C15),
+        })
+    }
+
+    pub fn with_retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    pub fn config(&self) -> &ModelConfig {
+        &self.config
+    }
+
+    /// Asks the model, from the cache when it holds this exact request.
+    pub async fn complete(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
+        let mut req = request.clone();
+        req.temperature = req.temperature.or(self.config.temperature);
+        req.max_tokens = req.max_tokens.or(self.config.max_tokens);
+        req.seed = req.seed.or(self.config.seed);
+        let digest = request_digest(&self.config, &req);
+        if let Some((cache, mode)) = &self.cache {
+            if *mode != CacheMode::Off
+                && let Some(hit) = cache.get(&digest)
+            {
+                return Ok(hit);
+            }
+            if *mode == CacheMode::ReplayOnly {
+                return Err(LlmError::Cache(format!(
+                    "replay-only, and no cached reply for request {} to {}",
+                    &digest[..12],
+                    self.config.label()
+                )));
+            }
+        }
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|e| LlmError::Config(e.to_string()))?;
+        let started = Instant::now();
+        let mut attempt = 0;
+        let (text, model, tokens_in, tokens_out) = loop {
+            match self.send_once(&req).await {
+                Ok(parsed) => break parsed,
+                Err((err, retry_after)) => {
+                    if !err.is_retryable() {
+                        return Err(err);
+                    }
+                    if attempt >= self.retry.max_retries {
+                        return Err(LlmError::RetriesExhausted {
+                            endpoint: self.config.label(),
+                            attempts: attempt + 1,
+                            last: Box::new(err),
+                        });
+                    }
+                    tokio::time::sleep(self.retry.delay(attempt, retry_after, self.next_jitter()))
+                        .await;
+                    attempt += 1;
+                }
+            }
+        };
+        let latency_ms = started.elapsed().as_secs_f64() * 1e3;
+        let completion = Completion {
+            text,
+            model: if model.is_empty() {
+                self.config.model.clone()
+            } else {
+                model
+            },
+            tokens_in,
+            tokens_out,
+            cost_usd: self.config.cost(tokens_in, tokens_out),
+            latency_ms,
+            tokens_per_second: None,
+            cached: false,
+            request_digest: digest.clone(),
+        };
+        if let Some((cache, CacheMode::ReadWrite)) = &self.cache {
+            cache.put(&digest, &completion)?;
+        }
+        Ok(completion)
+    }
+
+    fn next_jitter(&self) -> f64 {
+        // A small xorshift: jitter need not be seeded, only spread out.
+        let mut x = self.jitter.load(Ordering::Relaxed);
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.jitter.store(x, Ordering::Relaxed);
+        (x >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    async fn send_once(
+        &self,
+        req: &ChatRequest,
+    ) -> Result<wire::Parsed, (LlmError, Option<Duration>)> {
+        let label = self.config.label();
+        let base = self.config.base_url();
+        let (url, body, api) = match self.config.provider {
+            ProviderKind::Anthropic => (
+                format!("{base}/messages"),
+                wire::anthropic_body(&self.config.model, req, ANTHROPIC_DEFAULT_MAX_TOKENS),
+                "Anthropic Messages",
+            ),
+            _ => (
+                format!("{base}/chat/completions"),
+                wire::openai_body(&self.config.model, req),
+                "OpenAI chat completions",
+            ),
+        };
+        let mut builder = self
+            .http
+            .post(&url)
+            .timeout(Duration::from_secs_f64(self.config.timeout_s))
+            .json(&body);
+        if let Some(key) = &self.key {
+            builder = match self.config.provider {
+                ProviderKind::Anthropic => builder.header("x-api-key", key.expose()),
+                _ => builder.bearer_auth(key.expose()),
+            };
+        }
+        if self.config.provider == ProviderKind::Anthropic {
+            builder = builder.header("anthropic-version", ANTHROPIC_VERSION);
+        }
+        for (name, value) in &self.config.extra_headers {
+            builder = builder.header(name, value);
+        }
+        let scrub = |text: &str| match &self.key {
+            Some(key) => key.scrub(text),
+            None => text.to_string(),
+        };
+        let response = builder
+            .send()
+            .await
+            .map_err(|e| (self.transport_error(&e, &scrub), None))?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(parse_retry_after);
+        let text = response
+            .text()
+            .await
+            .map_err(|e| (self.transport_error(&e, &scrub), None))?;
+        if !status.is_success() {
+            let mut body = scrub(text.trim());
+            if body.len() > BODY_LIMIT {
+                let cut = (0..=BODY_LIMIT)
+                    .rev()
+                    .find(|&i| body.is_char_boundary(i))
+                    .unwrap_or(0);
+                body.truncate(cut);
+                body.push('…');
+            }
+            return Err((
+                LlmError::Http {
+                    endpoint: label,
+                    status: status.as_u16(),
+                    body,
+                },
+                retry_after,
+            ));
+        }
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+            (
+                LlmError::Malformed {
+                    endpoint: label.clone(),
+                    api,
+                    reason: format!("not JSON: {e}"),
+                },
+                None,
+            )
+        })?;
+        let parsed = match self.config.provider {
+            ProviderKind::Anthropic => wire::anthropic_parse(&value),
+            _ => wire::openai_parse(&value),
+        };
+        parsed.map_err(|reason| {
+            (
+                LlmError::Malformed {
+                    endpoint: label,
+                    api,
+                    reason,
+                },
+                None,
+            )
+        })
+    }
+
+    fn transport_error(&self, e: &reqwest::Error, scrub: &dyn Fn(&str) -> String) -> LlmError {
+        let endpoint = self.config.label();
+        if e.is_timeout() {
+            LlmError::Timeout {
+                endpoint,
+                seconds: self.config.timeout_s,
+            }
+        } else {
+            // reqwest's message can include the URL, never headers.
+            let mut reason = e.to_string();
+            let mut source = std::error::Error::source(e);
+            while let Some(s) = source {
+                reason = format!("{reason}: {s}");
+                source = s.source();
+            }
+            LlmError::Connect {
+                endpoint,
+                reason: scrub(&reason),
+            }
+        }
+    }
+}
+
+fn is_loopback(url: &str) -> bool {
+    let host = url.split("://").nth(1).unwrap_or(url);
+    host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
+}

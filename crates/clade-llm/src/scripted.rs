@@ -1,0 +1,227 @@
+//! A scripted LLM server on 127.0.0.1 for tests and demos: it speaks HTTP/1.1,
+//! records every request, and answers from a script (OpenAI or Anthropic
+//! shaped replies, errors, hangs, dropped connections). It is the only
+//! stand-in Clade's tests use for a model.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// What the server does with one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    /// Wait this long, then close without answering.
+    Hang(Duration),
+    /// Close the connection at once.
+    Drop,
+}
+
+impl Reply {
+    pub fn json(status: u16, body: impl Into<String>) -> Self {
+        Reply::Respond {
+            status,
+            headers: Vec::new(),
+            body: body.into(),
+        }
+    }
+
+    /// A chat-completions success carrying `text`.
+    pub fn openai(text: &str, tokens_in: u64, tokens_out: u64) -> Self {
+        let body = serde_json::json!({
+            "id": "chatcmpl-scripted",
+            "object": "chat.completion",
+            "model": "scripted-model",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {"prompt_tokens": tokens_in, "completion_tokens": tokens_out, "total_tokens": tokens_in + tokens_out},
+        });
+        Reply::json(200, body.to_string())
+    }
+
+    /// A Messages API success carrying `text`.
+    pub fn anthropic(text: &str, tokens_in: u64, tokens_out: u64) -> Self {
+        let body = serde_json::json!({
+            "id": "msg_scripted",
+            "type": "message",
+            "role": "assistant",
+            "model": "scripted-claude",
+            "content": [{"type": "text", "text": text}],
+            "stop_reason": "end_turn",
+            "usage": {"input_tokens": tokens_in, "output_tokens": tokens_out},
+        });
+        Reply::json(200, body.to_string())
+    }
+
+    pub fn with_header(self, name: &str, value: &str) -> Self {
+        match self {
+            Reply::Respond {
+                status,
+                mut headers,
+                body,
+            } => {
+                headers.push((name.to_string(), value.to_string()));
+                Reply::Respond {
+                    status,
+                    headers,
+                    body,
+                }
+            }
+            other => other,
+        }
+    }
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+type Handler = dyn Fn(usize, &Recorded) -> Reply + Send + Sync;
+
+pub struct ScriptedServer {
+    addr: SocketAddr,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        // Wake the accept loop.
+        let _ = TcpStream::connect(self.addr);
+    }
+}
+
+impl ScriptedServer {
+    /// Answers request n with `script[n]`; past the end, HTTP 500
+    /// "script exhausted".
+    pub fn start(script: Vec<Reply>) -> std::io::Result<Self> {
+        Self::start_with(move |n, _| {
+            script
+                .get(n)
+                .cloned()
+                .unwrap_or_else(|| Reply::json(500, r#"{"error":"script exhausted"}"#))
+        })
+    }
+
+    /// Answers with `handler(request number, request)`.
+    pub fn start_with(
+        handler: impl Fn(usize, &Recorded) -> Reply + Send + Sync + 'static,
+    ) -> std::io::Result<Self> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let addr = listener.local_addr()?;
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler: Arc<Handler> = Arc::new(handler);
+        let (reqs, stopping) = (requests.clone(), stop.clone());
+        std::thread::Builder::new()
+            .name("scripted-llm".into())
+            .spawn(move || {
+                for stream in listener.incoming() {
+                    if stopping.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let Ok(stream) = stream else { continue };
+                    let (reqs, handler) = (reqs.clone(), handler.clone());
+                    std::thread::spawn(move || serve(stream, &reqs, handler.as_ref()));
+                }
+            })?;
+        Ok(ScriptedServer {
+            addr,
+            requests,
+            stop,
+        })
+    }
+
+    /// The base URL, `http://127.0.0.1:PORT/v1`.
+    pub fn url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+}
+
+fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, handler: &Handler) {
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+        return;
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_string(), v.trim().to_string()));
+        }
+    }
+    let length = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .and_then(|(_, v)| v.parse::<usize>().ok())
+        .unwrap_or(0);
+    let mut body = vec![0u8; length.min(64 << 20)];
+    if reader.read_exact(&mut body).is_err() {
+        return;
+    }
+    let recorded = Recorded {
+        method,
+        path,
+        headers,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    };
+    let n = {
+        let Ok(mut all) = requests.lock() else { return };
+        all.push(recorded.clone());
+        all.len() - 1
+    };
+    match handler(n, &recorded) {
+        Reply::Respond {
+            status,
+            headers,
+            body,
+        } => {
+            let mut head = format!(
+                "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                head.push_str(&format!("{k}: {v}\r\n"));
+            }
+            head.push_str("\r\n");
+            let _ = writer.write_all(head.as_bytes());
+            let _ = writer.write_all(body.as_bytes());
+        }
+        Reply::Hang(duration) => std::thread::sleep(duration),
+        Reply::Drop => {}
+    }
+}
