@@ -468,7 +468,7 @@ impl Archive {
     pub fn insert(&mut self, run: &str, variant: NewVariant) -> Result<Variant, ArchiveError> {
         let (mut written, notes) = self.insert_in(&self.repo, run, vec![variant])?;
         store::set_notes_ref(&self.repo, &notes)?;
-        self.publish(run, &written)?;
+        self.publish(run, &written, false)?;
         Ok(written.remove(0).into_variant())
     }
 
@@ -487,7 +487,7 @@ impl Archive {
         let (written, notes) =
             store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
         store::set_notes_ref(&self.repo, &notes)?;
-        self.publish(run, &written)?;
+        self.publish(run, &written, true)?;
         Ok(written.into_iter().map(Written::into_variant).collect())
     }
 
@@ -599,11 +599,15 @@ impl Archive {
         Ok((pending, update))
     }
 
-    /// Writes the variant refs (the commit point) and updates the index.
-    fn publish(&mut self, run: &str, written: &[Written]) -> Result<(), ArchiveError> {
-        for w in written {
-            let name = store::variant_ref(run, w.meta.id, w.validated);
-            store::create_loose_ref(&self.git_dir, &name, w.commit)?;
+    /// Writes the variant refs (the commit point) and updates the index. A
+    /// batch goes into `packed-refs` in one atomic rename.
+    fn publish(&mut self, run: &str, written: &[Written], packed: bool) -> Result<(), ArchiveError> {
+        let refs: Vec<(String, Oid)> =
+            written.iter().map(|w| (store::variant_ref(run, w.meta.id, w.validated), w.commit)).collect();
+        if !(packed && store::add_packed_refs(&self.git_dir, &refs)?) {
+            for (name, commit) in &refs {
+                store::create_loose_ref(&self.git_dir, name, *commit)?;
+            }
         }
         let state = self.state_mut(run)?;
         for w in written {
@@ -730,6 +734,14 @@ fn take_writer_lock(git_dir: &Path) -> Result<std::fs::File, ArchiveError> {
 /// was left by a writer that was killed mid-update.
 fn clear_stale_ref_locks(git_dir: &Path) {
     let _ = std::fs::remove_file(git_dir.join("refs/notes/clade.lock"));
+    // packed-refs.lock is shared with the user's git: only one older than
+    // any real update takes is treated as left behind by a killed writer.
+    let packed_lock = git_dir.join("packed-refs.lock");
+    if let Ok(age) = std::fs::metadata(&packed_lock).and_then(|m| m.modified()).map(|t| t.elapsed().unwrap_or_default())
+        && age > std::time::Duration::from_secs(10)
+    {
+        let _ = std::fs::remove_file(&packed_lock);
+    }
     let mut stack = vec![git_dir.join("refs/clade")];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {

@@ -193,6 +193,68 @@ pub(crate) fn create_loose_ref(
     std::fs::rename(&lock, &path).map_err(io)
 }
 
+/// Adds new refs straight into `packed-refs`, all at once: one file written
+/// and renamed per batch instead of one new file per ref (inode creation
+/// dominated batched inserts). The file is rewritten sorted, keeping every
+/// existing line (and its `^` peel line) and the existing header's traits.
+/// Returns false, writing nothing, when `packed-refs.lock` is held (a user's
+/// `git gc`, say); the caller then writes loose refs.
+pub(crate) fn add_packed_refs(git_dir: &std::path::Path, refs: &[(String, Oid)]) -> Result<bool, ArchiveError> {
+    use std::io::Write as _;
+    let path = git_dir.join("packed-refs");
+    let lock_path = git_dir.join("packed-refs.lock");
+    let io = |e: std::io::Error| ArchiveError::Refused(format!("writing {}: {e}", path.display()));
+    let mut lock = match std::fs::OpenOptions::new().write(true).create_new(true).open(&lock_path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
+        Err(e) => return Err(io(e)),
+    };
+    let result = (|| {
+        let existing = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io(e)),
+        };
+        let mut header = "# pack-refs with: peeled fully-peeled sorted ".to_string();
+        // (refname, the ref's line plus any peel line)
+        let mut entries: Vec<(String, String)> = Vec::new();
+        for line in existing.lines() {
+            if let Some(traits) = line.strip_prefix("# pack-refs with:") {
+                let mut traits: Vec<&str> = traits.split_whitespace().collect();
+                if !traits.contains(&"sorted") {
+                    traits.push("sorted");
+                }
+                header = format!("# pack-refs with: {} ", traits.join(" "));
+            } else if line.starts_with('^') {
+                if let Some(last) = entries.last_mut() {
+                    last.1.push_str(line);
+                    last.1.push('\n');
+                }
+            } else if let Some((_, name)) = line.split_once(' ') {
+                entries.push((name.to_string(), format!("{line}\n")));
+            }
+        }
+        for (name, oid) in refs {
+            entries.push((name.clone(), format!("{oid} {name}\n")));
+        }
+        entries.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        entries.dedup_by(|a, b| a.0 == b.0);
+        let mut out = String::with_capacity(existing.len() + refs.len() * 80);
+        out.push_str(header.trim_end());
+        out.push_str(" \n");
+        for (_, lines) in &entries {
+            out.push_str(lines);
+        }
+        lock.write_all(out.as_bytes()).map_err(io)?;
+        lock.sync_all().map_err(io)?;
+        std::fs::rename(&lock_path, &path).map_err(io)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&lock_path);
+    }
+    result.map(|()| true)
+}
+
 /// Every note: annotated commit → note blob. Reads any fan-out.
 pub(crate) fn read_notes(repo: &Repository) -> Result<HashMap<Oid, Oid>, ArchiveError> {
     let mut map = HashMap::new();
@@ -228,6 +290,20 @@ pub(crate) fn with_mempack<T>(
     write: impl FnOnce(&Repository) -> Result<T, ArchiveError>,
 ) -> Result<T, ArchiveError> {
     let repo = Repository::open(git_dir).ctx(|| format!("opening {}", git_dir.display()))?;
+    // The pack builder would spend most of the batch searching for deltas
+    // (between versions of the notes trees); `git gc` can delta later.
+    // libgit2 1.9 reads its big-file threshold, above which nothing is
+    // deltified, from `pack.deltaCacheSize` (sic, pack-objects.c), so that is
+    // the key that turns delta search off. The setting is added in memory to
+    // this handle only, never to .git/config.
+    let settings = git_dir.join("clade-pack-v2.config");
+    if !settings.is_file() {
+        std::fs::write(&settings, "[pack]\n\tdeltaCacheSize = 1\n\tbigFileThreshold = 1\n")
+            .map_err(|e| ArchiveError::Refused(format!("writing {}: {e}", settings.display())))?;
+    }
+    repo.config()
+        .and_then(|mut config| config.add_file(&settings, git2::ConfigLevel::App, true))
+        .ctx(|| "pack settings".into())?;
     let odb = repo.odb().ctx(|| "odb".into())?;
     let mempack = odb.add_new_mempack_backend(1000).ctx(|| "mempack".into())?;
     let value = write(&repo)?;
