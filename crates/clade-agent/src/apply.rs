@@ -411,11 +411,8 @@ fn function_body_into_region(
     regions: &[regions::Region],
 ) -> Option<String> {
     let code_lines: Vec<&str> = code.lines().collect();
-    let sig_at = code_lines.iter().position(|l| declared_name(l).is_some())?;
-    let name = declared_name(code_lines[sig_at])?;
     let lines: Vec<&str> = original.lines().collect();
-    let start = lines.iter().position(|l| declared_name(l) == Some(name))?;
-    let end = function_end(&lines, start)?;
+    let (sig_at, start, end) = locate_function(&lines, &code_lines)?;
     let region = regions.iter().find(|r| r.start > start && r.end < end)?;
     // The function's own lines outside the region, marker lines excluded.
     let before: Vec<&str> = lines[start..region.start - 1]
@@ -450,6 +447,18 @@ fn function_body_into_region(
     let mut text = out.join("\n");
     text.push('\n');
     Some(text)
+}
+
+/// The function `code` declares first, found in `original` by name: the
+/// declaration's line in `code`, and the function's line span in `original`.
+fn locate_function(original: &[&str], code: &[&str]) -> Option<(usize, usize, usize)> {
+    let sig_at = code.iter().position(|l| declared_name(l).is_some())?;
+    let name = declared_name(code[sig_at])?;
+    let start = original
+        .iter()
+        .position(|l| declared_name(l) == Some(name))?;
+    let end = function_end(original, start)?;
+    Some((sig_at, start, end))
 }
 
 /// The name of the function `line` declares, for `fn`, `def` and `function`.
@@ -491,11 +500,8 @@ fn is_modifier(word: &str) -> bool {
 /// `def`).
 fn splice_function(original: &str, code: &str) -> Option<String> {
     let code_lines: Vec<&str> = code.lines().collect();
-    let sig_at = code_lines.iter().position(|l| declared_name(l).is_some())?;
-    let name = declared_name(code_lines[sig_at])?;
     let lines: Vec<&str> = original.lines().collect();
-    let start = lines.iter().position(|l| declared_name(l) == Some(name))?;
-    let end = function_end(&lines, start)?;
+    let (sig_at, start, end) = locate_function(&lines, &code_lines)?;
     // Lines the rewrite repeats from just above the declaration (attributes,
     // doc comments) replace those lines instead of doubling them.
     let prefix = &code_lines[..sig_at];

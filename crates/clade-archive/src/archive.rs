@@ -199,11 +199,15 @@ impl Archive {
                         ..VariantMeta::default()
                     },
                 };
-                let tree = self
-                    .repo
-                    .find_commit(commit)
-                    .map(|c| c.tree_id())
-                    .ctx(|| format!("commit of {run}/{id}"))?;
+                let noted_tree = meta.tree.as_deref().and_then(|t| Oid::from_str(t).ok());
+                let tree = match noted_tree {
+                    Some(tree) => tree,
+                    None => self
+                        .repo
+                        .find_commit(commit)
+                        .map(|c| c.tree_id())
+                        .ctx(|| format!("commit of {run}/{id}"))?,
+                };
                 let validated = validated && meta.is_validated();
                 Self::index(state, id, meta, commit, tree, validated);
             }
@@ -557,6 +561,7 @@ impl Archive {
                 TreeSource::Files(files) => store::build_tree(repo, base, files)?,
             };
             let tree_obj = repo.find_tree(tree).ctx(|| format!("tree {tree}"))?;
+            meta.tree = Some(tree.to_string());
             let parent_commit = match &parent {
                 Some((_, commit, _)) => Some(*commit),
                 None => state
@@ -601,9 +606,16 @@ impl Archive {
 
     /// Writes the variant refs (the commit point) and updates the index. A
     /// batch goes into `packed-refs` in one atomic rename.
-    fn publish(&mut self, run: &str, written: &[Written], packed: bool) -> Result<(), ArchiveError> {
-        let refs: Vec<(String, Oid)> =
-            written.iter().map(|w| (store::variant_ref(run, w.meta.id, w.validated), w.commit)).collect();
+    fn publish(
+        &mut self,
+        run: &str,
+        written: &[Written],
+        packed: bool,
+    ) -> Result<(), ArchiveError> {
+        let refs: Vec<(String, Oid)> = written
+            .iter()
+            .map(|w| (store::variant_ref(run, w.meta.id, w.validated), w.commit))
+            .collect();
         if !(packed && store::add_packed_refs(&self.git_dir, &refs)?) {
             for (name, commit) in &refs {
                 store::create_loose_ref(&self.git_dir, name, *commit)?;
@@ -737,7 +749,9 @@ fn clear_stale_ref_locks(git_dir: &Path) {
     // packed-refs.lock is shared with the user's git: only one older than
     // any real update takes is treated as left behind by a killed writer.
     let packed_lock = git_dir.join("packed-refs.lock");
-    if let Ok(age) = std::fs::metadata(&packed_lock).and_then(|m| m.modified()).map(|t| t.elapsed().unwrap_or_default())
+    if let Ok(age) = std::fs::metadata(&packed_lock)
+        .and_then(|m| m.modified())
+        .map(|t| t.elapsed().unwrap_or_default())
         && age > std::time::Duration::from_secs(10)
     {
         let _ = std::fs::remove_file(&packed_lock);

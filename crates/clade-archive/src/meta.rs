@@ -67,6 +67,9 @@ pub struct VariantMeta {
     pub inspirations: Vec<u64>,
     /// Unix time in milliseconds.
     pub created_ms: u64,
+    /// The candidate's git tree id, so reopening needs no commit reads. The
+    /// commit stays the truth: a note without it is read from the commit.
+    pub tree: Option<String>,
 }
 
 impl VariantMeta {

@@ -199,12 +199,19 @@ pub(crate) fn create_loose_ref(
 /// existing line (and its `^` peel line) and the existing header's traits.
 /// Returns false, writing nothing, when `packed-refs.lock` is held (a user's
 /// `git gc`, say); the caller then writes loose refs.
-pub(crate) fn add_packed_refs(git_dir: &std::path::Path, refs: &[(String, Oid)]) -> Result<bool, ArchiveError> {
+pub(crate) fn add_packed_refs(
+    git_dir: &std::path::Path,
+    refs: &[(String, Oid)],
+) -> Result<bool, ArchiveError> {
     use std::io::Write as _;
     let path = git_dir.join("packed-refs");
     let lock_path = git_dir.join("packed-refs.lock");
     let io = |e: std::io::Error| ArchiveError::Refused(format!("writing {}: {e}", path.display()));
-    let mut lock = match std::fs::OpenOptions::new().write(true).create_new(true).open(&lock_path) {
+    let mut lock = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&lock_path)
+    {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(false),
         Err(e) => return Err(io(e)),
@@ -298,8 +305,11 @@ pub(crate) fn with_mempack<T>(
     // this handle only, never to .git/config.
     let settings = git_dir.join("clade-pack-v2.config");
     if !settings.is_file() {
-        std::fs::write(&settings, "[pack]\n\tdeltaCacheSize = 1\n\tbigFileThreshold = 1\n")
-            .map_err(|e| ArchiveError::Refused(format!("writing {}: {e}", settings.display())))?;
+        std::fs::write(
+            &settings,
+            "[pack]\n\tdeltaCacheSize = 1\n\tbigFileThreshold = 1\n",
+        )
+        .map_err(|e| ArchiveError::Refused(format!("writing {}: {e}", settings.display())))?;
     }
     repo.config()
         .and_then(|mut config| config.add_file(&settings, git2::ConfigLevel::App, true))

@@ -288,33 +288,25 @@ fn runs_are_named_safely_and_once() {
     let repo = user_repo();
     let mut archive = Archive::open_or_create(repo.path()).unwrap();
     start_run(&mut archive, "ok-run_1.2", PopulationConfig::default());
-    for bad in ["", "../x", "a/b", "-x", ".x", "a b", "x.lock", "a..b"] {
-        let record = clade_archive::RunRecord {
-            name: bad.into(),
-            seed: 0,
-            base_commit: None,
-            direction: Default::default(),
-            population: PopulationConfig::default(),
-            created_ms: 0,
-        };
-        assert!(
-            matches!(
-                archive.create_run(record, "").unwrap_err(),
-                ArchiveError::InvalidRunName(_)
-            ),
-            "{bad:?}"
-        );
-    }
-    let again = clade_archive::RunRecord {
-        name: "ok-run_1.2".into(),
+    let record = |name: &str| clade_archive::RunRecord {
+        name: name.into(),
         seed: 0,
         base_commit: None,
         direction: Default::default(),
         population: PopulationConfig::default(),
         created_ms: 0,
     };
+    for bad in ["", "../x", "a/b", "-x", ".x", "a b", "x.lock", "a..b"] {
+        assert!(
+            matches!(
+                archive.create_run(record(bad), "").unwrap_err(),
+                ArchiveError::InvalidRunName(_)
+            ),
+            "{bad:?}"
+        );
+    }
     assert!(matches!(
-        archive.create_run(again, "").unwrap_err(),
+        archive.create_run(record("ok-run_1.2"), "").unwrap_err(),
         ArchiveError::RunExists(_)
     ));
 }

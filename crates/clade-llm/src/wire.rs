@@ -35,20 +35,12 @@ pub(crate) fn openai_parse(v: &Value) -> Result<Parsed, String> {
         .and_then(Value::as_str)
         .ok_or("no choices[0].message.content")?
         .to_string();
-    let model = v
-        .get("model")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    let tokens_in = v
-        .pointer("/usage/prompt_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let tokens_out = v
-        .pointer("/usage/completion_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    Ok((text, model, tokens_in, tokens_out))
+    Ok(with_usage(
+        v,
+        text,
+        "/usage/prompt_tokens",
+        "/usage/completion_tokens",
+    ))
 }
 
 pub(crate) fn anthropic_body(model: &str, req: &ChatRequest, default_max_tokens: u32) -> Value {
@@ -91,18 +83,22 @@ pub(crate) fn anthropic_parse(v: &Value) -> Result<Parsed, String> {
     if text.is_empty() && content.is_empty() {
         return Err("empty content".into());
     }
+    Ok(with_usage(
+        v,
+        text,
+        "/usage/input_tokens",
+        "/usage/output_tokens",
+    ))
+}
+
+/// The reply text with the model name and token counts at the given pointers
+/// (absent counts are 0: some local servers omit usage).
+fn with_usage(v: &Value, text: String, tokens_in: &str, tokens_out: &str) -> Parsed {
     let model = v
         .get("model")
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let tokens_in = v
-        .pointer("/usage/input_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let tokens_out = v
-        .pointer("/usage/output_tokens")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    Ok((text, model, tokens_in, tokens_out))
+    let count = |pointer: &str| v.pointer(pointer).and_then(Value::as_u64).unwrap_or(0);
+    (text, model, count(tokens_in), count(tokens_out))
 }

@@ -13,9 +13,11 @@ use serde_json::json;
 const NOOP: &str = "fn main() {}\n";
 const SPIN: &str = r#"fn main() {
     let n: u64 = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(0);
+    // An LCG step per iteration: a dependency chain the compiler cannot
+    // fold, with no memory traffic to hide the fuel counter's cost.
     let mut x = 0u64;
     for i in 0..n {
-        x = std::hint::black_box(x.wrapping_mul(6364136223846793005).wrapping_add(i));
+        x = x.wrapping_mul(6364136223846793005).wrapping_add(i | 1);
     }
     println!("{x}");
 }
