@@ -421,3 +421,43 @@ fn the_handle_gives_async_callers_one_owner() {
     let archive = thread.join().unwrap();
     assert_eq!(archive.variant_count("r").unwrap(), 21);
 }
+
+#[test]
+fn batch_packs_are_merged_so_few_remain() {
+    let repo = user_repo();
+    let mut archive = Archive::open_or_create(repo.path()).unwrap();
+    start_run(&mut archive, "r", PopulationConfig::default());
+    archive
+        .insert("r", new(None, lib_rs(0), validated(0.0)))
+        .unwrap();
+    for batch in 0..40u64 {
+        let variants = (0..3)
+            .map(|i| new(Some(0), lib_rs(1000 * batch + i + 1), validated(i as f64)))
+            .collect();
+        archive.insert_batch("r", variants).unwrap();
+    }
+    let packs = std::fs::read_dir(repo.path().join(".git/objects/pack"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "pack")
+        })
+        .count();
+    assert!(packs <= 8, "{packs} packs after 40 batches");
+    // Everything is still there, for this handle and for a fresh one.
+    assert_eq!(
+        archive
+            .read_file("r", Some(120), "src/lib.rs")
+            .unwrap()
+            .unwrap(),
+        b"pub fn f() -> u32 {\n    39003\n}\n"
+    );
+    let before = archive.variants("r").unwrap();
+    drop(archive);
+    git(repo.path(), &["fsck", "--no-progress", "--strict"]);
+    let reopened = Archive::open(repo.path()).unwrap();
+    assert_eq!(reopened.variants("r").unwrap(), before);
+}
