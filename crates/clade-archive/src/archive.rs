@@ -488,17 +488,10 @@ impl Archive {
         }
         let git_dir = self.git_dir.clone();
         // Objects reach the disk as one pack before any ref names them.
-        let ((written, notes), pack) =
+        let (written, notes) =
             store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
         store::set_notes_ref(&self.repo, &notes)?;
         self.publish(run, &written, true)?;
-        if let Some((name, objects)) = pack
-            && store::add_batch_pack(&git_dir, name, objects)?
-        {
-            // Merged packs were deleted: drop the handle's view of them.
-            self.repo =
-                Repository::open(&git_dir).ctx(|| format!("reopening {}", git_dir.display()))?;
-        }
         Ok(written.into_iter().map(Written::into_variant).collect())
     }
 

@@ -290,16 +290,19 @@ pub(crate) fn read_notes(repo: &Repository) -> Result<HashMap<Oid, Oid>, Archive
     Ok(map)
 }
 
-/// A handle on the repository whose pack builder does no delta search.
-///
-/// The pack builder would spend most of a batch searching for deltas
-/// (between versions of the notes trees); `git gc` can delta later. libgit2
-/// 1.9 reads its big-file threshold, above which nothing is deltified, from
-/// `pack.deltaCacheSize` (sic, pack-objects.c), so that is the key that turns
-/// delta search off. The setting is added in memory to this handle only,
-/// never to .git/config.
-fn open_for_packing(git_dir: &std::path::Path) -> Result<Repository, ArchiveError> {
+/// Writes objects into an in-memory pack, then stores it as one pack file.
+/// Used for batches: far fewer files and fsyncs than loose objects.
+pub(crate) fn with_mempack<T>(
+    git_dir: &std::path::Path,
+    write: impl FnOnce(&Repository) -> Result<T, ArchiveError>,
+) -> Result<T, ArchiveError> {
     let repo = Repository::open(git_dir).ctx(|| format!("opening {}", git_dir.display()))?;
+    // The pack builder would spend most of the batch searching for deltas
+    // (between versions of the notes trees); `git gc` can delta later.
+    // libgit2 1.9 reads its big-file threshold, above which nothing is
+    // deltified, from `pack.deltaCacheSize` (sic, pack-objects.c), so that is
+    // the key that turns delta search off. The setting is added in memory to
+    // this handle only, never to .git/config.
     let settings = git_dir.join("clade-pack-v2.config");
     if !settings.is_file() {
         std::fs::write(
@@ -311,17 +314,6 @@ fn open_for_packing(git_dir: &std::path::Path) -> Result<Repository, ArchiveErro
     repo.config()
         .and_then(|mut config| config.add_file(&settings, git2::ConfigLevel::App, true))
         .ctx(|| "pack settings".into())?;
-    Ok(repo)
-}
-
-/// Writes objects into an in-memory pack, then stores it as one pack file.
-/// Used for batches: far fewer files and fsyncs than loose objects. Returns
-/// the value and the new pack's name and object count.
-pub(crate) fn with_mempack<T>(
-    git_dir: &std::path::Path,
-    write: impl FnOnce(&Repository) -> Result<T, ArchiveError>,
-) -> Result<(T, Option<(String, u64)>), ArchiveError> {
-    let repo = open_for_packing(git_dir)?;
     let odb = repo.odb().ctx(|| "odb".into())?;
     let mempack = odb.add_new_mempack_backend(1000).ctx(|| "mempack".into())?;
     let value = write(&repo)?;
@@ -335,136 +327,7 @@ pub(crate) fn with_mempack<T>(
         .map_err(|e| ArchiveError::Refused(format!("writing the batch pack: {e}")))?;
     writer.commit().ctx(|| "committing the batch pack".into())?;
     mempack.reset().ctx(|| "mempack reset".into())?;
-    // A pack is named after its trailing checksum; its header counts objects.
-    let info = (buf.len() >= 32).then(|| {
-        let name: String = buf[buf.len() - 20..]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let count = u32::from_be_bytes([buf[8], buf[9], buf[10], buf[11]]);
-        (name, u64::from(count))
-    });
-    Ok((value, info))
-}
-
-/// The batch packs clade wrote, oldest first, as `name objects` lines in
-/// `<git dir>/clade-packs`. Only these are ever merged: a user's own packs
-/// (with their deltas) are never rewritten.
-fn read_pack_list(git_dir: &std::path::Path) -> Vec<(String, u64)> {
-    std::fs::read_to_string(git_dir.join("clade-packs"))
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| {
-            let (name, count) = l.split_once(' ')?;
-            Some((name.to_string(), count.parse().ok()?))
-        })
-        .collect()
-}
-
-fn write_pack_list(git_dir: &std::path::Path, list: &[(String, u64)]) -> Result<(), ArchiveError> {
-    let text: String = list.iter().map(|(n, c)| format!("{n} {c}\n")).collect();
-    let path = git_dir.join("clade-packs");
-    let tmp = git_dir.join("clade-packs.lock");
-    std::fs::write(&tmp, text)
-        .and_then(|()| std::fs::rename(&tmp, &path))
-        .map_err(|e| ArchiveError::Refused(format!("writing {}: {e}", path.display())))
-}
-
-/// Packs merge in groups of this many of one size class (powers of it).
-const MERGE_FANOUT: u64 = 4;
-
-fn size_class(objects: u64) -> u32 {
-    objects.max(1).ilog(MERGE_FANOUT)
-}
-
-/// Records a new batch pack and merges the newest packs while the last
-/// `MERGE_FANOUT` share a size class, so there are O(log n) packs: libgit2
-/// checks every pack for each object it writes. Returns whether packs were
-/// merged (then open repository handles must be reopened).
-pub(crate) fn add_batch_pack(
-    git_dir: &std::path::Path,
-    name: String,
-    objects: u64,
-) -> Result<bool, ArchiveError> {
-    let mut list = read_pack_list(git_dir);
-    list.push((name, objects));
-    let mut merged = false;
-    loop {
-        let n = list.len();
-        let fanout = MERGE_FANOUT as usize;
-        if n < fanout {
-            break;
-        }
-        let class = size_class(list[n - 1].1);
-        if !list[n - fanout..]
-            .iter()
-            .all(|(_, c)| size_class(*c) == class)
-        {
-            break;
-        }
-        let group: Vec<(String, u64)> = list.split_off(n - fanout);
-        let (new_name, count) = merge_packs(git_dir, &group)?;
-        list.push((new_name.clone(), count));
-        // The list first, so a crash never leaves it naming deleted packs.
-        write_pack_list(git_dir, &list)?;
-        for (old, _) in &group {
-            if *old != new_name {
-                let base = git_dir.join("objects/pack").join(format!("pack-{old}"));
-                for ext in ["idx", "pack", "rev"] {
-                    let _ = std::fs::remove_file(base.with_extension(ext));
-                }
-            }
-        }
-        merged = true;
-    }
-    write_pack_list(git_dir, &list)?;
-    Ok(merged)
-}
-
-/// Writes one pack holding every object of `packs`; returns its name and size.
-fn merge_packs(
-    git_dir: &std::path::Path,
-    packs: &[(String, u64)],
-) -> Result<(String, u64), ArchiveError> {
-    let repo = open_for_packing(git_dir)?;
-    let mut builder = repo.packbuilder().ctx(|| "pack builder".into())?;
-    let pack_dir = git_dir.join("objects/pack");
-    for (name, _) in packs {
-        let idx = std::fs::read(pack_dir.join(format!("pack-{name}.idx")))
-            .map_err(|e| ArchiveError::Refused(format!("reading pack index {name}: {e}")))?;
-        for oid in idx_object_ids(&idx)
-            .ok_or_else(|| ArchiveError::Refused(format!("pack index {name} is not version 2")))?
-        {
-            builder
-                .insert_object(oid, None)
-                .ctx(|| format!("repacking {oid}"))?;
-        }
-    }
-    builder
-        .write(&pack_dir, 0)
-        .ctx(|| "writing the merged pack".into())?;
-    let name = builder
-        .name()
-        .ok()
-        .flatten()
-        .map(str::to_string)
-        .ok_or_else(|| ArchiveError::Refused("the merged pack has no name".into()))?;
-    Ok((name, builder.written() as u64))
-}
-
-/// The object ids listed in a version 2 pack index.
-fn idx_object_ids(idx: &[u8]) -> Option<Vec<Oid>> {
-    if idx.len() < 8 + 256 * 4 || idx[..4] != [0xff, b't', b'O', b'c'] || idx[4..8] != [0, 0, 0, 2]
-    {
-        return None;
-    }
-    let at = 8 + 255 * 4;
-    let count = u32::from_be_bytes(idx[at..at + 4].try_into().ok()?) as usize;
-    let start = 8 + 256 * 4;
-    let ids = idx.get(start..start + count * 20)?;
-    ids.chunks_exact(20)
-        .map(|raw| Oid::from_bytes(raw).ok())
-        .collect()
+    Ok(value)
 }
 
 #[cfg(test)]
