@@ -101,7 +101,10 @@ fn main() {
     let single_rate = single as f64 / t.elapsed().as_secs_f64();
 
     // Batched inserts up to `total`, timing each batch.
-    let batch = 1000;
+    let batch: usize = std::env::var("CLADE_BENCH_BATCH")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let mut batch_rates = Vec::new();
     let t_all = Instant::now();
     while archive.variant_count("bench").unwrap() < total {
