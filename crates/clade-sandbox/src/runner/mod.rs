@@ -198,15 +198,18 @@ impl Runner {
     /// including being invalid, the answer is a [`RunOutcome`]; only a host
     /// fault such as a missing input directory is an error.
     pub fn run(&self, wasm: &[u8], request: &RunRequest) -> Result<RunOutcome, SandboxError> {
-        let started = Instant::now();
         let limits = &request.limits;
         let stdout = MemoryOutputPipe::new(limits.stdout_bytes.saturating_add(1));
         let stderr = MemoryOutputPipe::new(limits.stderr_bytes.saturating_add(1));
         let wasi = self.wasi_context(request, &stdout, &stderr)?;
 
+        // Compiling is host work (and cached); the deadline and the wall time
+        // cover the guest alone.
+        let compile_started = Instant::now();
         let pre = match self.cache.get(&self.engine, &self.linker, wasm) {
             Ok(pre) => pre,
             Err(message) => {
+                let started = compile_started;
                 return Ok(finish(
                     RunStatus::Trapped,
                     None,
@@ -220,6 +223,7 @@ impl Runner {
             }
         };
 
+        let started = Instant::now();
         let monotonic_origin = started;
         let deadline = started + limits.timeout;
         let mut store = Store::new(
@@ -319,7 +323,15 @@ fn classify(err: &wasmtime::Error) -> (RunStatus, Option<i32>, Option<String>) {
     if let Some(exit) = err.downcast_ref::<I32Exit>() {
         return (RunStatus::Exited, Some(exit.0), None);
     }
-    let message = Some(format!("{err:#}"));
+    // The root cause (e.g. "wasm trap: all fuel consumed") first, then the
+    // chain with the wasm backtrace.
+    let root = err.root_cause().to_string();
+    let full = format!("{err:#}");
+    let message = Some(if full.starts_with(&root) {
+        full
+    } else {
+        format!("{root}\n{full}")
+    });
     if err.downcast_ref::<MemoryLimitExceeded>().is_some() {
         return (RunStatus::MemoryLimit, None, message);
     }
@@ -378,11 +390,18 @@ fn spawn_ticker(engine: &Engine, tick: Duration, stop: Arc<AtomicBool>) -> std::
     std::thread::Builder::new()
         .name("clade-epoch".into())
         .spawn(move || {
+            // Sleeps overshoot; counting ticks from elapsed time keeps the
+            // epoch in step with the wall clock however late each wake-up is.
+            let origin = std::time::Instant::now();
+            let tick_ns = tick.as_nanos().max(1);
+            let mut done: u128 = 0;
             while !stop.load(Ordering::Relaxed) {
                 std::thread::sleep(tick);
-                match weak.upgrade() {
-                    Some(engine) => engine.increment_epoch(),
-                    None => break,
+                let Some(engine) = weak.upgrade() else { break };
+                let due = origin.elapsed().as_nanos() / tick_ns;
+                while done < due {
+                    engine.increment_epoch();
+                    done += 1;
                 }
             }
         })
