@@ -18,6 +18,15 @@ fn request(args: &[&str]) -> RunRequest {
     }
 }
 
+/// Runs the `escape` guest trying `mode`, with `mounts`.
+fn escape(mode: &str, mounts: &[DirMount]) -> clade_sandbox::RunOutcome {
+    let req = RunRequest {
+        dirs: mounts.to_vec(),
+        ..request(&[mode])
+    };
+    runner().run(&guest("escape"), &req).unwrap()
+}
+
 #[test]
 fn hello_gets_exactly_its_args_and_stdin_and_no_environment() {
     // A secret in the host's environment must not reach the guest.
@@ -193,15 +202,7 @@ fn reading_outside_the_inputs_is_denied() {
         guest: "/input".into(),
     }];
     for mode in ["passwd", "parent", "env"] {
-        let outcome = runner()
-            .run(
-                &guest("escape"),
-                &RunRequest {
-                    dirs: mount.clone(),
-                    ..request(&[mode])
-                },
-            )
-            .unwrap();
+        let outcome = escape(mode, &mount);
         assert_eq!(outcome.status, RunStatus::Exited, "{mode}: {outcome:?}");
         let out = outcome.stdout_text();
         assert!(
@@ -213,15 +214,7 @@ fn reading_outside_the_inputs_is_denied() {
             "{mode}: {out}"
         );
     }
-    let outcome = runner()
-        .run(
-            &guest("escape"),
-            &RunRequest {
-                dirs: mount,
-                ..request(&["read-input"])
-            },
-        )
-        .unwrap();
+    let outcome = escape("read-input", &mount);
     assert!(
         outcome
             .stdout_text()
@@ -243,15 +236,7 @@ fn writing_is_denied_everywhere_and_nothing_changes() {
         guest: "/input".into(),
     }];
     for mode in ["write-ro", "write-anywhere"] {
-        let outcome = runner()
-            .run(
-                &guest("escape"),
-                &RunRequest {
-                    dirs: mount.clone(),
-                    ..request(&[mode])
-                },
-            )
-            .unwrap();
+        let outcome = escape(mode, &mount);
         assert_eq!(outcome.status, RunStatus::Exited, "{mode}: {outcome:?}");
         let out = outcome.stdout_text();
         assert!(!out.contains("LEAK"), "{mode}: {out}");
@@ -268,9 +253,7 @@ fn writing_is_denied_everywhere_and_nothing_changes() {
 
 #[test]
 fn sockets_are_unavailable() {
-    let outcome = runner()
-        .run(&guest("escape"), &request(&["socket"]))
-        .unwrap();
+    let outcome = escape("socket", &[]);
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
     let out = outcome.stdout_text();
     assert_eq!(out.matches("DENIED").count(), 3, "{out}");
