@@ -171,34 +171,31 @@ impl Archive {
             self.runs.insert(run, state);
         }
         for (run, mut variants) in variant_refs {
-            let Some(state) = self.runs.get_mut(&run) else {
+            if !self.runs.contains_key(&run) {
                 continue;
-            };
+            }
             variants.sort_unstable_by_key(|v| v.0);
-            for (id, validated, commit) in variants {
-                let meta = match notes.get(&commit) {
-                    Some(blob) => {
-                        let blob = self
-                            .repo
+            // Reading blobs needs the (unshared) repository; parsing the JSON,
+            // the larger cost, runs on every core.
+            let mut raw: Vec<Option<Vec<u8>>> = Vec::with_capacity(variants.len());
+            for (id, _, commit) in &variants {
+                raw.push(match notes.get(commit) {
+                    Some(blob) => Some(
+                        self.repo
                             .find_blob(*blob)
-                            .ctx(|| format!("note of {run}/{id}"))?;
-                        serde_json::from_slice::<VariantMeta>(blob.content()).map_err(|e| {
-                            ArchiveError::CorruptMetadata {
-                                what: format!("{run}/{id}"),
-                                reason: e.to_string(),
-                            }
-                        })?
-                    }
-                    // Notes are written before refs, so this means someone
-                    // removed it; keep the variant but never select it.
-                    None => VariantMeta {
-                        run: run.clone(),
-                        id,
-                        status: Some(VariantStatus::Rejected),
-                        reason: Some("metadata note missing".into()),
-                        ..VariantMeta::default()
-                    },
-                };
+                            .ctx(|| format!("note of {run}/{id}"))?
+                            .content()
+                            .to_vec(),
+                    ),
+                    None => None,
+                });
+            }
+            let metas = parse_notes(&run, &variants, &raw)?;
+            let state = self
+                .runs
+                .get_mut(&run)
+                .ok_or_else(|| ArchiveError::UnknownRun(run.clone()))?;
+            for ((id, validated, commit), meta) in variants.into_iter().zip(metas) {
                 let noted_tree = meta.tree.as_deref().and_then(|t| Oid::from_str(t).ok());
                 let tree = match noted_tree {
                     Some(tree) => tree,
@@ -722,6 +719,56 @@ fn commit_message(meta: &VariantMeta) -> String {
         "clade {}/{}: {what}{operator}\n\nClade-Run: {}\nClade-Variant: {}\nClade-Parent: {parent}\n",
         meta.run, meta.id, meta.run, meta.id
     )
+}
+
+/// Parses the notes of `variants` (`raw[i]` is variant i's note, if any) on
+/// all cores, in order.
+fn parse_notes(
+    run: &str,
+    variants: &[(u64, bool, Oid)],
+    raw: &[Option<Vec<u8>>],
+) -> Result<Vec<VariantMeta>, ArchiveError> {
+    let parse = |(&(id, _, _), bytes): (&(u64, bool, Oid), &Option<Vec<u8>>)| match bytes {
+        Some(bytes) => serde_json::from_slice::<VariantMeta>(bytes).map_err(|e| {
+            ArchiveError::CorruptMetadata {
+                what: format!("{run}/{id}"),
+                reason: e.to_string(),
+            }
+        }),
+        // Notes are written before refs, so this means someone removed it;
+        // keep the variant but never select it.
+        None => Ok(VariantMeta {
+            run: run.to_string(),
+            id,
+            status: Some(VariantStatus::Rejected),
+            reason: Some("metadata note missing".into()),
+            ..VariantMeta::default()
+        }),
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = variants.len().div_ceil(threads).max(1024);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = variants
+            .chunks(chunk)
+            .zip(raw.chunks(chunk))
+            .map(|(vs, rs)| {
+                scope.spawn(move || vs.iter().zip(rs).map(parse).collect::<Result<Vec<_>, _>>())
+            })
+            .collect();
+        let mut metas = Vec::with_capacity(variants.len());
+        for worker in workers {
+            match worker.join() {
+                Ok(part) => metas.extend(part?),
+                Err(_) => {
+                    return Err(ArchiveError::CorruptMetadata {
+                        what: format!("run {run}"),
+                        reason: "a note parser thread panicked".into(),
+                    });
+                }
+            }
+        }
+        Ok(metas)
+    })
 }
 
 fn take_writer_lock(git_dir: &Path) -> Result<std::fs::File, ArchiveError> {
