@@ -14,6 +14,7 @@
 pub mod bin_packing;
 mod geometry;
 mod parse;
+pub mod sorting_network;
 pub mod tsp;
 
 pub use geometry::{circle_packing, heilbronn_triangle, min_max_distance};
