@@ -31,7 +31,9 @@ pub use builder::{BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation};
 pub use error::SandboxError;
 pub use runner::host_imports::{HostFn, HostImports};
 pub use runner::outcome::{RunOutcome, RunStatus};
-pub use runner::{DirMount, RunLimits, RunRequest, Runner, RunnerConfig, RunnerStats};
+pub use runner::{
+    CallError, DirMount, RunLimits, RunRequest, Runner, RunnerConfig, RunnerStats, Session, Value,
+};
 
 /// Where Clade keeps its caches unless told otherwise: `$CLADE_HOME`, else
 /// `$XDG_CACHE_HOME/clade`, else `~/.cache/clade`.

@@ -67,3 +67,20 @@ host_import! {
     /// Returns its input unchanged (offered by hosts for testing the ABI).
     pub fn echo;
 }
+
+/// Exports `clade_alloc(len) -> ptr`, through which the host puts data into
+/// guest memory in call mode. Buffers are 8-byte aligned and never freed: a
+/// call-mode session is short-lived and its memory is capped by the host.
+#[macro_export]
+macro_rules! export_alloc {
+    () => {
+        #[unsafe(no_mangle)]
+        pub extern "C" fn clade_alloc(len: u32) -> *mut u8 {
+            let words = (len as usize).div_ceil(8).max(1);
+            let mut buffer = ::std::vec::Vec::<u64>::with_capacity(words);
+            let ptr = buffer.as_mut_ptr().cast::<u8>();
+            ::std::mem::forget(buffer);
+            ptr
+        }
+    };
+}

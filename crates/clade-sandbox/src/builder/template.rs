@@ -33,7 +33,10 @@ pub(crate) fn materialize_sdk(root: &Path) -> Result<PathBuf, SandboxError> {
     if dir.join("src/lib.rs").is_file() {
         return Ok(dir);
     }
-    let tmp = root.join(format!(".{}-{}.tmp", &digest[..16], std::process::id()));
+    // Unique per call: builders in several threads may race to write it.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = root.join(format!(".{}-{}-{n}.tmp", &digest[..16], std::process::id()));
     std::fs::create_dir_all(tmp.join("src")).map_err(SandboxError::io("create", &tmp))?;
     std::fs::write(tmp.join("Cargo.toml"), SDK_MANIFEST)
         .map_err(SandboxError::io("write", &tmp))?;

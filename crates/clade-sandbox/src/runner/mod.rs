@@ -11,13 +11,14 @@ mod limiter;
 mod module_cache;
 pub(crate) mod outcome;
 mod poll;
+mod session;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use wasmtime::{Config, Engine, Linker, Store, Trap};
+use wasmtime::{Config, Engine, InstancePre, Linker, Store, Trap};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
@@ -28,6 +29,7 @@ use limiter::{MemoryLimitExceeded, MemoryLimiter};
 use module_cache::ModuleCache;
 use outcome::{RunOutcome, RunStatus};
 use poll::DeadlineExceeded;
+pub use session::{CallError, Session, Value};
 
 /// Engine-wide settings, fixed for the runner's lifetime.
 #[derive(Debug, Clone)]
@@ -129,6 +131,14 @@ pub(crate) struct GuestState {
     monotonic_origin: Instant,
 }
 
+/// A store with its limits set and its output pipes, clock running.
+pub(crate) struct Armed {
+    store: Store<GuestState>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+    started: Instant,
+}
+
 /// The guest's argv[0]: fixed, so no host path leaks and runs are repeatable.
 const PROGRAM_NAME: &str = "candidate";
 
@@ -198,34 +208,81 @@ impl Runner {
     /// including being invalid, the answer is a [`RunOutcome`]; only a host
     /// fault such as a missing input directory is an error.
     pub fn run(&self, wasm: &[u8], request: &RunRequest) -> Result<RunOutcome, SandboxError> {
+        let (mut armed, pre) = match self.arm(wasm, request)? {
+            Ok(ready) => ready,
+            Err(outcome) => return Ok(outcome),
+        };
+        let result = pre.instantiate(&mut armed.store).and_then(|instance| {
+            let start = instance.get_typed_func::<(), ()>(&mut armed.store, "_start")?;
+            start.call(&mut armed.store, ())
+        });
+        let (status, exit_code, trap) = match result {
+            Ok(()) => (RunStatus::Exited, Some(0), None),
+            Err(err) => classify(&err),
+        };
+        Ok(self.conclude(armed, &request.limits, status, exit_code, trap))
+    }
+
+    /// Instantiates `wasm` for repeated calls of its exports under one budget
+    /// of fuel, memory and time for the whole session (call mode). `_start`
+    /// is not run. A module that cannot be used is an `Err` outcome.
+    pub fn session(
+        &self,
+        wasm: &[u8],
+        request: &RunRequest,
+    ) -> Result<Result<Session<'_>, RunOutcome>, SandboxError> {
+        let (mut armed, pre) = match self.arm(wasm, request)? {
+            Ok(ready) => ready,
+            Err(outcome) => return Ok(Err(outcome)),
+        };
+        match pre.instantiate(&mut armed.store) {
+            Ok(instance) => Ok(Ok(Session::new(
+                self,
+                armed,
+                instance,
+                request.limits.clone(),
+            ))),
+            Err(err) => {
+                let (status, exit_code, trap) = classify(&err);
+                Ok(Err(self.conclude(
+                    armed,
+                    &request.limits,
+                    status,
+                    exit_code,
+                    trap,
+                )))
+            }
+        }
+    }
+
+    /// Compiles (or fetches) the module and makes a store with every limit
+    /// set; the clock starts here, after compiling, which is host work.
+    fn arm(
+        &self,
+        wasm: &[u8],
+        request: &RunRequest,
+    ) -> Result<Result<(Armed, InstancePre<GuestState>), RunOutcome>, SandboxError> {
         let limits = &request.limits;
         let stdout = MemoryOutputPipe::new(limits.stdout_bytes.saturating_add(1));
         let stderr = MemoryOutputPipe::new(limits.stderr_bytes.saturating_add(1));
         let wasi = self.wasi_context(request, &stdout, &stderr)?;
-
-        // Compiling is host work (and cached); the deadline and the wall time
-        // cover the guest alone.
         let compile_started = Instant::now();
         let pre = match self.cache.get(&self.engine, &self.linker, wasm) {
             Ok(pre) => pre,
             Err(message) => {
-                let started = compile_started;
-                return Ok(finish(
+                return Ok(Err(finish(
                     RunStatus::Trapped,
                     None,
                     Some(message),
                     Some(0),
-                    started,
+                    compile_started,
                     0,
                     (&stdout, limits.stdout_bytes),
                     (&stderr, limits.stderr_bytes),
-                ));
+                )));
             }
         };
-
         let started = Instant::now();
-        let monotonic_origin = started;
-        let deadline = started + limits.timeout;
         let mut store = Store::new(
             &self.engine,
             GuestState {
@@ -234,8 +291,8 @@ impl Runner {
                     usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
                 ),
                 host_reply: None,
-                deadline,
-                monotonic_origin,
+                deadline: started + limits.timeout,
+                monotonic_origin: started,
             },
         );
         store.limiter(|s| &mut s.limiter);
@@ -247,34 +304,45 @@ impl Runner {
         let tick = self.epoch_tick.as_nanos().max(1);
         store.set_epoch_deadline((limits.timeout.as_nanos().div_ceil(tick) as u64).max(1));
         store.epoch_deadline_trap();
+        Ok(Ok((
+            Armed {
+                store,
+                stdout,
+                stderr,
+                started,
+            },
+            pre,
+        )))
+    }
 
-        let result = pre.instantiate(&mut store).and_then(|instance| {
-            let start = instance.get_typed_func::<(), ()>(&mut store, "_start")?;
-            start.call(&mut store, ())
-        });
-
-        let (status, exit_code, trap) = match result {
-            Ok(()) => (RunStatus::Exited, Some(0), None),
-            Err(err) => classify(&err),
-        };
+    /// The outcome of an armed store that has finished, however it ended.
+    fn conclude(
+        &self,
+        armed: Armed,
+        limits: &RunLimits,
+        status: RunStatus,
+        exit_code: Option<i32>,
+        trap: Option<String>,
+    ) -> RunOutcome {
         let fuel_used = match (self.consume_fuel, status) {
             (false, _) | (_, RunStatus::Timeout) => None,
-            _ => store
+            _ => armed
+                .store
                 .get_fuel()
                 .ok()
                 .map(|left| limits.fuel.saturating_sub(left)),
         };
-        let peak = store.data().limiter.peak() as u64;
-        Ok(finish(
+        let peak = armed.store.data().limiter.peak() as u64;
+        finish(
             status,
             exit_code,
             trap,
             fuel_used,
-            started,
+            armed.started,
             peak,
-            (&stdout, limits.stdout_bytes),
-            (&stderr, limits.stderr_bytes),
-        ))
+            (&armed.stdout, limits.stdout_bytes),
+            (&armed.stderr, limits.stderr_bytes),
+        )
     }
 
     fn wasi_context(
