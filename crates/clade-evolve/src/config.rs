@@ -1,0 +1,454 @@
+//! `clade.toml`: the contract scripts rely on. Every table denies unknown
+//! keys; every default is written here and in README.
+
+use std::path::{Path, PathBuf};
+
+use clade_agent::OperatorMix;
+use clade_archive::{Direction, FeatureDimension, InspirationSource, PopulationConfig, Selection};
+use clade_llm::ModelConfig;
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// toml's message names the key, its line and column, and quotes the line.
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    #[serde(default)]
+    pub run: RunConfig,
+    pub target: TargetConfig,
+    pub evaluate: EvaluateConfig,
+    #[serde(default)]
+    pub search: SearchConfig,
+    #[serde(default)]
+    pub llm: LlmConfig,
+    /// The folder the config was read from; relative paths resolve here.
+    #[serde(skip)]
+    pub base_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RunConfig {
+    /// Default: `run-<unix seconds>` chosen at start.
+    pub name: Option<String>,
+    pub seed: u64,
+    pub iterations: u64,
+    pub max_cost_usd: Option<f64>,
+    pub max_tokens: Option<u64>,
+    pub max_wall_minutes: Option<f64>,
+    pub target_score: Option<f64>,
+    pub parallel_proposals: usize,
+    pub parallel_evaluations: usize,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            name: None,
+            seed: 0,
+            iterations: 100,
+            max_cost_usd: None,
+            max_tokens: None,
+            max_wall_minutes: None,
+            target_score: None,
+            parallel_proposals: 2,
+            parallel_evaluations: 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BuildKind {
+    /// Build `package` with the sandbox builder.
+    CargoWasm,
+    /// Use a prebuilt module at `module`.
+    Wasm,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetConfig {
+    #[serde(default = "dot")]
+    pub root: PathBuf,
+    /// Evolvable paths, relative to `root`.
+    pub files: Vec<String>,
+    #[serde(default = "cargo_wasm")]
+    pub build: BuildKind,
+    #[serde(default)]
+    pub package: Option<String>,
+    #[serde(default)]
+    pub module: Option<PathBuf>,
+}
+
+fn dot() -> PathBuf {
+    PathBuf::from(".")
+}
+fn cargo_wasm() -> BuildKind {
+    BuildKind::CargoWasm
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+pub enum ScorerConfig {
+    /// `"stdout-json"`: the candidate's last stdout line is a JSON object of
+    /// metrics (for a user's own code).
+    Named(String),
+    /// `{ command = ["python3", "score.py"] }`: a trusted scorer run natively.
+    Command { command: Vec<String> },
+    /// `{ builtin = "<name>" }`: a scorer compiled into Clade.
+    Builtin { builtin: String },
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvaluateConfig {
+    #[serde(default)]
+    pub args: Vec<String>,
+    #[serde(default)]
+    pub stdin: Option<PathBuf>,
+    /// `HOST:GUEST`, mounted read-only.
+    #[serde(default)]
+    pub dirs: Vec<String>,
+    #[serde(default = "default_fuel")]
+    pub fuel: u64,
+    #[serde(default = "default_memory_mb")]
+    pub memory_mb: u64,
+    #[serde(default = "default_timeout_ms")]
+    pub timeout_ms: u64,
+    pub scorer: ScorerConfig,
+    #[serde(default = "default_metric")]
+    pub metric: String,
+    #[serde(default)]
+    pub direction: Direction,
+    #[serde(default)]
+    pub stage: Vec<StageConfig>,
+}
+
+fn default_fuel() -> u64 {
+    10_000_000_000
+}
+fn default_memory_mb() -> u64 {
+    256
+}
+fn default_timeout_ms() -> u64 {
+    10_000
+}
+fn default_metric() -> String {
+    "score".into()
+}
+
+/// A cascade stage: run with these overrides first; continue only when the
+/// primary metric reaches `threshold` (in the run's direction).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageConfig {
+    #[serde(default)]
+    pub args: Option<Vec<String>>,
+    #[serde(default)]
+    pub stdin: Option<PathBuf>,
+    pub threshold: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchConfig {
+    pub islands: usize,
+    pub migration_interval: u64,
+    pub migration_rate: f64,
+    pub selection: Selection,
+    pub feature_dimensions: Vec<FeatureDimension>,
+    pub elite_size: usize,
+    pub operators: OperatorMix,
+    pub inspirations: usize,
+    pub inspiration_sources: Vec<InspirationSource>,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        let p = PopulationConfig::default();
+        SearchConfig {
+            islands: p.islands,
+            migration_interval: p.migration_interval,
+            migration_rate: p.migration_rate,
+            selection: p.selection,
+            feature_dimensions: p.feature_dimensions,
+            elite_size: p.elite_size,
+            operators: OperatorMix::default(),
+            inspirations: p.inspirations,
+            inspiration_sources: p.inspiration_sources,
+        }
+    }
+}
+
+impl SearchConfig {
+    pub fn population(&self) -> PopulationConfig {
+        PopulationConfig {
+            islands: self.islands,
+            migration_interval: self.migration_interval,
+            migration_rate: self.migration_rate,
+            feature_dimensions: self.feature_dimensions.clone(),
+            elite_size: self.elite_size,
+            selection: self.selection.clone(),
+            inspirations: self.inspirations,
+            inspiration_sources: self.inspiration_sources.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// None: the local default model (issue 6).
+    pub models: Vec<ModelConfig>,
+}
+
+impl Config {
+    /// Reads `clade.toml`, or `<dir>/clade.toml` when `path` is a folder.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let file = if path.is_dir() {
+            path.join("clade.toml")
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Read {
+            path: file.clone(),
+            source,
+        })?;
+        let base = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        Self::parse(&text, &file, &base)
+    }
+
+    /// Parses config text; `file` names it in errors, `base_dir` anchors
+    /// relative paths.
+    pub fn parse(text: &str, file: &Path, base_dir: &Path) -> Result<Self, ConfigError> {
+        let invalid = |message: String| ConfigError::Invalid {
+            path: file.to_path_buf(),
+            message,
+        };
+        let mut config: Config =
+            toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        config.base_dir = base_dir.to_path_buf();
+        config.validate().map_err(invalid)?;
+        Ok(config)
+    }
+
+    /// Checks what types alone cannot.
+    fn validate(&self) -> Result<(), String> {
+        if self.target.files.is_empty() {
+            return Err("target.files must name at least one evolvable file".into());
+        }
+        match (self.target.build, &self.target.module) {
+            (BuildKind::Wasm, None) => {
+                return Err("target.build = \"wasm\" needs target.module".into());
+            }
+            (BuildKind::CargoWasm, Some(_)) => {
+                return Err("target.module is only for build = \"wasm\"".into());
+            }
+            _ => {}
+        }
+        if let ScorerConfig::Named(name) = &self.evaluate.scorer
+            && name != "stdout-json"
+        {
+            return Err(format!(
+                "evaluate.scorer = {name:?}: expected \"stdout-json\", {{ command = [...] }} or {{ builtin = \"<name>\" }}"
+            ));
+        }
+        if let ScorerConfig::Command { command } = &self.evaluate.scorer
+            && command.is_empty()
+        {
+            return Err("evaluate.scorer.command must not be empty".into());
+        }
+        if self.run.parallel_proposals == 0 || self.run.parallel_evaluations == 0 {
+            return Err(
+                "run.parallel_proposals and run.parallel_evaluations must be at least 1".into(),
+            );
+        }
+        if !(0.0..=1.0).contains(&self.search.migration_rate) {
+            return Err("search.migration_rate must be between 0 and 1".into());
+        }
+        if self.search.islands == 0 {
+            return Err("search.islands must be at least 1".into());
+        }
+        self.search
+            .operators
+            .validate()
+            .map_err(|e| format!("search.operators: {e}"))?;
+        for model in &self.llm.models {
+            model.validate().map_err(|e| format!("llm.models: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// A path from the config, resolved against its folder.
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = r#"
+[target]
+files = ["src/main.rs"]
+package = "demo"
+
+[evaluate]
+scorer = "stdout-json"
+"#;
+
+    fn parse(text: &str) -> Result<Config, ConfigError> {
+        Config::parse(text, Path::new("/repo/clade.toml"), Path::new("/repo"))
+    }
+
+    #[test]
+    fn a_minimal_config_takes_every_default() {
+        let config = parse(MINIMAL).unwrap();
+        assert_eq!(config.run, RunConfig::default());
+        assert_eq!(config.search, SearchConfig::default());
+        assert_eq!(config.target.build, BuildKind::CargoWasm);
+        assert_eq!(config.evaluate.fuel, 10_000_000_000);
+        assert_eq!(config.evaluate.metric, "score");
+        assert_eq!(config.evaluate.direction, Direction::Maximize);
+        assert!(config.llm.models.is_empty());
+        assert_eq!(
+            config.resolve(Path::new("data/in.txt")),
+            Path::new("/repo/data/in.txt")
+        );
+        assert_eq!(config.resolve(Path::new("/abs")), Path::new("/abs"));
+    }
+
+    #[test]
+    fn unknown_keys_and_wrong_types_name_the_key_line_and_column() {
+        let err = parse(&MINIMAL.replace(
+            "package = \"demo\"",
+            "package = \"demo\"\npackge = \"typo\"",
+        ))
+        .unwrap_err();
+        let message = err.to_string();
+        assert!(message.contains("/repo/clade.toml"), "{message}");
+        assert!(message.contains("packge"), "{message}");
+        assert!(message.contains("line 5"), "{message}");
+        assert!(message.contains("column 1"), "{message}");
+
+        let err = parse(&format!("{MINIMAL}\n[run]\niterations = \"many\"\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("line 10") && err.contains("invalid type"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn scorers_models_stages_and_search() {
+        let text = r#"
+[run]
+name = "pack"
+seed = 7
+iterations = 30
+max_cost_usd = 1.5
+
+[target]
+root = "."
+files = ["src/main.rs"]
+build = "wasm"
+module = "candidate.wasm"
+
+[evaluate]
+args = ["--quick"]
+scorer = { builtin = "circle-packing-26" }
+metric = "sum_radii"
+direction = "maximize"
+
+[[evaluate.stage]]
+args = ["--tiny"]
+threshold = 1.0
+
+[search]
+islands = 3
+selection = { strategy = "power_law", alpha = 1.5 }
+operators = { diff = 0.7, rewrite = 0.3, crossover = 0.0, fix = 0.1 }
+feature_dimensions = [{ metric = "fuel", bins = 8 }]
+
+[[llm.models]]
+provider = "openai"
+model = "gpt-4o-mini"
+api_key_env = "OPENAI_API_KEY"
+price_in_per_mtok = 0.15
+price_out_per_mtok = 0.6
+"#;
+        let config = parse(text).unwrap();
+        assert_eq!(config.run.name.as_deref(), Some("pack"));
+        assert_eq!(
+            config.evaluate.scorer,
+            ScorerConfig::Builtin {
+                builtin: "circle-packing-26".into()
+            }
+        );
+        assert_eq!(config.evaluate.stage[0].threshold, 1.0);
+        assert_eq!(
+            config.search.population().selection,
+            Selection::PowerLaw { alpha: 1.5 }
+        );
+        assert_eq!(config.search.feature_dimensions[0].bins, 8);
+        assert_eq!(config.llm.models[0].price_out_per_mtok, 0.6);
+
+        let command = parse(&MINIMAL.replace(
+            "\"stdout-json\"",
+            "{ command = [\"python3\", \"score.py\"] }",
+        ))
+        .unwrap();
+        assert_eq!(
+            command.evaluate.scorer,
+            ScorerConfig::Command {
+                command: vec!["python3".into(), "score.py".into()]
+            }
+        );
+    }
+
+    #[test]
+    fn meaningless_combinations_are_rejected() {
+        for (change, expect) in [
+            (
+                ("\"stdout-json\"", "\"stdout\""),
+                "expected \"stdout-json\"",
+            ),
+            (
+                ("files = [\"src/main.rs\"]", "files = []"),
+                "at least one evolvable file",
+            ),
+            (
+                ("package = \"demo\"", "build = \"wasm\""),
+                "needs target.module",
+            ),
+            (("\"stdout-json\"", "{ command = [] }"), "must not be empty"),
+        ] {
+            let err = parse(&MINIMAL.replace(change.0, change.1))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expect), "{change:?}: {err}");
+        }
+        let err = parse(&format!("{MINIMAL}\n[search]\nmigration_rate = 2.0\n"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("migration_rate"), "{err}");
+    }
+}
