@@ -161,6 +161,9 @@ pub struct StageConfig {
     pub threshold: f64,
 }
 
+/// `[search]`: the population settings plus the operator mix. It mirrors
+/// [`PopulationConfig`] field by field because serde cannot combine
+/// `flatten` with `deny_unknown_fields`, and typos must stay errors.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct SearchConfig {
