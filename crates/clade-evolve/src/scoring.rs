@@ -1,0 +1,332 @@
+//! Turning a candidate's run into metrics, on the host: the `stdout-json`
+//! scorer (for a user's own code), a user's trusted `command`, or a scorer
+//! compiled into Clade (`builtin`). A scorer's failure, a missing primary
+//! metric or a non-finite value rejects the candidate with a message that
+//! becomes feedback; it is never a host error.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub type Metrics = BTreeMap<String, f64>;
+
+/// Reads the last non-empty line of `output` as a JSON object of numbers.
+pub fn metrics_from_json_line(output: &[u8], primary: &str) -> Result<Metrics, String> {
+    let text = String::from_utf8_lossy(output);
+    let Some(line) = text.lines().rev().find(|l| !l.trim().is_empty()) else {
+        return Err("no output: expected a JSON object of metrics on the last line".into());
+    };
+    let value: serde_json::Value = serde_json::from_str(line.trim())
+        .map_err(|e| format!("the last output line is not JSON ({e}): {:?}", cut(line)))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| format!("the last output line is not a JSON object: {:?}", cut(line)))?;
+    let mut metrics = Metrics::new();
+    for (key, value) in object {
+        let number = value
+            .as_f64()
+            .ok_or_else(|| format!("metric {key:?} is not a number: {value}"))?;
+        if !number.is_finite() {
+            return Err(format!("metric {key:?} is not finite"));
+        }
+        metrics.insert(key.clone(), number);
+    }
+    check_primary(metrics, primary)
+}
+
+fn check_primary(metrics: Metrics, primary: &str) -> Result<Metrics, String> {
+    match metrics.get(primary) {
+        Some(v) if v.is_finite() => Ok(metrics),
+        Some(v) => Err(format!(
+            "the primary metric {primary:?} is {v}, not a finite number"
+        )),
+        None => Err(format!(
+            "the primary metric {primary:?} is missing (got: {})",
+            metrics.keys().cloned().collect::<Vec<_>>().join(", ")
+        )),
+    }
+}
+
+fn cut(line: &str) -> String {
+    line.chars().take(200).collect()
+}
+
+/// What a command scorer is told about the evaluation.
+#[derive(Debug, Clone, Default)]
+pub struct EvaluationInputs<'a> {
+    pub args: &'a [String],
+    pub stdin_file: Option<&'a Path>,
+    pub dirs: &'a [String],
+}
+
+/// Runs the user's trusted scorer natively: the candidate's stdout on its
+/// stdin, the evaluation's inputs in `CLADE_ARGS` (JSON array),
+/// `CLADE_STDIN_FILE` and `CLADE_DIRS` (`HOST:GUEST` pairs joined by `;`),
+/// and the variables in `hidden` (API keys) removed. Its last stdout line is
+/// the metrics object.
+pub fn run_command_scorer(
+    command: &[String],
+    cwd: &Path,
+    candidate_stdout: &[u8],
+    inputs: &EvaluationInputs<'_>,
+    hidden: &[String],
+    primary: &str,
+    timeout: Duration,
+) -> Result<Metrics, String> {
+    let (program, args) = command.split_first().ok_or("the scorer command is empty")?;
+    let mut cmd = Command::new(program);
+    // Its own process group, so a timeout kills whatever it started too.
+    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
+    cmd.args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .env(
+            "CLADE_ARGS",
+            serde_json::to_string(inputs.args).unwrap_or_default(),
+        )
+        .env("CLADE_DIRS", inputs.dirs.join(";"))
+        .env(
+            "CLADE_STDIN_FILE",
+            inputs
+                .stdin_file
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+    for var in hidden {
+        cmd.env_remove(var);
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| format!("cannot start the scorer {program:?}: {e}"))?;
+    let mut stdin = child.stdin.take();
+    let input = candidate_stdout.to_vec();
+    let writer = std::thread::spawn(move || {
+        if let Some(stdin) = stdin.as_mut() {
+            let _ = stdin.write_all(&input);
+        }
+    });
+    let mut stdout = child.stdout.take();
+    let mut stderr = child.stderr.take();
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(s) = stdout.as_mut() {
+            let _ = s.take(16 << 20).read_to_end(&mut buf);
+        }
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        if let Some(s) = stderr.as_mut() {
+            let _ = s.take(64 << 10).read_to_end(&mut buf);
+        }
+        buf
+    });
+    let deadline = Instant::now() + timeout;
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break Some(status),
+            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            _ => {
+                if let Ok(pid) = i32::try_from(child.id()) {
+                    // SAFETY: signals the process group created above.
+                    unsafe {
+                        libc::kill(-pid, libc::SIGKILL);
+                    }
+                }
+                let _ = child.wait();
+                break None;
+            }
+        }
+    };
+    let _ = writer.join();
+    let out = out_reader.join().unwrap_or_default();
+    let err = err_reader.join().unwrap_or_default();
+    let stderr_tail = String::from_utf8_lossy(&err)
+        .trim()
+        .chars()
+        .rev()
+        .take(2000)
+        .collect::<String>()
+        .chars()
+        .rev()
+        .collect::<String>();
+    match status {
+        None => Err(format!(
+            "the scorer did not finish within {:.1} s and was killed",
+            timeout.as_secs_f64()
+        )),
+        Some(status) if !status.success() => {
+            Err(format!("the scorer failed ({status}): {stderr_tail}"))
+        }
+        Some(_) => metrics_from_json_line(&out, primary).map_err(|e| format!("scorer output: {e}")),
+    }
+}
+
+/// The scorers compiled into Clade for program benchmarks, by name.
+pub fn builtin_names() -> Vec<String> {
+    let mut names = vec![
+        "circle-packing-26".to_string(),
+        "circle-packing-32".to_string(),
+        "min-max-distance-16".to_string(),
+        "heilbronn-triangle-11".to_string(),
+    ];
+    names.extend((9..=16).map(|n| format!("sorting-network-{n}")));
+    names
+}
+
+/// Scores a program benchmark's output with a builtin scorer.
+pub fn run_builtin(name: &str, output: &[u8]) -> Result<Metrics, String> {
+    let text =
+        std::str::from_utf8(output).map_err(|_| "the output is not UTF-8 text".to_string())?;
+    let one = |key: &str, value: f64| Metrics::from([(key.to_string(), value)]);
+    let reject = |r: clade_scorers::Rejection| r.0;
+    match name {
+        "circle-packing-26" => clade_scorers::circle_packing(text, 26)
+            .map(|v| one("sum_radii", v))
+            .map_err(reject),
+        "circle-packing-32" => clade_scorers::circle_packing(text, 32)
+            .map(|v| one("sum_radii", v))
+            .map_err(reject),
+        "min-max-distance-16" => clade_scorers::min_max_distance(text, 16)
+            .map(|v| one("ratio_squared", v))
+            .map_err(reject),
+        "heilbronn-triangle-11" => clade_scorers::heilbronn_triangle(text, 11)
+            .map(|v| one("min_area", v))
+            .map_err(reject),
+        _ => match name
+            .strip_prefix("sorting-network-")
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            Some(n) if (9..=16).contains(&n) => {
+                clade_scorers::sorting_network::sorting_network(text, n)
+                    .map(|s| {
+                        Metrics::from([
+                            ("comparators".to_string(), s.comparators as f64),
+                            ("depth".to_string(), s.depth as f64),
+                        ])
+                    })
+                    .map_err(reject)
+            }
+            _ => Err(format!(
+                "no builtin scorer named {name:?} (known: {})",
+                builtin_names().join(", ")
+            )),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stdout_json_reads_the_last_line_strictly() {
+        let out = b"progress 1\nprogress 2\n{\"score\": 3.5, \"fuel\": 12}\n\n";
+        assert_eq!(metrics_from_json_line(out, "score").unwrap()["score"], 3.5);
+        for (out, expect) in [
+            (&b""[..], "no output"),
+            (b"{\"fuel\": 1}", "primary metric \"score\" is missing"),
+            (b"{\"score\": \"high\"}", "not a number"),
+            (b"{\"score\": 1e999}", "not JSON"),
+            (b"score = 5", "not JSON"),
+            (b"[1, 2]", "not a JSON object"),
+        ] {
+            let err = metrics_from_json_line(out, "score").unwrap_err();
+            assert!(
+                err.contains(expect),
+                "{:?}: {err}",
+                String::from_utf8_lossy(out)
+            );
+        }
+    }
+
+    #[test]
+    fn command_scorers_get_stdout_and_inputs_and_lose_secrets() {
+        let dir = std::env::temp_dir();
+        unsafe { std::env::set_var("CLADE_TEST_SCORER_SECRET", "sk-do-not-pass") };
+        let script = r#"read line; echo "{\"score\": $line, \"secret_len\": ${#CLADE_TEST_SCORER_SECRET}, \"args\": $(echo "$CLADE_ARGS" | tr -cd ',' | wc -c)}""#;
+        let command = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
+        let args = vec!["a".to_string(), "b".to_string()];
+        let inputs = EvaluationInputs {
+            args: &args,
+            stdin_file: None,
+            dirs: &[],
+        };
+        let hidden = vec!["CLADE_TEST_SCORER_SECRET".to_string()];
+        let metrics = run_command_scorer(
+            &command,
+            &dir,
+            b"41\n",
+            &inputs,
+            &hidden,
+            "score",
+            Duration::from_secs(10),
+        )
+        .unwrap();
+        assert_eq!(metrics["score"], 41.0);
+        assert_eq!(metrics["secret_len"], 0.0, "the secret reached the scorer");
+        assert_eq!(metrics["args"], 1.0);
+
+        let failing = vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            "echo 'bad solution' >&2; exit 3".to_string(),
+        ];
+        let err = run_command_scorer(
+            &failing,
+            &dir,
+            b"",
+            &inputs,
+            &[],
+            "score",
+            Duration::from_secs(10),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("bad solution") && err.contains("exit status: 3"),
+            "{err}"
+        );
+        let slow = vec!["sh".to_string(), "-c".to_string(), "sleep 5".to_string()];
+        let started = Instant::now();
+        let err = run_command_scorer(
+            &slow,
+            &dir,
+            b"",
+            &inputs,
+            &[],
+            "score",
+            Duration::from_millis(200),
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("killed") && started.elapsed() < Duration::from_secs(3),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn builtins_are_found_by_name() {
+        let network: String = clade_scorers::sorting_network::batcher(9)
+            .iter()
+            .map(|(a, b)| format!("{a} {b}\n"))
+            .collect();
+        assert_eq!(
+            run_builtin("sorting-network-9", network.as_bytes()).unwrap()["comparators"],
+            26.0
+        );
+        assert!(
+            run_builtin("circle-packing-26", b"2.7\n")
+                .unwrap_err()
+                .contains("expected exactly 26 lines")
+        );
+        assert!(
+            run_builtin("nope", b"")
+                .unwrap_err()
+                .contains("no builtin scorer named \"nope\"")
+        );
+    }
+}
