@@ -21,6 +21,16 @@ pub struct Variant {
     pub tree: String,
 }
 
+impl Variant {
+    fn new(meta: VariantMeta, commit: Oid, tree: Oid) -> Self {
+        Variant {
+            meta,
+            commit: commit.to_string(),
+            tree: tree.to_string(),
+        }
+    }
+}
+
 /// A candidate to record. The archive assigns `id`, `run`, `parent`,
 /// `generation` (and `features` and `created_ms` when left empty).
 #[derive(Debug, Clone)]
@@ -72,36 +82,14 @@ impl Archive {
     /// Opens the archive of the git repository containing `path`, or the bare
     /// archive at `path/.clade/archive.git`; fails when there is neither.
     pub fn open(path: &Path) -> Result<Self, ArchiveError> {
-        let repo = match Repository::discover(path) {
-            Ok(repo) => repo,
-            Err(_) => {
-                let bare = path.join(BARE_ARCHIVE);
-                Repository::open_bare(&bare).map_err(|_| {
-                    ArchiveError::Refused(format!(
-                        "no Clade archive at {}: it is not inside a git repository and has no {BARE_ARCHIVE}",
-                        path.display()
-                    ))
-                })?
-            }
-        };
-        Self::load(repo)
+        Self::load(find_repository(path, false)?)
     }
 
     /// Opens the archive for writing: like [`Archive::open`], but creates the
     /// bare archive when `path` is not inside a git repository, takes the
     /// single-writer lock, and clears lock files a killed writer left behind.
     pub fn open_or_create(path: &Path) -> Result<Self, ArchiveError> {
-        let repo = match Repository::discover(path) {
-            Ok(repo) => repo,
-            Err(_) => {
-                let bare = path.join(BARE_ARCHIVE);
-                match Repository::open_bare(&bare) {
-                    Ok(repo) => repo,
-                    Err(_) => Repository::init_bare(&bare)
-                        .ctx(|| format!("creating {}", bare.display()))?,
-                }
-            }
-        };
+        let repo = find_repository(path, true)?;
         let lock = take_writer_lock(repo.path())?;
         clear_stale_ref_locks(repo.path());
         let mut archive = Self::load(repo)?;
@@ -369,11 +357,7 @@ impl Archive {
             .variants
             .get(&id)
             .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{id}")))?;
-        Ok(Variant {
-            meta: meta.clone(),
-            commit: commit.to_string(),
-            tree: tree.to_string(),
-        })
+        Ok(Variant::new(meta.clone(), *commit, *tree))
     }
 
     /// All variants of a run in id order, validated and rejected.
@@ -382,11 +366,7 @@ impl Archive {
         Ok(state
             .variants
             .values()
-            .map(|(meta, commit, tree)| Variant {
-                meta: meta.clone(),
-                commit: commit.to_string(),
-                tree: tree.to_string(),
-            })
+            .map(|(meta, commit, tree)| Variant::new(meta.clone(), *commit, *tree))
             .collect())
     }
 
@@ -688,11 +668,7 @@ struct Written {
 
 impl Written {
     fn into_variant(self) -> Variant {
-        Variant {
-            meta: self.meta,
-            commit: self.commit.to_string(),
-            tree: self.tree.to_string(),
-        }
+        Variant::new(self.meta, self.commit, self.tree)
     }
 }
 
@@ -769,6 +745,25 @@ fn parse_notes(
         }
         Ok(metas)
     })
+}
+
+/// The git repository containing `path`, else the bare archive at
+/// `path/.clade/archive.git` (created when `create` is set).
+fn find_repository(path: &Path, create: bool) -> Result<Repository, ArchiveError> {
+    if let Ok(repo) = Repository::discover(path) {
+        return Ok(repo);
+    }
+    let bare = path.join(BARE_ARCHIVE);
+    match Repository::open_bare(&bare) {
+        Ok(repo) => Ok(repo),
+        Err(_) if create => {
+            Repository::init_bare(&bare).ctx(|| format!("creating {}", bare.display()))
+        }
+        Err(_) => Err(ArchiveError::Refused(format!(
+            "no Clade archive at {}: it is not inside a git repository and has no {BARE_ARCHIVE}",
+            path.display()
+        ))),
+    }
 }
 
 fn take_writer_lock(git_dir: &Path) -> Result<std::fs::File, ArchiveError> {

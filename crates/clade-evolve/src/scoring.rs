@@ -5,10 +5,11 @@
 //! becomes feedback; it is never a host error.
 
 use std::collections::BTreeMap;
-use std::io::{Read, Write};
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
+
+use clade_sandbox::process::run_with_deadline;
 
 pub type Metrics = BTreeMap<String, f64>;
 
@@ -77,13 +78,8 @@ pub fn run_command_scorer(
 ) -> Result<Metrics, String> {
     let (program, args) = command.split_first().ok_or("the scorer command is empty")?;
     let mut cmd = Command::new(program);
-    // Its own process group, so a timeout kills whatever it started too.
-    std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
     cmd.args(args)
         .current_dir(cwd)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .env(
             "CLADE_ARGS",
             serde_json::to_string(inputs.args).unwrap_or_default(),
@@ -99,70 +95,22 @@ pub fn run_command_scorer(
     for var in hidden {
         cmd.env_remove(var);
     }
-    let mut child = cmd
-        .spawn()
+    let finished = run_with_deadline(cmd, candidate_stdout, timeout, 16 << 20, 64 << 10)
         .map_err(|e| format!("cannot start the scorer {program:?}: {e}"))?;
-    let mut stdin = child.stdin.take();
-    let input = candidate_stdout.to_vec();
-    let writer = std::thread::spawn(move || {
-        if let Some(stdin) = stdin.as_mut() {
-            let _ = stdin.write_all(&input);
-        }
-    });
-    let mut stdout = child.stdout.take();
-    let mut stderr = child.stderr.take();
-    let out_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(s) = stdout.as_mut() {
-            let _ = s.take(16 << 20).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let err_reader = std::thread::spawn(move || {
-        let mut buf = Vec::new();
-        if let Some(s) = stderr.as_mut() {
-            let _ = s.take(64 << 10).read_to_end(&mut buf);
-        }
-        buf
-    });
-    let deadline = Instant::now() + timeout;
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            _ => {
-                if let Ok(pid) = i32::try_from(child.id()) {
-                    // SAFETY: signals the process group created above.
-                    unsafe {
-                        libc::kill(-pid, libc::SIGKILL);
-                    }
-                }
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    let _ = writer.join();
-    let out = out_reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
-    let stderr_tail = String::from_utf8_lossy(&err)
-        .trim()
-        .chars()
-        .rev()
-        .take(2000)
-        .collect::<String>()
-        .chars()
-        .rev()
-        .collect::<String>();
-    match status {
+    let stderr = String::from_utf8_lossy(&finished.stderr);
+    let stderr = stderr.trim();
+    let tail_start = stderr.char_indices().rev().nth(1999).map_or(0, |(i, _)| i);
+    match finished.status {
         None => Err(format!(
             "the scorer did not finish within {:.1} s and was killed",
             timeout.as_secs_f64()
         )),
-        Some(status) if !status.success() => {
-            Err(format!("the scorer failed ({status}): {stderr_tail}"))
-        }
-        Some(_) => metrics_from_json_line(&out, primary).map_err(|e| format!("scorer output: {e}")),
+        Some(status) if !status.success() => Err(format!(
+            "the scorer failed ({status}): {}",
+            &stderr[tail_start..]
+        )),
+        Some(_) => metrics_from_json_line(&finished.stdout, primary)
+            .map_err(|e| format!("scorer output: {e}")),
     }
 }
 
@@ -291,7 +239,7 @@ mod tests {
             "{err}"
         );
         let slow = vec!["sh".to_string(), "-c".to_string(), "sleep 5".to_string()];
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         let err = run_command_scorer(
             &slow,
             &dir,

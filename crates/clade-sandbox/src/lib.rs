@@ -25,6 +25,7 @@
 
 mod builder;
 mod error;
+pub mod process;
 mod runner;
 
 pub use builder::{BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation};

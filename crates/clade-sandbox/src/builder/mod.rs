@@ -13,7 +13,6 @@
 
 mod checks;
 mod isolation;
-mod process;
 mod template;
 
 use std::path::{Path, PathBuf};
@@ -209,13 +208,19 @@ impl Builder {
         };
         let command =
             isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), &paths);
+        let limit = self.config.diagnostics_limit;
         let finished =
-            process::run_with_deadline(command, self.config.timeout, self.config.diagnostics_limit)
+            crate::process::run_with_deadline(command, &[], self.config.timeout, limit, limit)
                 .map_err(SandboxError::io("run cargo in", &build_dir))?;
-        let mut diagnostics = finished
-            .output
-            .replace(&format!("{}/", build_dir.display()), "");
-        if finished.output_truncated {
+        // stdout then stderr, cut to the limit.
+        let mut output = finished.stdout;
+        output.extend_from_slice(&finished.stderr);
+        let truncated =
+            finished.stdout_truncated || finished.stderr_truncated || output.len() > limit;
+        output.truncate(limit);
+        let mut diagnostics =
+            String::from_utf8_lossy(&output).replace(&format!("{}/", build_dir.display()), "");
+        if truncated {
             diagnostics.push_str("\n[diagnostics truncated]");
         }
         let built = target_dir
