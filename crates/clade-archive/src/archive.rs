@@ -331,6 +331,27 @@ impl Archive {
         self.state(run).map(|s| &s.record)
     }
 
+    /// The config text a run was started with (`config.toml` in its run
+    /// commit), so a resumed run continues exactly as it began.
+    pub fn run_config(&self, run: &str) -> Result<String, ArchiveError> {
+        self.state(run)?;
+        let name = store::run_ref(run);
+        let tree = self
+            .repo
+            .find_reference(&name)
+            .and_then(|r| r.peel_to_tree())
+            .ctx(|| name.clone())?;
+        let entry = tree
+            .get_name("config.toml")
+            .ok_or_else(|| ArchiveError::Refused(format!("{name} holds no config.toml")))?;
+        let blob = self
+            .repo
+            .find_blob(entry.id())
+            .ctx(|| format!("{name}:config.toml"))?;
+        String::from_utf8(blob.content().to_vec())
+            .map_err(|_| ArchiveError::Refused(format!("{name}:config.toml is not UTF-8")))
+    }
+
     pub(crate) fn state(&self, run: &str) -> Result<&RunState, ArchiveError> {
         self.runs
             .get(run)
@@ -392,6 +413,60 @@ impl Archive {
             next = meta.parent.filter(|p| !path.contains(p));
         }
         Ok(path)
+    }
+
+    /// Every regular file under `dir` (`""` for the whole tree) in the tree
+    /// of `commit`, with paths relative to the repository root. A run reads
+    /// the parts of its crate that are not evolvable from here, so builds use
+    /// the committed base, never the working tree.
+    pub fn files_in_commit(
+        &self,
+        commit: &str,
+        dir: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, ArchiveError> {
+        let oid = Oid::from_str(commit).ctx(|| format!("commit id {commit}"))?;
+        let tree = self
+            .repo
+            .find_commit(oid)
+            .and_then(|c| c.tree())
+            .ctx(|| format!("tree of {commit}"))?;
+        let dir = dir.trim_matches('/');
+        let subtree = if dir.is_empty() {
+            tree
+        } else {
+            match tree.get_path(Path::new(dir)) {
+                Ok(entry) if entry.kind() == Some(git2::ObjectType::Tree) => self
+                    .repo
+                    .find_tree(entry.id())
+                    .ctx(|| format!("tree {dir}"))?,
+                _ => return Ok(Vec::new()),
+            }
+        };
+        let mut entries = Vec::new();
+        subtree
+            .walk(git2::TreeWalkMode::PreOrder, |parent, entry| {
+                // Blobs only: mode 0o120000 (symlinks) and submodules are skipped.
+                if entry.kind() == Some(git2::ObjectType::Blob)
+                    && entry.filemode() != 0o120000
+                    && let Ok(name) = entry.name()
+                {
+                    entries.push((format!("{parent}{name}"), entry.id()));
+                }
+                git2::TreeWalkResult::Ok
+            })
+            .ctx(|| format!("walking {dir}"))?;
+        entries
+            .into_iter()
+            .map(|(rel, id)| {
+                let blob = self.repo.find_blob(id).ctx(|| format!("blob of {rel}"))?;
+                let path = if dir.is_empty() {
+                    rel
+                } else {
+                    format!("{dir}/{rel}")
+                };
+                Ok((path, blob.content().to_vec()))
+            })
+            .collect()
     }
 
     /// The file contents of a variant (or of the run's base when `id` is None).

@@ -28,6 +28,10 @@ struct RepoArg {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Evolve a codebase: propose, build, score and archive variants.
+    Run(commands::run::RunArgs),
+    /// Write a commented clade.toml for the crate in a folder.
+    Init(commands::run::InitArgs),
     /// List the runs in the archive.
     Runs {
         #[command(flatten)]
@@ -84,33 +88,39 @@ enum Command {
     },
 }
 
+fn ok(_: ()) -> ExitCode {
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     use commands::review;
     let result = match cli.command {
-        Command::Runs { repo, json } => review::runs(&repo.repo, json),
+        Command::Run(args) => commands::run::run(args),
+        Command::Init(args) => commands::run::init(args),
+        Command::Runs { repo, json } => review::runs(&repo.repo, json).map(ok),
         Command::Tree {
             run,
             repo,
             all,
             json,
-        } => review::tree(&repo.repo, run, all, json),
+        } => review::tree(&repo.repo, run, all, json).map(ok),
         Command::Show {
             variant,
             repo,
             json,
-        } => review::show(&repo.repo, &variant, json),
-        Command::Diff { a, b, repo } => review::diff(&repo.repo, &a, b.as_deref()),
+        } => review::show(&repo.repo, &variant, json).map(ok),
+        Command::Diff { a, b, repo } => review::diff(&repo.repo, &a, b.as_deref()).map(ok),
         Command::Branch {
             variant,
             name,
             repo,
-        } => review::branch(&repo.repo, &variant, name.as_deref()),
-        Command::Promote { variant, repo } => review::promote(&repo.repo, &variant),
-        Command::Sandbox { command } => commands::sandbox::run(command),
+        } => review::branch(&repo.repo, &variant, name.as_deref()).map(ok),
+        Command::Promote { variant, repo } => review::promote(&repo.repo, &variant).map(ok),
+        Command::Sandbox { command } => commands::sandbox::run(command).map(ok),
     };
     match result {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(err) => {
             // One line: the error and its causes.
             eprintln!("error: {err:#}");

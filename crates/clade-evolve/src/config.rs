@@ -90,6 +90,10 @@ pub struct TargetConfig {
     pub package: Option<String>,
     #[serde(default)]
     pub module: Option<PathBuf>,
+    /// What the program does and what to improve, for the prompts. Default:
+    /// a sentence naming the metric and its direction.
+    #[serde(default)]
+    pub task: Option<String>,
 }
 
 fn dot() -> PathBuf {

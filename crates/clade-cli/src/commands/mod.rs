@@ -1,5 +1,6 @@
 //! One module per command group.
 
 pub mod review;
+pub mod run;
 pub mod sandbox;
 mod sandbox_bench;

@@ -1,0 +1,285 @@
+//! `clade run` and `clade init`: argument handling and the progress display.
+//! The loop itself lives in clade-evolve; this module only renders its
+//! events (a live bar on a terminal, plain lines otherwise, JSON lines with
+//! `--json`).
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::Context;
+use clade_evolve::{CacheMode, Event, RunOptions, StopReason, Summary};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// clade.toml, or a folder holding one (a benchmark folder works).
+    #[arg(default_value = ".")]
+    pub config: PathBuf,
+    /// Continue a stopped or killed run (default: the most recent).
+    #[arg(long, num_args = 0..=1, value_name = "RUN")]
+    pub resume: Option<Option<String>>,
+    /// Name of a new run (default: run.name, else run-<unix seconds>).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Iterations in total (overrides run.iterations; with --resume, the new total).
+    #[arg(long)]
+    pub iterations: Option<u64>,
+    /// Print one JSON event per line instead of the live display.
+    #[arg(long)]
+    pub json: bool,
+    /// Never call the LLM: take every reply from the response cache (a miss stops the run).
+    #[arg(long, conflicts_with = "no_cache")]
+    pub replay: bool,
+    /// Neither read nor write the response cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// Response cache folder (default: <git dir>/clade/llm-cache).
+    #[arg(long)]
+    pub cache_dir: Option<PathBuf>,
+}
+
+pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let options = RunOptions {
+        config: args.config,
+        resume: args.resume,
+        name: args.name,
+        iterations: args.iterations,
+        cache: if args.replay {
+            CacheMode::ReplayOnly
+        } else if args.no_cache {
+            CacheMode::Off
+        } else {
+            CacheMode::ReadWrite
+        },
+        cache_dir: args.cache_dir,
+        home: None,
+        catch_signals: true,
+    };
+    let summary = if args.json {
+        let mut out = std::io::stdout().lock();
+        clade_evolve::run(&options, &mut |event| {
+            if let Ok(line) = serde_json::to_string(event) {
+                let _ = writeln!(out, "{line}");
+                let _ = out.flush();
+            }
+        })?
+    } else {
+        let mut display = Display::new(std::io::stderr().is_terminal());
+        let result = clade_evolve::run(&options, &mut |event| display.show(event));
+        display.bar.finish_and_clear();
+        let summary = result?;
+        print_summary(&summary);
+        summary
+    };
+    Ok(match summary.reason {
+        StopReason::LlmUnavailable => {
+            eprintln!("error: the run stopped: {}", summary.detail);
+            ExitCode::FAILURE
+        }
+        StopReason::Interrupted => ExitCode::from(130),
+        _ => ExitCode::SUCCESS,
+    })
+}
+
+struct Display {
+    bar: ProgressBar,
+    live: bool,
+    last_best: Option<f64>,
+}
+
+impl Display {
+    fn new(live: bool) -> Self {
+        let bar = if live {
+            let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:24} {pos}/{len} {msg}",
+                )
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        } else {
+            ProgressBar::hidden()
+        };
+        Display {
+            bar,
+            live,
+            last_best: None,
+        }
+    }
+
+    fn line(&self, text: String) {
+        if self.live {
+            self.bar.println(text);
+        } else {
+            eprintln!("{text}");
+        }
+    }
+
+    fn show(&mut self, event: &Event) {
+        match event {
+            Event::Start {
+                run,
+                resumed,
+                models,
+                default_model,
+                iterations,
+                done,
+                log,
+                ..
+            } => {
+                self.line(format!(
+                    "{} run {run}: {done}/{iterations} iterations done; model{} {}{}\n  log: {log}",
+                    if *resumed { "resuming" } else { "starting" },
+                    if models.len() == 1 { "" } else { "s" },
+                    models.join(", "),
+                    if *default_model {
+                        " (the built-in default; add [[llm.models]] to use another)"
+                    } else {
+                        ""
+                    }
+                ));
+                self.bar.set_length(*iterations);
+                self.bar.set_position(*done);
+            }
+            Event::Seed { score, reason, .. } => match score {
+                Some(score) => {
+                    self.last_best = Some(*score);
+                    self.line(format!("seed scores {score}"));
+                }
+                None => self.line(format!(
+                    "seed rejected: {}",
+                    reason.as_deref().unwrap_or("?")
+                )),
+            },
+            Event::Variant {
+                id,
+                status,
+                score,
+                reason,
+                improved,
+                best,
+                totals,
+                operator,
+                ..
+            } => {
+                self.bar.set_position(totals.done);
+                if *improved && let (Some(best), Some(score)) = (best, score) {
+                    let change = self
+                        .last_best
+                        .map(|b| format!(" ({:+})", score - b))
+                        .unwrap_or_default();
+                    self.line(format!("new best: #{id} {score}{change} [{operator}]"));
+                    self.last_best = Some(best.score);
+                } else if !self.live {
+                    let what = match (status.as_str(), score, reason) {
+                        ("validated", Some(score), _) => format!("score {score}"),
+                        (_, _, Some(reason)) => format!("rejected: {reason}"),
+                        _ => status.clone(),
+                    };
+                    self.line(format!("[{}/{}] #{id} {what}", totals.done, totals.planned));
+                }
+                self.bar
+                    .set_message(status_message(best.as_ref().map(|b| b.score), totals));
+            }
+            Event::Status { best, totals } => {
+                self.bar
+                    .set_message(status_message(best.as_ref().map(|b| b.score), totals));
+            }
+            Event::Stopping { detail, .. } => self.line(format!("stopping: {detail}")),
+            Event::Finish { .. } => {}
+        }
+    }
+}
+
+fn status_message(best: Option<f64>, totals: &clade_evolve::Totals) -> String {
+    let recorded = totals.validated + totals.rejected;
+    let valid = if recorded > 0 {
+        format!("{:.0}%", 100.0 * totals.validated as f64 / recorded as f64)
+    } else {
+        "-".into()
+    };
+    format!(
+        "best {} | valid {valid} | llm {} eval {} | {} tok ${:.4}{}",
+        best.map_or("-".to_string(), |b| b.to_string()),
+        totals.llm_in_flight,
+        totals.eval_in_flight,
+        totals.tokens,
+        totals.cost_usd,
+        totals
+            .eta_s
+            .map(|s| format!(" | eta {}", human_duration(s)))
+            .unwrap_or_default()
+    )
+}
+
+fn human_duration(seconds: f64) -> String {
+    let s = seconds.round() as u64;
+    if s >= 3600 {
+        format!("{}h{:02}m", s / 3600, (s % 3600) / 60)
+    } else if s >= 60 {
+        format!("{}m{:02}s", s / 60, s % 60)
+    } else {
+        format!("{s}s")
+    }
+}
+
+fn print_summary(summary: &Summary) {
+    let t = &summary.totals;
+    println!(
+        "run {} ended ({}): {}",
+        summary.run,
+        summary.reason.as_str(),
+        summary.detail
+    );
+    println!(
+        "  {} iterations: {} validated, {} rejected; {} tokens, ${:.4}; {:.1} s",
+        t.done, t.validated, t.rejected, t.tokens, t.cost_usd, t.elapsed_s
+    );
+    match (&summary.best, summary.seed_score) {
+        (Some(best), Some(seed)) => println!(
+            "  best: {}/{} scores {} (seed {seed}, change {:+})",
+            summary.run,
+            best.id,
+            best.score,
+            best.score - seed
+        ),
+        (Some(best), None) => println!("  best: {}/{} scores {}", summary.run, best.id, best.score),
+        _ => {}
+    }
+    if let Some(best) = &summary.best {
+        println!("  review: clade show {}/{}", summary.run, best.id);
+        println!("          clade branch {}/{}", summary.run, best.id);
+    }
+    if summary.reason.resumable() {
+        println!("  continue: clade run --resume {}", summary.run);
+    }
+}
+
+#[derive(clap::Args)]
+pub struct InitArgs {
+    /// The crate's folder.
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+    /// Replace an existing clade.toml.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
+    let made = clade_evolve::init::init(&args.dir, args.force)
+        .with_context(|| format!("clade init in {}", args.dir.display()))?;
+    println!("wrote {}", made.path.display());
+    println!(
+        "  package: {}",
+        made.package
+            .as_deref()
+            .unwrap_or("(none found: set target.package)")
+    );
+    println!("  evolvable files: {}", made.files.join(", "));
+    println!("next: check [evaluate] (how the program is scored), commit, then `clade run`");
+    Ok(ExitCode::SUCCESS)
+}

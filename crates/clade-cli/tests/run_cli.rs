@@ -1,0 +1,474 @@
+//! `clade run` end to end through the real binary: a temporary git repository
+//! holding a small Rust crate, and a scripted LLM on 127.0.0.1 that proposes
+//! SEARCH/REPLACE improvements, malformed replies, broken code and 500s.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use clade_llm::{Recorded, Reply, ScriptedServer};
+use serde_json::Value;
+
+const SECRET: &str = "sk-clade-test-4f1c9e2a7b";
+
+const MAIN_RS: &str = r#"// The score is the number of steps.
+// EVOLVE-BLOCK-START
+fn score() -> u64 {
+    let steps: u64 = 1;
+    steps
+}
+// EVOLVE-BLOCK-END
+
+fn main() {
+    println!("{{\"score\": {}}}", score());
+}
+"#;
+
+fn git(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "t")
+        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+        .env("GIT_COMMITTER_NAME", "t")
+        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+        .output()
+        .expect("git");
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn home() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home")
+}
+
+fn clade_cmd(dir: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clade"));
+    cmd.args(args)
+        .current_dir(dir)
+        .env("CLADE_HOME", home())
+        .env("CLADE_TEST_KEY", SECRET)
+        .env("NO_COLOR", "1");
+    cmd
+}
+
+fn clade(dir: &Path, args: &[&str]) -> Output {
+    clade_cmd(dir, args).output().expect("run clade")
+}
+
+/// A git repository with the demo crate and a clade.toml talking to `url`.
+fn project(url: &str, iterations: u64, extra_run: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/main.rs"), MAIN_RS).unwrap();
+    std::fs::write(
+        root.join("clade.toml"),
+        format!(
+            r#"[run]
+seed = 7
+iterations = {iterations}
+parallel_proposals = 2
+parallel_evaluations = 1
+{extra_run}
+
+[target]
+files = ["src/main.rs"]
+package = "demo"
+
+[evaluate]
+scorer = "stdout-json"
+fuel = 100000000
+timeout_ms = 5000
+
+[[llm.models]]
+provider = "openai"
+model = "scripted"
+base_url = "{url}"
+api_key_env = "CLADE_TEST_KEY"
+max_retries = 2
+timeout_s = 20
+"#
+        ),
+    )
+    .unwrap();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "demo crate"]);
+    dir
+}
+
+/// The parent's `steps` value: the first one in the prompt is the parent's.
+fn steps_in(request: &Recorded) -> u64 {
+    let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+    let user = body["messages"][1]["content"].as_str().unwrap_or("");
+    user.split("let steps: u64 = ")
+        .nth(1)
+        .and_then(|rest| rest.split(';').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(1)
+}
+
+fn improvement(steps: u64, replacement: &str) -> String {
+    format!(
+        "src/main.rs\n```rust\n<<<<<<< SEARCH\n    let steps: u64 = {steps};\n=======\n{replacement}\n>>>>>>> REPLACE\n```\n"
+    )
+}
+
+/// Request 2 is a 500 (retried); every 5th request from the 4th is prose
+/// without code, every 5th from the 5th breaks the build; the rest add one
+/// to three steps (varied, as a model's proposals are).
+fn scripted_llm(delay: Duration) -> ScriptedServer {
+    ScriptedServer::start_with(move |n, request| {
+        std::thread::sleep(delay);
+        if n == 2 {
+            return Reply::json(500, r#"{"error": {"message": "overloaded"}}"#);
+        }
+        let steps = steps_in(request);
+        let text = match n % 5 {
+            3 => "I think the program is already good; no change needed.".to_string(),
+            4 => improvement(steps, &format!("    let steps: u64 = {}", steps + 1)),
+            _ => improvement(
+                steps,
+                &format!("    let steps: u64 = {};", steps + 1 + (n as u64 % 3)),
+            ),
+        };
+        Reply::openai(&text, 120, 40)
+    })
+    .unwrap()
+}
+
+fn parse_events(output: &Output) -> Vec<Value> {
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
+        .collect()
+}
+
+fn finish(events: &[Value]) -> &Value {
+    events
+        .iter()
+        .find(|e| e["event"] == "finish")
+        .expect("a finish event")
+}
+
+/// (id, parent, status, score) of every variant of `run`, from `clade tree --json`.
+fn shape(dir: &Path, run: &str) -> Vec<(u64, Option<u64>, String, Option<f64>)> {
+    let out = clade(dir, &["tree", run, "--all", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut rows: Vec<_> = tree["variants"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no variants in {tree}"))
+        .iter()
+        .map(|v| {
+            (
+                v["id"].as_u64().unwrap(),
+                v["parent"].as_u64(),
+                v["status"].as_str().unwrap_or("").to_string(),
+                v["score"].as_f64(),
+            )
+        })
+        .collect();
+    rows.sort_by_key(|r| r.0);
+    rows
+}
+
+fn all_git_objects(dir: &Path) -> String {
+    let out = Command::new("git")
+        .args(["cat-file", "--batch-all-objects", "--batch"])
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                out.extend(files_under(&path));
+            } else {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn a_run_improves_on_the_seed_survives_bad_replies_and_replays_from_the_cache() {
+    let server = scripted_llm(Duration::ZERO);
+    let dir = project(&server.url(), 12, "name = \"first\"");
+    let root = dir.path();
+
+    let out = clade(root, &["run", "--json"]);
+    assert!(
+        out.status.success(),
+        "clade run failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    assert_eq!(events[0]["event"], "start");
+    assert_eq!(events[0]["default_model"], false);
+    let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
+    assert_eq!(seed["score"], 1.0);
+    let end = finish(&events);
+    assert_eq!(end["reason"], "iterations");
+    let best = end["best"]["score"].as_f64().unwrap();
+    let reasons_seen: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .map(|e| &e["reason"])
+        .collect();
+    assert!(
+        best >= 4.0,
+        "no improvement over the seed: {end} {reasons_seen:?}"
+    );
+    assert_eq!(end["totals"]["done"], 12);
+
+    // Every kind of failure was recorded as a rejection, and the run went on.
+    let reasons: Vec<String> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .filter_map(|e| e["reason"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        reasons.iter().any(|r| r.starts_with("parse_failed")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.starts_with("build_failed")),
+        "{reasons:?}"
+    );
+    let ids: Vec<u64> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, (1..=12).collect::<Vec<_>>(), "recorded in order");
+    // The 500 was retried: one more request than iterations.
+    assert_eq!(server.requests().len(), 13);
+    assert_eq!(
+        server.requests()[0].header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+
+    // The archive holds the lineage of the best variant back to the seed.
+    let rows = shape(root, "first");
+    assert_eq!(rows.len(), 13);
+    let best_id = end["best"]["id"].as_u64().unwrap();
+    let mut cursor = Some(best_id);
+    let mut hops = 0;
+    while let Some(id) = cursor {
+        let row = rows.iter().find(|r| r.0 == id).unwrap();
+        assert_eq!(row.2, "validated");
+        cursor = row.1;
+        hops += 1;
+    }
+    assert!(
+        hops >= 3,
+        "lineage of {best_id} is {hops} long: no variant built on another"
+    );
+    let refs = git(
+        root,
+        &["for-each-ref", "--format=%(refname)", "refs/clade/first/v"],
+    );
+    assert_eq!(
+        refs.lines().count(),
+        rows.iter().filter(|r| r.2 == "validated").count()
+    );
+    let diff = clade(root, &["diff", &format!("first/{best_id}")]);
+    assert!(String::from_utf8_lossy(&diff.stdout).contains(&format!("let steps: u64 = {best};")));
+
+    // A replay from the response cache, without the server, gives the same archive.
+    drop(server);
+    let out = clade(root, &["run", "--json", "--replay", "--name", "again"]);
+    assert!(
+        out.status.success(),
+        "replay failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let replay = parse_events(&out);
+    assert_eq!(finish(&replay)["best"]["score"].as_f64(), Some(best));
+    assert_eq!(shape(root, "again"), rows);
+
+    // The key is nowhere: objects, notes, logs, cache, output.
+    assert!(
+        !all_git_objects(root).contains(SECRET),
+        "the key is in a git object"
+    );
+    let clade_dir = root.join(".git/clade");
+    let files = files_under(&clade_dir);
+    assert!(files.iter().any(|f| f.ends_with("clade.log")));
+    assert!(
+        files
+            .iter()
+            .any(|f| f.to_string_lossy().contains("llm-cache"))
+    );
+    for file in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&file).unwrap()).into_owned();
+        assert!(!text.contains(SECRET), "the key is in {}", file.display());
+    }
+    assert!(!String::from_utf8_lossy(&out.stdout).contains(SECRET));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(SECRET));
+    // Nothing touched the user's branch or working tree.
+    assert_eq!(git(root, &["status", "--porcelain"]), "");
+    assert_eq!(git(root, &["rev-list", "--count", "main"]).trim(), "1");
+}
+
+#[test]
+fn a_killed_run_resumes_without_losing_a_variant() {
+    let server = scripted_llm(Duration::from_millis(150));
+    let dir = project(&server.url(), 14, "name = \"killed\"");
+    let root = dir.path();
+
+    let mut child = clade_cmd(root, &["run", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    let counter = seen.clone();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if line.contains("\"event\":\"variant\"") {
+                counter.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    });
+    let started = Instant::now();
+    while seen.load(Ordering::SeqCst) < 4 {
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    reader.join().unwrap();
+
+    let before = git(
+        root,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/clade/killed/",
+        ],
+    );
+    let validated_before: Vec<&str> = before.lines().filter(|l| l.contains("/v/")).collect();
+    assert!(validated_before.len() >= 2, "{before}");
+    assert!(
+        before.lines().count() < 15,
+        "the run finished before the kill"
+    );
+
+    let out = clade(root, &["run", "--resume", "--json"]);
+    assert!(
+        out.status.success(),
+        "resume failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    assert_eq!(events[0]["resumed"], true);
+    assert_eq!(finish(&events)["totals"]["done"], 14);
+    let after = git(
+        root,
+        &[
+            "for-each-ref",
+            "--format=%(refname) %(objectname)",
+            "refs/clade/killed/",
+        ],
+    );
+    for line in validated_before {
+        assert!(after.lines().any(|l| l == line), "lost {line}");
+    }
+    let rows = shape(root, "killed");
+    assert_eq!(
+        rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        (0..=14).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn a_dead_endpoint_stops_the_run_with_a_clear_message() {
+    // A port nothing listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let dir = project(&format!("http://127.0.0.1:{port}/v1"), 20, "");
+    let started = Instant::now();
+    let out = clade(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the LLM failed 3 time(s) in a row") && stderr.contains("cannot connect"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(60));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("clade run --resume"), "{stdout}");
+}
+
+#[test]
+fn without_a_config_run_says_what_to_do_and_init_writes_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = clade(dir.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no clade.toml") && stderr.contains("clade init"),
+        "{stderr}"
+    );
+
+    let server = ScriptedServer::start(vec![]).unwrap();
+    let project = project(&server.url(), 1, "");
+    std::fs::remove_file(project.path().join("clade.toml")).unwrap();
+    let out = clade(project.path(), &["init"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("package: demo") && stdout.contains("src/main.rs"),
+        "{stdout}"
+    );
+    let text = std::fs::read_to_string(project.path().join("clade.toml")).unwrap();
+    assert!(text.contains("files = [\"src/main.rs\"]"), "{text}");
+    let out = clade(project.path(), &["init"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+
+    // A typo in the config names the key, line and column.
+    std::fs::write(
+        project.path().join("clade.toml"),
+        text.replace("[run]\n", "[run]\niteratons = 3\n"),
+    )
+    .unwrap();
+    let out = clade(project.path(), &["run"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("iteratons") && stderr.contains("line"),
+        "{stderr}"
+    );
+}

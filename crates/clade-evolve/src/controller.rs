@@ -1,0 +1,785 @@
+//! The loop: plan iterations, let proposals and evaluations run concurrently,
+//! and record their outcomes strictly in iteration order.
+//!
+//! Determinism: iteration `j` is planned right after iteration `j - W` is
+//! recorded (W = parallel_proposals + parallel_evaluations), so its selection
+//! sees exactly the variants of iterations `< j - W + 1`, whatever order the
+//! concurrent work finishes in; every random choice of iteration `j` comes
+//! from `Rng::derive(seed, j)`. A re-run with the same seed and the same LLM
+//! replies (the response cache) therefore records the same archive. Prompts
+//! name variants `#<id>`, never by run name, so a replay under another name
+//! asks the same questions.
+//!
+//! This module owns the population mirror, budgets and stop decisions; the
+//! archive writer only writes, and the iteration tasks only work.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use clade_agent::{Attempt, Operator, OperatorMix, Program, PromptInput, Templates, build_prompt};
+use clade_archive::{
+    Direction, NewVariant, Population, Rng, SandboxStats, Timings, TreeSource, VariantMeta,
+    VariantStatus,
+};
+use clade_llm::{Ensemble, LlmError};
+use tokio::sync::mpsc;
+
+use crate::evaluate::Evaluation;
+use crate::events::{Best, Event, Totals};
+use crate::proposal::{self, Outcome, Plan, Produced, Shared};
+use crate::scoring::Metrics;
+use crate::writer::{Ack, Writer};
+
+/// Feedback kept per variant, in characters.
+const FEEDBACK_LIMIT: usize = 8000;
+/// Feedback shown in a prompt, in characters.
+const PROMPT_FEEDBACK_LIMIT: usize = 3000;
+/// Programs beside the parent appear in prompts up to this size.
+const CONTEXT_CODE_LIMIT: usize = 6000;
+/// Rejected candidates remembered per island for FIX prompts.
+const FAILURES_KEPT: usize = 4;
+/// Earlier attempts shown per parent.
+const ATTEMPTS_KEPT: usize = 3;
+/// Consecutive LLM failures (each after its retries) that stop the run.
+const MAX_LLM_FAILURES_IN_A_ROW: u32 = 3;
+
+/// A recorded variant the controller may show or build on.
+pub(crate) struct Known {
+    pub score: Option<f64>,
+    pub metrics: Metrics,
+    pub files: Arc<BTreeMap<String, String>>,
+}
+
+/// A rejected candidate worth fixing.
+pub(crate) struct Failure {
+    pub id: u64,
+    pub parent: u64,
+    pub files: Arc<BTreeMap<String, String>>,
+    pub feedback: String,
+}
+
+/// Why a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StopReason {
+    Iterations,
+    MaxTokens,
+    MaxCost,
+    WallTime,
+    TargetScore,
+    Interrupted,
+    LlmUnavailable,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Iterations => "iterations",
+            StopReason::MaxTokens => "max_tokens",
+            StopReason::MaxCost => "max_cost_usd",
+            StopReason::WallTime => "max_wall_minutes",
+            StopReason::TargetScore => "target_score",
+            StopReason::Interrupted => "interrupted",
+            StopReason::LlmUnavailable => "llm_unavailable",
+        }
+    }
+
+    /// Whether the run may be continued with `--resume`.
+    pub fn resumable(self) -> bool {
+        !matches!(self, StopReason::Iterations | StopReason::TargetScore)
+    }
+}
+
+pub(crate) struct Budgets {
+    pub iterations: u64,
+    pub max_tokens: Option<u64>,
+    pub max_cost_usd: Option<f64>,
+    pub max_wall: Option<Duration>,
+    pub target_score: Option<f64>,
+}
+
+/// Framework time per iteration, for the benchmark (ms).
+#[derive(Debug, Clone, Default)]
+pub struct FrameworkTimes {
+    pub plan_ms: Vec<f64>,
+    pub apply_ms: Vec<f64>,
+    pub record_ms: Vec<f64>,
+    /// The writer's time per variant (batch time / batch size).
+    pub write_ms: Vec<f64>,
+}
+
+pub(crate) struct Controller {
+    pub run: String,
+    pub seed: u64,
+    pub direction: Direction,
+    pub metric: String,
+    pub task: String,
+    pub templates: Templates,
+    pub operators: OperatorMix,
+    pub population: Population,
+    pub models: Ensemble,
+    pub shared: Arc<Shared>,
+    pub known: HashMap<u64, Known>,
+    pub failures: Vec<VecDeque<Failure>>,
+    pub attempts: HashMap<u64, VecDeque<Attempt>>,
+    pub commits: HashMap<u64, String>,
+    pub budgets: Budgets,
+    /// Iterations recorded, this session and before.
+    pub done: u64,
+    /// The id the next recorded variant gets.
+    pub next_id: u64,
+    pub validated: u64,
+    pub rejected: u64,
+    /// Tokens and cost of earlier sessions.
+    pub prior_tokens: u64,
+    pub prior_cost: f64,
+    pub prior_elapsed: Duration,
+    pub seed_score: Option<f64>,
+    pub started: Instant,
+    pub done_at_start: u64,
+    pub times: FrameworkTimes,
+    pub llm_failures_in_a_row: u32,
+    pub last_llm_error: Option<String>,
+}
+
+/// The end of a session of the loop.
+pub(crate) struct LoopEnd {
+    pub reason: StopReason,
+    pub detail: String,
+}
+
+impl Controller {
+    fn window(&self, parallel: usize) -> u64 {
+        parallel.max(1) as u64
+    }
+
+    pub(crate) fn best(&self) -> Option<Best> {
+        let id = self.population.best()?;
+        Some(Best {
+            id,
+            score: self.known.get(&id).and_then(|k| k.score)?,
+            commit: self.commits.get(&id).cloned(),
+        })
+    }
+
+    pub(crate) fn totals(&self) -> Totals {
+        let usage = self.shared.ledger.usage();
+        let elapsed = self.prior_elapsed + self.started.elapsed();
+        let session_done = self.done.saturating_sub(self.done_at_start);
+        let remaining = self.budgets.iterations.saturating_sub(self.done);
+        let eta_s = (session_done > 0)
+            .then(|| self.started.elapsed().as_secs_f64() / session_done as f64 * remaining as f64);
+        Totals {
+            done: self.done,
+            planned: self.budgets.iterations,
+            validated: self.validated,
+            rejected: self.rejected,
+            llm_in_flight: self.shared.llm_in_flight.load(Ordering::Relaxed),
+            eval_in_flight: self.shared.eval_in_flight.load(Ordering::Relaxed),
+            tokens: self.prior_tokens + usage.tokens(),
+            cost_usd: self.prior_cost + usage.cost_usd,
+            elapsed_s: elapsed.as_secs_f64(),
+            eta_s,
+        }
+    }
+
+    /// Plans iteration `iteration` from the population as it is now.
+    fn plan(&mut self, iteration: u64) -> Option<Plan> {
+        let started = Instant::now();
+        let mut rng = Rng::derive(self.seed, iteration + 1);
+        let islands = self.population.island_count().max(1);
+        let island = (iteration % islands as u64) as usize;
+        let can_fix = !self.failures[island].is_empty();
+        let can_crossover = self.population.island_members(island).len() >= 2;
+        let mut operator = self.operators.choose(rng.unit(), can_crossover, can_fix);
+        let mut failed = None;
+        let mut parent = None;
+        if operator == Operator::Fix
+            && let Some(failure) = self.failures[island].pop_back()
+            && self.known.contains_key(&failure.parent)
+        {
+            parent = Some(failure.parent);
+            failed = Some(failure);
+        }
+        if parent.is_none() {
+            if operator == Operator::Fix {
+                operator = Operator::Diff;
+            }
+            parent = self.population.select_parent(island, &mut rng);
+        }
+        let parent = parent?;
+        let mut second_parent = None;
+        if operator == Operator::Crossover {
+            for _ in 0..4 {
+                match self.population.select_parent(island, &mut rng) {
+                    Some(other) if other != parent => {
+                        second_parent = Some(other);
+                        break;
+                    }
+                    _ => {}
+                }
+            }
+            if second_parent.is_none() {
+                operator = Operator::Diff;
+            }
+        }
+        let inspirations = self.population.inspirations(island, parent, &mut rng);
+        let top: Vec<u64> = self
+            .population
+            .elites()
+            .into_iter()
+            .filter(|id| *id != parent && !inspirations.contains(id))
+            .take(2)
+            .collect();
+        let endpoint = self.models.pick(rng.unit());
+        let llm_seed = rng.next_u64();
+        let parent_program = self.program(parent)?;
+        let base_files = match &failed {
+            Some(failure) => failure.files.clone(),
+            None => self.known.get(&parent)?.files.clone(),
+        };
+        let input = PromptInput {
+            task: self.task.clone(),
+            metric: self.metric.clone(),
+            direction: match self.direction {
+                Direction::Maximize => "maximize".into(),
+                Direction::Minimize => "minimize".into(),
+            },
+            operator,
+            parent: parent_program,
+            feedback: None,
+            top_programs: top.iter().filter_map(|id| self.program(*id)).collect(),
+            inspirations: inspirations
+                .iter()
+                .filter_map(|id| self.program(*id))
+                .collect(),
+            previous_attempts: self
+                .attempts
+                .get(&parent)
+                .map(|a| a.iter().cloned().collect())
+                .unwrap_or_default(),
+            second_parent: second_parent.and_then(|id| self.program(id)),
+            failed: failed.as_ref().map(|f| {
+                (
+                    Program {
+                        label: format!("#{}", f.id),
+                        score: None,
+                        metrics: Metrics::new(),
+                        files: f.files.as_ref().clone(),
+                    },
+                    f.feedback.clone(),
+                )
+            }),
+            feedback_limit: PROMPT_FEEDBACK_LIMIT,
+            context_code_limit: CONTEXT_CODE_LIMIT,
+        };
+        let prompt = build_prompt(&self.templates, &input);
+        Some(Plan {
+            iteration,
+            island,
+            parent,
+            operator,
+            inspirations,
+            prompt,
+            endpoint,
+            llm_seed,
+            base_files,
+            plan_ms: started.elapsed().as_secs_f64() * 1e3,
+        })
+    }
+
+    fn program(&self, id: u64) -> Option<Program> {
+        let known = self.known.get(&id)?;
+        Some(Program {
+            label: format!("#{id}"),
+            score: known.score,
+            metrics: known.metrics.clone(),
+            files: known.files.as_ref().clone(),
+        })
+    }
+
+    /// Records one outcome: decides its status, updates the population and
+    /// the memory of attempts, queues it for the archive and reports it.
+    fn record(
+        &mut self,
+        outcome: Outcome,
+        writer: &Writer,
+        sink: &mut dyn FnMut(&Event),
+    ) -> Result<Option<(StopReason, String)>, String> {
+        let started = Instant::now();
+        let Outcome {
+            plan,
+            llm,
+            result,
+            apply_ms,
+        } = outcome;
+        let id = self.next_id;
+        let mut meta = VariantMeta {
+            operator: Some(plan.operator.as_str().to_string()),
+            model: Some(plan.endpoint.config().label()),
+            island: plan.island,
+            inspirations: plan.inspirations.clone(),
+            ..VariantMeta::default()
+        };
+        if let Some(llm) = &llm {
+            meta.prompt_digest = Some(llm.prompt_digest.clone());
+            meta.response_digest = Some(llm.response_digest.clone());
+            meta.tokens_in = Some(llm.tokens_in);
+            meta.tokens_out = Some(llm.tokens_out);
+            meta.cost_usd = Some(llm.cost_usd);
+            meta.timings.llm_ms = Some(llm.llm_ms);
+        }
+        let mut stop = None;
+        let mut files_changed: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+        let mut new_files: Option<Arc<BTreeMap<String, String>>> = None;
+        match result {
+            Produced::Llm(err) => {
+                let message = err.to_string();
+                meta.reason = Some(format!("llm_error: {}", first_line(&message)));
+                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
+                self.llm_failures_in_a_row += 1;
+                self.last_llm_error = Some(message.clone());
+                if fatal_llm_error(&err) || self.llm_failures_in_a_row >= MAX_LLM_FAILURES_IN_A_ROW
+                {
+                    stop = Some((
+                        StopReason::LlmUnavailable,
+                        format!(
+                            "the LLM failed {} time(s) in a row; last error: {message}",
+                            self.llm_failures_in_a_row
+                        ),
+                    ));
+                }
+            }
+            Produced::Unparsable(message) => {
+                self.llm_failures_in_a_row = 0;
+                meta.reason = Some(format!("parse_failed: {}", first_line(&message)));
+                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
+            }
+            Produced::Candidate {
+                candidate,
+                digest,
+                evaluation,
+            } => {
+                self.llm_failures_in_a_row = 0;
+                let parent_files = self.known.get(&plan.parent).map(|k| k.files.clone());
+                for (path, text) in &candidate.files {
+                    let same = parent_files
+                        .as_ref()
+                        .and_then(|p| p.get(path))
+                        .is_some_and(|old| old == text);
+                    if !same {
+                        files_changed.push((path.clone(), Some(text.clone().into_bytes())));
+                    }
+                }
+                let duplicate = self
+                    .shared
+                    .digests
+                    .lock()
+                    .ok()
+                    .and_then(|d| d.get(&digest).copied());
+                let files = Arc::new(candidate.files);
+                match (duplicate, evaluation) {
+                    (Some(other), _) => {
+                        meta.reason = Some(format!("duplicate: the same code as #{other}"));
+                    }
+                    (None, None) => {
+                        meta.reason = Some("duplicate: the same code as a recorded variant".into());
+                    }
+                    (None, Some(evaluation)) => {
+                        if let Ok(mut d) = self.shared.digests.lock() {
+                            d.insert(digest, id);
+                        }
+                        apply_evaluation(&mut meta, evaluation);
+                        new_files = Some(files);
+                    }
+                }
+            }
+        }
+        let validated = meta.score.is_some();
+        meta.status = Some(if validated {
+            VariantStatus::Validated
+        } else {
+            VariantStatus::Rejected
+        });
+        let best_before = self.best().map(|b| b.score);
+        if validated {
+            let score = meta.score.unwrap_or(f64::NAN);
+            let features = self.population.features_for(&meta.metrics);
+            meta.features = features.clone();
+            self.population.add(
+                id,
+                Some(plan.parent),
+                plan.island,
+                score,
+                features,
+                &meta.metrics,
+            );
+            self.validated += 1;
+        } else {
+            self.rejected += 1;
+        }
+        // Remember what happened, for later prompts.
+        let outcome_text = match (&meta.score, &meta.reason) {
+            (Some(score), _) => format!("{} = {score}", self.metric),
+            (None, Some(reason)) => format!("rejected: {reason}"),
+            (None, None) => "rejected".into(),
+        };
+        let attempts = self.attempts.entry(plan.parent).or_default();
+        attempts.push_back(Attempt {
+            label: format!("#{id} ({})", plan.operator.as_str()),
+            outcome: outcome_text,
+        });
+        while attempts.len() > ATTEMPTS_KEPT {
+            attempts.pop_front();
+        }
+        if let Some(files) = new_files {
+            if validated {
+                self.known.insert(
+                    id,
+                    Known {
+                        score: meta.score,
+                        metrics: meta.metrics.clone(),
+                        files,
+                    },
+                );
+            } else if let Some(feedback) = meta.feedback.clone()
+                && plan.operator != Operator::Fix
+            {
+                let queue = &mut self.failures[plan.island];
+                queue.push_back(Failure {
+                    id,
+                    parent: plan.parent,
+                    files,
+                    feedback,
+                });
+                while queue.len() > FAILURES_KEPT {
+                    queue.pop_front();
+                }
+            }
+        }
+        let improved = validated
+            && self.population.best() == Some(id)
+            && meta.score.is_some_and(|s| {
+                best_before.is_none_or(|b| self.direction.fitness(s) > self.direction.fitness(b))
+            });
+        let event = Event::Variant {
+            iteration: plan.iteration,
+            id,
+            parent: Some(plan.parent),
+            island: plan.island,
+            operator: plan.operator.as_str().to_string(),
+            model: meta.model.clone(),
+            status: if validated { "validated" } else { "rejected" }.into(),
+            score: meta.score,
+            reason: meta.reason.clone(),
+            improved,
+            best: self.best(),
+            totals: Totals {
+                done: self.done + 1,
+                ..self.totals()
+            },
+        };
+        tracing::info!(
+            run = %self.run,
+            iteration = plan.iteration,
+            id,
+            parent = plan.parent,
+            operator = plan.operator.as_str(),
+            status = if validated { "validated" } else { "rejected" },
+            score = meta.score,
+            reason = meta.reason.as_deref().unwrap_or(""),
+            "variant recorded"
+        );
+        let variant = NewVariant {
+            parent: Some(plan.parent),
+            tree: TreeSource::Files(files_changed),
+            meta,
+        };
+        if !writer.send(id, variant) {
+            return Err("the archive writer stopped".into());
+        }
+        self.next_id += 1;
+        self.done += 1;
+        self.times.plan_ms.push(plan.plan_ms);
+        self.times.apply_ms.push(apply_ms);
+        sink(&event);
+        self.times
+            .record_ms
+            .push(started.elapsed().as_secs_f64() * 1e3);
+        if stop.is_none() {
+            stop = self.budget_stop();
+        }
+        Ok(stop)
+    }
+
+    /// The first budget or target that is reached, if any.
+    fn budget_stop(&self) -> Option<(StopReason, String)> {
+        let totals = self.totals();
+        if let (Some(target), Some(best)) = (self.budgets.target_score, self.best())
+            && self.direction.fitness(best.score) >= self.direction.fitness(target)
+        {
+            return Some((
+                StopReason::TargetScore,
+                format!(
+                    "{}/{} reached {} = {} (target {target})",
+                    self.run, best.id, self.metric, best.score
+                ),
+            ));
+        }
+        if let Some(max) = self.budgets.max_tokens
+            && totals.tokens >= max
+        {
+            return Some((
+                StopReason::MaxTokens,
+                format!("{} tokens used (max_tokens = {max})", totals.tokens),
+            ));
+        }
+        if let Some(max) = self.budgets.max_cost_usd
+            && totals.cost_usd >= max
+        {
+            return Some((
+                StopReason::MaxCost,
+                format!("${:.4} spent (max_cost_usd = {max})", totals.cost_usd),
+            ));
+        }
+        if let Some(max) = self.budgets.max_wall
+            && self.prior_elapsed + self.started.elapsed() >= max
+        {
+            return Some((
+                StopReason::WallTime,
+                format!(
+                    "{:.1} minutes elapsed (max_wall_minutes = {:.1})",
+                    totals.elapsed_s / 60.0,
+                    max.as_secs_f64() / 60.0
+                ),
+            ));
+        }
+        None
+    }
+
+    /// Runs iterations until the budget is used, a stop is asked for, or the
+    /// LLM is unavailable. In-flight work is finished and recorded before
+    /// returning, so the archive is consistent.
+    pub(crate) async fn run_loop(
+        &mut self,
+        writer: &Writer,
+        acks: &mut mpsc::UnboundedReceiver<Ack>,
+        parallel: usize,
+        catch_signals: bool,
+        sink: &mut dyn FnMut(&Event),
+    ) -> Result<LoopEnd, String> {
+        let window = self.window(parallel);
+        let (results_tx, mut results) = mpsc::unbounded_channel::<Outcome>();
+        let mut ready: BTreeMap<u64, Outcome> = BTreeMap::new();
+        let mut launched = self.done;
+        let mut stopping: Option<(StopReason, String)> = None;
+        let mut tasks = tokio::task::JoinSet::new();
+        let mut interrupts = signals(catch_signals);
+        let mut tick = tokio::time::interval(Duration::from_millis(500));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+        if let Some(stop) = self.budget_stop() {
+            stopping = Some(stop);
+        }
+        loop {
+            // Launch what the window allows; see the module doc.
+            if stopping.is_none() {
+                self.launch(&mut launched, window, &mut tasks, &results_tx)?;
+            }
+            if launched == self.done {
+                break;
+            }
+            tokio::select! {
+                Some(outcome) = results.recv() => {
+                    ready.insert(outcome.plan.iteration, outcome);
+                    while let Some(outcome) = ready.remove(&self.done) {
+                        let stop = self.record(outcome, writer, sink)?;
+                        if let Some((reason, detail)) = stop
+                            && stopping.is_none()
+                        {
+                            tracing::info!(reason = reason.as_str(), %detail, "stopping");
+                            sink(&Event::Stopping { reason: reason.as_str().into(), detail: detail.clone() });
+                            stopping = Some((reason, detail));
+                        }
+                        // Plan the next iterations now, before the following
+                        // outcome changes the population.
+                        if stopping.is_none() {
+                            self.launch(&mut launched, window, &mut tasks, &results_tx)?;
+                        }
+                    }
+                }
+                Some(ack) = acks.recv() => self.acknowledge(ack)?,
+                Some(count) = interrupts.recv() => {
+                    if count >= 2 || stopping.as_ref().is_some_and(|s| s.0 == StopReason::Interrupted) {
+                        // A second interrupt: stop waiting for work in flight.
+                        tasks.abort_all();
+                        let detail = format!("interrupted again; {} iteration(s) in flight were dropped", launched - self.done);
+                        tracing::warn!(%detail, "aborting");
+                        return Ok(LoopEnd { reason: StopReason::Interrupted, detail });
+                    }
+                    let detail = format!(
+                        "interrupted; finishing {} iteration(s) in flight (interrupt again to drop them)",
+                        launched - self.done
+                    );
+                    sink(&Event::Stopping { reason: "interrupted".into(), detail: detail.clone() });
+                    stopping = Some((StopReason::Interrupted, detail));
+                }
+                _ = tick.tick() => {
+                    if stopping.is_none()
+                        && let Some(stop) = self.budget_stop()
+                    {
+                        sink(&Event::Stopping { reason: stop.0.as_str().into(), detail: stop.1.clone() });
+                        stopping = Some(stop);
+                    }
+                    sink(&Event::Status { best: self.best(), totals: self.totals() });
+                }
+            }
+        }
+        Ok(match stopping {
+            Some((reason, detail)) => LoopEnd { reason, detail },
+            None => LoopEnd {
+                reason: StopReason::Iterations,
+                detail: format!("{} iterations done", self.done),
+            },
+        })
+    }
+
+    /// Plans and starts iterations while the window and the budget allow.
+    fn launch(
+        &mut self,
+        launched: &mut u64,
+        window: u64,
+        tasks: &mut tokio::task::JoinSet<()>,
+        results: &mpsc::UnboundedSender<Outcome>,
+    ) -> Result<(), String> {
+        while *launched < self.budgets.iterations && *launched < self.done + window {
+            let Some(plan) = self.plan(*launched) else {
+                return Err("no parent to select: the population is empty".into());
+            };
+            let shared = self.shared.clone();
+            let tx = results.clone();
+            tasks.spawn(async move {
+                let outcome = proposal::work(plan, shared).await;
+                let _ = tx.send(outcome);
+            });
+            *launched += 1;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn acknowledge(&mut self, ack: Ack) -> Result<(), String> {
+        match ack {
+            Ack::Committed { variants, ms } => {
+                let per = ms / variants.len().max(1) as f64;
+                for (id, commit) in variants {
+                    self.commits.insert(id, commit);
+                    self.times.write_ms.push(per);
+                }
+                Ok(())
+            }
+            Ack::Failed(message) => {
+                Err(format!("the archive could not record a variant: {message}"))
+            }
+        }
+    }
+}
+
+fn apply_evaluation(meta: &mut VariantMeta, evaluation: Evaluation) {
+    match evaluation {
+        Evaluation::Scored {
+            score,
+            metrics,
+            sandbox,
+            build_ms,
+            eval_ms,
+        } => {
+            meta.score = Some(score);
+            meta.metrics = metrics;
+            set_sandbox(meta, sandbox, build_ms, eval_ms);
+        }
+        Evaluation::Rejected {
+            reason,
+            feedback,
+            sandbox,
+            build_ms,
+            eval_ms,
+        } => {
+            meta.reason = Some(reason);
+            meta.feedback = feedback.map(|f| cut(&f, FEEDBACK_LIMIT));
+            set_sandbox(meta, sandbox, build_ms, eval_ms);
+        }
+    }
+}
+
+fn set_sandbox(meta: &mut VariantMeta, sandbox: SandboxStats, build_ms: f64, eval_ms: f64) {
+    meta.sandbox = sandbox;
+    meta.timings = Timings {
+        llm_ms: meta.timings.llm_ms,
+        build_ms: Some(build_ms),
+        eval_ms: Some(eval_ms),
+    };
+}
+
+/// Errors that retrying later cannot fix: no key, a refused key, an unknown
+/// model or URL, a replay that has no reply.
+fn fatal_llm_error(err: &LlmError) -> bool {
+    match err {
+        LlmError::MissingApiKey { .. } | LlmError::Config(_) | LlmError::Cache(_) => true,
+        LlmError::Http { status, .. } => matches!(status, 401 | 403 | 404),
+        _ => false,
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("")
+        .chars()
+        .take(200)
+        .collect()
+}
+
+pub(crate) fn cut(text: &str, limit: usize) -> String {
+    if text.chars().count() <= limit {
+        text.to_string()
+    } else {
+        let mut s: String = text.chars().take(limit).collect();
+        s.push_str("\n[… cut]");
+        s
+    }
+}
+
+/// SIGINT and SIGTERM, counted; a channel that never yields when signals
+/// are not caught (tests driving the library).
+fn signals(catch: bool) -> mpsc::UnboundedReceiver<u32> {
+    let (tx, rx) = mpsc::unbounded_channel();
+    if catch {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut int), Ok(mut term)) = (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            tokio::spawn(async move {
+                let mut count = 0;
+                loop {
+                    tokio::select! {
+                        _ = int.recv() => {}
+                        _ = term.recv() => {}
+                    }
+                    count += 1;
+                    if tx.send(count).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    } else {
+        // Keep the sender alive so the receiver simply never yields.
+        tokio::spawn(async move {
+            let _tx = tx;
+            std::future::pending::<()>().await;
+        });
+    }
+    rx
+}

@@ -1,0 +1,539 @@
+//! Evaluating one candidate: materialize its crate, build it in the sandbox
+//! builder, run the cascade stages and the full evaluation in the sandbox
+//! runner, and score the output with the configured trusted scorer. Every way
+//! a candidate can fail ends as [`Evaluation::Rejected`] with a short reason
+//! and the full feedback; only host faults are errors. This module never
+//! touches the archive or the LLM.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clade_archive::{Direction, SandboxStats};
+use clade_sandbox::{
+    BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
+};
+
+use crate::config::{BuildKind, Config, ScorerConfig};
+use crate::error::EvolveError;
+use crate::project::{Project, clean_relative};
+use crate::scoring::{self, EvaluationInputs, Metrics};
+
+/// What became of a candidate's evaluation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Evaluation {
+    Scored {
+        score: f64,
+        metrics: Metrics,
+        sandbox: SandboxStats,
+        build_ms: f64,
+        eval_ms: f64,
+    },
+    Rejected {
+        /// `kind: short detail`, e.g. `build_failed: error[E0308]: mismatched types`.
+        reason: String,
+        /// Diagnostics, stderr or scorer message, for FIX prompts.
+        feedback: Option<String>,
+        sandbox: SandboxStats,
+        build_ms: f64,
+        eval_ms: f64,
+    },
+}
+
+impl Evaluation {
+    fn rejected(reason: impl Into<String>, feedback: Option<String>) -> Self {
+        Evaluation::Rejected {
+            reason: reason.into(),
+            feedback,
+            sandbox: SandboxStats::default(),
+            build_ms: 0.0,
+            eval_ms: 0.0,
+        }
+    }
+
+    fn with_times(mut self, build: f64, eval: f64) -> Self {
+        match &mut self {
+            Evaluation::Scored {
+                build_ms, eval_ms, ..
+            }
+            | Evaluation::Rejected {
+                build_ms, eval_ms, ..
+            } => {
+                *build_ms = build;
+                *eval_ms = eval;
+            }
+        }
+        self
+    }
+}
+
+/// Where a run's stdin comes from.
+#[derive(Debug, Clone)]
+enum Stdin {
+    Bytes(Arc<Vec<u8>>),
+    /// An evolvable file: the candidate's own version is fed.
+    Evolvable(String),
+}
+
+#[derive(Debug, Clone)]
+struct Stage {
+    args: Vec<String>,
+    stdin: Stdin,
+    stdin_path: Option<PathBuf>,
+    /// `None` for the full evaluation.
+    threshold: Option<f64>,
+}
+
+/// Everything needed to evaluate candidates of one run; shared by the
+/// evaluation threads.
+pub struct Evaluator {
+    runner: Arc<Runner>,
+    builder: Option<Arc<Builder>>,
+    project: Project,
+    /// The crate's files from the base commit (crate-relative), which the
+    /// candidate's evolvable files override.
+    crate_files: BTreeMap<String, Vec<u8>>,
+    /// The prebuilt module for `build = "wasm"`.
+    module: Option<ModuleSource>,
+    stages: Vec<Stage>,
+    dirs: Vec<DirMount>,
+    dirs_text: Vec<String>,
+    limits: RunLimits,
+    scorer: ScorerConfig,
+    metric: String,
+    direction: Direction,
+    scorer_cwd: PathBuf,
+    hidden_env: Vec<String>,
+    scratch: PathBuf,
+}
+
+#[derive(Debug, Clone)]
+enum ModuleSource {
+    Fixed(Arc<Vec<u8>>),
+    Evolvable(String),
+}
+
+/// How long a `command` scorer may take.
+const SCORER_TIMEOUT: Duration = Duration::from_secs(120);
+
+impl Evaluator {
+    /// `crate_files` are the crate's committed files, crate-relative.
+    /// `hidden_env` names variables (API keys) a command scorer must not see.
+    pub fn new(
+        config: &Config,
+        project: Project,
+        runner: Arc<Runner>,
+        builder: Option<Arc<Builder>>,
+        crate_files: BTreeMap<String, Vec<u8>>,
+        hidden_env: Vec<String>,
+        scratch: PathBuf,
+    ) -> Result<Self, EvolveError> {
+        let eval = &config.evaluate;
+        let stdin_for = |path: &Option<PathBuf>| -> Result<(Stdin, Option<PathBuf>), EvolveError> {
+            let Some(path) = path else {
+                return Ok((Stdin::Bytes(Arc::new(Vec::new())), None));
+            };
+            let full = config.resolve(path);
+            if let Some(rel) = evolvable_name(&project, &full) {
+                return Ok((Stdin::Evolvable(rel), Some(full)));
+            }
+            let bytes = std::fs::read(&full).map_err(|e| {
+                EvolveError::Setup(format!("evaluate.stdin {}: {e}", full.display()))
+            })?;
+            Ok((Stdin::Bytes(Arc::new(bytes)), Some(full)))
+        };
+        let mut stages = Vec::new();
+        for stage in &eval.stage {
+            let (stdin, stdin_path) = match &stage.stdin {
+                Some(_) => stdin_for(&stage.stdin)?,
+                None => stdin_for(&eval.stdin)?,
+            };
+            stages.push(Stage {
+                args: stage.args.clone().unwrap_or_else(|| eval.args.clone()),
+                stdin,
+                stdin_path,
+                threshold: Some(stage.threshold),
+            });
+        }
+        let (stdin, stdin_path) = stdin_for(&eval.stdin)?;
+        stages.push(Stage {
+            args: eval.args.clone(),
+            stdin,
+            stdin_path,
+            threshold: None,
+        });
+        let mut dirs = Vec::new();
+        let mut dirs_text = Vec::new();
+        for spec in &eval.dirs {
+            let mount: DirMount = spec
+                .parse()
+                .map_err(|e| EvolveError::Setup(format!("evaluate.dirs: {e}")))?;
+            let host = config.resolve(&mount.host);
+            if !host.is_dir() {
+                return Err(EvolveError::Setup(format!(
+                    "evaluate.dirs: {} is not a folder",
+                    host.display()
+                )));
+            }
+            dirs_text.push(format!("{}:{}", host.display(), mount.guest));
+            dirs.push(DirMount {
+                host,
+                guest: mount.guest,
+            });
+        }
+        let module = match (config.target.build, &config.target.module) {
+            (BuildKind::Wasm, Some(path)) => {
+                let full = config.resolve(path);
+                match evolvable_name(&project, &full) {
+                    Some(rel) => Some(ModuleSource::Evolvable(rel)),
+                    None => Some(ModuleSource::Fixed(Arc::new(
+                        std::fs::read(&full).map_err(|e| {
+                            EvolveError::Setup(format!("target.module {}: {e}", full.display()))
+                        })?,
+                    ))),
+                }
+            }
+            _ => None,
+        };
+        if let ScorerConfig::Builtin { builtin } = &eval.scorer
+            && !scoring::builtin_names().contains(builtin)
+        {
+            return Err(EvolveError::Setup(format!(
+                "evaluate.scorer: no builtin scorer named {builtin:?} (known: {})",
+                scoring::builtin_names().join(", ")
+            )));
+        }
+        std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
+        Ok(Evaluator {
+            runner,
+            builder,
+            project,
+            crate_files,
+            module,
+            stages,
+            dirs,
+            dirs_text,
+            limits: RunLimits {
+                fuel: eval.fuel,
+                memory_bytes: eval.memory_mb << 20,
+                timeout: Duration::from_millis(eval.timeout_ms),
+                ..RunLimits::default()
+            },
+            scorer: eval.scorer.clone(),
+            metric: eval.metric.clone(),
+            direction: eval.direction,
+            scorer_cwd: config.base_dir.clone(),
+            hidden_env,
+            scratch,
+        })
+    }
+
+    /// Builds, runs and scores the candidate whose evolvable files are
+    /// `files` (root-relative). `key` names its scratch folder.
+    pub fn evaluate(
+        &self,
+        files: &BTreeMap<String, String>,
+        key: &str,
+        random_seed: u64,
+    ) -> Result<Evaluation, EvolveError> {
+        let started = Instant::now();
+        let wasm = match self.wasm_of(files, key)? {
+            Ok(wasm) => wasm,
+            Err(rejection) => return Ok(rejection.with_times(ms(started), 0.0)),
+        };
+        let build_ms = ms(started);
+        let eval_started = Instant::now();
+        let evaluation = self.run_stages(&wasm, files, random_seed)?;
+        Ok(evaluation.with_times(build_ms, ms(eval_started)))
+    }
+
+    fn wasm_of(
+        &self,
+        files: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<Result<Arc<Vec<u8>>, Evaluation>, EvolveError> {
+        match &self.module {
+            Some(ModuleSource::Fixed(bytes)) => return Ok(Ok(bytes.clone())),
+            Some(ModuleSource::Evolvable(rel)) => {
+                // An evolvable module is text: WAT, which wasmtime accepts.
+                let text = files.get(rel).cloned().unwrap_or_default();
+                return Ok(Ok(Arc::new(text.into_bytes())));
+            }
+            None => {}
+        }
+        let Some(builder) = &self.builder else {
+            return Err(EvolveError::Internal("no builder for cargo-wasm".into()));
+        };
+        let dir = self.scratch.join(key);
+        if dir.exists() {
+            std::fs::remove_dir_all(&dir).map_err(EvolveError::io("remove", &dir))?;
+        }
+        let mut crate_files = self.crate_files.clone();
+        for (rel, text) in files {
+            if let Some(in_crate) = self.project.in_crate(rel) {
+                crate_files.insert(in_crate.to_string(), text.clone().into_bytes());
+            }
+        }
+        for (rel, bytes) in &crate_files {
+            let path = dir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(EvolveError::io("create", parent))?;
+            }
+            std::fs::write(&path, bytes).map_err(EvolveError::io("write", &path))?;
+        }
+        let outcome = builder.build(&dir);
+        let _ = std::fs::remove_dir_all(&dir);
+        let outcome = outcome?;
+        match outcome.status {
+            BuildStatus::Ok => {
+                let Some(path) = outcome.wasm else {
+                    return Ok(Err(Evaluation::rejected(
+                        "build_failed: no module produced",
+                        None,
+                    )));
+                };
+                let bytes = std::fs::read(&path).map_err(EvolveError::io("read", &path))?;
+                Ok(Ok(Arc::new(bytes)))
+            }
+            BuildStatus::Rejected => {
+                let reason = outcome.reason.unwrap_or_default();
+                Ok(Err(Evaluation::rejected(
+                    format!("build_rejected: {}", first_line(&reason)),
+                    Some(reason),
+                )))
+            }
+            BuildStatus::BuildFailed => {
+                let diagnostics = outcome.diagnostics.or(outcome.reason).unwrap_or_default();
+                Ok(Err(Evaluation::rejected(
+                    format!("build_failed: {}", first_error(&diagnostics)),
+                    Some(diagnostics),
+                )))
+            }
+        }
+    }
+
+    fn run_stages(
+        &self,
+        wasm: &[u8],
+        files: &BTreeMap<String, String>,
+        random_seed: u64,
+    ) -> Result<Evaluation, EvolveError> {
+        let mut sandbox = SandboxStats::default();
+        let stage_count = self.stages.len();
+        for (index, stage) in self.stages.iter().enumerate() {
+            let stdin = match &stage.stdin {
+                Stdin::Bytes(bytes) => bytes.as_ref().clone(),
+                Stdin::Evolvable(rel) => files.get(rel).cloned().unwrap_or_default().into_bytes(),
+            };
+            let request = RunRequest {
+                args: stage.args.clone(),
+                stdin,
+                dirs: self.dirs.clone(),
+                limits: self.limits.clone(),
+                random_seed,
+            };
+            let outcome = self.runner.run(wasm, &request)?;
+            sandbox.fuel = Some(sandbox.fuel.unwrap_or(0) + outcome.fuel_used.unwrap_or(0));
+            sandbox.wall_ms = Some(sandbox.wall_ms.unwrap_or(0.0) + outcome.wall_ms);
+            sandbox.peak_memory_bytes = Some(
+                sandbox
+                    .peak_memory_bytes
+                    .unwrap_or(0)
+                    .max(outcome.peak_memory_bytes),
+            );
+            let label = if stage_count > 1 {
+                if stage.threshold.is_some() {
+                    format!("stage {}: ", index + 1)
+                } else {
+                    "full evaluation: ".to_string()
+                }
+            } else {
+                String::new()
+            };
+            if let Some(failure) = run_failure(&outcome) {
+                return Ok(Evaluation::Rejected {
+                    reason: format!("run_failed: {label}{}", first_line(&failure.0)),
+                    feedback: Some(failure.1),
+                    sandbox,
+                    build_ms: 0.0,
+                    eval_ms: 0.0,
+                });
+            }
+            let mut metrics = match self.score(&outcome, stage) {
+                Ok(metrics) => metrics,
+                Err(message) => {
+                    return Ok(Evaluation::Rejected {
+                        reason: format!("scorer_rejected: {label}{}", first_line(&message)),
+                        feedback: Some(message),
+                        sandbox,
+                        build_ms: 0.0,
+                        eval_ms: 0.0,
+                    });
+                }
+            };
+            let score = metrics[&self.metric];
+            if let Some(threshold) = stage.threshold {
+                if self.direction.fitness(score) < self.direction.fitness(threshold) {
+                    return Ok(Evaluation::Rejected {
+                        reason: format!(
+                            "stage_threshold: stage {} scored {} = {score}, short of the threshold {threshold}",
+                            index + 1,
+                            self.metric
+                        ),
+                        feedback: None,
+                        sandbox,
+                        build_ms: 0.0,
+                        eval_ms: 0.0,
+                    });
+                }
+                continue;
+            }
+            if let Some(fuel) = outcome.fuel_used {
+                metrics.entry("fuel".into()).or_insert(fuel as f64);
+            }
+            return Ok(Evaluation::Scored {
+                score,
+                metrics,
+                sandbox,
+                build_ms: 0.0,
+                eval_ms: 0.0,
+            });
+        }
+        Err(EvolveError::Internal("no evaluation stage".into()))
+    }
+
+    fn score(&self, outcome: &RunOutcome, stage: &Stage) -> Result<Metrics, String> {
+        if outcome.stdout_truncated {
+            return Err("the output exceeded the stdout limit and was cut".into());
+        }
+        match &self.scorer {
+            ScorerConfig::Named(_) => {
+                scoring::metrics_from_json_line(&outcome.stdout, &self.metric)
+            }
+            ScorerConfig::Command { command } => scoring::run_command_scorer(
+                command,
+                &self.scorer_cwd,
+                &outcome.stdout,
+                &EvaluationInputs {
+                    args: &stage.args,
+                    stdin_file: stage.stdin_path.as_deref(),
+                    dirs: &self.dirs_text,
+                },
+                &self.hidden_env,
+                &self.metric,
+                SCORER_TIMEOUT,
+            ),
+            ScorerConfig::Builtin { builtin } => {
+                let metrics = scoring::run_builtin(builtin, &outcome.stdout)?;
+                if !metrics.contains_key(&self.metric) {
+                    return Err(format!(
+                        "the builtin scorer {builtin} gives {}, not evaluate.metric = {:?}",
+                        metrics.keys().cloned().collect::<Vec<_>>().join(", "),
+                        self.metric
+                    ));
+                }
+                Ok(metrics)
+            }
+        }
+    }
+}
+
+/// The root-relative evolvable name of `path`, if it is one.
+fn evolvable_name(project: &Project, path: &Path) -> Option<String> {
+    let canonical = path.canonicalize().ok()?;
+    let rel = canonical.strip_prefix(&project.root).ok()?;
+    let rel = clean_relative(rel.to_str()?)?;
+    project.evolvable.contains(&rel).then_some(rel)
+}
+
+/// Why a run failed (short, full), or `None` when it exited with 0.
+fn run_failure(outcome: &RunOutcome) -> Option<(String, String)> {
+    let stderr = tail(&outcome.stderr_text(), 3000);
+    let short = match outcome.status {
+        RunStatus::Exited if outcome.exit_code == Some(0) => return None,
+        RunStatus::Exited => format!(
+            "exited with code {}{}",
+            outcome.exit_code.unwrap_or(-1),
+            last_line(&stderr)
+                .map(|l| format!(": {l}"))
+                .unwrap_or_default()
+        ),
+        status => format!(
+            "{status}{}",
+            outcome
+                .trap
+                .as_deref()
+                .map(|t| format!(": {}", first_line(t)))
+                .unwrap_or_default()
+        ),
+    };
+    let mut full = short.clone();
+    if let Some(trap) = &outcome.trap {
+        full.push_str(&format!("\n{trap}"));
+    }
+    if !stderr.trim().is_empty() {
+        full.push_str(&format!("\nstderr:\n{stderr}"));
+    }
+    Some((short, full))
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
+    line.chars().take(200).collect()
+}
+
+fn last_line(text: &str) -> Option<String> {
+    text.lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .map(|l| l.chars().take(200).collect())
+}
+
+/// The first compiler error of cargo's short-format output (`path:line:col:
+/// error: ...`), else the first `error` line, else the first line.
+fn first_error(diagnostics: &str) -> String {
+    let pick = diagnostics
+        .lines()
+        .find(|l| l.contains(": error"))
+        .or_else(|| {
+            diagnostics
+                .lines()
+                .find(|l| l.starts_with("error") && !l.contains("could not compile"))
+        });
+    match pick {
+        Some(line) => line.chars().take(200).collect(),
+        None => first_line(diagnostics),
+    }
+}
+
+fn tail(text: &str, limit: usize) -> String {
+    let count = text.chars().count();
+    if count <= limit {
+        return text.to_string();
+    }
+    let skip = count - limit;
+    format!("…{}", text.chars().skip(skip).collect::<String>())
+}
+
+fn ms(since: Instant) -> f64 {
+    since.elapsed().as_secs_f64() * 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compiler_output_is_summarised_by_its_first_error() {
+        let diagnostics = "warning: unused\n  --> src/main.rs:1\nerror[E0308]: mismatched types\n  --> src/main.rs:3\n";
+        assert_eq!(first_error(diagnostics), "error[E0308]: mismatched types");
+        let short = "src/main.rs:2:19: error: expected `;`, found `println`\nerror: could not compile `x`\n";
+        assert_eq!(
+            first_error(short),
+            "src/main.rs:2:19: error: expected `;`, found `println`"
+        );
+        assert_eq!(first_error("weird"), "weird");
+        assert_eq!(tail("abcdef", 3), "…def");
+    }
+}

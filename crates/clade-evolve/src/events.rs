@@ -1,0 +1,89 @@
+//! What a run reports while it works. `clade run --json` prints each event as
+//! one JSON object per line (`{"event": "<kind>", ...}`); the terminal display
+//! renders the same events. The field names are a contract, listed in README.
+
+use serde::Serialize;
+
+/// The best variant so far.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Best {
+    pub id: u64,
+    pub score: f64,
+    pub commit: Option<String>,
+}
+
+/// Run totals shown with every status.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Totals {
+    /// Iterations finished (the seed not counted).
+    pub done: u64,
+    /// Iterations planned in total.
+    pub planned: u64,
+    pub validated: u64,
+    pub rejected: u64,
+    pub llm_in_flight: usize,
+    pub eval_in_flight: usize,
+    pub tokens: u64,
+    pub cost_usd: f64,
+    pub elapsed_s: f64,
+    /// Estimated seconds left, from the recent iteration rate.
+    pub eta_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// The run is set up and about to evaluate (or has found) the seed.
+    Start {
+        run: String,
+        resumed: bool,
+        repo: String,
+        models: Vec<String>,
+        /// Whether the built-in default model is used (no [[llm.models]]).
+        default_model: bool,
+        iterations: u64,
+        done: u64,
+        parallel_proposals: usize,
+        parallel_evaluations: usize,
+        log: String,
+    },
+    /// The seed's evaluation.
+    Seed {
+        id: u64,
+        status: String,
+        score: Option<f64>,
+        reason: Option<String>,
+    },
+    /// One iteration's variant, recorded in order.
+    Variant {
+        iteration: u64,
+        id: u64,
+        parent: Option<u64>,
+        island: usize,
+        operator: String,
+        model: Option<String>,
+        status: String,
+        score: Option<f64>,
+        reason: Option<String>,
+        /// Whether it is a new best.
+        improved: bool,
+        best: Option<Best>,
+        totals: Totals,
+    },
+    /// A periodic heartbeat with the work in flight.
+    Status { best: Option<Best>, totals: Totals },
+    /// A stop was requested (budget, target, Ctrl-C, dead endpoint); the
+    /// work in flight is finishing.
+    Stopping { reason: String, detail: String },
+    /// The run ended: why, and where to look.
+    Finish {
+        run: String,
+        reason: String,
+        detail: String,
+        best: Option<Best>,
+        seed_score: Option<f64>,
+        totals: Totals,
+        /// Commands to review the result.
+        review: Vec<String>,
+    },
+}

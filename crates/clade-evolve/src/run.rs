@@ -1,0 +1,651 @@
+//! Starting and resuming runs: find the config and the repository, evaluate
+//! and record the seed (or rebuild the state of a stopped run from git), set
+//! up models, sandbox and archive writer, drive the [`Controller`], and leave
+//! the run folder (`<git dir>/clade/runs/<run>/`: `clade.log`, `state.json`)
+//! saying how it ended.
+
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicUsize;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use clade_agent::{Attempt, Templates};
+use clade_archive::{Archive, NewVariant, RunRecord, TreeSource, VariantMeta, VariantStatus};
+use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ResponseCache};
+use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
+
+use crate::config::{BuildKind, Config};
+use crate::controller::{Budgets, Controller, Failure, FrameworkTimes, Known, StopReason, cut};
+use crate::error::EvolveError;
+use crate::evaluate::{Evaluation, Evaluator};
+use crate::events::{Best, Event, Totals};
+use crate::project::Project;
+use crate::proposal::{Shared, files_digest};
+use crate::writer::Writer;
+
+/// How `clade run` was asked to run.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// `clade.toml`, or a folder holding one.
+    pub config: PathBuf,
+    /// `Some(None)`: resume the most recent run; `Some(Some(name))`: that run.
+    pub resume: Option<Option<String>>,
+    /// Overrides `run.name` for a new run.
+    pub name: Option<String>,
+    /// Overrides `run.iterations` (on resume: the new total).
+    pub iterations: Option<u64>,
+    pub cache: CacheMode,
+    /// Default: `<git dir>/clade/llm-cache`.
+    pub cache_dir: Option<PathBuf>,
+    /// Clade's cache home (build dir, module cache); default
+    /// [`clade_sandbox::default_home`].
+    pub home: Option<PathBuf>,
+    /// Stop gracefully on SIGINT/SIGTERM (the CLI); off for library callers.
+    pub catch_signals: bool,
+}
+
+/// How a run ended.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub run: String,
+    pub reason: StopReason,
+    pub detail: String,
+    pub best: Option<Best>,
+    pub seed_score: Option<f64>,
+    pub totals: Totals,
+    pub git_dir: PathBuf,
+    pub run_dir: PathBuf,
+    pub times: FrameworkTimes,
+}
+
+/// `state.json` in the run folder.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct RunState {
+    /// `running`, `stopped` (resumable), `finished` or `failed`.
+    pub status: String,
+    pub reason: Option<String>,
+    pub detail: Option<String>,
+    pub pid: u32,
+    /// Wall time of every session so far, in seconds.
+    pub elapsed_s: f64,
+    pub sessions: u32,
+}
+
+/// Finds `clade.toml`: the path itself, or `clade.toml` in the folder.
+pub fn locate_config(path: &Path) -> Result<PathBuf, EvolveError> {
+    let file = if path.is_dir() {
+        path.join("clade.toml")
+    } else {
+        path.to_path_buf()
+    };
+    if file.is_file() {
+        return Ok(file);
+    }
+    Err(EvolveError::Setup(format!(
+        "no clade.toml at {}: run `clade init` in your crate's repository to create one, \
+         or `clade run benchmarks/<name>` to evolve a shipped benchmark",
+        file.display()
+    )))
+}
+
+/// Runs (or resumes) an evolution, reporting events to `sink`.
+pub fn run(options: &RunOptions, sink: &mut dyn FnMut(&Event)) -> Result<Summary, EvolveError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| EvolveError::Internal(format!("tokio runtime: {e}")))?;
+    runtime.block_on(run_async(options, sink))
+}
+
+async fn run_async(
+    options: &RunOptions,
+    sink: &mut dyn FnMut(&Event),
+) -> Result<Summary, EvolveError> {
+    let config_file = locate_config(&options.config)?;
+    let mut config = Config::load(&config_file)?;
+    let root = config.resolve(&config.target.root);
+    let probe = Archive::open(&root).map_err(|_| not_a_repo(&root))?;
+    if !probe.has_working_tree() {
+        return Err(not_a_repo(&root));
+    }
+    drop(probe);
+    let mut archive = Archive::open_or_create(&root)?;
+    let workdir = archive
+        .workdir()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| not_a_repo(&root))?;
+    let git_dir = archive.git_dir().to_path_buf();
+
+    // The run: new, or one to resume with the config it started with.
+    let (run_name, resumed) = match &options.resume {
+        None => {
+            let name = options
+                .name
+                .clone()
+                .or_else(|| config.run.name.clone())
+                .unwrap_or_else(|| format!("run-{}", unix_seconds()));
+            if archive.run(&name).is_ok() {
+                return Err(EvolveError::Setup(format!(
+                    "a run named {name:?} already exists: continue it with `clade run --resume {name}`, \
+                     or start another with --name"
+                )));
+            }
+            (name, false)
+        }
+        Some(requested) => {
+            let name = match requested {
+                Some(name) => name.clone(),
+                None => archive
+                    .runs()
+                    .max_by_key(|r| r.created_ms)
+                    .map(|r| r.name.clone())
+                    .ok_or_else(|| {
+                        EvolveError::Setup(format!(
+                            "there is no run to resume in {}; start one with `clade run`",
+                            git_dir.display()
+                        ))
+                    })?,
+            };
+            let text = archive.run_config(&name).map_err(|_| {
+                EvolveError::Setup(format!(
+                    "no run named {name:?} in {} (see `clade runs`)",
+                    git_dir.display()
+                ))
+            })?;
+            config = Config::parse(
+                &text,
+                &PathBuf::from(format!("{name}:config.toml")),
+                &config.base_dir,
+            )?;
+            (name, true)
+        }
+    };
+    if let Some(iterations) = options.iterations {
+        config.run.iterations = iterations;
+    }
+    let project = Project::resolve(&config, &workdir)?;
+
+    let run_dir = git_dir.join("clade").join("runs").join(&run_name);
+    std::fs::create_dir_all(&run_dir).map_err(EvolveError::io("create", &run_dir))?;
+    let log_path = run_dir.join("clade.log");
+    init_logging(&log_path)?;
+    let state_path = run_dir.join("state.json");
+    let mut state: RunState = std::fs::read(&state_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default();
+
+    // Models.
+    let default_model = config.llm.models.is_empty();
+    let models: Vec<ModelConfig> = if default_model {
+        crate::default_models()?
+    } else {
+        config.llm.models.clone()
+    };
+    let cache_dir = options
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| git_dir.join("clade").join("llm-cache"));
+    let mut endpoints = Vec::new();
+    let mut hidden_env: Vec<String> = vec!["OPENAI_API_KEY".into(), "ANTHROPIC_API_KEY".into()];
+    for model in &models {
+        if let Some(env) = model.api_key_env() {
+            hidden_env.push(env);
+        }
+        let cache = (options.cache != CacheMode::Off)
+            .then(|| (ResponseCache::new(cache_dir.clone()), options.cache));
+        endpoints.push(Endpoint::new(model.clone(), cache)?);
+    }
+    let ensemble = Ensemble::new(endpoints)?;
+
+    // Sandbox.
+    let home = options
+        .home
+        .clone()
+        .unwrap_or_else(clade_sandbox::default_home);
+    let runner = Arc::new(Runner::new(RunnerConfig {
+        cache_dir: Some(home.join("modules")),
+        ..RunnerConfig::default()
+    })?);
+    let builder = match config.target.build {
+        BuildKind::CargoWasm => Some(Arc::new(Builder::new(BuilderConfig {
+            work_dir: home.join("build"),
+            ..BuilderConfig::default()
+        })?)),
+        BuildKind::Wasm => None,
+    };
+
+    // The base commit and the crate's committed files.
+    let base_commit = if resumed {
+        archive.run(&run_name)?.base_commit.clone()
+    } else {
+        archive.head_commit()
+    };
+    let Some(base_commit) = base_commit else {
+        return Err(EvolveError::Setup(format!(
+            "the repository at {} has no commit yet: commit your crate first (git add -A && git commit -m init)",
+            workdir.display()
+        )));
+    };
+    let mut crate_files = BTreeMap::new();
+    if let Some(dir) = project.crate_repo_dir() {
+        for (path, bytes) in archive.files_in_commit(&base_commit, &dir)? {
+            let rel = if dir.is_empty() {
+                path.as_str()
+            } else {
+                path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
+            };
+            if rel == "Cargo.toml" || rel == "build.rs" || rel.starts_with("src/") {
+                crate_files.insert(rel.to_string(), bytes);
+            }
+        }
+        if crate_files.is_empty() {
+            return Err(EvolveError::Setup(format!(
+                "the crate at {} is not in the last commit ({}): commit it first",
+                if dir.is_empty() { "." } else { dir.as_str() },
+                &base_commit[..12]
+            )));
+        }
+    }
+    let evaluator = Arc::new(Evaluator::new(
+        &config,
+        project.clone(),
+        runner,
+        builder,
+        crate_files,
+        hidden_env,
+        run_dir.join("scratch"),
+    )?);
+
+    let direction = config.evaluate.direction;
+    let population_config = config.search.population();
+    let shared = Arc::new(Shared {
+        evaluator: evaluator.clone(),
+        eval_permits: Arc::new(Semaphore::new(config.run.parallel_evaluations)),
+        ledger: Ledger::default(),
+        digests: Mutex::new(HashMap::new()),
+        llm_in_flight: AtomicUsize::new(0),
+        eval_in_flight: AtomicUsize::new(0),
+    });
+    let islands = population_config.islands.max(1);
+    let mut controller = Controller {
+        run: run_name.clone(),
+        seed: config.run.seed,
+        direction,
+        metric: config.evaluate.metric.clone(),
+        task: config.target.task.clone().unwrap_or_else(|| {
+            format!(
+                "Improve the program so that the metric `{}` is {}d. Keep it correct: it must still build and pass its evaluation.",
+                config.evaluate.metric,
+                match direction {
+                    clade_archive::Direction::Maximize => "maximize",
+                    clade_archive::Direction::Minimize => "minimize",
+                }
+            )
+        }),
+        templates: Templates::seed(),
+        operators: config.search.operators.clone(),
+        population: clade_archive::Population::new(population_config.clone(), direction),
+        models: ensemble,
+        shared: shared.clone(),
+        known: HashMap::new(),
+        failures: (0..islands).map(|_| VecDeque::new()).collect(),
+        attempts: HashMap::new(),
+        commits: HashMap::new(),
+        budgets: Budgets {
+            iterations: config.run.iterations,
+            max_tokens: config.run.max_tokens,
+            max_cost_usd: config.run.max_cost_usd,
+            max_wall: config
+                .run
+                .max_wall_minutes
+                .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0)),
+            target_score: config.run.target_score,
+        },
+        done: 0,
+        next_id: 0,
+        validated: 0,
+        rejected: 0,
+        prior_tokens: 0,
+        prior_cost: 0.0,
+        prior_elapsed: Duration::from_secs_f64(if resumed { state.elapsed_s } else { 0.0 }),
+        seed_score: None,
+        started: Instant::now(),
+        done_at_start: 0,
+        times: FrameworkTimes::default(),
+        llm_failures_in_a_row: 0,
+        last_llm_error: None,
+    };
+
+    if resumed {
+        restore(&mut controller, &archive, &project)?;
+    }
+    sink(&Event::Start {
+        run: run_name.clone(),
+        resumed,
+        repo: workdir.display().to_string(),
+        models: models.iter().map(ModelConfig::label).collect(),
+        default_model,
+        iterations: config.run.iterations,
+        done: controller.done,
+        parallel_proposals: config.run.parallel_proposals,
+        parallel_evaluations: config.run.parallel_evaluations,
+        log: log_path.display().to_string(),
+    });
+    tracing::info!(run = %run_name, resumed, "run starting");
+
+    if !resumed {
+        let seed_files = project.read_evolvable()?;
+        let evaluation = tokio::task::spawn_blocking({
+            let evaluator = evaluator.clone();
+            let files = seed_files.clone();
+            let seed = config.run.seed;
+            move || evaluator.evaluate(&files, "seed", seed)
+        })
+        .await
+        .map_err(|e| EvolveError::Internal(format!("seed evaluation: {e}")))??;
+        let (score, metrics, sandbox, build_ms, eval_ms) = match evaluation {
+            Evaluation::Scored {
+                score,
+                metrics,
+                sandbox,
+                build_ms,
+                eval_ms,
+            } => (score, metrics, sandbox, build_ms, eval_ms),
+            Evaluation::Rejected {
+                reason, feedback, ..
+            } => {
+                sink(&Event::Seed {
+                    id: 0,
+                    status: "rejected".into(),
+                    score: None,
+                    reason: Some(reason.clone()),
+                });
+                return Err(EvolveError::Setup(format!(
+                    "the seed program was rejected ({reason}); fix it so that it builds and scores, then run again{}",
+                    feedback
+                        .map(|f| format!("\n{}", cut(&f, 3000)))
+                        .unwrap_or_default()
+                )));
+            }
+        };
+        archive.create_run(
+            RunRecord {
+                name: run_name.clone(),
+                seed: config.run.seed,
+                base_commit: Some(base_commit.clone()),
+                direction,
+                population: population_config.clone(),
+                created_ms: 0,
+            },
+            &config_text(&config_file, &config)?,
+        )?;
+        let features = controller.population.features_for(&metrics);
+        let seed_meta = VariantMeta {
+            status: Some(VariantStatus::Validated),
+            score: Some(score),
+            metrics: metrics.clone(),
+            operator: Some("seed".into()),
+            sandbox,
+            timings: clade_archive::Timings {
+                llm_ms: None,
+                build_ms: Some(build_ms),
+                eval_ms: Some(eval_ms),
+            },
+            features: features.clone(),
+            ..VariantMeta::default()
+        };
+        let seed_variant = archive.insert(
+            &run_name,
+            NewVariant {
+                parent: None,
+                tree: TreeSource::Files(
+                    seed_files
+                        .iter()
+                        .map(|(rel, text)| {
+                            (project.repo_path(rel), Some(text.clone().into_bytes()))
+                        })
+                        .collect(),
+                ),
+                meta: seed_meta,
+            },
+        )?;
+        controller
+            .population
+            .add(0, None, 0, score, features, &metrics);
+        if let Ok(mut digests) = shared.digests.lock() {
+            digests.insert(files_digest(&seed_files), 0);
+        }
+        controller.known.insert(
+            0,
+            Known {
+                score: Some(score),
+                metrics,
+                files: Arc::new(seed_files),
+            },
+        );
+        controller.commits.insert(0, seed_variant.commit);
+        controller.next_id = 1;
+        controller.seed_score = Some(score);
+        sink(&Event::Seed {
+            id: 0,
+            status: "validated".into(),
+            score: Some(score),
+            reason: None,
+        });
+    }
+    controller.done_at_start = controller.done;
+    controller.started = Instant::now();
+    state.status = "running".into();
+    state.pid = std::process::id();
+    state.sessions += 1;
+    write_state(&state_path, &state)?;
+
+    let (acks_tx, mut acks) = tokio::sync::mpsc::unbounded_channel();
+    let writer = Writer::spawn(archive, run_name.clone(), acks_tx)
+        .map_err(|e| EvolveError::Internal(format!("archive writer: {e}")))?;
+    let parallel = config.run.parallel_proposals + config.run.parallel_evaluations;
+    let ended = controller
+        .run_loop(&writer, &mut acks, parallel, options.catch_signals, sink)
+        .await;
+    let finished = writer.finish();
+    while let Ok(ack) = acks.try_recv() {
+        let _ = controller.acknowledge(ack);
+    }
+    state.elapsed_s = (controller.prior_elapsed + controller.started.elapsed()).as_secs_f64();
+    let (ended, archive) = match (ended, finished) {
+        (Ok(ended), Ok(archive)) => (ended, archive),
+        (Err(message), _) | (_, Err(message)) => {
+            state.status = "failed".into();
+            state.detail = Some(message.clone());
+            let _ = write_state(&state_path, &state);
+            tracing::error!(%message, "run failed");
+            return Err(EvolveError::Internal(message));
+        }
+    };
+    let mut best = controller.best();
+    if let Some(best) = &mut best
+        && best.commit.is_none()
+    {
+        best.commit = archive.variant(&run_name, best.id).ok().map(|v| v.commit);
+    }
+    state.status = if ended.reason.resumable() {
+        "stopped"
+    } else {
+        "finished"
+    }
+    .into();
+    state.reason = Some(ended.reason.as_str().into());
+    state.detail = Some(ended.detail.clone());
+    write_state(&state_path, &state)?;
+    tracing::info!(reason = ended.reason.as_str(), detail = %ended.detail, "run ended");
+
+    let totals = controller.totals();
+    let mut review = Vec::new();
+    if let Some(best) = &best {
+        review.push(format!("clade show {run_name}/{}", best.id));
+        review.push(format!("clade tree {run_name}"));
+        review.push(format!("clade branch {run_name}/{}", best.id));
+    }
+    if ended.reason.resumable() {
+        review.push(format!("clade run --resume {run_name}"));
+    }
+    let summary = Summary {
+        run: run_name.clone(),
+        reason: ended.reason,
+        detail: ended.detail.clone(),
+        best: best.clone(),
+        seed_score: controller.seed_score,
+        totals: totals.clone(),
+        git_dir,
+        run_dir,
+        times: std::mem::take(&mut controller.times),
+    };
+    sink(&Event::Finish {
+        run: run_name,
+        reason: ended.reason.as_str().into(),
+        detail: ended.detail,
+        best,
+        seed_score: controller.seed_score,
+        totals,
+        review,
+    });
+    Ok(summary)
+}
+
+/// Rebuilds the controller's memory of a run from the archive.
+fn restore(
+    controller: &mut Controller,
+    archive: &Archive,
+    project: &Project,
+) -> Result<(), EvolveError> {
+    let run = controller.run.clone();
+    let variants = archive.variants(&run)?;
+    controller.population = archive.population(&run)?.clone();
+    let mut digests = HashMap::new();
+    for variant in &variants {
+        let meta = &variant.meta;
+        let mut files = BTreeMap::new();
+        for rel in &project.evolvable {
+            if let Some(bytes) = archive.read_file(&run, Some(meta.id), &project.repo_path(rel))? {
+                files.insert(rel.clone(), String::from_utf8_lossy(&bytes).into_owned());
+            }
+        }
+        let files = Arc::new(files);
+        let digest = files_digest(&files);
+        let new_code = !digests.contains_key(&digest);
+        digests.entry(digest).or_insert(meta.id);
+        controller.prior_tokens += meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
+        controller.prior_cost += meta.cost_usd.unwrap_or(0.0);
+        if meta.is_validated() {
+            controller.known.insert(
+                meta.id,
+                Known {
+                    score: meta.score,
+                    metrics: meta.metrics.clone(),
+                    files: files.clone(),
+                },
+            );
+        }
+        if meta.id == 0 {
+            controller.seed_score = meta.score;
+            continue;
+        }
+        if meta.is_validated() {
+            controller.validated += 1;
+        } else {
+            controller.rejected += 1;
+        }
+        if let Some(parent) = meta.parent {
+            let attempts = controller.attempts.entry(parent).or_default();
+            attempts.push_back(Attempt {
+                label: format!("#{} ({})", meta.id, meta.operator.as_deref().unwrap_or("?")),
+                outcome: match (meta.score, &meta.reason) {
+                    (Some(score), _) => format!("{} = {score}", controller.metric),
+                    (None, Some(reason)) => format!("rejected: {reason}"),
+                    (None, None) => "rejected".into(),
+                },
+            });
+            while attempts.len() > 3 {
+                attempts.pop_front();
+            }
+            if !meta.is_validated()
+                && new_code
+                && meta.operator.as_deref() != Some("fix")
+                && let Some(feedback) = &meta.feedback
+                && let Some(queue) = controller.failures.get_mut(meta.island)
+            {
+                queue.push_back(Failure {
+                    id: meta.id,
+                    parent,
+                    files: files.clone(),
+                    feedback: feedback.clone(),
+                });
+                while queue.len() > 4 {
+                    queue.pop_front();
+                }
+            }
+        }
+        controller.commits.insert(meta.id, variant.commit.clone());
+    }
+    if let Some(seed) = variants.first() {
+        controller.commits.insert(0, seed.commit.clone());
+    }
+    if let Ok(mut shared) = controller.shared.digests.lock() {
+        *shared = digests;
+    }
+    if controller.population.is_empty() {
+        return Err(EvolveError::Setup(format!(
+            "run {run} has no validated variant to continue from"
+        )));
+    }
+    controller.next_id = variants.len() as u64;
+    controller.done = controller.next_id.saturating_sub(1);
+    Ok(())
+}
+
+fn config_text(file: &Path, _config: &Config) -> Result<String, EvolveError> {
+    std::fs::read_to_string(file).map_err(EvolveError::io("read", file))
+}
+
+fn not_a_repo(root: &Path) -> EvolveError {
+    EvolveError::Setup(format!(
+        "target.root {} is not inside a git repository with a working tree: \
+         Clade records variants as commits there. Run `git init && git add -A && git commit -m init` first",
+        root.display()
+    ))
+}
+
+fn write_state(path: &Path, state: &RunState) -> Result<(), EvolveError> {
+    let tmp = path.with_extension("json.tmp");
+    let bytes = serde_json::to_vec_pretty(state)
+        .map_err(|e| EvolveError::Internal(format!("state.json: {e}")))?;
+    std::fs::write(&tmp, bytes).map_err(EvolveError::io("write", &tmp))?;
+    std::fs::rename(&tmp, path).map_err(EvolveError::io("rename", path))
+}
+
+fn init_logging(path: &Path) -> Result<(), EvolveError> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(EvolveError::io("open", path))?;
+    // One subscriber per process: a second run in the same process (tests)
+    // keeps logging to the first file.
+    let _ = tracing_subscriber::fmt()
+        .with_writer(Mutex::new(file))
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+    Ok(())
+}
+
+fn unix_seconds() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
