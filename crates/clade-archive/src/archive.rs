@@ -74,6 +74,8 @@ pub struct Archive {
     _writer_lock: Option<std::fs::File>,
 }
 
+/// Batches at least this large put their refs straight into `packed-refs`.
+const PACKED_REFS_FROM: usize = 64;
 /// Loose refs are packed after this many inserts, keeping `refs/` small.
 const PACK_REFS_EVERY: usize = 4096;
 const BARE_ARCHIVE: &str = ".clade/archive.git";
@@ -543,7 +545,9 @@ impl Archive {
         let (written, notes) =
             store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
         store::set_notes_ref(&self.repo, &notes)?;
-        self.publish(run, &written, true)?;
+        // Rewriting packed-refs costs O(refs): worth it only for big batches.
+        let packed = written.len() >= PACKED_REFS_FROM;
+        self.publish(run, &written, packed)?;
         Ok(written.into_iter().map(Written::into_variant).collect())
     }
 
@@ -668,10 +672,12 @@ impl Archive {
             .iter()
             .map(|w| (store::variant_ref(run, w.meta.id, w.validated), w.commit))
             .collect();
+        let mut loose = 0;
         if !(packed && store::add_packed_refs(&self.git_dir, &refs)?) {
             for (name, commit) in &refs {
                 store::create_loose_ref(&self.git_dir, name, *commit)?;
             }
+            loose = refs.len();
         }
         let state = self.state_mut(run)?;
         for w in written {
@@ -684,7 +690,8 @@ impl Archive {
                 w.validated,
             );
         }
-        self.inserts_since_pack_refs += written.len();
+        // Only loose refs make packing worth its O(refs) rewrite.
+        self.inserts_since_pack_refs += loose;
         if self.inserts_since_pack_refs >= PACK_REFS_EVERY {
             // Packing is an optimisation; a user's concurrent `git gc` may
             // hold packed-refs.lock, and the loose refs are already durable.

@@ -253,7 +253,10 @@ pub(crate) fn add_packed_refs(
             out.push_str(lines);
         }
         lock.write_all(out.as_bytes()).map_err(io)?;
-        lock.sync_all().map_err(io)?;
+        // No fsync: like libgit2's own object and ref writes (which do not
+        // fsync by default), the rename protects against a killed process;
+        // an fsync here alone would only stall the writer behind the page
+        // cache (seconds under load) without making objects durable.
         std::fs::rename(&lock_path, &path).map_err(io)
     })();
     if result.is_err() {

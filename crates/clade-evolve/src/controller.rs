@@ -191,7 +191,7 @@ impl Controller {
         let islands = self.population.island_count().max(1);
         let island = (iteration % islands as u64) as usize;
         let can_fix = !self.failures[island].is_empty();
-        let can_crossover = self.population.island_members(island).len() >= 2;
+        let can_crossover = self.population.island_size(island) >= 2;
         let mut operator = self.operators.choose(rng.unit(), can_crossover, can_fix);
         let mut failed = None;
         let mut parent = None;

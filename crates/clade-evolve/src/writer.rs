@@ -13,6 +13,8 @@ use tokio::sync::mpsc::UnboundedSender;
 
 /// The most variants written in one batch.
 const MAX_BATCH: usize = 4096;
+/// Batches at least this large are written as one pack.
+const PACK_FROM: usize = 16;
 
 /// What the writer reports back.
 #[derive(Debug)]
@@ -51,12 +53,13 @@ impl Writer {
                     let started = Instant::now();
                     let expected: Vec<u64> = batch.iter().map(|(id, _)| *id).collect();
                     let variants: Vec<NewVariant> = batch.into_iter().map(|(_, v)| v).collect();
-                    let written = if variants.len() == 1 {
+                    // A pack has a fixed cost (a repository handle, two files);
+                    // a few variants are cheaper as loose objects.
+                    let written = if variants.len() < PACK_FROM {
                         variants
                             .into_iter()
-                            .next()
-                            .map(|v| archive.insert(&run, v).map(|w| vec![w]))
-                            .unwrap_or_else(|| Ok(Vec::new()))
+                            .map(|v| archive.insert(&run, v))
+                            .collect::<Result<Vec<_>, _>>()
                     } else {
                         archive.insert_batch(&run, variants)
                     };

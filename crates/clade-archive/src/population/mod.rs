@@ -145,6 +145,11 @@ impl Population {
         self.islands.len()
     }
 
+    /// How many variants `island` holds, in O(1).
+    pub fn island_size(&self, island: usize) -> usize {
+        self.islands.get(island).map_or(0, |i| i.members.len())
+    }
+
     pub fn island_members(&self, island: usize) -> Vec<u64> {
         self.islands
             .get(island)
