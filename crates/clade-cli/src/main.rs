@@ -81,6 +81,11 @@ enum Command {
         #[command(flatten)]
         repo: RepoArg,
     },
+    /// The shipped benchmarks: list them, score a solution.
+    Bench {
+        #[command(subcommand)]
+        command: commands::bench::BenchCommand,
+    },
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -97,6 +102,7 @@ fn main() -> ExitCode {
     use commands::review;
     let result = match cli.command {
         Command::Run(args) => commands::run::run(args),
+        Command::Bench { command } => commands::bench::run(command),
         Command::Init(args) => commands::run::init(args),
         Command::Runs { repo, json } => review::runs(&repo.repo, json).map(ok),
         Command::Tree {

@@ -472,3 +472,66 @@ fn without_a_config_run_says_what_to_do_and_init_writes_one() {
         "{stderr}"
     );
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_shipped_benchmark_folder_runs_under_clade_run() {
+    let server = ScriptedServer::start_with(|_, _| {
+        Reply::openai(
+            "src/main.rs\n<<<<<<< SEARCH\n    let mut best = unvisited[0] as usize;\n=======\n    let mut best = unvisited[unvisited.len() - 1] as usize;\n>>>>>>> REPLACE\n",
+            50,
+            20,
+        )
+    })
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("tsp-constructive");
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/tsp-constructive"),
+        &root,
+    );
+    let mut config = std::fs::read_to_string(root.join("clade.toml")).unwrap();
+    config.push_str(&format!(
+        "\n[[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\napi_key_env = \"CLADE_TEST_KEY\"\n",
+        server.url()
+    ));
+    std::fs::write(root.join("clade.toml"), config).unwrap();
+    git(&root, &["init", "-q", "-b", "main"]);
+    git(&root, &["add", "-A"]);
+    git(&root, &["commit", "-q", "-m", "benchmark"]);
+    let out = clade(&root, &["run", ".", "--iterations", "2", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
+    let seed_score = seed["score"].as_f64().unwrap();
+    assert!((seed_score - 6.891886602053466).abs() < 1e-9, "{seed}");
+    let end = finish(&events);
+    assert_eq!(end["totals"]["done"], 2);
+    // The first proposal is new code and scores; the second is the same
+    // change again, so it is recorded as a duplicate without evaluation.
+    let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    assert_eq!(variants[0]["status"], "validated", "{:?}", variants[0]);
+    assert!(
+        variants[1]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("duplicate"),
+        "{:?}",
+        variants[1]
+    );
+}

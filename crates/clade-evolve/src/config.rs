@@ -111,8 +111,13 @@ pub enum ScorerConfig {
     Named(String),
     /// `{ command = ["python3", "score.py"] }`: a trusted scorer run natively.
     Command { command: Vec<String> },
-    /// `{ builtin = "<name>" }`: a scorer compiled into Clade.
-    Builtin { builtin: String },
+    /// `{ builtin = "<name>" }`: a scorer compiled into Clade; function
+    /// benchmarks also name their `data` folder.
+    Builtin {
+        builtin: String,
+        #[serde(default)]
+        data: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -407,7 +412,8 @@ price_out_per_mtok = 0.6
         assert_eq!(
             config.evaluate.scorer,
             ScorerConfig::Builtin {
-                builtin: "circle-packing-26".into()
+                builtin: "circle-packing-26".into(),
+                data: None,
             }
         );
         assert_eq!(config.evaluate.stage[0].threshold, 1.0);

@@ -17,6 +17,7 @@ use clade_sandbox::{
 
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
+use crate::functions;
 use crate::project::{Project, clean_relative};
 use crate::scoring::{self, EvaluationInputs, Metrics};
 
@@ -106,6 +107,9 @@ pub struct Evaluator {
     scorer_cwd: PathBuf,
     hidden_env: Vec<String>,
     scratch: PathBuf,
+    /// A function benchmark's builtin and data folder: the candidate is
+    /// driven through its exports instead of run.
+    function: Option<(String, Option<PathBuf>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -196,13 +200,25 @@ impl Evaluator {
             }
             _ => None,
         };
-        if let ScorerConfig::Builtin { builtin } = &eval.scorer
-            && !scoring::builtin_names().contains(builtin)
-        {
-            return Err(EvolveError::Setup(format!(
-                "evaluate.scorer: no builtin scorer named {builtin:?} (known: {})",
-                scoring::builtin_names().join(", ")
-            )));
+        let mut function = None;
+        if let ScorerConfig::Builtin { builtin, data } = &eval.scorer {
+            if !scoring::builtin_names().contains(builtin) {
+                return Err(EvolveError::Setup(format!(
+                    "evaluate.scorer: no builtin scorer named {builtin:?} (known: {})",
+                    scoring::builtin_names().join(", ")
+                )));
+            }
+            if functions::FUNCTION_BUILTINS.contains(&builtin.as_str()) {
+                let data = data.as_ref().map(|d| config.resolve(d));
+                if functions::needs_data(builtin) && !data.as_ref().is_some_and(|d| d.is_dir()) {
+                    return Err(EvolveError::Setup(format!(
+                        "evaluate.scorer: the builtin {builtin} needs data = \"<folder>\" holding its instances{}",
+                        data.map(|d| format!(" ({} is not a folder)", d.display()))
+                            .unwrap_or_default()
+                    )));
+                }
+                function = Some((builtin.clone(), data));
+            }
         }
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         Ok(Evaluator {
@@ -226,6 +242,7 @@ impl Evaluator {
             scorer_cwd: config.base_dir.clone(),
             hidden_env,
             scratch,
+            function,
         })
     }
 
@@ -319,6 +336,9 @@ impl Evaluator {
         files: &BTreeMap<String, String>,
         random_seed: u64,
     ) -> Result<Evaluation, EvolveError> {
+        if let Some((name, data)) = &self.function {
+            return self.run_function(name, data.as_deref(), wasm, random_seed);
+        }
         let mut sandbox = SandboxStats::default();
         let stage_count = self.stages.len();
         for (index, stage) in self.stages.iter().enumerate() {
@@ -403,6 +423,67 @@ impl Evaluator {
         Err(EvolveError::Internal("no evaluation stage".into()))
     }
 
+    fn run_function(
+        &self,
+        name: &str,
+        data: Option<&Path>,
+        wasm: &[u8],
+        random_seed: u64,
+    ) -> Result<Evaluation, EvolveError> {
+        let request = RunRequest {
+            args: Vec::new(),
+            stdin: Vec::new(),
+            dirs: Vec::new(),
+            limits: self.limits.clone(),
+            random_seed,
+        };
+        let scored = functions::score_function(name, &self.runner, wasm, &request, data)?;
+        let sandbox = scored
+            .outcome
+            .as_ref()
+            .map(|o| SandboxStats {
+                fuel: o.fuel_used,
+                wall_ms: Some(o.wall_ms),
+                peak_memory_bytes: Some(o.peak_memory_bytes),
+            })
+            .unwrap_or_default();
+        match scored.metrics {
+            Ok(metrics) => match metrics.get(&self.metric) {
+                Some(score) if score.is_finite() => Ok(Evaluation::Scored {
+                    score: *score,
+                    metrics,
+                    sandbox,
+                    build_ms: 0.0,
+                    eval_ms: 0.0,
+                }),
+                _ => Ok(Evaluation::Rejected {
+                    reason: format!(
+                        "scorer_rejected: the builtin {name} gives no finite {:?}",
+                        self.metric
+                    ),
+                    feedback: None,
+                    sandbox,
+                    build_ms: 0.0,
+                    eval_ms: 0.0,
+                }),
+            },
+            Err(message) => {
+                let reason = if message.starts_with("run_failed: ") {
+                    first_line(&message)
+                } else {
+                    format!("scorer_rejected: {}", first_line(&message))
+                };
+                Ok(Evaluation::Rejected {
+                    reason,
+                    feedback: Some(message),
+                    sandbox,
+                    build_ms: 0.0,
+                    eval_ms: 0.0,
+                })
+            }
+        }
+    }
+
     fn score(&self, outcome: &RunOutcome, stage: &Stage) -> Result<Metrics, String> {
         if outcome.stdout_truncated {
             return Err("the output exceeded the stdout limit and was cut".into());
@@ -424,7 +505,7 @@ impl Evaluator {
                 &self.metric,
                 SCORER_TIMEOUT,
             ),
-            ScorerConfig::Builtin { builtin } => {
+            ScorerConfig::Builtin { builtin, .. } => {
                 let metrics = scoring::run_builtin(builtin, &outcome.stdout)?;
                 if !metrics.contains_key(&self.metric) {
                     return Err(format!(

@@ -11,16 +11,20 @@
 //!   from git after any stop or kill, and [`Event`]s for progress displays;
 //! - [`scoring`]: the trusted host-side scorers (`stdout-json`, a user's
 //!   command, builtins);
-//! - [`init`]: a commented `clade.toml` for an existing crate.
+//! - [`init`]: a commented `clade.toml` for an existing crate;
+//! - [`bench`]: the shipped benchmarks, and scoring a solution against one;
+//! - [`functions`]: the function benchmarks' host skeletons in call mode.
 //!
 //! Candidates are hostile: they only ever run in clade-sandbox, and a failing
 //! candidate is a rejected variant, never an error of this crate.
 
+pub mod bench;
 mod config;
 mod controller;
 mod error;
 mod evaluate;
 mod events;
+pub mod functions;
 pub mod init;
 mod project;
 mod proposal;

@@ -114,7 +114,8 @@ pub fn run_command_scorer(
     }
 }
 
-/// The scorers compiled into Clade for program benchmarks, by name.
+/// The scorers compiled into Clade, by name: program benchmarks (scoring
+/// output) and function benchmarks (driving an export, see `functions`).
 pub fn builtin_names() -> Vec<String> {
     let mut names = vec![
         "circle-packing-26".to_string(),
@@ -123,6 +124,11 @@ pub fn builtin_names() -> Vec<String> {
         "heilbronn-triangle-11".to_string(),
     ];
     names.extend((9..=16).map(|n| format!("sorting-network-{n}")));
+    names.extend(
+        crate::functions::FUNCTION_BUILTINS
+            .iter()
+            .map(|n| n.to_string()),
+    );
     names
 }
 

@@ -70,7 +70,7 @@ fn data_goes_through_guest_memory() {
 fn a_wasm_priority_function_reproduces_best_fit_on_or1() {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../clade-scorers/tests/data/orlib_binpack1.txt"
+        "/../../benchmarks/bin-packing-online/data/orlib_binpack1.txt"
     ))
     .unwrap();
     let instances = clade_scorers::bin_packing::parse_orlib(&text).unwrap();

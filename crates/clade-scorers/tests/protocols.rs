@@ -4,8 +4,21 @@
 use clade_scorers::bin_packing::{Instance, mean_excess_percent, pack, parse_orlib, parse_weibull};
 use clade_scorers::tsp::{nearest_neighbour, parse_instances, tour_length};
 
+/// The instance sets live with their benchmarks.
+fn data_path(name: &str) -> String {
+    let bench = if name.starts_with("uniform_") {
+        "tsp-constructive"
+    } else {
+        "bin-packing-online"
+    };
+    format!(
+        "{}/../../benchmarks/{bench}/data/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
 fn data(name: &str) -> String {
-    std::fs::read_to_string(format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap()
+    std::fs::read_to_string(data_path(name)).unwrap()
 }
 
 fn sets() -> Vec<(&'static str, Vec<Instance>)> {

@@ -84,3 +84,90 @@ macro_rules! export_alloc {
         }
     };
 }
+
+/// Exports a bin-packing priority for the `bin-packing-online` benchmark
+/// (FunSearch's protocol), plus `clade_alloc`. The named function is
+/// `fn(item: u32, remaining: &[u32], scores: &mut [f64])`: for each bin that
+/// fits `item` (`remaining` holds their free capacities) write one finite
+/// score; the item goes to the highest. The host calls
+/// `clade_priority(item, remaining_ptr, n, scores_ptr)`.
+#[macro_export]
+macro_rules! bin_packing {
+    ($priority:path) => {
+        $crate::export_alloc!();
+
+        /// # Safety
+        /// The host passes `n` u32 values at `remaining` and room for `n`
+        /// f64 at `scores`, both from `clade_alloc`.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn clade_priority(
+            item: u32,
+            remaining: *const u32,
+            n: u32,
+            scores: *mut f64,
+        ) {
+            // SAFETY: see above; the host owns the layout.
+            let remaining = unsafe { ::std::slice::from_raw_parts(remaining, n as usize) };
+            let scores = unsafe { ::std::slice::from_raw_parts_mut(scores, n as usize) };
+            $priority(item, remaining, scores);
+        }
+    };
+}
+
+/// Exports a next-node choice for the `tsp-constructive` benchmark (ReEvo's
+/// protocol), plus `clade_alloc`. The named function is
+/// `fn(current: usize, destination: usize, unvisited: &[u32], distances: &[f64], n: usize) -> usize`,
+/// where `distances` is the `n × n` matrix row by row; it returns one of
+/// `unvisited`. The host calls `clade_next_node(current, destination,
+/// unvisited_ptr, count, distances_ptr, n)`.
+#[macro_export]
+macro_rules! tsp_constructive {
+    ($next_node:path) => {
+        $crate::export_alloc!();
+
+        /// # Safety
+        /// The host passes `count` u32 at `unvisited` and `n * n` f64 at
+        /// `distances`, both from `clade_alloc`.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn clade_next_node(
+            current: u32,
+            destination: u32,
+            unvisited: *const u32,
+            count: u32,
+            distances: *const f64,
+            n: u32,
+        ) -> u32 {
+            // SAFETY: see above; the host owns the layout.
+            let unvisited = unsafe { ::std::slice::from_raw_parts(unvisited, count as usize) };
+            let distances =
+                unsafe { ::std::slice::from_raw_parts(distances, (n as usize) * (n as usize)) };
+            $next_node(
+                current as usize,
+                destination as usize,
+                unvisited,
+                distances,
+                n as usize,
+            ) as u32
+        }
+    };
+}
+
+/// Exports an in-place sort for the `sort-speed` benchmark, plus
+/// `clade_alloc`. The named function is `fn(values: &mut [u32])`; it must
+/// leave `values` in ascending order. The host calls `clade_sort(ptr, n)`
+/// on inputs it draws at evaluation time and scores the fuel used.
+#[macro_export]
+macro_rules! sort_speed {
+    ($sort:path) => {
+        $crate::export_alloc!();
+
+        /// # Safety
+        /// The host passes `n` u32 at `values`, from `clade_alloc`.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn clade_sort(values: *mut u32, n: u32) {
+            // SAFETY: see above; the host owns the layout.
+            let values = unsafe { ::std::slice::from_raw_parts_mut(values, n as usize) };
+            $sort(values);
+        }
+    };
+}

@@ -1,0 +1,243 @@
+//! `clade bench`: the shipped benchmarks (folders under `benchmarks/` with a
+//! `clade.toml`) and scoring a solution against one without a run: an output
+//! file for program benchmarks, or a candidate crate (built and evaluated in
+//! the sandbox exactly as `clade run` would) for any benchmark.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
+use serde::Serialize;
+
+use crate::config::{BuildKind, Config, ScorerConfig};
+use crate::error::EvolveError;
+use crate::evaluate::{Evaluation, Evaluator};
+use crate::project::{Project, find_crate};
+use crate::scoring::{self, Metrics};
+
+/// One shipped benchmark.
+#[derive(Debug, Clone, Serialize)]
+pub struct Benchmark {
+    pub name: String,
+    pub dir: PathBuf,
+    /// `program` (its output is scored) or `function` (its export is called).
+    pub kind: String,
+    pub scorer: String,
+    pub metric: String,
+    pub direction: String,
+    /// The README's first line.
+    pub title: String,
+}
+
+/// The benchmarks under `root`, by name.
+pub fn list(root: &Path) -> Result<Vec<Benchmark>, EvolveError> {
+    let entries = std::fs::read_dir(root).map_err(EvolveError::io("read", root))?;
+    let mut found = Vec::new();
+    for entry in entries.filter_map(Result::ok) {
+        let dir = entry.path();
+        if !dir.join("clade.toml").is_file() {
+            continue;
+        }
+        let config = Config::load(&dir)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let (kind, scorer) = match &config.evaluate.scorer {
+            ScorerConfig::Builtin { builtin, .. } => (
+                if crate::functions::FUNCTION_BUILTINS.contains(&builtin.as_str()) {
+                    "function"
+                } else {
+                    "program"
+                },
+                builtin.clone(),
+            ),
+            ScorerConfig::Named(named) => ("program", named.clone()),
+            ScorerConfig::Command { command } => ("program", command.join(" ")),
+        };
+        let title = std::fs::read_to_string(dir.join("README.md"))
+            .ok()
+            .and_then(|t| {
+                t.lines()
+                    .next()
+                    .map(|l| l.trim_start_matches("# ").to_string())
+            })
+            .unwrap_or_default();
+        found.push(Benchmark {
+            name,
+            dir,
+            kind: kind.into(),
+            scorer,
+            metric: config.evaluate.metric.clone(),
+            direction: format!("{:?}", config.evaluate.direction).to_lowercase(),
+            title,
+        });
+    }
+    found.sort_by_key(|b| natural_key(&b.name));
+    Ok(found)
+}
+
+/// Sorts `sorting-network-9` before `sorting-network-10`.
+fn natural_key(name: &str) -> (String, u64) {
+    let digits: String = name
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let stem = name[..name.len() - digits.len()].to_string();
+    (stem, digits.parse().unwrap_or(0))
+}
+
+/// Scores `solution` against the benchmark in `bench_dir`: a folder is a
+/// candidate crate (built and evaluated in the sandbox), a file is a program
+/// benchmark's output.
+pub fn score(bench_dir: &Path, solution: &Path, home: &Path) -> Result<Evaluation, EvolveError> {
+    let config = Config::load(bench_dir)?;
+    if solution.is_dir() {
+        return score_crate(&config, solution, home);
+    }
+    let output = std::fs::read(solution).map_err(EvolveError::io("read", solution))?;
+    let metric = &config.evaluate.metric;
+    let metrics: Result<Metrics, String> = match &config.evaluate.scorer {
+        ScorerConfig::Builtin { builtin, .. }
+            if crate::functions::FUNCTION_BUILTINS.contains(&builtin.as_str()) =>
+        {
+            return Err(EvolveError::Setup(format!(
+                "{builtin} is a function benchmark: its solution is a candidate crate (a folder), not an output file"
+            )));
+        }
+        ScorerConfig::Builtin { builtin, .. } => scoring::run_builtin(builtin, &output),
+        ScorerConfig::Named(_) => scoring::metrics_from_json_line(&output, metric),
+        ScorerConfig::Command { .. } => {
+            return Err(EvolveError::Setup(
+                "scoring an output file needs a builtin or stdout-json scorer; give the candidate crate instead".into(),
+            ));
+        }
+    };
+    Ok(match metrics {
+        Ok(metrics) => match metrics.get(metric) {
+            Some(score) => Evaluation::Scored {
+                score: *score,
+                metrics,
+                sandbox: Default::default(),
+                build_ms: 0.0,
+                eval_ms: 0.0,
+            },
+            None => Evaluation::Rejected {
+                reason: format!("scorer_rejected: no metric {metric:?}"),
+                feedback: None,
+                sandbox: Default::default(),
+                build_ms: 0.0,
+                eval_ms: 0.0,
+            },
+        },
+        Err(message) => Evaluation::Rejected {
+            reason: format!(
+                "scorer_rejected: {}",
+                message.lines().next().unwrap_or_default()
+            ),
+            feedback: Some(message),
+            sandbox: Default::default(),
+            build_ms: 0.0,
+            eval_ms: 0.0,
+        },
+    })
+}
+
+fn score_crate(config: &Config, solution: &Path, home: &Path) -> Result<Evaluation, EvolveError> {
+    if config.target.build != BuildKind::CargoWasm {
+        return Err(EvolveError::Setup(
+            "this benchmark evolves a prebuilt module; give an output file".into(),
+        ));
+    }
+    let root = solution
+        .canonicalize()
+        .map_err(EvolveError::io("open", solution))?;
+    let crate_dir = find_crate(&root, None)?;
+    let project = Project {
+        root: root.clone(),
+        workdir: root.clone(),
+        prefix: String::new(),
+        crate_dir: Some(crate_dir.clone()),
+        evolvable: config
+            .target
+            .files
+            .iter()
+            .filter(|f| root.join(f).is_file())
+            .cloned()
+            .collect(),
+    };
+    let mut crate_files = BTreeMap::new();
+    let crate_root = root.join(&crate_dir);
+    collect(&crate_root, "", &mut crate_files)?;
+    let runner = Arc::new(Runner::new(RunnerConfig {
+        cache_dir: Some(home.join("modules")),
+        ..RunnerConfig::default()
+    })?);
+    let builder = Arc::new(Builder::new(BuilderConfig {
+        work_dir: home.join("build"),
+        ..BuilderConfig::default()
+    })?);
+    let scratch = std::env::temp_dir().join(format!("clade-bench-{}", std::process::id()));
+    let evaluator = Evaluator::new(
+        config,
+        project.clone(),
+        runner,
+        Some(builder),
+        crate_files,
+        Vec::new(),
+        scratch.clone(),
+    )?;
+    let files = project.read_evolvable()?;
+    let result = evaluator.evaluate(&files, "solution", config.run.seed);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// `Cargo.toml`, `build.rs` and `src/**` of a crate, crate-relative.
+fn collect(dir: &Path, rel: &str, out: &mut BTreeMap<String, Vec<u8>>) -> Result<(), EvolveError> {
+    let entries = std::fs::read_dir(dir).map_err(EvolveError::io("read", dir))?;
+    for entry in entries.filter_map(Result::ok) {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let child = if rel.is_empty() {
+            name.clone()
+        } else {
+            format!("{rel}/{name}")
+        };
+        let path = entry.path();
+        let top = rel.is_empty();
+        if path.is_dir() {
+            if (top && name == "src") || rel.starts_with("src") {
+                collect(&path, &child, out)?;
+            }
+        } else if (top && (name == "Cargo.toml" || name == "build.rs")) || rel.starts_with("src") {
+            let bytes = std::fs::read(&path).map_err(EvolveError::io("read", &path))?;
+            out.insert(child, bytes);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_sort_naturally() {
+        let mut names = vec![
+            "sorting-network-10",
+            "sorting-network-9",
+            "circle-packing-32",
+        ];
+        names.sort_by_key(|n| natural_key(n));
+        assert_eq!(
+            names,
+            vec![
+                "circle-packing-32",
+                "sorting-network-9",
+                "sorting-network-10"
+            ]
+        );
+    }
+}
