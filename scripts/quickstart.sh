@@ -1,43 +1,57 @@
 #!/usr/bin/env bash
-# Installs what is missing (idempotently), builds Clade, and shows it working.
+# Installs what is missing (idempotently), builds Clade, and runs a real
+# evolution with the built-in local model on a shipped benchmark, then shows
+# the best variant.
 #
-# `clade run` (the evolution loop) is not built yet; until it is, this
-# demonstrates the sandbox every candidate goes through: it builds a shipped
-# guest inside bubblewrap, runs it under fuel/memory/time limits, and shows
-# hostile guests stopped with exact statuses.
+#   scripts/quickstart.sh [BENCHMARK] [ITERATIONS]   (default: tsp-constructive 8)
+#
+# The benchmark is copied into a scratch git repository under
+# $CLADE_HOME/quickstart, so this checkout's history is left alone; the
+# variants are commits there (`clade tree`, `clade show`, `git log`).
+# CLADE_MODEL=0.5b picks the smaller, faster model.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure.sh
 
+benchmark="${1:-tsp-constructive}"
+iterations="${2:-8}"
+case "${CLADE_MODEL:-1.5b}" in
+    0.5b) size=0.5b ;;
+    *) size=1.5b ;;
+esac
+
 ensure_system_packages
 ensure_rust_toolchain
+ensure_model "$size"
 
-log "building clade (release; the first build takes ~15 minutes on 2 cores)"
+log "building clade (release; the first build takes ~20 minutes on 2 cores)"
 cargo build --release --locked -p clade-cli
-clade="${CARGO_TARGET_DIR:-target}/release/clade"
+clade="$(pwd)/${CARGO_TARGET_DIR:-target}/release/clade"
+
+home="${CLADE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/clade}"
+work="$home/quickstart/$benchmark"
+if [ ! -d "$work/.git" ]; then
+    log "copying benchmarks/$benchmark into a scratch repository at $work"
+    mkdir -p "$work"
+    cp -R "benchmarks/$benchmark/." "$work/"
+    if grep -q '^root = "\.\./' "$work/clade.toml"; then
+        echo "benchmark $benchmark shares a seed crate; pick another for the quick start" >&2
+        exit 1
+    fi
+    git -C "$work" init -q -b main
+    git -C "$work" add -A
+    git -C "$work" -c user.name=clade -c user.email=clade@localhost commit -q -m "$benchmark seed"
+fi
 
 show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-wasm_of() {
-    "$clade" sandbox build "sandbox/guests/$1" --json |
-        python3 -c 'import json,sys; r=json.load(sys.stdin); print(r["wasm"] or ""); sys.exit(r["status"]!="ok")'
-}
+log "evolving $benchmark for $iterations iterations with the local model (${size})"
+cd "$work"
+run="quickstart-$(date +%s)"
+show "$clade" run . --name "$run" --iterations "$iterations"
+show "$clade" tree "$run"
+best=$("$clade" runs --json | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["run"]==sys.argv[1]][0]; print(r["best"]["id"])' "$run")
+show "$clade" show "$run/$best"
 
-log "building guests to wasm32-wasip1 inside bubblewrap"
-hello=$(wasm_of hello)
-spin=$(wasm_of spin)
-membomb=$(wasm_of membomb)
-sleeper=$(wasm_of sleeper)
-
-input=$(mktemp)
-trap 'rm -f "$input"' EXIT
-echo "input for the guest" > "$input"
-show "$clade" sandbox run "$hello" --stdin "$input" -- first second
-show "$clade" sandbox run "$spin" --timeout-ms 300
-show "$clade" sandbox run "$spin" --fuel 1000000
-show "$clade" sandbox run "$membomb" --memory-mb 16
-show "$clade" sandbox run "$sleeper" --timeout-ms 300
-show "$clade" sandbox build sandbox/guests/attack-build-rs
-show "$clade" sandbox build sandbox/guests/attack-include-concat
-
-log "done. Next: scripts/test.sh runs the whole test suite; '$clade sandbox bench' measures the sandbox."
+log "done. The run lives in $work (git log --all, clade tree, clade branch $run/$best)."
+log "Next: scripts/test.sh runs the whole test suite."

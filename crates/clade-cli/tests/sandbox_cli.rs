@@ -1,25 +1,18 @@
 //! `clade sandbox build|run` through the real binary: the JSON contract, exit
 //! codes and one-line errors.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::process::{Command, Output};
 
+use common::{repo_root, test_home};
 use serde_json::Value;
-
-fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
 
 fn clade(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_clade"))
         .args(args)
-        .env(
-            "CLADE_HOME",
-            PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home"),
-        )
+        .env("CLADE_HOME", test_home())
         .output()
         .expect("run clade")
 }

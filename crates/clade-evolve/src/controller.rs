@@ -26,7 +26,7 @@ use clade_archive::{
 use clade_llm::{Ensemble, LlmError};
 use tokio::sync::mpsc;
 
-use crate::evaluate::Evaluation;
+use crate::evaluate::{Evaluation, first_line};
 use crate::events::{Best, Event, Totals};
 use crate::proposal::{self, Outcome, Plan, Produced, Shared};
 use crate::scoring::Metrics;
@@ -729,15 +729,6 @@ fn fatal_llm_error(err: &LlmError) -> bool {
         LlmError::Http { status, .. } => matches!(status, 401 | 403 | 404),
         _ => false,
     }
-}
-
-fn first_line(text: &str) -> String {
-    text.lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("")
-        .chars()
-        .take(200)
-        .collect()
 }
 
 pub(crate) fn cut(text: &str, limit: usize) -> String {

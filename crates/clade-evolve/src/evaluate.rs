@@ -559,7 +559,8 @@ fn run_failure(outcome: &RunOutcome) -> Option<(String, String)> {
     Some((short, full))
 }
 
-fn first_line(text: &str) -> String {
+/// The first non-empty line, at most 200 characters: a reason's summary.
+pub(crate) fn first_line(text: &str) -> String {
     let line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
     line.chars().take(200).collect()
 }

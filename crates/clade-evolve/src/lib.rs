@@ -44,11 +44,64 @@ pub use events::{Best, Event, Totals};
 pub use project::{Project, find_crate};
 pub use run::{RunOptions, RunState, Summary, locate_config, run};
 
-/// The models used when clade.toml lists none: the embedded local model.
-pub fn default_models() -> Result<Vec<clade_llm::ModelConfig>, EvolveError> {
-    Err(EvolveError::Setup(
-        "clade.toml lists no [[llm.models]], and this build has no embedded local model; \
-         add a model, e.g.\n[[llm.models]]\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\napi_key_env = \"OPENAI_API_KEY\""
-            .into(),
-    ))
+/// The default local model, used when clade.toml lists no `[[llm.models]]`.
+pub const DEFAULT_LOCAL_MODEL: &str = "qwen2.5-coder-1.5b-instruct";
+
+/// The models used when clade.toml lists none: the embedded local model
+/// (Qwen2.5-Coder-1.5B-Instruct, Q4_K_M), or the file `CLADE_MODEL` names.
+pub fn default_models(home: &std::path::Path) -> Result<Vec<clade_llm::ModelConfig>, EvolveError> {
+    if !clade_llm::local_available() {
+        return Err(EvolveError::Setup(
+            "clade.toml lists no [[llm.models]], and this build has no local model (cargo feature `local`); \
+             add a model, e.g.\n[[llm.models]]\nprovider = \"openai\"\nmodel = \"gpt-4o-mini\"\napi_key_env = \"OPENAI_API_KEY\""
+                .into(),
+        ));
+    }
+    let mut model =
+        clade_llm::ModelConfig::new(clade_llm::ProviderKind::Local, DEFAULT_LOCAL_MODEL);
+    if let Some(named) = std::env::var_os("CLADE_MODEL") {
+        match named.to_str() {
+            Some("0.5b") => model.model = "qwen2.5-coder-0.5b-instruct".into(),
+            Some("1.5b") => {}
+            _ => model.path = Some(std::path::PathBuf::from(named).display().to_string()),
+        }
+    }
+    resolve_local_model(&mut model, home)?;
+    Ok(vec![model])
+}
+
+/// Fills in a local model's file: its `path`, else `CLADE_MODEL` (a file),
+/// else `<home>/models/<model>-q4_k_m.gguf`; a missing file is an error that
+/// says how to fetch it.
+pub fn resolve_local_model(
+    model: &mut clade_llm::ModelConfig,
+    home: &std::path::Path,
+) -> Result<(), EvolveError> {
+    if model.provider != clade_llm::ProviderKind::Local {
+        return Ok(());
+    }
+    let path = match &model.path {
+        Some(path) => std::path::PathBuf::from(path),
+        None => match std::env::var_os("CLADE_MODEL").filter(|v| v != "0.5b" && v != "1.5b") {
+            Some(path) => std::path::PathBuf::from(path),
+            None => home
+                .join("models")
+                .join(format!("{}-q4_k_m.gguf", model.model.to_lowercase())),
+        },
+    };
+    if !path.is_file() {
+        let size = if model.model.contains("0.5b") {
+            "0.5b"
+        } else {
+            "1.5b"
+        };
+        return Err(EvolveError::Setup(format!(
+            "the local model {} is not installed ({} is missing): fetch it with `scripts/fetch-model.sh {size}`, \
+             or set CLADE_MODEL to a GGUF file, or add another model under [[llm.models]]",
+            model.model,
+            path.display()
+        )));
+    }
+    model.path = Some(path.display().to_string());
+    Ok(())
 }

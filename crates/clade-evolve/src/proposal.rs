@@ -121,6 +121,16 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         }
     };
     shared.ledger.record(&completion);
+    tracing::info!(
+        iteration = plan.iteration,
+        model = %plan.endpoint.config().label(),
+        cached = completion.cached,
+        tokens_in = completion.tokens_in,
+        tokens_out = completion.tokens_out,
+        latency_ms = completion.latency_ms,
+        tokens_per_second = completion.tokens_per_second.unwrap_or(0.0),
+        "llm reply"
+    );
     let llm = LlmInfo {
         tokens_in: completion.tokens_in,
         tokens_out: completion.tokens_out,

@@ -179,12 +179,19 @@ async fn run_async(
         .unwrap_or_default();
 
     // Models.
+    let home = options
+        .home
+        .clone()
+        .unwrap_or_else(clade_sandbox::default_home);
     let default_model = config.llm.models.is_empty();
-    let models: Vec<ModelConfig> = if default_model {
-        crate::default_models()?
+    let mut models: Vec<ModelConfig> = if default_model {
+        crate::default_models(&home)?
     } else {
         config.llm.models.clone()
     };
+    for model in &mut models {
+        crate::resolve_local_model(model, &home)?;
+    }
     let cache_dir = options
         .cache_dir
         .clone()

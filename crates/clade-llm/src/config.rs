@@ -51,9 +51,15 @@ pub struct ModelConfig {
     /// Requests in flight to this endpoint at most.
     #[serde(default = "default_concurrency")]
     pub concurrency: usize,
-    /// For `local`: the GGUF file (default: the fetched default model).
+    /// For `local`: the GGUF file (default: the fetched model of this name).
     #[serde(default)]
     pub path: Option<String>,
+    /// For `local`: the context size in tokens (default 8192).
+    #[serde(default)]
+    pub context_size: Option<u32>,
+    /// For `local`: CPU threads (default: every core).
+    #[serde(default)]
+    pub threads: Option<u32>,
 }
 
 fn one() -> f64 {
@@ -88,6 +94,8 @@ impl ModelConfig {
             max_retries: default_retries(),
             concurrency: default_concurrency(),
             path: None,
+            context_size: None,
+            threads: None,
         }
     }
 
@@ -143,6 +151,15 @@ impl ModelConfig {
         }
         if self.concurrency == 0 {
             return Err(format!("{}: concurrency must be at least 1", self.label()));
+        }
+        if self.context_size.is_some_and(|c| c < 512) {
+            return Err(format!(
+                "{}: context_size must be at least 512",
+                self.label()
+            ));
+        }
+        if self.threads == Some(0) {
+            return Err(format!("{}: threads must be at least 1", self.label()));
         }
         if self.price_in_per_mtok < 0.0 || self.price_out_per_mtok < 0.0 {
             return Err(format!("{}: prices must not be negative", self.label()));

@@ -16,12 +16,22 @@ use crate::types::{ChatRequest, Completion};
 use crate::wire;
 
 const ANTHROPIC_VERSION: &str = "2023-06-01";
+/// Sampling defaults of the local model when the config sets none.
+#[cfg(feature = "local")]
+const LOCAL_TEMPERATURE: f64 = 0.7;
+#[cfg(feature = "local")]
+const LOCAL_MAX_TOKENS: u32 = 1024;
+#[cfg(feature = "local")]
+const LOCAL_CONTEXT: u32 = 8192;
 const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
 /// Error bodies are kept for messages up to this length.
 const BODY_LIMIT: usize = 2000;
 
 pub struct Endpoint {
     config: ModelConfig,
+    /// The in-process model, for the `local` provider.
+    #[cfg(feature = "local")]
+    local: Option<Arc<crate::local::LocalModel>>,
     key: Option<ApiKey>,
     http: reqwest::Client,
     permits: Arc<Semaphore>,
@@ -47,9 +57,16 @@ impl Endpoint {
         cache: Option<(ResponseCache, CacheMode)>,
     ) -> Result<Self, LlmError> {
         config.validate().map_err(LlmError::Config)?;
+        #[cfg(feature = "local")]
+        let local = match config.provider {
+            ProviderKind::Local => Some(local_model(&config)?),
+            _ => None,
+        };
+        #[cfg(not(feature = "local"))]
         if config.provider == ProviderKind::Local {
             return Err(LlmError::Config(
-                "the local provider is served by clade-llm's local module, not over HTTP".into(),
+                "this build of clade has no local model support (the `local` cargo feature is off)"
+                    .into(),
             ));
         }
         let replay_only = matches!(cache, Some((_, CacheMode::ReplayOnly)));
@@ -74,6 +91,8 @@ impl Endpoint {
             .build()
             .map_err(|e| LlmError::Config(format!("HTTP client: {e}")))?;
         Ok(Endpoint {
+            #[cfg(feature = "local")]
+            local,
             permits: Arc::new(Semaphore::new(config.concurrency)),
             retry: RetryPolicy {
                 max_retries: config.max_retries,
@@ -117,6 +136,10 @@ impl Endpoint {
                 )));
             }
         }
+        #[cfg(feature = "local")]
+        if let Some(local) = &self.local {
+            return self.complete_locally(local, &req, digest).await;
+        }
         let _permit = self
             .permits
             .acquire()
@@ -157,6 +180,51 @@ impl Endpoint {
             cost_usd: self.config.cost(tokens_in, tokens_out),
             latency_ms,
             tokens_per_second: None,
+            cached: false,
+            request_digest: digest.clone(),
+        };
+        if let Some((cache, CacheMode::ReadWrite)) = &self.cache {
+            cache.put(&digest, &completion)?;
+        }
+        Ok(completion)
+    }
+
+    /// Generates with the in-process model; its calls queue on one thread.
+    #[cfg(feature = "local")]
+    async fn complete_locally(
+        &self,
+        local: &crate::local::LocalModel,
+        req: &ChatRequest,
+        digest: String,
+    ) -> Result<Completion, LlmError> {
+        use crate::types::Role;
+        let text_of = |role: Role| {
+            req.messages
+                .iter()
+                .filter(|m| m.role == role)
+                .map(|m| m.content.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n")
+        };
+        let started = Instant::now();
+        let generated = local
+            .generate(crate::local::Job {
+                system: text_of(Role::System),
+                user: text_of(Role::User),
+                temperature: req.temperature.unwrap_or(LOCAL_TEMPERATURE),
+                max_tokens: req.max_tokens.unwrap_or(LOCAL_MAX_TOKENS),
+                seed: req.seed.unwrap_or(0),
+                stop: req.stop.clone(),
+            })
+            .await?;
+        let completion = Completion {
+            text: generated.text,
+            model: self.config.model.clone(),
+            tokens_in: generated.tokens_in,
+            tokens_out: generated.tokens_out,
+            cost_usd: self.config.cost(generated.tokens_in, generated.tokens_out),
+            latency_ms: started.elapsed().as_secs_f64() * 1e3,
+            tokens_per_second: Some(generated.tokens_per_second),
             cached: false,
             request_digest: digest.clone(),
         };
@@ -300,4 +368,27 @@ impl Endpoint {
 fn is_loopback(url: &str) -> bool {
     let host = url.split("://").nth(1).unwrap_or(url);
     host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
+}
+
+/// The worker of a `local` model config; the file must exist and be GGUF.
+#[cfg(feature = "local")]
+fn local_model(config: &ModelConfig) -> Result<Arc<crate::local::LocalModel>, LlmError> {
+    let path = config.path.as_deref().ok_or_else(|| {
+        LlmError::Config(format!(
+            "{}: the local provider needs a model path",
+            config.label()
+        ))
+    })?;
+    let path = std::path::PathBuf::from(path);
+    if path.is_file() && !crate::local::looks_like_gguf(&path) {
+        return Err(LlmError::Local(format!(
+            "{} is not a GGUF model file",
+            path.display()
+        )));
+    }
+    crate::local::LocalModel::shared(crate::local::Settings {
+        path,
+        context: config.context_size.unwrap_or(LOCAL_CONTEXT),
+        threads: config.threads.unwrap_or_else(crate::local::default_threads),
+    })
 }

@@ -20,6 +20,8 @@ mod endpoint;
 mod ensemble;
 mod error;
 mod ledger;
+#[cfg(feature = "local")]
+mod local;
 mod retry;
 mod scripted;
 mod secret;
@@ -36,3 +38,9 @@ pub use retry::{RetryPolicy, parse_retry_after};
 pub use scripted::{Recorded, Reply, ScriptedServer};
 pub use secret::ApiKey;
 pub use types::{ChatRequest, Completion, Message, Role};
+
+/// Whether this build runs local GGUF models in-process (the `local`
+/// feature).
+pub fn local_available() -> bool {
+    cfg!(feature = "local")
+}

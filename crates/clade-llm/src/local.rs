@@ -1,0 +1,310 @@
+//! The `local` provider: a GGUF model run in-process through llama.cpp
+//! (`llama-cpp-2`), behind the `local` cargo feature.
+//!
+//! llama.cpp's backend may be initialised once per process, and a context
+//! borrows its model and is not `Sync`; so each model file gets one worker
+//! thread that loads it once (on the first request), owns its context, and
+//! serves requests in arrival order from a channel. Callers await a reply.
+//! The prompt goes through the chat template stored in the GGUF.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock, mpsc};
+use std::time::Instant;
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+
+use crate::error::LlmError;
+
+/// What one generation needs.
+pub(crate) struct Job {
+    pub system: String,
+    pub user: String,
+    pub temperature: f64,
+    pub max_tokens: u32,
+    pub seed: u64,
+    pub stop: Vec<String>,
+}
+
+/// A generation's text and measurements.
+#[derive(Debug, Clone)]
+pub(crate) struct Generated {
+    pub text: String,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
+    /// Generation speed (prompt processing excluded).
+    pub tokens_per_second: f64,
+}
+
+type Reply = tokio::sync::oneshot::Sender<Result<Generated, LlmError>>;
+
+/// The worker serving one model file.
+pub(crate) struct LocalModel {
+    jobs: Mutex<mpsc::Sender<(Job, Reply)>>,
+}
+
+/// How a model is run: the same file with other settings is another worker.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Settings {
+    pub path: PathBuf,
+    pub context: u32,
+    pub threads: u32,
+}
+
+static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
+static MODELS: OnceLock<Mutex<HashMap<Settings, Arc<LocalModel>>>> = OnceLock::new();
+
+fn backend() -> Result<&'static LlamaBackend, LlmError> {
+    BACKEND
+        .get_or_init(|| {
+            LlamaBackend::init()
+                .map(|mut backend| {
+                    // llama.cpp logs every layer to stderr otherwise.
+                    backend.void_logs();
+                    backend
+                })
+                .map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|e| LlmError::Local(format!("llama.cpp backend: {e}")))
+}
+
+impl LocalModel {
+    /// The worker for `settings`, started on first use; the model loads on
+    /// the first request.
+    pub(crate) fn shared(settings: Settings) -> Result<Arc<LocalModel>, LlmError> {
+        if !settings.path.is_file() {
+            return Err(LlmError::Local(format!(
+                "no model file at {}: run `scripts/fetch-model.sh 1.5b` (or 0.5b), or point \
+                 [[llm.models]] path / CLADE_MODEL at a GGUF file",
+                settings.path.display()
+            )));
+        }
+        let models = MODELS.get_or_init(|| Mutex::new(HashMap::new()));
+        let mut models = models
+            .lock()
+            .map_err(|_| LlmError::Local("the model registry is poisoned".into()))?;
+        if let Some(model) = models.get(&settings) {
+            return Ok(model.clone());
+        }
+        let (jobs, receiver) = mpsc::channel::<(Job, Reply)>();
+        let worker_settings = settings.clone();
+        std::thread::Builder::new()
+            .name("clade-local-model".into())
+            .spawn(move || serve(&worker_settings, receiver))
+            .map_err(|e| LlmError::Local(format!("cannot start the model thread: {e}")))?;
+        let model = Arc::new(LocalModel {
+            jobs: Mutex::new(jobs),
+        });
+        models.insert(settings, model.clone());
+        Ok(model)
+    }
+
+    /// Queues `job` and waits for its turn and its reply.
+    pub(crate) async fn generate(&self, job: Job) -> Result<Generated, LlmError> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.jobs
+            .lock()
+            .map_err(|_| LlmError::Local("the model queue is poisoned".into()))?
+            .send((job, reply))
+            .map_err(|_| LlmError::Local("the model thread has stopped".into()))?;
+        answer
+            .await
+            .map_err(|_| LlmError::Local("the model thread stopped mid-request".into()))?
+    }
+}
+
+/// The worker: load once, then answer jobs in order.
+fn serve(settings: &Settings, jobs: mpsc::Receiver<(Job, Reply)>) {
+    let loaded = load(settings);
+    let (model, template) = match &loaded {
+        Ok(pair) => (&pair.0, &pair.1),
+        Err(err) => {
+            for (_, reply) in jobs {
+                let _ = reply.send(Err(err.clone()));
+            }
+            return;
+        }
+    };
+    let context = backend().and_then(|backend| {
+        let params = LlamaContextParams::default()
+            .with_n_ctx(NonZeroU32::new(settings.context))
+            .with_n_batch(512)
+            .with_n_threads(settings.threads as i32)
+            .with_n_threads_batch(settings.threads as i32);
+        model
+            .new_context(backend, params)
+            .map_err(|e| LlmError::Local(format!("creating a context: {e}")))
+    });
+    let mut context = match context {
+        Ok(context) => context,
+        Err(err) => {
+            for (_, reply) in jobs {
+                let _ = reply.send(Err(err.clone()));
+            }
+            return;
+        }
+    };
+    for (job, reply) in jobs {
+        context.clear_kv_cache();
+        let result = generate(model, template, &mut context, settings.context, &job);
+        let _ = reply.send(result);
+    }
+}
+
+fn load(settings: &Settings) -> Result<(LlamaModel, LlamaChatTemplate), LlmError> {
+    let backend = backend()?;
+    let model = LlamaModel::load_from_file(backend, &settings.path, &LlamaModelParams::default())
+        .map_err(|e| {
+        LlmError::Local(format!(
+            "cannot load {}: {e} (is it a GGUF model?)",
+            settings.path.display()
+        ))
+    })?;
+    let template = model.chat_template(None).map_err(|e| {
+        LlmError::Local(format!(
+            "{} has no usable chat template: {e}",
+            settings.path.display()
+        ))
+    })?;
+    Ok((model, template))
+}
+
+fn generate(
+    model: &LlamaModel,
+    template: &LlamaChatTemplate,
+    context: &mut LlamaContext<'_>,
+    n_ctx: u32,
+    job: &Job,
+) -> Result<Generated, LlmError> {
+    let local = |what: &str, e: &dyn std::fmt::Display| LlmError::Local(format!("{what}: {e}"));
+    let messages = [
+        LlamaChatMessage::new("system".into(), job.system.clone())
+            .map_err(|e| local("system prompt", &e))?,
+        LlamaChatMessage::new("user".into(), job.user.clone())
+            .map_err(|e| local("user prompt", &e))?,
+    ];
+    let prompt = model
+        .apply_chat_template(template, &messages, true)
+        .map_err(|e| local("chat template", &e))?;
+    let tokens = model.vocab().tokenize(prompt.as_bytes(), false, true);
+    let room = (n_ctx as usize).saturating_sub(tokens.len());
+    if room < 16 {
+        return Err(LlmError::Local(format!(
+            "the prompt has {} tokens and the context holds {n_ctx}; shorten the prompt or raise context_size",
+            tokens.len()
+        )));
+    }
+    let max_new = (job.max_tokens as usize).min(room - 1);
+
+    // The prompt, in batches; logits only for its last token.
+    let n_batch = 512usize;
+    let mut batch = LlamaBatch::new(n_batch, 1);
+    for (chunk_index, chunk) in tokens.chunks(n_batch).enumerate() {
+        batch.clear();
+        let base = chunk_index * n_batch;
+        for (i, token) in chunk.iter().enumerate() {
+            let pos = (base + i) as i32;
+            let last = base + i + 1 == tokens.len();
+            batch
+                .add(*token, pos, &[0], last)
+                .map_err(|e| local("batch", &e))?;
+        }
+        context
+            .decode(&mut batch)
+            .map_err(|e| local("decoding the prompt", &e))?;
+    }
+
+    let mut sampler = if job.temperature <= 0.0 {
+        LlamaSampler::greedy()
+    } else {
+        LlamaSampler::chain_simple([
+            LlamaSampler::top_k(40),
+            LlamaSampler::top_p(0.95, 1),
+            LlamaSampler::min_p(0.05, 1),
+            LlamaSampler::temp(job.temperature as f32),
+            LlamaSampler::dist(job.seed as u32),
+        ])
+    };
+    let vocab = model.vocab();
+    let started = Instant::now();
+    let mut text: Vec<u8> = Vec::new();
+    let mut produced = 0u64;
+    let mut position = tokens.len() as i32;
+    let mut logits_at = batch.n_tokens() - 1;
+    while (produced as usize) < max_new {
+        let token = sampler.sample(context, logits_at);
+        if vocab.is_eog(token) {
+            break;
+        }
+        produced += 1;
+        text.extend(vocab.token_to_piece(token, false, None));
+        if let Some(cut) = stop_at(&text, &job.stop) {
+            text.truncate(cut);
+            break;
+        }
+        batch.clear();
+        batch
+            .add(token, position, &[0], true)
+            .map_err(|e| local("batch", &e))?;
+        position += 1;
+        logits_at = 0;
+        context
+            .decode(&mut batch)
+            .map_err(|e| local("decoding", &e))?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    Ok(Generated {
+        text: String::from_utf8_lossy(&text).into_owned(),
+        tokens_in: tokens.len() as u64,
+        tokens_out: produced,
+        tokens_per_second: if seconds > 0.0 {
+            produced as f64 / seconds
+        } else {
+            0.0
+        },
+    })
+}
+
+/// Where the text must be cut when it now ends with a stop string.
+fn stop_at(text: &[u8], stops: &[String]) -> Option<usize> {
+    stops
+        .iter()
+        .filter(|s| !s.is_empty())
+        .find(|s| text.ends_with(s.as_bytes()))
+        .map(|s| text.len() - s.len())
+}
+
+/// The default thread count: every core.
+pub(crate) fn default_threads() -> u32 {
+    std::thread::available_parallelism().map_or(4, |n| n.get() as u32)
+}
+
+/// Whether `path` looks like a GGUF file (its magic), for early errors.
+pub(crate) fn looks_like_gguf(path: &Path) -> bool {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut magic))
+        .is_ok()
+        && &magic == b"GGUF"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stop_strings_cut_the_text() {
+        let stops = vec![">>>>>>> REPLACE\n```".to_string(), String::new()];
+        assert_eq!(stop_at(b"abc", &stops), None);
+        assert_eq!(stop_at(b"x>>>>>>> REPLACE\n```", &stops), Some(1));
+    }
+}

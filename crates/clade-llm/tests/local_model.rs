@@ -1,0 +1,79 @@
+//! The in-process local model (feature `local`) with a real GGUF file: the
+//! small Qwen2.5-Coder-0.5B that `scripts/test.sh` fetches. Without the file
+//! the test says why it skipped, unless CLADE_REQUIRE_MODEL is set (CI), where
+//! a missing model is a failure.
+#![cfg(feature = "local")]
+
+use std::path::PathBuf;
+
+use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
+
+fn small_model() -> Option<PathBuf> {
+    let path = std::env::var_os("CLADE_TEST_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            let home = std::env::var_os("CLADE_HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| {
+                    PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache/clade")
+                });
+            home.join("models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
+        });
+    if path.is_file() {
+        return Some(path);
+    }
+    let why = format!(
+        "no local model at {} (run scripts/fetch-model.sh 0.5b)",
+        path.display()
+    );
+    assert!(
+        std::env::var_os("CLADE_REQUIRE_MODEL").is_none(),
+        "CLADE_REQUIRE_MODEL is set but {why}"
+    );
+    eprintln!("skipped: {why}");
+    None
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_local_model_answers_with_usage_and_speed() {
+    let Some(path) = small_model() else { return };
+    let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
+    config.path = Some(path.display().to_string());
+    config.context_size = Some(2048);
+    let endpoint = Endpoint::new(config, None).unwrap();
+    let request = ChatRequest {
+        messages: vec![
+            Message::system("You are a Rust expert. Answer with code only."),
+            Message::user("Write a Rust function `fn add(a: u32, b: u32) -> u32`."),
+        ],
+        temperature: Some(0.0),
+        max_tokens: Some(64),
+        ..ChatRequest::default()
+    };
+    let first = endpoint.complete(&request).await.unwrap();
+    assert!(first.text.contains("fn add"), "{:?}", first.text);
+    assert!(first.tokens_in > 10 && first.tokens_out > 0 && first.tokens_out <= 64);
+    let speed = first.tokens_per_second.unwrap();
+    assert!(speed > 1.0, "{speed} tokens/s");
+    eprintln!(
+        "local 0.5B: {} tokens in, {} out, {speed:.1} tokens/s",
+        first.tokens_in, first.tokens_out
+    );
+    // Greedy decoding is deterministic, and the model stays loaded.
+    let second = endpoint.complete(&request).await.unwrap();
+    assert_eq!(first.text, second.text);
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_missing_or_foreign_model_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ModelConfig::new(ProviderKind::Local, "nothing");
+    config.path = Some(dir.path().join("absent.gguf").display().to_string());
+    let err = Endpoint::new(config.clone(), None).unwrap_err().to_string();
+    assert!(err.contains("fetch-model.sh"), "{err}");
+    let text = dir.path().join("text.gguf");
+    std::fs::write(&text, "not a model").unwrap();
+    config.path = Some(text.display().to_string());
+    let err = Endpoint::new(config, None).unwrap_err().to_string();
+    assert!(err.contains("not a GGUF model file"), "{err}");
+}
