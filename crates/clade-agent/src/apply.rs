@@ -366,6 +366,11 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
             Err(whole_err) => {
                 return splice_function(original, code)
                     .filter(|spliced| regions::check_unchanged_outside(original, spliced).is_ok())
+                    // Only when it changes something: otherwise the precise
+                    // complaint about the lines outside is the better answer.
+                    .or_else(|| {
+                        transplant_regions(original, code, &regions).filter(|t| t != original)
+                    })
                     .ok_or(whole_err);
             }
         }
@@ -400,6 +405,30 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
             many.len()
         )),
     }
+}
+
+/// A whole-file rewrite that also touched lines outside the regions (small
+/// models rewrite the header comment, say): when it has as many regions as
+/// the original, each region's new content replaces the original's and
+/// everything outside stays as it was. Nothing outside can change this way.
+fn transplant_regions(original: &str, code: &str, regions: &[regions::Region]) -> Option<String> {
+    let new_regions = find_regions(code).ok()?;
+    if new_regions.len() != regions.len() || regions.is_empty() {
+        return None;
+    }
+    let old_lines: Vec<&str> = original.lines().collect();
+    let new_lines: Vec<&str> = code.lines().collect();
+    let mut out: Vec<&str> = Vec::with_capacity(old_lines.len());
+    let mut from = 0;
+    for (old, new) in regions.iter().zip(&new_regions) {
+        out.extend(&old_lines[from..old.start]);
+        out.extend(&new_lines[new.start..new.end]);
+        from = old.end;
+    }
+    out.extend(&old_lines[from..]);
+    let text = out.join("\n") + "\n";
+    regions::check_unchanged_outside(original, &text).ok()?;
+    Some(text)
 }
 
 /// A rewrite of the function around a region, without the markers (small
@@ -558,6 +587,21 @@ fn function_end(lines: &[&str], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_whole_file_rewrite_keeps_only_its_new_regions() {
+        let original = "//! Header.\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let reply = "```rust\n//! A rewritten header.\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 2 }\n// EVOLVE-BLOCK-END\nfn main() { panic!() }\n```\n";
+        let workspace = Workspace {
+            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
+        };
+        let candidate = apply_reply(reply, &workspace).unwrap();
+        assert_eq!(
+            candidate.files["src/main.rs"],
+            original.replace("{ 1 }", "{ 2 }"),
+            "only the region may change"
+        );
+    }
 
     #[test]
     fn declarations() {

@@ -592,3 +592,99 @@ fn with_no_models_configured_the_local_model_runs_the_evolution() {
         "{stderr}"
     );
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_budgets_end_runs() {
+    let server = scripted_llm(Duration::from_millis(200));
+    let dir = project(&server.url(), 40, "name = \"stopped\"");
+    let root = dir.path();
+    let mut child = clade_cmd(root, &["run", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel::<String>();
+    let reader = std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut lines = Vec::new();
+    let started = Instant::now();
+    while lines
+        .iter()
+        .filter(|l: &&String| l.contains("\"event\":\"variant\""))
+        .count()
+        < 2
+    {
+        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+        if let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
+            lines.push(line);
+        }
+    }
+    let pid = child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    lines.extend(rx.try_iter());
+    assert_eq!(status.code(), Some(130), "{lines:?}");
+    let events: Vec<Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(
+        events
+            .iter()
+            .any(|e| e["event"] == "stopping" && e["reason"] == "interrupted")
+    );
+    let end = finish(&events);
+    assert_eq!(end["reason"], "interrupted");
+    let done = end["totals"]["done"].as_u64().unwrap();
+    assert!(done < 40, "{end}");
+    // Everything in flight was finished and recorded: the archive holds
+    // exactly the seed and the iterations reported.
+    assert_eq!(shape(root, "stopped").len() as u64, done + 1);
+    let state: Value = serde_json::from_slice(
+        &std::fs::read(root.join(".git/clade/runs/stopped/state.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(state["status"], "stopped");
+    assert!(
+        end["review"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "clade run --resume stopped")
+    );
+
+    // A token budget ends the resumed run early, counting earlier sessions.
+    let out = clade(root, &["run", "--resume", "stopped", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    assert_eq!(finish(&events)["reason"], "iterations");
+    let dir = project(&server.url(), 40, "name = \"budget\"\nmax_tokens = 700");
+    let out = clade(dir.path(), &["run", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    let end = finish(&events);
+    assert_eq!(end["reason"], "max_tokens", "{end}");
+    // 160 tokens per reply: the budget is reached after 5 replies; work in
+    // flight (at most 3 iterations) is finished, not dropped.
+    let done = end["totals"]["done"].as_u64().unwrap();
+    assert!((5..=8).contains(&done), "{end}");
+}

@@ -95,6 +95,22 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// A small local model tends to ramble past its first SEARCH/REPLACE block
+/// into broken ones: for the operators that ask for blocks, it stops at the
+/// first closing marker (which the local provider keeps in the text).
+fn stop_strings(plan: &Plan) -> Vec<String> {
+    let local = plan.endpoint.config().provider == clade_llm::ProviderKind::Local;
+    let blocks = matches!(
+        plan.operator,
+        Operator::Diff | Operator::Fix | Operator::Crossover
+    );
+    if local && blocks {
+        vec![">>>>>>> REPLACE".to_string()]
+    } else {
+        Vec::new()
+    }
+}
+
 /// Runs one plan to its outcome.
 pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     let request = ChatRequest {
@@ -103,6 +119,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
             Message::user(plan.prompt.user.clone()),
         ],
         seed: Some(plan.llm_seed),
+        stop: stop_strings(&plan),
         ..ChatRequest::default()
     };
     shared.llm_in_flight.fetch_add(1, Ordering::Relaxed);

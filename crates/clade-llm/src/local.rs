@@ -273,13 +273,15 @@ fn generate(
     })
 }
 
-/// Where the text must be cut when it now ends with a stop string.
+/// Where the text ends when it now ends with a stop string. Unlike the HTTP
+/// APIs, the local model keeps the stop string: Clade stops on a block's
+/// closing marker, which the parser needs.
 fn stop_at(text: &[u8], stops: &[String]) -> Option<usize> {
     stops
         .iter()
         .filter(|s| !s.is_empty())
         .find(|s| text.ends_with(s.as_bytes()))
-        .map(|s| text.len() - s.len())
+        .map(|_| text.len())
 }
 
 /// The default thread count: every core.
@@ -305,6 +307,6 @@ mod tests {
     fn stop_strings_cut_the_text() {
         let stops = vec![">>>>>>> REPLACE\n```".to_string(), String::new()];
         assert_eq!(stop_at(b"abc", &stops), None);
-        assert_eq!(stop_at(b"x>>>>>>> REPLACE\n```", &stops), Some(1));
+        assert_eq!(stop_at(b"x>>>>>>> REPLACE\n```", &stops), Some(20));
     }
 }
