@@ -7,8 +7,6 @@ mod common;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use clade_llm::{Recorded, Reply, ScriptedServer};
@@ -323,29 +321,10 @@ fn a_killed_run_resumes_without_losing_a_variant() {
     let dir = project(&server.url(), 14, "name = \"killed\"");
     let root = dir.path();
 
-    let mut child = clade_cmd(root, &["run", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let seen = Arc::new(AtomicUsize::new(0));
-    let counter = seen.clone();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if line.contains("\"event\":\"variant\"") {
-                counter.fetch_add(1, Ordering::SeqCst);
-            }
-        }
-    });
-    let started = Instant::now();
-    while seen.load(Ordering::SeqCst) < 4 {
-        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    reader.join().unwrap();
+    let mut run = Background::start(root);
+    run.wait_for_variants(4);
+    run.child.kill().unwrap(); // SIGKILL
+    run.finish();
 
     let before = git(
         root,
@@ -598,32 +577,9 @@ fn ctrl_c_stops_cleanly_and_budgets_end_runs() {
     let server = scripted_llm(Duration::from_millis(200));
     let dir = project(&server.url(), 40, "name = \"stopped\"");
     let root = dir.path();
-    let mut child = clade_cmd(root, &["run", "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel::<String>();
-    let reader = std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let mut lines = Vec::new();
-    let started = Instant::now();
-    while lines
-        .iter()
-        .filter(|l: &&String| l.contains("\"event\":\"variant\""))
-        .count()
-        < 2
-    {
-        assert!(started.elapsed() < Duration::from_secs(120), "no progress");
-        if let Ok(line) = rx.recv_timeout(Duration::from_millis(50)) {
-            lines.push(line);
-        }
-    }
-    let pid = child.id().to_string();
+    let mut run = Background::start(root);
+    run.wait_for_variants(2);
+    let pid = run.child.id().to_string();
     assert!(
         Command::new("kill")
             .args(["-INT", &pid])
@@ -631,9 +587,7 @@ fn ctrl_c_stops_cleanly_and_budgets_end_runs() {
             .unwrap()
             .success()
     );
-    let status = child.wait().unwrap();
-    reader.join().unwrap();
-    lines.extend(rx.try_iter());
+    let (status, lines) = run.finish();
     assert_eq!(status.code(), Some(130), "{lines:?}");
     let events: Vec<Value> = lines
         .iter()
@@ -687,4 +641,60 @@ fn ctrl_c_stops_cleanly_and_budgets_end_runs() {
     // flight (at most 3 iterations) is finished, not dropped.
     let done = end["totals"]["done"].as_u64().unwrap();
     assert!((5..=8).contains(&done), "{end}");
+}
+
+/// `clade run --json` in the background, its event lines collected.
+struct Background {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+    reader: std::thread::JoinHandle<()>,
+    seen: Vec<String>,
+}
+
+impl Background {
+    fn start(root: &Path) -> Self {
+        let mut child = clade_cmd(root, &["run", "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, lines) = std::sync::mpsc::channel::<String>();
+        let reader = std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        Background {
+            child,
+            lines,
+            reader,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Waits until `count` variants were reported.
+    fn wait_for_variants(&mut self, count: usize) {
+        let started = Instant::now();
+        while self
+            .seen
+            .iter()
+            .filter(|l| l.contains("\"event\":\"variant\""))
+            .count()
+            < count
+        {
+            assert!(started.elapsed() < Duration::from_secs(120), "no progress");
+            if let Ok(line) = self.lines.recv_timeout(Duration::from_millis(50)) {
+                self.seen.push(line);
+            }
+        }
+    }
+
+    /// Waits for the process and returns its exit status and every line.
+    fn finish(mut self) -> (std::process::ExitStatus, Vec<String>) {
+        let status = self.child.wait().unwrap();
+        self.reader.join().unwrap();
+        self.seen.extend(self.lines.try_iter());
+        (status, self.seen)
+    }
 }
