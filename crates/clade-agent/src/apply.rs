@@ -97,7 +97,24 @@ pub fn apply_edits(edits: &[Edit], workspace: &Workspace) -> Result<Candidate, R
                     None => file_matching(index, search, &files)?,
                 };
                 let content = &files[&path];
-                let range = find_unique(index, &path, content, search)?;
+                let range = match find_unique(index, &path, content, search) {
+                    Ok(range) => range,
+                    // Small models often get the SEARCH part wrong (or copy
+                    // the format's placeholder) while the REPLACE part is a
+                    // whole function of the file: it is placed as a rewrite
+                    // of that function, as a fenced rewrite would be. The
+                    // region rule is checked below like for any edit.
+                    Err(no_match @ Rejection::NoMatch { .. }) => {
+                        match splice_function(content, replace) {
+                            Some(spliced) => {
+                                files.insert(path, spliced);
+                                continue;
+                            }
+                            None => return Err(no_match),
+                        }
+                    }
+                    Err(other) => return Err(other),
+                };
                 let mut new = String::with_capacity(content.len() + replace.len());
                 new.push_str(&content[..range.0]);
                 new.push_str(replace);
@@ -587,6 +604,27 @@ fn function_end(lines: &[&str], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_replace_holding_a_whole_function_survives_a_wrong_search() {
+        let original = "// EVOLVE-BLOCK-START\nfn sort(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let workspace = Workspace {
+            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
+        };
+        let reply = "src/main.rs\n<<<<<<< SEARCH\nexact lines copied from the current program\n=======\nfn sort(v: &mut [u32]) {\n    v.sort_unstable();\n}\n>>>>>>> REPLACE\n";
+        let candidate = apply_reply(reply, &workspace).unwrap();
+        assert_eq!(
+            candidate.files["src/main.rs"],
+            original.replace("v.reverse()", "v.sort_unstable()")
+        );
+        // Without a function to place, a wrong SEARCH is still rejected.
+        let reply =
+            "src/main.rs\n<<<<<<< SEARCH\nnot there\n=======\n    v.sort();\n>>>>>>> REPLACE\n";
+        assert!(matches!(
+            apply_reply(reply, &workspace),
+            Err(Rejection::NoMatch { .. })
+        ));
+    }
 
     #[test]
     fn a_whole_file_rewrite_keeps_only_its_new_regions() {
