@@ -3,7 +3,7 @@
 # evolution with the built-in local model on a shipped benchmark, then shows
 # the best variant.
 #
-#   scripts/quickstart.sh [BENCHMARK] [ITERATIONS]   (default: tsp-constructive 8)
+#   scripts/quickstart.sh [BENCHMARK] [ITERATIONS]   (default: sort-speed 8)
 #
 # The benchmark is copied into a scratch git repository under
 # $CLADE_HOME/quickstart, so this checkout's history is left alone; the
@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure.sh
 
-benchmark="${1:-tsp-constructive}"
+benchmark="${1:-sort-speed}"
 iterations="${2:-8}"
 case "${CLADE_MODEL:-1.5b}" in
     0.5b) size=0.5b ;;
