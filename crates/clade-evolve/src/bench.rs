@@ -13,7 +13,7 @@ use serde::Serialize;
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
-use crate::project::{Project, find_crate};
+use crate::project::{Project, find_crate, is_crate_file};
 use crate::scoring::{self, Metrics};
 
 /// One shipped benchmark.
@@ -206,12 +206,11 @@ fn collect(dir: &Path, rel: &str, out: &mut BTreeMap<String, Vec<u8>>) -> Result
             format!("{rel}/{name}")
         };
         let path = entry.path();
-        let top = rel.is_empty();
         if path.is_dir() {
-            if (top && name == "src") || rel.starts_with("src") {
+            if child == "src" || child.starts_with("src/") {
                 collect(&path, &child, out)?;
             }
-        } else if (top && (name == "Cargo.toml" || name == "build.rs")) || rel.starts_with("src") {
+        } else if is_crate_file(&child) {
             let bytes = std::fs::read(&path).map_err(EvolveError::io("read", &path))?;
             out.insert(child, bytes);
         }

@@ -39,9 +39,9 @@ const PROMPT_FEEDBACK_LIMIT: usize = 3000;
 /// Programs beside the parent appear in prompts up to this size.
 const CONTEXT_CODE_LIMIT: usize = 6000;
 /// Rejected candidates remembered per island for FIX prompts.
-const FAILURES_KEPT: usize = 4;
+pub(crate) const FAILURES_KEPT: usize = 4;
 /// Earlier attempts shown per parent.
-const ATTEMPTS_KEPT: usize = 3;
+pub(crate) const ATTEMPTS_KEPT: usize = 3;
 /// Consecutive LLM failures (each after its retries) that stop the run.
 const MAX_LLM_FAILURES_IN_A_ROW: u32 = 3;
 

@@ -111,6 +111,13 @@ impl Project {
     }
 }
 
+/// Whether a crate-relative path is one a candidate build uses: the
+/// manifest (checked by the builder), a build script (so the builder can
+/// refuse it with its reason) and the sources.
+pub(crate) fn is_crate_file(rel: &str) -> bool {
+    rel == "Cargo.toml" || rel == "build.rs" || rel.starts_with("src/")
+}
+
 /// A user-written relative path, normalized (`./a//b` → `a/b`); `None` when
 /// it is absolute or climbs out with `..`.
 pub fn clean_relative(path: &str) -> Option<String> {

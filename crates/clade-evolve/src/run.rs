@@ -18,11 +18,14 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::config::{BuildKind, Config};
-use crate::controller::{Budgets, Controller, Failure, FrameworkTimes, Known, StopReason, cut};
+use crate::controller::{
+    ATTEMPTS_KEPT, Budgets, Controller, FAILURES_KEPT, Failure, FrameworkTimes, Known, StopReason,
+    cut,
+};
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
 use crate::events::{Best, Event, Totals};
-use crate::project::Project;
+use crate::project::{Project, is_crate_file};
 use crate::proposal::{Shared, files_digest};
 use crate::writer::Writer;
 
@@ -105,7 +108,18 @@ async fn run_async(
     sink: &mut dyn FnMut(&Event),
 ) -> Result<Summary, EvolveError> {
     let config_file = locate_config(&options.config)?;
-    let mut config = Config::load(&config_file)?;
+    // Read once: the same text is parsed and, for a new run, stored.
+    let config_source = std::fs::read_to_string(&config_file).map_err(|source| {
+        crate::config::ConfigError::Read {
+            path: config_file.clone(),
+            source,
+        }
+    })?;
+    let mut config = Config::parse(
+        &config_source,
+        &config_file,
+        config_file.parent().unwrap_or(Path::new("")),
+    )?;
     let root = config.resolve(&config.target.root);
     let probe = Archive::open(&root).map_err(|_| not_a_repo(&root))?;
     if !probe.has_working_tree() {
@@ -245,7 +259,7 @@ async fn run_async(
             } else {
                 path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
             };
-            if rel == "Cargo.toml" || rel == "build.rs" || rel.starts_with("src/") {
+            if is_crate_file(rel) {
                 crate_files.insert(rel.to_string(), bytes);
             }
         }
@@ -388,7 +402,7 @@ async fn run_async(
                 population: population_config.clone(),
                 created_ms: 0,
             },
-            &config_text(&config_file, &config)?,
+            &config_source,
         )?;
         let features = controller.population.features_for(&metrics);
         let seed_meta = VariantMeta {
@@ -576,7 +590,7 @@ fn restore(
                     (None, None) => "rejected".into(),
                 },
             });
-            while attempts.len() > 3 {
+            while attempts.len() > ATTEMPTS_KEPT {
                 attempts.pop_front();
             }
             if !meta.is_validated()
@@ -591,7 +605,7 @@ fn restore(
                     files: files.clone(),
                     feedback: feedback.clone(),
                 });
-                while queue.len() > 4 {
+                while queue.len() > FAILURES_KEPT {
                     queue.pop_front();
                 }
             }
@@ -612,10 +626,6 @@ fn restore(
     controller.next_id = variants.len() as u64;
     controller.done = controller.next_id.saturating_sub(1);
     Ok(())
-}
-
-fn config_text(file: &Path, _config: &Config) -> Result<String, EvolveError> {
-    std::fs::read_to_string(file).map_err(EvolveError::io("read", file))
 }
 
 fn not_a_repo(root: &Path) -> EvolveError {
