@@ -383,16 +383,36 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
             Err(whole_err) => {
                 return splice_function(original, code)
                     .filter(|spliced| regions::check_unchanged_outside(original, spliced).is_ok())
-                    // Only when it changes something: otherwise the precise
-                    // complaint about the lines outside is the better answer.
+                    // Only when it changes something, or when the code is
+                    // nothing but its regions (the region alone, markers
+                    // included): otherwise the precise complaint about the
+                    // lines outside is the better answer.
                     .or_else(|| {
-                        transplant_regions(original, code, &regions).filter(|t| t != original)
+                        transplant_regions(original, code, &regions)
+                            .filter(|t| t != original || only_regions(code))
                     })
                     .ok_or(whole_err);
             }
         }
     }
+    // The function around a region, rewritten whole: its own lines outside
+    // the region are expected, so this comes before stripping echoes.
     if let Some(placed) = function_body_into_region(original, code, &regions) {
+        return Ok(placed);
+    }
+    let stripped = strip_echoed_outside(original, code, &regions);
+    let code = if stripped.trim().is_empty() {
+        code
+    } else {
+        stripped.as_str()
+    };
+    if let Some(name) = redefined_outside(original, code, &regions) {
+        return Err(format!(
+            "the rewrite redefines `{name}`, which lies outside the EVOLVE-BLOCK regions and cannot change; \
+             answer with the code of the region only"
+        ));
+    }
+    if let Some(placed) = whole_region(original, code, &regions) {
         return Ok(placed);
     }
     if let Some(spliced) = splice_function(original, code) {
@@ -424,6 +444,18 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
     }
 }
 
+/// Whether `code` holds nothing but marked regions (blank lines aside).
+fn only_regions(code: &str) -> bool {
+    let Ok(found) = find_regions(code) else {
+        return false;
+    };
+    code.lines().enumerate().all(|(i, line)| {
+        line.trim().is_empty()
+            || has_markers(line)
+            || found.iter().any(|r| i >= r.start && i < r.end)
+    })
+}
+
 /// A whole-file rewrite that also touched lines outside the regions (small
 /// models rewrite the header comment, say): when it has as many regions as
 /// the original, each region's new content replaces the original's and
@@ -446,6 +478,116 @@ fn transplant_regions(original: &str, code: &str, regions: &[regions::Region]) -
     let text = out.join("\n") + "\n";
     regions::check_unchanged_outside(original, &text).ok()?;
     Some(text)
+}
+
+/// A marker-less rewrite that echoes parts of the file outside the regions
+/// (small models answer a region rewrite with the whole file, markers left
+/// out): functions outside the regions repeated unchanged, and top-level
+/// lines repeated verbatim, are dropped so they are not doubled inside the
+/// region. What is left is the model's code for the region.
+fn strip_echoed_outside(original: &str, code: &str, regions: &[regions::Region]) -> String {
+    if regions.is_empty() {
+        return code.to_string();
+    }
+    let lines: Vec<&str> = original.lines().collect();
+    let outside_line = |i: usize| !regions.iter().any(|r| i >= r.start && i < r.end);
+    let top_level: Vec<&str> = (0..lines.len())
+        .filter(|&i| outside_line(i))
+        .map(|i| lines[i])
+        .filter(|l| !l.starts_with(char::is_whitespace) && l.trim().len() >= 4)
+        .collect();
+    // Functions outside the regions: name → their lines, trimmed.
+    let mut functions: Vec<(&str, Vec<&str>)> = Vec::new();
+    for start in (0..lines.len()).filter(|&i| outside_line(i)) {
+        if let (Some(name), Some(end)) = (declared_name(lines[start]), function_end(&lines, start))
+            && (start..end).all(outside_line)
+        {
+            functions.push((name, lines[start..end].iter().map(|l| l.trim()).collect()));
+        }
+    }
+    let code_lines: Vec<&str> = code.lines().collect();
+    let mut keep = vec![true; code_lines.len()];
+    let mut i = 0;
+    while i < code_lines.len() {
+        let line = code_lines[i];
+        if let Some(name) = declared_name(line)
+            && let Some((_, body)) = functions.iter().find(|(n, _)| *n == name)
+            && let Some(end) = function_end(&code_lines, i)
+            && code_lines[i..end]
+                .iter()
+                .map(|l| l.trim())
+                .eq(body.iter().copied())
+        {
+            keep[i..end].iter_mut().for_each(|k| *k = false);
+            i = end;
+            continue;
+        }
+        if top_level.contains(&line.trim_end()) {
+            keep[i] = false;
+        }
+        i += 1;
+    }
+    let kept: Vec<&str> = code_lines
+        .iter()
+        .zip(&keep)
+        .filter(|(_, k)| **k)
+        .map(|(l, _)| *l)
+        .collect();
+    kept.join("\n").trim_matches('\n').to_string() + "\n"
+}
+
+/// The first function `code` declares that the original has wholly outside
+/// its regions (after [`strip_echoed_outside`], so a changed one).
+fn redefined_outside<'a>(
+    original: &str,
+    code: &'a str,
+    regions: &[regions::Region],
+) -> Option<&'a str> {
+    if regions.is_empty() {
+        return None;
+    }
+    let lines: Vec<&str> = original.lines().collect();
+    let outside_line = |i: usize| !regions.iter().any(|r| i >= r.start && i < r.end);
+    let outside: Vec<&str> = (0..lines.len())
+        .filter(|&i| outside_line(i))
+        .filter_map(|start| {
+            let name = declared_name(lines[start])?;
+            let end = function_end(&lines, start)?;
+            (start..end).all(outside_line).then_some(name)
+        })
+        .collect();
+    code.lines()
+        .filter_map(declared_name)
+        .find(|name| outside.contains(name))
+}
+
+/// A rewrite of a file's only region, without the markers (what the rewrite
+/// prompt asks for when there is one region): the code declares every
+/// function the region declares and none of those outside it, so it replaces
+/// the region whole rather than being spliced over its first function.
+fn whole_region(original: &str, code: &str, regions: &[regions::Region]) -> Option<String> {
+    let [region] = regions else {
+        return None;
+    };
+    let lines: Vec<&str> = original.lines().collect();
+    let names = |lines: &[&str]| -> Vec<String> {
+        lines
+            .iter()
+            .filter_map(|l| declared_name(l).map(str::to_string))
+            .collect()
+    };
+    let inside = names(&lines[region.start..region.end]);
+    let mut outside = names(&lines[..region.start]);
+    outside.extend(names(&lines[region.end..]));
+    let declared = names(&code.lines().collect::<Vec<_>>());
+    let covers = !inside.is_empty() && inside.iter().all(|n| declared.contains(n));
+    if !covers || declared.iter().any(|n| outside.contains(n)) {
+        return None;
+    }
+    let mut out: Vec<&str> = lines[..region.start].to_vec();
+    out.extend(code.lines());
+    out.extend(&lines[region.end..]);
+    Some(out.join("\n") + "\n")
 }
 
 /// A rewrite of the function around a region, without the markers (small
@@ -638,6 +780,57 @@ mod tests {
             candidate.files["src/main.rs"],
             original.replace("{ 1 }", "{ 2 }"),
             "only the region may change"
+        );
+    }
+
+    #[test]
+    fn a_region_rewrite_replaces_the_whole_region() {
+        let original = "fn keep() {}\n// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {\n    helper(v);\n}\nfn helper(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let workspace = Workspace {
+            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
+        };
+        // Both functions anew, in another order: the region is replaced,
+        // nothing is doubled.
+        let reply = "```rust\nfn helper(v: &mut [u32]) {\n    v.sort_unstable();\n}\n\nfn sort(v: &mut [u32]) {\n    helper(v);\n}\n```\n";
+        let candidate = apply_reply(reply, &workspace).unwrap();
+        assert_eq!(
+            candidate.files["src/main.rs"],
+            "fn keep() {}\n// EVOLVE-BLOCK-START\nfn helper(v: &mut [u32]) {\n    v.sort_unstable();\n}\n\nfn sort(v: &mut [u32]) {\n    helper(v);\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n"
+        );
+        // The whole file without markers: what it repeats from outside the
+        // region is dropped, not doubled into it.
+        let reply = "```rust\nfn keep() {}\n/// Doc.\nfn sort(v: &mut [u32]) {}\nfn helper(v: &mut [u32]) {}\n\nfn main() {}\n```\n";
+        let candidate = apply_reply(reply, &workspace).unwrap();
+        assert_eq!(
+            candidate.files["src/main.rs"],
+            "fn keep() {}\n// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {}\nfn helper(v: &mut [u32]) {}\n// EVOLVE-BLOCK-END\nfn main() {}\n"
+        );
+        // A changed function outside the region is not dropped, and cannot
+        // be smuggled in.
+        let reply = "```rust\nfn sort(v: &mut [u32]) {}\nfn helper(v: &mut [u32]) {}\nfn main() { panic!() }\n```\n";
+        let placed = apply_reply(reply, &workspace);
+        assert!(
+            placed
+                .as_ref()
+                .map_or(true, |c| c.files["src/main.rs"].matches("fn main").count()
+                    == 1),
+            "{placed:?}"
+        );
+    }
+
+    #[test]
+    fn the_region_alone_with_its_markers_unchanged_changes_nothing() {
+        let original = "//! Header.\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let workspace = Workspace {
+            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
+        };
+        let same =
+            "```rust\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n// EVOLVE-BLOCK-END\n```\n";
+        assert_eq!(apply_reply(same, &workspace), Err(Rejection::Unchanged));
+        let new = "```rust\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 2 }\n// EVOLVE-BLOCK-END\n```\n";
+        assert_eq!(
+            apply_reply(new, &workspace).unwrap().files["src/main.rs"],
+            original.replace("{ 1 }", "{ 2 }")
         );
     }
 

@@ -50,6 +50,18 @@ impl Default for OperatorMix {
 }
 
 impl OperatorMix {
+    /// The mix for small local models: mostly rewrites of the region, the
+    /// answer shape a 1.5B model gets right most often (a fenced function
+    /// that compiles), and few SEARCH/REPLACE blocks, which it often breaks.
+    pub fn small_model() -> Self {
+        OperatorMix {
+            diff: 0.25,
+            rewrite: 0.75,
+            crossover: 0.0,
+            fix: 0.1,
+        }
+    }
+
     /// Picks an operator from `u` uniform in [0, 1). Crossover needs a second
     /// parent and fix a rejected candidate; unavailable operators drop out.
     /// With every weight zero, diff.

@@ -1,11 +1,13 @@
 //! Prompts from templates. Templates are plain text files (the seed agent's
 //! live in `agents/seed/prompts/`; a run may point at its own) with
-//! `{{name}}` placeholders and `{{#name}}…{{/name}}` sections that appear
-//! only when `name` is not empty. The same input always gives the same prompt.
+//! `{{name}}` placeholders, `{{#name}}…{{/name}}` sections that appear
+//! only when `name` is not empty and `{{^name}}…{{/name}}` sections that
+//! appear only when it is. The same input always gives the same prompt.
 
 use std::collections::BTreeMap;
 
 use crate::operators::Operator;
+use crate::regions::find_regions;
 
 /// A program shown in a prompt.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -117,15 +119,17 @@ pub fn build_prompt(templates: &Templates, input: &PromptInput) -> Prompt {
         metrics(&input.parent.metrics, &input.metric),
     );
     vars.insert("parent_code", code(&input.parent.files));
+    // A fix's blocks apply to the rejected program, so its lines are the example.
+    let example_source = match (&input.operator, &input.failed) {
+        (Operator::Fix, Some((failed, _))) => &failed.files,
+        _ => &input.parent.files,
+    };
+    let (example_file, example_lines) = example(example_source);
+    vars.insert("example_file", example_file);
+    vars.insert("example_lines", example_lines);
     vars.insert(
-        "example_file",
-        input
-            .parent
-            .files
-            .keys()
-            .next()
-            .cloned()
-            .unwrap_or_default(),
+        "region_file",
+        single_region(example_source).unwrap_or_default(),
     );
     vars.insert(
         "feedback",
@@ -189,6 +193,56 @@ pub fn build_prompt(templates: &Templates, input: &PromptInput) -> Prompt {
     Prompt {
         system: tidy(&render(&templates.system, &vars)),
         user: tidy(&render(template, &vars)) + "\n",
+    }
+}
+
+/// The file a format example names, and real lines of it for the example's
+/// SEARCH part: small models copy a placeholder such as "exact lines from the
+/// program" verbatim, while copied real lines at least match. The lines are
+/// the first non-blank ones of the first region (up to two), else of the file.
+fn example(files: &BTreeMap<String, String>) -> (String, String) {
+    let with_region = files
+        .iter()
+        .find(|(_, text)| find_regions(text).is_ok_and(|r| !r.is_empty()));
+    let Some((path, text)) = with_region.or_else(|| files.iter().next()) else {
+        return (String::new(), String::new());
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let span = match find_regions(text).ok().and_then(|r| r.first().copied()) {
+        Some(region) => &lines[region.start..region.end],
+        None => &lines[..],
+    };
+    let picked: Vec<&str> = span
+        .iter()
+        .filter(|l| !l.trim().is_empty())
+        .take(2)
+        .copied()
+        .collect();
+    (path.clone(), picked.join("\n"))
+}
+
+/// The file holding the parent's only EVOLVE-BLOCK region, when it has
+/// exactly one: a rewrite then asks for that region's code alone, which
+/// small models answer far more reliably than a whole file.
+pub fn single_region(files: &BTreeMap<String, String>) -> Option<String> {
+    let mut found = files
+        .iter()
+        .map(|(path, text)| (path, find_regions(text).map(|r| r.len()).unwrap_or(0)))
+        .filter(|(_, n)| *n > 0);
+    match (found.next(), found.next()) {
+        (Some((path, 1)), None) => Some(path.clone()),
+        _ => None,
+    }
+}
+
+/// Whether `operator`'s prompt asks for SEARCH/REPLACE blocks against
+/// `files` (rather than a fenced rewrite): diff and crossover always do; a
+/// fix does unless the files have a single region, whose code it asks for.
+pub fn asks_for_blocks(operator: Operator, files: &BTreeMap<String, String>) -> bool {
+    match operator {
+        Operator::Diff | Operator::Crossover => true,
+        Operator::Fix => single_region(files).is_none(),
+        Operator::Rewrite => false,
     }
 }
 
@@ -268,13 +322,17 @@ pub fn render(template: &str, vars: &BTreeMap<&str, String>) -> String {
         };
         let tag = after[..close].trim();
         rest = &after[close + 2..];
-        if let Some(name) = tag.strip_prefix('#') {
+        if let Some((inverted, name)) = tag
+            .strip_prefix('#')
+            .map(|n| (false, n))
+            .or_else(|| tag.strip_prefix('^').map(|n| (true, n)))
+        {
             let end_tag = format!("{{{{/{name}}}}}");
             let (body, tail) = match rest.find(&end_tag) {
                 Some(end) => (&rest[..end], &rest[end + end_tag.len()..]),
                 None => (rest, ""),
             };
-            if vars.get(name).is_some_and(|v| !v.is_empty()) {
+            if vars.get(name).is_some_and(|v| !v.is_empty()) != inverted {
                 out.push_str(&render(body, vars));
             }
             rest = tail;
@@ -295,10 +353,10 @@ mod tests {
         let vars = BTreeMap::from([("a", "1".to_string()), ("empty", String::new())]);
         assert_eq!(
             render(
-                "x{{a}}y{{#empty}}gone{{/empty}}{{#a}}[{{a}}]{{/a}}{{missing}}",
+                "x{{a}}y{{#empty}}gone{{/empty}}{{#a}}[{{a}}]{{/a}}{{missing}}{{^empty}}<{{a}}>{{/empty}}{{^a}}no{{/a}}",
                 &vars
             ),
-            "x1y[1]"
+            "x1y[1]<1>"
         );
     }
 

@@ -106,3 +106,33 @@ fn prompts_are_deterministic_and_sections_drop_out() {
             .contains("run/3")
     );
 }
+
+#[test]
+fn a_file_with_two_regions_is_rewritten_whole() {
+    let mut input = input(Operator::Rewrite);
+    let two = "// EVOLVE-BLOCK-START\nfn a() {}\n// EVOLVE-BLOCK-END\nfn main() {}\n// EVOLVE-BLOCK-START\nfn b() {}\n// EVOLVE-BLOCK-END\n";
+    input.parent.files = BTreeMap::from([("src/lib.rs".into(), two.into())]);
+    let user = build_prompt(&Templates::seed(), &input).user;
+    let answer = user.split("# Your answer").nth(1).unwrap();
+    insta::assert_snapshot!(answer, @r"
+    Rewrite the code between the EVOLVE-BLOCK-START and EVOLVE-BLOCK-END markers to score better. Answer with the complete file src/lib.rs in one fenced code block, markers included, and change nothing outside the markers.
+    ");
+    // A diff's format example quotes the first lines of the first region.
+    input.operator = Operator::Diff;
+    let user = build_prompt(&Templates::seed(), &input).user;
+    assert!(
+        user.contains("src/lib.rs\n<<<<<<< SEARCH\nfn a() {}\n=======\n"),
+        "{user}"
+    );
+    // So does a fix's, where a single region would be asked for whole.
+    input.operator = Operator::Fix;
+    let failed = input.failed.as_mut().unwrap();
+    failed.0.files = input.parent.files.clone();
+    let user = build_prompt(&Templates::seed(), &input).user;
+    assert!(user.contains("<<<<<<< SEARCH\nfn a() {}\n"), "{user}");
+    assert!(clade_agent::single_region(&input.parent.files).is_none());
+    assert!(clade_agent::asks_for_blocks(
+        Operator::Fix,
+        &input.parent.files
+    ));
+}
