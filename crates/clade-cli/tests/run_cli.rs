@@ -462,7 +462,14 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("../../benchmarks/tsp-constructive"),
         &root,
     );
-    let mut config = std::fs::read_to_string(root.join("clade.toml")).unwrap();
+    // One proposal and one evaluation at a time: iteration 3 is planned
+    // only after iteration 1 is recorded.
+    let mut config = std::fs::read_to_string(root.join("clade.toml"))
+        .unwrap()
+        .replace(
+            "[run]\n",
+            "[run]\nparallel_proposals = 1\nparallel_evaluations = 1\n",
+        );
     config.push_str(&format!(
         "\n[[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\napi_key_env = \"CLADE_TEST_KEY\"\n",
         server.url()
@@ -471,7 +478,7 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
     git(&root, &["init", "-q", "-b", "main"]);
     git(&root, &["add", "-A"]);
     git(&root, &["commit", "-q", "-m", "benchmark"]);
-    let out = clade(&root, &["run", ".", "--iterations", "2", "--json"]);
+    let out = clade(&root, &["run", ".", "--iterations", "3", "--json"]);
     assert!(
         out.status.success(),
         "{}",
@@ -482,19 +489,40 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
     let seed_score = seed["score"].as_f64().unwrap();
     assert!((seed_score - 6.891886602053466).abs() < 1e-9, "{seed}");
     let end = finish(&events);
-    assert_eq!(end["totals"]["done"], 2);
-    // The first proposal is new code and scores; the second is the same
-    // change again, so it is recorded as a duplicate without evaluation.
+    assert_eq!(end["totals"]["done"], 3);
+    // The first proposal is new code and scores. The second, planned before
+    // the first was recorded, is the same change and recorded as a duplicate
+    // without evaluation. The third, planned after it, gets the same reply,
+    // asks twice more with other seeds and hotter temperatures, and is
+    // still a duplicate.
     let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
     assert_eq!(variants[0]["status"], "validated", "{:?}", variants[0]);
-    assert!(
-        variants[1]["reason"]
-            .as_str()
-            .unwrap_or("")
-            .starts_with("duplicate"),
-        "{:?}",
-        variants[1]
-    );
+    for variant in &variants[1..] {
+        assert!(
+            variant["reason"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("duplicate"),
+            "{variant:?}"
+        );
+    }
+    let bodies: Vec<Value> = server
+        .requests()
+        .iter()
+        .map(|r| serde_json::from_str(&r.body).unwrap())
+        .collect();
+    assert_eq!(bodies.len(), 5, "two calls, then one plus two resamples");
+    let seeds: std::collections::BTreeSet<String> =
+        bodies.iter().map(|b| b["seed"].to_string()).collect();
+    assert_eq!(seeds.len(), 5, "every call has its own seed: {seeds:?}");
+    let mut temperatures: Vec<String> = bodies
+        .iter()
+        .map(|b| b["temperature"].to_string())
+        .collect();
+    temperatures.sort();
+    assert_eq!(temperatures, ["1.0", "1.3", "null", "null", "null"]);
+    // The usage of every call is counted.
+    assert_eq!(end["totals"]["tokens"], 5 * 70);
 }
 
 /// The small local model, if installed (see crates/clade-llm/tests/local_model.rs).

@@ -182,7 +182,9 @@ pub struct SearchConfig {
     pub selection: Selection,
     pub feature_dimensions: Vec<FeatureDimension>,
     pub elite_size: usize,
-    pub operators: OperatorMix,
+    /// `None`: [`OperatorMix::default`], or [`OperatorMix::small_model`] when
+    /// every model is local.
+    pub operators: Option<OperatorMix>,
     pub inspirations: usize,
     pub inspiration_sources: Vec<InspirationSource>,
 }
@@ -197,7 +199,7 @@ impl Default for SearchConfig {
             selection: p.selection,
             feature_dimensions: p.feature_dimensions,
             elite_size: p.elite_size,
-            operators: OperatorMix::default(),
+            operators: None,
             inspirations: p.inspirations,
             inspiration_sources: p.inspiration_sources,
         }
@@ -293,10 +295,11 @@ impl Config {
         if self.search.islands == 0 {
             return Err("search.islands must be at least 1".into());
         }
-        self.search
-            .operators
-            .validate()
-            .map_err(|e| format!("search.operators: {e}"))?;
+        if let Some(operators) = &self.search.operators {
+            operators
+                .validate()
+                .map_err(|e| format!("search.operators: {e}"))?;
+        }
         for model in &self.llm.models {
             model.validate().map_err(|e| format!("llm.models: {e}"))?;
         }

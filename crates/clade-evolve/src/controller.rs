@@ -286,6 +286,7 @@ impl Controller {
             llm_seed,
             base_files,
             plan_ms: started.elapsed().as_secs_f64() * 1e3,
+            known_below: self.next_id,
         })
     }
 

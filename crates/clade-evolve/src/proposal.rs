@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use clade_agent::{Candidate, Operator, Prompt, Workspace, apply_reply};
+use clade_agent::{Candidate, Operator, Prompt, Rejection, Workspace, apply_reply};
 use clade_llm::{ChatRequest, Endpoint, Ledger, LlmError, Message};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -31,6 +31,11 @@ pub(crate) struct Plan {
     pub base_files: Arc<BTreeMap<String, String>>,
     /// Framework time spent planning (selection, prompt), in ms.
     pub plan_ms: f64,
+    /// Variant ids below this were recorded when the plan was made: a repeat
+    /// of one of them is resampled. Later ones are left to the record step,
+    /// so whether a reply is resampled never depends on timing, and a
+    /// replay asks the same questions.
+    pub known_below: u64,
 }
 
 pub(crate) struct LlmInfo {
@@ -100,10 +105,7 @@ fn hex(bytes: &[u8]) -> String {
 /// first closing marker (which the local provider keeps in the text).
 fn stop_strings(plan: &Plan) -> Vec<String> {
     let local = plan.endpoint.config().provider == clade_llm::ProviderKind::Local;
-    let blocks = matches!(
-        plan.operator,
-        Operator::Diff | Operator::Fix | Operator::Crossover
-    );
+    let blocks = clade_agent::asks_for_blocks(plan.operator, &plan.base_files);
     if local && blocks {
         vec![">>>>>>> REPLACE".to_string()]
     } else {
@@ -111,76 +113,159 @@ fn stop_strings(plan: &Plan) -> Vec<String> {
     }
 }
 
+/// How many more times a reply that repeats a recorded variant (or changes
+/// nothing) is asked for again, each time with another seed and a higher
+/// temperature: small models at their default temperature often give the
+/// same edit over and over, and a repeat teaches the search nothing.
+pub(crate) const RESAMPLES_ON_REPEAT: u32 = 2;
+
+/// The sampling temperature of resample `attempt` (1, 2, …).
+fn resample_temperature(plan: &Plan, attempt: u32) -> f64 {
+    let base = plan.endpoint.config().temperature.unwrap_or(0.7);
+    // Rounded, so the request (and its cache key) reads 1.3, not 1.2999….
+    ((base + 0.3 * f64::from(attempt)).min(1.3) * 100.0).round() / 100.0
+}
+
+/// For the same operators on a local model that honours grammars: the
+/// SEARCH/REPLACE shape, with SEARCH lines taken from the files the edits
+/// apply to (see [`clade_agent::grammar`]).
+fn reply_grammar(plan: &Plan) -> Option<String> {
+    let config = plan.endpoint.config();
+    let local = config.provider == clade_llm::ProviderKind::Local;
+    let blocks = clade_agent::asks_for_blocks(plan.operator, &plan.base_files);
+    (local && blocks && config.grammar)
+        .then(|| clade_agent::grammar::search_replace(&plan.base_files))
+        .flatten()
+}
+
 /// Runs one plan to its outcome.
 pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
-    let request = ChatRequest {
-        messages: vec![
-            Message::system(plan.prompt.system.clone()),
-            Message::user(plan.prompt.user.clone()),
-        ],
-        seed: Some(plan.llm_seed),
-        stop: stop_strings(&plan),
-        ..ChatRequest::default()
-    };
-    shared.llm_in_flight.fetch_add(1, Ordering::Relaxed);
-    let started = Instant::now();
-    let reply = plan.endpoint.complete(&request).await;
-    shared.llm_in_flight.fetch_sub(1, Ordering::Relaxed);
-    let completion = match reply {
-        Ok(completion) => completion,
-        Err(err) => {
-            return Outcome {
-                plan,
-                llm: None,
-                result: Produced::Llm(err),
-                apply_ms: 0.0,
-            };
+    let mut llm: Option<LlmInfo> = None;
+    let mut attempt = 0;
+    let mut previous: Option<Result<Candidate, Rejection>> = None;
+    let mut apply_ms = 0.0;
+    let applied = loop {
+        let request = ChatRequest {
+            messages: vec![
+                Message::system(plan.prompt.system.clone()),
+                Message::user(plan.prompt.user.clone()),
+            ],
+            seed: Some(if attempt == 0 {
+                plan.llm_seed
+            } else {
+                plan.llm_seed
+                    .wrapping_add(u64::from(attempt).wrapping_mul(0x9e37_79b9_7f4a_7c15))
+            }),
+            temperature: (attempt > 0).then(|| resample_temperature(&plan, attempt)),
+            stop: stop_strings(&plan),
+            grammar: reply_grammar(&plan),
+            max_tokens: None,
+        };
+        shared.llm_in_flight.fetch_add(1, Ordering::Relaxed);
+        let started = Instant::now();
+        let reply = plan.endpoint.complete(&request).await;
+        shared.llm_in_flight.fetch_sub(1, Ordering::Relaxed);
+        let completion = match reply {
+            Ok(completion) => completion,
+            Err(err) => match previous.take() {
+                // A failed resample keeps what the reply before it gave.
+                Some(applied) => {
+                    tracing::warn!(iteration = plan.iteration, attempt, error = %err, "resample failed");
+                    break applied;
+                }
+                None => {
+                    return Outcome {
+                        plan,
+                        llm: None,
+                        result: Produced::Llm(err),
+                        apply_ms: 0.0,
+                    };
+                }
+            },
+        };
+        shared.ledger.record(&completion);
+        tracing::info!(
+            iteration = plan.iteration,
+            attempt,
+            model = %plan.endpoint.config().label(),
+            cached = completion.cached,
+            tokens_in = completion.tokens_in,
+            tokens_out = completion.tokens_out,
+            latency_ms = completion.latency_ms,
+            tokens_per_second = completion.tokens_per_second.unwrap_or(0.0),
+            grammar_resamples = completion.grammar_resamples,
+            "llm reply"
+        );
+        let this = LlmInfo {
+            tokens_in: completion.tokens_in,
+            tokens_out: completion.tokens_out,
+            cost_usd: if completion.cached {
+                0.0
+            } else {
+                completion.cost_usd
+            },
+            llm_ms: if completion.cached {
+                0.0
+            } else {
+                started.elapsed().as_secs_f64() * 1e3
+            },
+            prompt_digest: completion.request_digest.clone(),
+            response_digest: text_digest(&completion.text),
+        };
+        // Usage adds up over resamples; the digests are the last reply's,
+        // the one the candidate comes from.
+        llm = Some(match llm.take() {
+            None => this,
+            Some(before) => LlmInfo {
+                tokens_in: before.tokens_in + this.tokens_in,
+                tokens_out: before.tokens_out + this.tokens_out,
+                cost_usd: before.cost_usd + this.cost_usd,
+                llm_ms: before.llm_ms + this.llm_ms,
+                ..this
+            },
+        });
+        let apply_started = Instant::now();
+        let workspace = Workspace {
+            files: plan.base_files.as_ref().clone(),
+        };
+        let applied = apply_reply(&completion.text, &workspace);
+        apply_ms += apply_started.elapsed().as_secs_f64() * 1e3;
+        let repeat = match &applied {
+            Err(Rejection::Unchanged) => true,
+            Err(_) => false,
+            Ok(candidate) => shared
+                .digests
+                .lock()
+                .map(|d| {
+                    d.get(&files_digest(&candidate.files))
+                        .is_some_and(|id| *id < plan.known_below)
+                })
+                .unwrap_or(false),
+        };
+        if repeat && attempt < RESAMPLES_ON_REPEAT {
+            attempt += 1;
+            tracing::info!(
+                iteration = plan.iteration,
+                attempt,
+                "repeat of a known variant: resampling"
+            );
+            previous = Some(applied);
+            continue;
         }
+        break applied;
     };
-    shared.ledger.record(&completion);
-    tracing::info!(
-        iteration = plan.iteration,
-        model = %plan.endpoint.config().label(),
-        cached = completion.cached,
-        tokens_in = completion.tokens_in,
-        tokens_out = completion.tokens_out,
-        latency_ms = completion.latency_ms,
-        tokens_per_second = completion.tokens_per_second.unwrap_or(0.0),
-        "llm reply"
-    );
-    let llm = LlmInfo {
-        tokens_in: completion.tokens_in,
-        tokens_out: completion.tokens_out,
-        cost_usd: if completion.cached {
-            0.0
-        } else {
-            completion.cost_usd
-        },
-        llm_ms: if completion.cached {
-            0.0
-        } else {
-            started.elapsed().as_secs_f64() * 1e3
-        },
-        prompt_digest: completion.request_digest.clone(),
-        response_digest: text_digest(&completion.text),
-    };
-    let apply_started = Instant::now();
-    let workspace = Workspace {
-        files: plan.base_files.as_ref().clone(),
-    };
-    let candidate = match apply_reply(&completion.text, &workspace) {
+    let candidate = match applied {
         Ok(candidate) => candidate,
         Err(rejection) => {
             return Outcome {
                 plan,
-                llm: Some(llm),
+                llm,
                 result: Produced::Unparsable(rejection.to_string()),
-                apply_ms: apply_started.elapsed().as_secs_f64() * 1e3,
+                apply_ms,
             };
         }
     };
     let digest = files_digest(&candidate.files);
-    let apply_ms = apply_started.elapsed().as_secs_f64() * 1e3;
     let known = shared
         .digests
         .lock()
@@ -189,7 +274,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     if known {
         return Outcome {
             plan,
-            llm: Some(llm),
+            llm,
             result: Produced::Candidate {
                 candidate,
                 digest,
@@ -201,7 +286,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     let Ok(permit) = shared.eval_permits.clone().acquire_owned().await else {
         return Outcome {
             plan,
-            llm: Some(llm),
+            llm,
             result: Produced::Unparsable("the run is shutting down".into()),
             apply_ms,
         };
@@ -236,7 +321,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     };
     Outcome {
         plan,
-        llm: Some(llm),
+        llm,
         result: Produced::Candidate {
             candidate,
             digest,

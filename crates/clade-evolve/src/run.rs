@@ -10,9 +10,9 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clade_agent::{Attempt, Templates};
+use clade_agent::{Attempt, OperatorMix, Templates};
 use clade_archive::{Archive, NewVariant, RunRecord, TreeSource, VariantMeta, VariantStatus};
-use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ResponseCache};
+use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ProviderKind, ResponseCache};
 use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -221,6 +221,7 @@ async fn run_async(
         endpoints.push(Endpoint::new(model.clone(), cache)?);
     }
     let ensemble = Ensemble::new(endpoints)?;
+    let all_local = models.iter().all(|m| m.provider == ProviderKind::Local);
 
     // Sandbox.
     let home = options
@@ -308,7 +309,13 @@ async fn run_async(
             )
         }),
         templates: Templates::seed(),
-        operators: config.search.operators.clone(),
+        operators: config.search.operators.clone().unwrap_or_else(|| {
+            if all_local {
+                OperatorMix::small_model()
+            } else {
+                OperatorMix::default()
+            }
+        }),
         population: clade_archive::Population::new(population_config.clone(), direction),
         models: ensemble,
         shared: shared.clone(),
