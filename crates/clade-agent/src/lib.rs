@@ -9,10 +9,13 @@
 //! - [`apply_edits`] applies them to the evolvable files, enforcing the
 //!   `EVOLVE-BLOCK-START` / `EVOLVE-BLOCK-END` regions, and returns a
 //!   [`Candidate`] with its unified diff, or a [`Rejection`] that says
-//!   precisely what was wrong (it becomes feedback for a FIX prompt).
+//!   precisely what was wrong (it becomes feedback for a FIX prompt);
+//! - [`grammar`] writes the GBNF grammar a local model's SEARCH/REPLACE
+//!   reply is held to.
 
 mod apply;
 mod diff;
+pub mod grammar;
 mod operators;
 mod parse;
 mod prompt;
@@ -23,5 +26,6 @@ pub use diff::unified as unified_diff;
 pub use operators::{Operator, OperatorMix};
 pub use parse::{Edit, ParseError, parse_reply};
 pub use prompt::{
-    Attempt, Program, Prompt, PromptInput, Templates, build_prompt, render, truncate,
+    Attempt, Program, Prompt, PromptInput, Templates, asks_for_blocks, build_prompt, render,
+    single_region, truncate,
 };

@@ -29,7 +29,7 @@ pub enum CacheMode {
 
 /// The canonical digest of what is asked of whom.
 pub fn request_digest(model: &ModelConfig, req: &ChatRequest) -> String {
-    let canonical = json!({
+    let mut canonical = json!({
         "provider": model.provider,
         "base_url": model.base_url(),
         "model": model.model,
@@ -39,6 +39,10 @@ pub fn request_digest(model: &ModelConfig, req: &ChatRequest) -> String {
         "seed": req.seed.or(model.seed),
         "stop": req.stop,
     });
+    // Only when set, so the keys of requests without one stay as they were.
+    if let Some(grammar) = &req.grammar {
+        canonical["grammar"] = json!(grammar);
+    }
     // serde_json orders object keys (no preserve_order), so this is canonical.
     let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
     Sha256::digest(&bytes)

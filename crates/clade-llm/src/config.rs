@@ -60,6 +60,14 @@ pub struct ModelConfig {
     /// For `local`: CPU threads (default: every core).
     #[serde(default)]
     pub threads: Option<u32>,
+    /// For `local`: hold SEARCH/REPLACE replies to a grammar whose SEARCH
+    /// lines are the program's own (default true).
+    #[serde(default = "yes")]
+    pub grammar: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 fn one() -> f64 {
@@ -96,6 +104,7 @@ impl ModelConfig {
             path: None,
             context_size: None,
             threads: None,
+            grammar: true,
         }
     }
 

@@ -180,6 +180,7 @@ impl Endpoint {
             cost_usd: self.config.cost(tokens_in, tokens_out),
             latency_ms,
             tokens_per_second: None,
+            grammar_resamples: 0,
             cached: false,
             request_digest: digest.clone(),
         };
@@ -215,6 +216,7 @@ impl Endpoint {
                 max_tokens: req.max_tokens.unwrap_or(LOCAL_MAX_TOKENS),
                 seed: req.seed.unwrap_or(0),
                 stop: req.stop.clone(),
+                grammar: req.grammar.clone(),
             })
             .await?;
         let completion = Completion {
@@ -225,6 +227,7 @@ impl Endpoint {
             cost_usd: self.config.cost(generated.tokens_in, generated.tokens_out),
             latency_ms: started.elapsed().as_secs_f64() * 1e3,
             tokens_per_second: Some(generated.tokens_per_second),
+            grammar_resamples: generated.grammar_resamples,
             cached: false,
             request_digest: digest.clone(),
         };

@@ -20,6 +20,9 @@ use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
+use llama_cpp_2::token::LlamaToken;
+use llama_cpp_2::token::data::LlamaTokenData;
+use llama_cpp_2::token::data_array::LlamaTokenDataArray;
 
 use crate::error::LlmError;
 
@@ -31,6 +34,7 @@ pub(crate) struct Job {
     pub max_tokens: u32,
     pub seed: u64,
     pub stop: Vec<String>,
+    pub grammar: Option<String>,
 }
 
 /// A generation's text and measurements.
@@ -41,6 +45,8 @@ pub(crate) struct Generated {
     pub tokens_out: u64,
     /// Generation speed (prompt processing excluded).
     pub tokens_per_second: f64,
+    /// Tokens the grammar rejected and had resampled.
+    pub grammar_resamples: u64,
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<Generated, LlmError>>;
@@ -233,14 +239,45 @@ fn generate(
             LlamaSampler::dist(job.seed as u32),
         ])
     };
+    let mut grammar = match &job.grammar {
+        Some(gbnf) => Some(
+            LlamaSampler::grammar(model, gbnf, "root")
+                .map_err(|e| local("the reply grammar does not compile", &e))?,
+        ),
+        None => None,
+    };
     let vocab = model.vocab();
     let started = Instant::now();
     let mut text: Vec<u8> = Vec::new();
     let mut produced = 0u64;
+    let mut resamples = 0u64;
     let mut position = tokens.len() as i32;
     let mut logits_at = batch.n_tokens() - 1;
     while (produced as usize) < max_new {
-        let token = sampler.sample(context, logits_at);
+        let mut token = sampler.sample(context, logits_at);
+        if let Some(grammar) = grammar.as_mut() {
+            // Checking the one sampled token is cheap; masking the whole
+            // vocabulary on every step would halve the speed. Only a token
+            // the grammar refuses costs a full, constrained resample.
+            if !grammar_allows(grammar, token) {
+                resamples += 1;
+                let mut candidates = context.token_data_array_ith(logits_at);
+                grammar.apply(&mut candidates);
+                sampler.apply(&mut candidates);
+                token = match candidates.selected_token() {
+                    Some(token) if grammar_allows(grammar, token) => token,
+                    // Nothing the grammar allows survived the filters: the
+                    // most likely allowed token, if any.
+                    _ => match allowed_best(context, logits_at, grammar) {
+                        Some(token) => token,
+                        None => break,
+                    },
+                };
+            }
+            // Only ever a token the grammar allows: llama.cpp aborts the
+            // process on accepting one it refuses.
+            grammar.accept(token);
+        }
         if vocab.is_eog(token) {
             break;
         }
@@ -270,7 +307,33 @@ fn generate(
         } else {
             0.0
         },
+        grammar_resamples: resamples,
     })
+}
+
+/// Whether the grammar, in its current state, allows `token` next.
+fn grammar_allows(grammar: &mut LlamaSampler, token: LlamaToken) -> bool {
+    let mut one = LlamaTokenDataArray::new(vec![LlamaTokenData::new(token, 0.0, 0.0)], false);
+    grammar.apply(&mut one);
+    one.data
+        .first()
+        .is_some_and(|d| d.logit() != f32::NEG_INFINITY)
+}
+
+/// The most likely token the grammar allows at `logits_at`, if any.
+fn allowed_best(
+    context: &LlamaContext<'_>,
+    logits_at: i32,
+    grammar: &mut LlamaSampler,
+) -> Option<LlamaToken> {
+    let mut candidates = context.token_data_array_ith(logits_at);
+    grammar.apply(&mut candidates);
+    candidates
+        .data
+        .iter()
+        .filter(|d| d.logit() != f32::NEG_INFINITY)
+        .max_by(|a, b| a.logit().total_cmp(&b.logit()))
+        .map(|d| d.id())
 }
 
 /// Where the text ends when it now ends with a stop string. Unlike the HTTP

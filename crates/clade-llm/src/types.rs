@@ -40,6 +40,11 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
     pub seed: Option<u64>,
     pub stop: Vec<String>,
+    /// A GBNF grammar the reply must follow (root rule `root`). The local
+    /// provider enforces it, resampling a token only when the plain sample
+    /// breaks it; HTTP providers have no such option and ignore it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub grammar: Option<String>,
 }
 
 /// A reply and what it cost.
@@ -54,6 +59,9 @@ pub struct Completion {
     pub latency_ms: f64,
     /// Generation speed, where the provider's timing allows it.
     pub tokens_per_second: Option<f64>,
+    /// Tokens a grammar refused and had resampled (local provider only).
+    #[serde(default)]
+    pub grammar_resamples: u64,
     /// Served from the response cache without calling the provider.
     #[serde(default)]
     pub cached: bool,

@@ -77,3 +77,60 @@ async fn a_missing_or_foreign_model_file_is_a_clear_error() {
     let err = Endpoint::new(config, None).unwrap_err().to_string();
     assert!(err.contains("not a GGUF model file"), "{err}");
 }
+
+/// A grammar holds the reply to its shape even where the model, left alone,
+/// would answer otherwise (here: prose and code instead of one word), and a
+/// grammar that does not compile is an error, not a crash.
+#[tokio::test(flavor = "current_thread")]
+async fn a_grammar_holds_the_reply_to_its_shape() {
+    let Some(path) = small_model() else { return };
+    let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
+    config.path = Some(path.display().to_string());
+    config.context_size = Some(2048);
+    let endpoint = Endpoint::new(config, None).unwrap();
+    let ask = |grammar: Option<&str>| ChatRequest {
+        messages: vec![
+            Message::system("You are a Rust expert."),
+            Message::user("Write a Rust function that adds two numbers, and explain it."),
+        ],
+        temperature: Some(0.7),
+        seed: Some(3),
+        max_tokens: Some(48),
+        grammar: grammar.map(str::to_string),
+        ..ChatRequest::default()
+    };
+    let free = endpoint.complete(&ask(None)).await.unwrap();
+    assert_eq!(free.grammar_resamples, 0);
+    let held = endpoint
+        .complete(&ask(Some(
+            r#"root ::= "<<<<<<< SEARCH\n" [a-z ]+ "\n=======\n" [0-9]+ "\n>>>>>>> REPLACE""#,
+        )))
+        .await
+        .unwrap();
+    let shape = held
+        .text
+        .strip_prefix("<<<<<<< SEARCH\n")
+        .and_then(|rest| rest.split_once("\n=======\n"));
+    assert!(
+        shape.is_some_and(|(words, rest)| {
+            words.chars().all(|c| c.is_ascii_lowercase() || c == ' ')
+                && rest
+                    .trim_end_matches("\n>>>>>>> REPLACE")
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || c == '\n')
+        }),
+        "{:?}",
+        held.text
+    );
+    assert!(
+        held.grammar_resamples > 0,
+        "the free reply was {:?}",
+        free.text
+    );
+    let err = endpoint
+        .complete(&ask(Some("root ::= <<<")))
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("grammar"), "{err}");
+}
