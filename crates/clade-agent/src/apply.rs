@@ -136,10 +136,26 @@ pub fn apply_edits(edits: &[Edit], workspace: &Workspace) -> Result<Candidate, R
             }
         }
     }
+    candidate_between(&workspace.files, files)
+}
+
+/// The candidate that turns `base` into `files` (the same evolvable paths):
+/// what changed, its unified diff, and the region rule checked; nothing
+/// changed is [`Rejection::Unchanged`].
+pub fn candidate_between(
+    base: &BTreeMap<String, String>,
+    files: BTreeMap<String, String>,
+) -> Result<Candidate, Rejection> {
     let mut changed = Vec::new();
     let mut diff = String::new();
     for (path, new) in &files {
-        let old = &workspace.files[path];
+        let Some(old) = base.get(path) else {
+            return Err(Rejection::NotEvolvable {
+                index: 0,
+                file: path.clone(),
+                evolvable: base.keys().cloned().collect::<Vec<_>>().join(", "),
+            });
+        };
         if old == new {
             continue;
         }
@@ -415,6 +431,9 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
     if let Some(placed) = whole_region(original, code, &regions) {
         return Ok(placed);
     }
+    if let Some(placed) = body_into_function(original, code, &regions) {
+        return Ok(placed);
+    }
     if let Some(spliced) = splice_function(original, code) {
         return match regions::check_unchanged_outside(original, &spliced) {
             Ok(()) => Ok(spliced),
@@ -559,6 +578,44 @@ fn redefined_outside<'a>(
     code.lines()
         .filter_map(declared_name)
         .find(|name| outside.contains(name))
+}
+
+/// A function's body alone, no declaration in it (small models answer
+/// "the region's code" so when the region is one function): it becomes the
+/// body of the region's only function, between its signature line and its
+/// closing brace.
+fn body_into_function(original: &str, code: &str, regions: &[regions::Region]) -> Option<String> {
+    let [region] = regions else {
+        return None;
+    };
+    if code.lines().any(|l| declared_name(l).is_some()) {
+        return None;
+    }
+    let lines: Vec<&str> = original.lines().collect();
+    let inside = &lines[region.start..region.end];
+    let starts: Vec<usize> = (0..inside.len())
+        .filter(|&i| declared_name(inside[i]).is_some())
+        .collect();
+    let [start] = starts[..] else {
+        return None;
+    };
+    let end = function_end(inside, start)?;
+    let opens = inside[start].trim_end().ends_with('{');
+    let closes = end >= start + 2 && inside[end - 1].trim() == "}";
+    // Only a plain `fn … {` … `}` function, with nothing else in the region
+    // but comments and attributes above it.
+    let rest_is_plain = inside[end..].iter().all(|l| l.trim().is_empty())
+        && inside[..start].iter().all(|l| {
+            let t = l.trim();
+            t.is_empty() || t.starts_with("//") || t.starts_with("#[")
+        });
+    if !(opens && closes && rest_is_plain) {
+        return None;
+    }
+    let mut out: Vec<&str> = lines[..region.start + start + 1].to_vec();
+    out.extend(code.lines());
+    out.extend(&lines[region.start + end - 1..]);
+    Some(out.join("\n") + "\n")
 }
 
 /// A rewrite of a file's only region, without the markers (what the rewrite
@@ -831,6 +888,19 @@ mod tests {
         assert_eq!(
             apply_reply(new, &workspace).unwrap().files["src/main.rs"],
             original.replace("{ 1 }", "{ 2 }")
+        );
+    }
+
+    #[test]
+    fn a_bare_body_becomes_the_body_of_the_regions_function() {
+        let original = "// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let workspace = Workspace {
+            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
+        };
+        let reply = "```rust\nfor i in 0..v.len() {\n    v[i] += 1;\n}\n```\n";
+        assert_eq!(
+            apply_reply(reply, &workspace).unwrap().files["src/main.rs"],
+            "// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {\nfor i in 0..v.len() {\n    v[i] += 1;\n}\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n"
         );
     }
 

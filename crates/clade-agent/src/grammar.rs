@@ -5,7 +5,8 @@
 //! The grammar for a block goes further than the shape: every SEARCH line
 //! must be a line of the file as it is (trailing whitespace aside), since a
 //! SEARCH that matches nothing is a small model's most common failure. The
-//! REPLACE part is free text.
+//! REPLACE part is free text whose lines may not start like a marker (`==`,
+//! `<<`, `>>`), so the block can only end at `>>>>>>> REPLACE`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -44,7 +45,7 @@ pub fn search_replace(files: &BTreeMap<String, String>) -> Option<String> {
          search ::= \"\\n\"* known (known | \"\\n\")*\n\
          known ::= {}\n\
          replace ::= line*\n\
-         line ::= [^\\n]* \"\\n\"\n",
+         line ::= \"\\n\" | [^\\n=<>] [^\\n]* \"\\n\" | [=<>] ([^\\n=<>] [^\\n]*)? \"\\n\"\n",
         paths.join(" | "),
         known.join(" | "),
     ))
@@ -86,7 +87,7 @@ mod tests {
         search ::= "\n"* known (known | "\n")*
         known ::= "\t\"a\\\\b\"\n" | "fn f() -> &'static str {\n" | "}\n"
         replace ::= line*
-        line ::= [^\n]* "\n"
+        line ::= "\n" | [^\n=<>] [^\n]* "\n" | [=<>] ([^\n=<>] [^\n]*)? "\n"
         "#);
     }
 

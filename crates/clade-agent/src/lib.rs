@@ -21,7 +21,7 @@ mod parse;
 mod prompt;
 pub mod regions;
 
-pub use apply::{Candidate, Rejection, Workspace, apply_edits, apply_reply};
+pub use apply::{Candidate, Rejection, Workspace, apply_edits, apply_reply, candidate_between};
 pub use diff::unified as unified_diff;
 pub use operators::{Operator, OperatorMix};
 pub use parse::{Edit, ParseError, parse_reply};

@@ -50,15 +50,17 @@ impl Default for OperatorMix {
 }
 
 impl OperatorMix {
-    /// The mix for small local models: mostly rewrites of the region, the
-    /// answer shape a 1.5B model gets right most often (a fenced function
-    /// that compiles), and few SEARCH/REPLACE blocks, which it often breaks.
+    /// The mix for small local models: rewrites of the region, the answer
+    /// shape a 1.5B model gets right most often (a fenced function), and
+    /// fixes; no SEARCH/REPLACE blocks, whose format example it copies
+    /// rather than follows, and no crossover, whose two programs crowd its
+    /// context.
     pub fn small_model() -> Self {
         OperatorMix {
-            diff: 0.25,
-            rewrite: 0.75,
+            diff: 0.0,
+            rewrite: 1.0,
             crossover: 0.0,
-            fix: 0.1,
+            fix: 0.25,
         }
     }
 

@@ -726,3 +726,71 @@ impl Background {
         (status, self.seen)
     }
 }
+
+/// With `run.repairs`, a candidate that fails to build goes back to the
+/// model with the compiler's error inside its iteration, and the repaired
+/// candidate is what gets recorded; a repair that fails too is recorded
+/// with its own reason.
+#[test]
+fn a_failed_candidate_is_repaired_within_its_iteration() {
+    let proposals = std::sync::atomic::AtomicUsize::new(0);
+    let server = ScriptedServer::start_with(move |_, request| {
+        let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+        let user = body["messages"][1]["content"].as_str().unwrap_or("");
+        let text = if user.contains("was rejected") {
+            // The repair prompt carries the compiler's error; the first
+            // candidate's is fixed, the second's is not.
+            assert!(user.contains("build_failed"), "{user}");
+            if user.contains("let steps: u64 = 5\n") {
+                "```rust\nfn score() -> u64 {\n    let steps: u64 = 5;\n    steps\n}\n```\n"
+            } else {
+                "```rust\nfn score() -> u64 {\n    still broken\n}\n```\n"
+            }
+        } else if proposals.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            "```rust\nfn score() -> u64 {\n    let steps: u64 = 5\n    steps\n}\n```\n"
+        } else {
+            "```rust\nfn score() -> u64 {\n    let steps: u64 = 9\n    steps +\n}\n```\n"
+        };
+        Reply::openai(text, 50, 20)
+    })
+    .unwrap();
+    // One iteration at a time, so the second is planned from the first's
+    // outcome.
+    let dir = project(&server.url(), 2, "repairs = 1");
+    let config = dir.path().join("clade.toml");
+    let text = std::fs::read_to_string(&config)
+        .unwrap()
+        .replace("parallel_proposals = 2", "parallel_proposals = 1");
+    std::fs::write(&config, text).unwrap();
+    let out = clade(dir.path(), &["run", ".", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    assert_eq!(variants.len(), 2, "{variants:?}");
+    assert_eq!(variants[0]["status"], "validated", "{:?}", variants[0]);
+    assert_eq!(variants[0]["score"], 5.0);
+    assert_eq!(variants[0]["repairs"], 1);
+    assert_eq!(variants[1]["status"], "rejected", "{:?}", variants[1]);
+    assert_eq!(variants[1]["repairs"], 1);
+    assert!(
+        variants[1]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("build_failed"),
+        "{:?}",
+        variants[1]
+    );
+    // Two proposals and two repairs, all counted.
+    assert_eq!(server.requests().len(), 4);
+    assert_eq!(finish(&events)["totals"]["tokens"], 4 * 70);
+    // The archive holds the repaired code, whose diff is against the parent.
+    let run = finish(&events)["run"].as_str().unwrap().to_string();
+    let show = clade(dir.path(), &["show", &format!("{run}/1")]);
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.contains("+    let steps: u64 = 5;"), "{shown}");
+    assert!(!shown.contains("+    let steps: u64 = 5\n"), "{shown}");
+}

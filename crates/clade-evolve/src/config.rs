@@ -50,6 +50,10 @@ pub struct RunConfig {
     pub target_score: Option<f64>,
     pub parallel_proposals: usize,
     pub parallel_evaluations: usize,
+    /// How many times a candidate that fails to build, run or pass the
+    /// scorer is sent back to the model with the error, within its
+    /// iteration. Default: 1 when every model is local, else 0.
+    pub repairs: Option<u32>,
 }
 
 impl Default for RunConfig {
@@ -64,6 +68,7 @@ impl Default for RunConfig {
             target_score: None,
             parallel_proposals: 2,
             parallel_evaluations: 1,
+            repairs: None,
         }
     }
 }

@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 
 use crate::evaluate::{Evaluation, first_line};
 use crate::events::{Best, Event, Totals};
-use crate::proposal::{self, Outcome, Plan, Produced, Shared};
+use crate::proposal::{self, Outcome, Plan, Produced, Repair, Shared};
 use crate::scoring::Metrics;
 use crate::writer::{Ack, Writer};
 
@@ -115,8 +115,10 @@ pub(crate) struct Controller {
     pub direction: Direction,
     pub metric: String,
     pub task: String,
-    pub templates: Templates,
+    pub templates: Arc<Templates>,
     pub operators: OperatorMix,
+    /// Repairs per iteration (see `run.repairs`).
+    pub repairs: u32,
     pub population: Population,
     pub models: Ensemble,
     pub shared: Arc<Shared>,
@@ -202,9 +204,15 @@ impl Controller {
             parent = Some(failure.parent);
             failed = Some(failure);
         }
+        // Without what an operator needs, the plainer one the mix allows.
+        let plain = if self.operators.diff > 0.0 {
+            Operator::Diff
+        } else {
+            Operator::Rewrite
+        };
         if parent.is_none() {
             if operator == Operator::Fix {
-                operator = Operator::Diff;
+                operator = plain;
             }
             parent = self.population.select_parent(island, &mut rng);
         }
@@ -221,7 +229,7 @@ impl Controller {
                 }
             }
             if second_parent.is_none() {
-                operator = Operator::Diff;
+                operator = plain;
             }
         }
         let inspirations = self.population.inspirations(island, parent, &mut rng);
@@ -275,6 +283,11 @@ impl Controller {
             context_code_limit: CONTEXT_CODE_LIMIT,
         };
         let prompt = build_prompt(&self.templates, &input);
+        let repair = (self.repairs > 0).then(|| Repair {
+            templates: self.templates.clone(),
+            input,
+            left: self.repairs,
+        });
         Some(Plan {
             iteration,
             island,
@@ -287,6 +300,7 @@ impl Controller {
             base_files,
             plan_ms: started.elapsed().as_secs_f64() * 1e3,
             known_below: self.next_id,
+            repair,
         })
     }
 
@@ -314,6 +328,7 @@ impl Controller {
             llm,
             result,
             apply_ms,
+            repairs,
         } = outcome;
         let id = self.next_id;
         let mut meta = VariantMeta {
@@ -470,6 +485,7 @@ impl Controller {
             parent: Some(plan.parent),
             island: plan.island,
             operator: plan.operator.as_str().to_string(),
+            repairs,
             model: meta.model.clone(),
             status: if validated { "validated" } else { "rejected" }.into(),
             score: meta.score,

@@ -61,6 +61,9 @@ pub enum Event {
         parent: Option<u64>,
         island: usize,
         operator: String,
+        /// Repairs made within the iteration (`run.repairs`); the recorded
+        /// candidate is the last one.
+        repairs: u32,
         model: Option<String>,
         status: String,
         score: Option<f64>,

@@ -99,6 +99,8 @@ iterations = 50                   # candidates to propose (default 100)
 # target_score = 1.0              # stop when the best score reaches this
 # parallel_proposals = 2          # LLM calls in flight
 # parallel_evaluations = 1        # builds and runs in flight
+# repairs = 0                     # failed candidates sent back with their error, per
+                                  # iteration (default 1 with only local models, else 0)
 
 [target]
 # root = "."                      # the folder (inside a git repository) paths are relative to
@@ -130,6 +132,7 @@ scorer = "stdout-json"            # required: "stdout-json" (the last stdout lin
 # islands = 2
 # selection = { strategy = "weighted" }   # uniform | best | power_law | weighted | beam
 # operators = { diff = 0.6, rewrite = 0.3, crossover = 0.1, fix = 0.2 }
+#                                 # (only local models: { rewrite = 1.0, fix = 0.25 })
 # inspirations = 2
 
 # [[llm.models]]                  # none: the built-in local model

@@ -8,8 +8,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use clade_agent::{Candidate, Operator, Prompt, Rejection, Workspace, apply_reply};
-use clade_llm::{ChatRequest, Endpoint, Ledger, LlmError, Message};
+use clade_agent::{
+    Candidate, Operator, Program, Prompt, PromptInput, Rejection, Templates, Workspace,
+    apply_reply, build_prompt, candidate_between,
+};
+use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -36,6 +39,50 @@ pub(crate) struct Plan {
     /// so whether a reply is resampled never depends on timing, and a
     /// replay asks the same questions.
     pub known_below: u64,
+    /// What a repair needs, when the run repairs failed candidates.
+    pub repair: Option<Repair>,
+}
+
+/// A repair: the failed candidate goes back to the model in a FIX prompt,
+/// built from the plan's own prompt input.
+pub(crate) struct Repair {
+    pub templates: Arc<Templates>,
+    pub input: PromptInput,
+    /// Repairs allowed in this iteration.
+    pub left: u32,
+}
+
+impl Repair {
+    fn prompt(
+        &self,
+        files: &BTreeMap<String, String>,
+        reason: &str,
+        feedback: Option<&str>,
+    ) -> Prompt {
+        let mut input = self.input.clone();
+        input.operator = Operator::Fix;
+        input.failed = Some((
+            Program {
+                label: "the candidate".into(),
+                score: None,
+                metrics: BTreeMap::new(),
+                files: files.clone(),
+            },
+            match feedback {
+                Some(feedback) => format!("{reason}\n\n{feedback}"),
+                None => reason.to_string(),
+            },
+        ));
+        build_prompt(&self.templates, &input)
+    }
+}
+
+/// Rejections a model can repair from the error: its code did not build,
+/// trapped, or gave a wrong answer. Not host faults, nor stage thresholds.
+fn repairable(reason: &str) -> bool {
+    ["build_failed", "run_failed", "scorer_rejected"]
+        .iter()
+        .any(|kind| reason.starts_with(kind))
 }
 
 pub(crate) struct LlmInfo {
@@ -66,6 +113,8 @@ pub(crate) struct Outcome {
     pub result: Produced,
     /// Framework time spent parsing, applying and hashing, in ms.
     pub apply_ms: f64,
+    /// Repairs made within the iteration (the candidate is the last one).
+    pub repairs: u32,
 }
 
 /// What the iteration tasks share.
@@ -101,16 +150,34 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// A small local model tends to ramble past its first SEARCH/REPLACE block
-/// into broken ones: for the operators that ask for blocks, it stops at the
+/// into broken ones: for the prompts that ask for blocks, it stops at the
 /// first closing marker (which the local provider keeps in the text).
-fn stop_strings(plan: &Plan) -> Vec<String> {
-    let local = plan.endpoint.config().provider == clade_llm::ProviderKind::Local;
-    let blocks = clade_agent::asks_for_blocks(plan.operator, &plan.base_files);
-    if local && blocks {
+fn stop_strings(
+    endpoint: &Endpoint,
+    operator: Operator,
+    files: &BTreeMap<String, String>,
+) -> Vec<String> {
+    let local = endpoint.config().provider == clade_llm::ProviderKind::Local;
+    if local && clade_agent::asks_for_blocks(operator, files) {
         vec![">>>>>>> REPLACE".to_string()]
     } else {
         Vec::new()
     }
+}
+
+/// For the same prompts on a local model that honours grammars: the
+/// SEARCH/REPLACE shape, with SEARCH lines taken from the files the edits
+/// apply to (see [`clade_agent::grammar`]).
+fn reply_grammar(
+    endpoint: &Endpoint,
+    operator: Operator,
+    files: &BTreeMap<String, String>,
+) -> Option<String> {
+    let config = endpoint.config();
+    let local = config.provider == clade_llm::ProviderKind::Local;
+    (local && config.grammar && clade_agent::asks_for_blocks(operator, files))
+        .then(|| clade_agent::grammar::search_replace(files))
+        .flatten()
 }
 
 /// How many more times a reply that repeats a recorded variant (or changes
@@ -126,16 +193,65 @@ fn resample_temperature(plan: &Plan, attempt: u32) -> f64 {
     ((base + 0.3 * f64::from(attempt)).min(1.3) * 100.0).round() / 100.0
 }
 
-/// For the same operators on a local model that honours grammars: the
-/// SEARCH/REPLACE shape, with SEARCH lines taken from the files the edits
-/// apply to (see [`clade_agent::grammar`]).
-fn reply_grammar(plan: &Plan) -> Option<String> {
-    let config = plan.endpoint.config();
-    let local = config.provider == clade_llm::ProviderKind::Local;
-    let blocks = clade_agent::asks_for_blocks(plan.operator, &plan.base_files);
-    (local && blocks && config.grammar)
-        .then(|| clade_agent::grammar::search_replace(&plan.base_files))
-        .flatten()
+/// Sends one request and adds its usage to `llm` (usage adds up over
+/// resamples and repairs; the digests are the last reply's).
+async fn ask(
+    plan: &Plan,
+    shared: &Shared,
+    request: &ChatRequest,
+    attempt: u32,
+    llm: &mut Option<LlmInfo>,
+) -> Result<Completion, LlmError> {
+    shared.llm_in_flight.fetch_add(1, Ordering::Relaxed);
+    let started = Instant::now();
+    let reply = plan.endpoint.complete(request).await;
+    shared.llm_in_flight.fetch_sub(1, Ordering::Relaxed);
+    let completion = reply?;
+    shared.ledger.record(&completion);
+    tracing::info!(
+        iteration = plan.iteration,
+        attempt,
+        model = %plan.endpoint.config().label(),
+        cached = completion.cached,
+        tokens_in = completion.tokens_in,
+        tokens_out = completion.tokens_out,
+        latency_ms = completion.latency_ms,
+        tokens_per_second = completion.tokens_per_second.unwrap_or(0.0),
+        grammar_resamples = completion.grammar_resamples,
+        "llm reply"
+    );
+    let this = LlmInfo {
+        tokens_in: completion.tokens_in,
+        tokens_out: completion.tokens_out,
+        cost_usd: if completion.cached {
+            0.0
+        } else {
+            completion.cost_usd
+        },
+        llm_ms: if completion.cached {
+            0.0
+        } else {
+            started.elapsed().as_secs_f64() * 1e3
+        },
+        prompt_digest: completion.request_digest.clone(),
+        response_digest: text_digest(&completion.text),
+    };
+    *llm = Some(match llm.take() {
+        None => this,
+        Some(before) => LlmInfo {
+            tokens_in: before.tokens_in + this.tokens_in,
+            tokens_out: before.tokens_out + this.tokens_out,
+            cost_usd: before.cost_usd + this.cost_usd,
+            llm_ms: before.llm_ms + this.llm_ms,
+            ..this
+        },
+    });
+    Ok(completion)
+}
+
+/// A seed for the `n`th extra call of an iteration, apart from its first.
+fn derived_seed(seed: u64, n: u64) -> u64 {
+    seed.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
 /// Runs one plan to its outcome.
@@ -150,22 +266,13 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
                 Message::system(plan.prompt.system.clone()),
                 Message::user(plan.prompt.user.clone()),
             ],
-            seed: Some(if attempt == 0 {
-                plan.llm_seed
-            } else {
-                plan.llm_seed
-                    .wrapping_add(u64::from(attempt).wrapping_mul(0x9e37_79b9_7f4a_7c15))
-            }),
+            seed: Some(derived_seed(plan.llm_seed, u64::from(attempt))),
             temperature: (attempt > 0).then(|| resample_temperature(&plan, attempt)),
-            stop: stop_strings(&plan),
-            grammar: reply_grammar(&plan),
+            stop: stop_strings(&plan.endpoint, plan.operator, &plan.base_files),
+            grammar: reply_grammar(&plan.endpoint, plan.operator, &plan.base_files),
             max_tokens: None,
         };
-        shared.llm_in_flight.fetch_add(1, Ordering::Relaxed);
-        let started = Instant::now();
-        let reply = plan.endpoint.complete(&request).await;
-        shared.llm_in_flight.fetch_sub(1, Ordering::Relaxed);
-        let completion = match reply {
+        let completion = match ask(&plan, &shared, &request, attempt, &mut llm).await {
             Ok(completion) => completion,
             Err(err) => match previous.take() {
                 // A failed resample keeps what the reply before it gave.
@@ -179,51 +286,11 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
                         llm: None,
                         result: Produced::Llm(err),
                         apply_ms: 0.0,
+                        repairs: 0,
                     };
                 }
             },
         };
-        shared.ledger.record(&completion);
-        tracing::info!(
-            iteration = plan.iteration,
-            attempt,
-            model = %plan.endpoint.config().label(),
-            cached = completion.cached,
-            tokens_in = completion.tokens_in,
-            tokens_out = completion.tokens_out,
-            latency_ms = completion.latency_ms,
-            tokens_per_second = completion.tokens_per_second.unwrap_or(0.0),
-            grammar_resamples = completion.grammar_resamples,
-            "llm reply"
-        );
-        let this = LlmInfo {
-            tokens_in: completion.tokens_in,
-            tokens_out: completion.tokens_out,
-            cost_usd: if completion.cached {
-                0.0
-            } else {
-                completion.cost_usd
-            },
-            llm_ms: if completion.cached {
-                0.0
-            } else {
-                started.elapsed().as_secs_f64() * 1e3
-            },
-            prompt_digest: completion.request_digest.clone(),
-            response_digest: text_digest(&completion.text),
-        };
-        // Usage adds up over resamples; the digests are the last reply's,
-        // the one the candidate comes from.
-        llm = Some(match llm.take() {
-            None => this,
-            Some(before) => LlmInfo {
-                tokens_in: before.tokens_in + this.tokens_in,
-                tokens_out: before.tokens_out + this.tokens_out,
-                cost_usd: before.cost_usd + this.cost_usd,
-                llm_ms: before.llm_ms + this.llm_ms,
-                ..this
-            },
-        });
         let apply_started = Instant::now();
         let workspace = Workspace {
             files: plan.base_files.as_ref().clone(),
@@ -254,7 +321,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         }
         break applied;
     };
-    let candidate = match applied {
+    let mut candidate = match applied {
         Ok(candidate) => candidate,
         Err(rejection) => {
             return Outcome {
@@ -262,16 +329,19 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
                 llm,
                 result: Produced::Unparsable(rejection.to_string()),
                 apply_ms,
+                repairs: 0,
             };
         }
     };
-    let digest = files_digest(&candidate.files);
-    let known = shared
-        .digests
-        .lock()
-        .map(|d| d.contains_key(&digest))
-        .unwrap_or(false);
-    if known {
+    let mut digest = files_digest(&candidate.files);
+    let known = |digest: &str| {
+        shared
+            .digests
+            .lock()
+            .map(|d| d.contains_key(digest))
+            .unwrap_or(false)
+    };
+    if known(&digest) {
         return Outcome {
             plan,
             llm,
@@ -281,26 +351,109 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
                 evaluation: None,
             },
             apply_ms,
+            repairs: 0,
         };
     }
-    let Ok(permit) = shared.eval_permits.clone().acquire_owned().await else {
+    let Some(mut evaluation) = evaluate(&plan, &shared, &candidate.files, 0).await else {
         return Outcome {
             plan,
             llm,
             result: Produced::Unparsable("the run is shutting down".into()),
             apply_ms,
+            repairs: 0,
         };
     };
+    // Repairs: the failed candidate and its error go back to the model.
+    // Whatever goes wrong on the way (no reply, no usable edit, a known
+    // variant) leaves the last evaluated candidate as the outcome.
+    let mut repairs = 0;
+    while let Some(repair) = &plan.repair
+        && repairs < repair.left
+        && let Evaluation::Rejected {
+            reason, feedback, ..
+        } = &evaluation
+        && repairable(reason)
+    {
+        repairs += 1;
+        let prompt = repair.prompt(&candidate.files, reason, feedback.as_deref());
+        let request = ChatRequest {
+            messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
+            seed: Some(derived_seed(plan.llm_seed, 100 + u64::from(repairs))),
+            temperature: None,
+            stop: stop_strings(&plan.endpoint, Operator::Fix, &candidate.files),
+            grammar: reply_grammar(&plan.endpoint, Operator::Fix, &candidate.files),
+            max_tokens: None,
+        };
+        let Ok(completion) = ask(&plan, &shared, &request, 100 + repairs, &mut llm).await else {
+            break;
+        };
+        let started = Instant::now();
+        let workspace = Workspace {
+            files: candidate.files.clone(),
+        };
+        let fixed = apply_reply(&completion.text, &workspace)
+            .and_then(|fixed| candidate_between(&plan.base_files, fixed.files));
+        apply_ms += started.elapsed().as_secs_f64() * 1e3;
+        let fixed = match fixed {
+            Ok(fixed) => fixed,
+            Err(rejection) => {
+                tracing::info!(iteration = plan.iteration, repairs, %rejection, "repair unusable");
+                break;
+            }
+        };
+        let fixed_digest = files_digest(&fixed.files);
+        if known(&fixed_digest) {
+            break;
+        }
+        let Some(fixed_evaluation) = evaluate(&plan, &shared, &fixed.files, repairs).await else {
+            break;
+        };
+        tracing::info!(
+            iteration = plan.iteration,
+            repairs,
+            scored = matches!(fixed_evaluation, Evaluation::Scored { .. }),
+            "repaired candidate evaluated"
+        );
+        candidate = fixed;
+        digest = fixed_digest;
+        evaluation = fixed_evaluation;
+    }
+    Outcome {
+        plan,
+        llm,
+        result: Produced::Candidate {
+            candidate,
+            digest,
+            evaluation: Some(evaluation),
+        },
+        apply_ms,
+        repairs,
+    }
+}
+
+/// Evaluates `files` on the blocking pool under the evaluation permits;
+/// `None` when the run is shutting down.
+async fn evaluate(
+    plan: &Plan,
+    shared: &Shared,
+    files: &BTreeMap<String, String>,
+    repair: u32,
+) -> Option<Evaluation> {
+    let permit = shared.eval_permits.clone().acquire_owned().await.ok()?;
     shared.eval_in_flight.fetch_add(1, Ordering::Relaxed);
     let evaluator = shared.evaluator.clone();
-    let files = candidate.files.clone();
-    let key = format!("i{}", plan.iteration);
+    let files = files.clone();
+    let key = if repair == 0 {
+        format!("i{}", plan.iteration)
+    } else {
+        format!("i{}r{repair}", plan.iteration)
+    };
     let seed = plan.llm_seed;
     let evaluated =
         tokio::task::spawn_blocking(move || evaluator.evaluate(&files, &key, seed)).await;
     drop(permit);
     shared.eval_in_flight.fetch_sub(1, Ordering::Relaxed);
-    let evaluation = match evaluated {
+    Some(match evaluated {
         Ok(Ok(evaluation)) => evaluation,
         // A host fault (cache dir, toolchain) is reported as the candidate's
         // rejection so the run goes on; the message names the host problem.
@@ -318,15 +471,5 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
             build_ms: 0.0,
             eval_ms: 0.0,
         },
-    };
-    Outcome {
-        plan,
-        llm,
-        result: Produced::Candidate {
-            candidate,
-            digest,
-            evaluation: Some(evaluation),
-        },
-        apply_ms,
-    }
+    })
 }

@@ -308,7 +308,11 @@ async fn run_async(
                 }
             )
         }),
-        templates: Templates::seed(),
+        templates: Arc::new(Templates::seed()),
+        repairs: config
+            .run
+            .repairs
+            .unwrap_or(if all_local { 1 } else { 0 }),
         operators: config.search.operators.clone().unwrap_or_else(|| {
             if all_local {
                 OperatorMix::small_model()
