@@ -44,7 +44,8 @@ pub(crate) struct Plan {
 }
 
 /// A repair: the failed candidate goes back to the model in a FIX prompt,
-/// built from the plan's own prompt input.
+/// built from the plan's own prompt input; when that answer is unusable
+/// (often: the same code again), the plan's own question is asked afresh.
 pub(crate) struct Repair {
     pub templates: Arc<Templates>,
     pub input: PromptInput,
@@ -397,12 +398,39 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         let fixed = match fixed {
             Ok(fixed) => fixed,
             Err(rejection) => {
-                tracing::info!(iteration = plan.iteration, repairs, %rejection, "repair unusable");
-                break;
+                // A small model often answers a repair with the same code,
+                // or with nothing usable: the original question, asked
+                // afresh, is then the better second chance.
+                tracing::info!(iteration = plan.iteration, repairs, %rejection, "repair unusable: asking afresh");
+                let request = ChatRequest {
+                    messages: vec![
+                        Message::system(plan.prompt.system.clone()),
+                        Message::user(plan.prompt.user.clone()),
+                    ],
+                    seed: Some(derived_seed(plan.llm_seed, 200 + u64::from(repairs))),
+                    temperature: None,
+                    stop: stop_strings(&plan.endpoint, plan.operator, &plan.base_files),
+                    grammar: reply_grammar(&plan.endpoint, plan.operator, &plan.base_files),
+                    max_tokens: None,
+                };
+                let Ok(completion) = ask(&plan, &shared, &request, 200 + repairs, &mut llm).await
+                else {
+                    break;
+                };
+                let workspace = Workspace {
+                    files: plan.base_files.as_ref().clone(),
+                };
+                match apply_reply(&completion.text, &workspace) {
+                    Ok(fresh) => fresh,
+                    Err(rejection) => {
+                        tracing::info!(iteration = plan.iteration, repairs, %rejection, "fresh answer unusable");
+                        break;
+                    }
+                }
             }
         };
         let fixed_digest = files_digest(&fixed.files);
-        if known(&fixed_digest) {
+        if known(&fixed_digest) || fixed_digest == digest {
             break;
         }
         let Some(fixed_evaluation) = evaluate(&plan, &shared, &fixed.files, repairs).await else {
