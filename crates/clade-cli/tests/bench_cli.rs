@@ -223,4 +223,10 @@ fn cheats_are_rejected_with_a_reason() {
     assert!(!ok);
     let reason = value["reason"].as_str().unwrap();
     assert!(reason.starts_with("run_failed: trapped"), "{value}");
+    // The feedback carries the guest's panic message, for repairs and fixes.
+    let feedback = value["feedback"].as_str().unwrap_or("");
+    assert!(
+        feedback.contains("index out of bounds") && feedback.contains("src/main.rs"),
+        "{value}"
+    );
 }

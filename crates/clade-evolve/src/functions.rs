@@ -105,6 +105,22 @@ pub fn score_function(
         other => Err(format!("no function benchmark named {other:?}")),
     };
     let outcome = session.finish();
+    // A trap's cause is in what the guest printed (Rust's panic message and
+    // location): the feedback a repair or fix needs.
+    let metrics = metrics.map_err(|message| {
+        let stderr = outcome.stderr_text();
+        let stderr = stderr.trim();
+        if message.starts_with("run_failed") && !stderr.is_empty() {
+            let start = stderr
+                .char_indices()
+                .rev()
+                .nth(2000)
+                .map_or(0, |(at, _)| at);
+            format!("{message}\nstderr:\n{}", &stderr[start..])
+        } else {
+            message
+        }
+    });
     let metrics = metrics.map(|mut m| {
         if let Some(fuel) = outcome.fuel_used {
             m.insert("fuel".into(), fuel as f64);
