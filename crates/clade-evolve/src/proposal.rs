@@ -1,7 +1,11 @@
 //! One iteration's work away from the controller: ask the LLM, parse and
-//! apply the reply, and evaluate the candidate on the blocking pool. It reads
-//! the plan the controller made and returns an [`Outcome`]; it decides
-//! nothing about the archive or the population.
+//! apply the reply, and evaluate the candidate on the blocking pool. Within
+//! the iteration it also resamples a reply that repeats a known variant and,
+//! with `run.repairs`, sends a failed candidate back with its error (or asks
+//! afresh). Every extra call's seed derives from the plan's, so the same
+//! replies give the same outcome. It reads the plan the controller made and
+//! returns an [`Outcome`]; it decides nothing about the archive or the
+//! population.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -335,11 +339,15 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         }
     };
     let mut digest = files_digest(&candidate.files);
+    // Only variants recorded before the plan count: what was recorded since
+    // depends on timing, and with repairs, skipping an evaluation changes
+    // what the iteration records. A repeat of a later variant is evaluated
+    // and then recorded as a duplicate, in order.
     let known = |digest: &str| {
         shared
             .digests
             .lock()
-            .map(|d| d.contains_key(digest))
+            .map(|d| d.get(digest).is_some_and(|id| *id < plan.known_below))
             .unwrap_or(false)
     };
     if known(&digest) {
