@@ -804,12 +804,16 @@ fn function_end(lines: &[&str], start: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
+    fn main_rs(original: &str) -> Workspace {
+        Workspace {
+            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
+        }
+    }
+
     #[test]
     fn a_replace_holding_a_whole_function_survives_a_wrong_search() {
         let original = "// EVOLVE-BLOCK-START\nfn sort(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
-        let workspace = Workspace {
-            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
-        };
+        let workspace = main_rs(original);
         let reply = "src/main.rs\n<<<<<<< SEARCH\nexact lines copied from the current program\n=======\nfn sort(v: &mut [u32]) {\n    v.sort_unstable();\n}\n>>>>>>> REPLACE\n";
         let candidate = apply_reply(reply, &workspace).unwrap();
         assert_eq!(
@@ -829,9 +833,7 @@ mod tests {
     fn a_whole_file_rewrite_keeps_only_its_new_regions() {
         let original = "//! Header.\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n// EVOLVE-BLOCK-END\nfn main() {}\n";
         let reply = "```rust\n//! A rewritten header.\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 2 }\n// EVOLVE-BLOCK-END\nfn main() { panic!() }\n```\n";
-        let workspace = Workspace {
-            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
-        };
+        let workspace = main_rs(original);
         let candidate = apply_reply(reply, &workspace).unwrap();
         assert_eq!(
             candidate.files["src/main.rs"],
@@ -843,9 +845,7 @@ mod tests {
     #[test]
     fn a_region_rewrite_replaces_the_whole_region() {
         let original = "fn keep() {}\n// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {\n    helper(v);\n}\nfn helper(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
-        let workspace = Workspace {
-            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
-        };
+        let workspace = main_rs(original);
         // Both functions anew, in another order: the region is replaced,
         // nothing is doubled.
         let reply = "```rust\nfn helper(v: &mut [u32]) {\n    v.sort_unstable();\n}\n\nfn sort(v: &mut [u32]) {\n    helper(v);\n}\n```\n";
@@ -878,9 +878,7 @@ mod tests {
     #[test]
     fn the_region_alone_with_its_markers_unchanged_changes_nothing() {
         let original = "//! Header.\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n// EVOLVE-BLOCK-END\nfn main() {}\n";
-        let workspace = Workspace {
-            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
-        };
+        let workspace = main_rs(original);
         let same =
             "```rust\n// EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n// EVOLVE-BLOCK-END\n```\n";
         assert_eq!(apply_reply(same, &workspace), Err(Rejection::Unchanged));
@@ -894,9 +892,7 @@ mod tests {
     #[test]
     fn a_bare_body_becomes_the_body_of_the_regions_function() {
         let original = "// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
-        let workspace = Workspace {
-            files: BTreeMap::from([("src/main.rs".to_string(), original.to_string())]),
-        };
+        let workspace = main_rs(original);
         let reply = "```rust\nfor i in 0..v.len() {\n    v[i] += 1;\n}\n```\n";
         assert_eq!(
             apply_reply(reply, &workspace).unwrap().files["src/main.rs"],

@@ -34,13 +34,17 @@ fn small_model() -> Option<PathBuf> {
     None
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn the_local_model_answers_with_usage_and_speed() {
-    let Some(path) = small_model() else { return };
+fn small_endpoint(path: &std::path::Path) -> Endpoint {
     let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
     config.path = Some(path.display().to_string());
     config.context_size = Some(2048);
-    let endpoint = Endpoint::new(config, None).unwrap();
+    Endpoint::new(config, None).unwrap()
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn the_local_model_answers_with_usage_and_speed() {
+    let Some(path) = small_model() else { return };
+    let endpoint = small_endpoint(&path);
     let request = ChatRequest {
         messages: vec![
             Message::system("You are a Rust expert. Answer with code only."),
@@ -84,10 +88,7 @@ async fn a_missing_or_foreign_model_file_is_a_clear_error() {
 #[tokio::test(flavor = "current_thread")]
 async fn a_grammar_holds_the_reply_to_its_shape() {
     let Some(path) = small_model() else { return };
-    let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
-    config.path = Some(path.display().to_string());
-    config.context_size = Some(2048);
-    let endpoint = Endpoint::new(config, None).unwrap();
+    let endpoint = small_endpoint(&path);
     let ask = |grammar: Option<&str>| ChatRequest {
         messages: vec![
             Message::system("You are a Rust expert."),
