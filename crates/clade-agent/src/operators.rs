@@ -51,16 +51,17 @@ impl Default for OperatorMix {
 
 impl OperatorMix {
     /// The mix for small local models: rewrites of the region, the answer
-    /// shape a 1.5B model gets right most often (a fenced function), and
-    /// fixes; no SEARCH/REPLACE blocks, whose format example it copies
-    /// rather than follows, and no crossover, whose two programs crowd its
-    /// context.
+    /// shape a 1.5B model gets right most often (a fenced function). No
+    /// SEARCH/REPLACE blocks, whose format example it copies rather than
+    /// follows; no crossover, whose two programs crowd its context; no fix
+    /// from an earlier failure, which it mostly answered with the same code
+    /// (repairs within the iteration, `run.repairs`, take that place).
     pub fn small_model() -> Self {
         OperatorMix {
             diff: 0.0,
             rewrite: 1.0,
             crossover: 0.0,
-            fix: 0.25,
+            fix: 0.0,
         }
     }
 

@@ -132,7 +132,7 @@ scorer = "stdout-json"            # required: "stdout-json" (the last stdout lin
 # islands = 2
 # selection = { strategy = "weighted" }   # uniform | best | power_law | weighted | beam
 # operators = { diff = 0.6, rewrite = 0.3, crossover = 0.1, fix = 0.2 }
-#                                 # (only local models: { rewrite = 1.0, fix = 0.25 })
+#                                 # (only local models: { rewrite = 1.0 })
 # inspirations = 2
 
 # [[llm.models]]                  # none: the built-in local model
