@@ -391,6 +391,20 @@ fn closest_lines(content: &str, search: &str) -> String {
 fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
     let regions =
         find_regions(original).map_err(|e| format!("the file's markers are broken: {e}"))?;
+    // Unbalanced markers in the answer (small models keep the END marker
+    // and drop the START): the marker lines say nothing usable, so the
+    // answer is placed as if it had none.
+    let unmarked;
+    let code = if has_markers(code) && find_regions(code).is_err() {
+        unmarked = code
+            .lines()
+            .filter(|l| !has_markers(l))
+            .collect::<Vec<_>>()
+            .join("\n");
+        unmarked.as_str()
+    } else {
+        code
+    };
     let with_newline = |s: String| if s.ends_with('\n') { s } else { s + "\n" };
     if has_markers(code) {
         let whole = with_newline(code.to_string());
@@ -897,6 +911,16 @@ mod tests {
         assert_eq!(
             apply_reply(reply, &workspace).unwrap().files["src/main.rs"],
             "// EVOLVE-BLOCK-START\n/// Doc.\nfn sort(v: &mut [u32]) {\nfor i in 0..v.len() {\n    v[i] += 1;\n}\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n"
+        );
+    }
+
+    #[test]
+    fn a_stray_end_marker_in_the_answer_is_ignored() {
+        let original = "// EVOLVE-BLOCK-START\nfn sort(v: &mut [u32]) {\n    v.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let reply = "```rust\nfn sort(v: &mut [u32]) {\n    v.sort_unstable();\n}\n// EVOLVE-BLOCK-END\n```\n";
+        assert_eq!(
+            apply_reply(reply, &main_rs(original)).unwrap().files["src/main.rs"],
+            original.replace("v.reverse()", "v.sort_unstable()")
         );
     }
 

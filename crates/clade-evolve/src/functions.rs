@@ -116,7 +116,10 @@ pub fn score_function(
                 .rev()
                 .nth(2000)
                 .map_or(0, |(at, _)| at);
-            format!("{message}\nstderr:\n{}", &stderr[start..])
+            // The panic message first: the wasm backtrace after it is long,
+            // and prompts keep only the start of the feedback.
+            let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
+            format!("{first}\nstderr:\n{}\n{rest}", &stderr[start..])
         } else {
             message
         }

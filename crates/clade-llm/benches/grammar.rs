@@ -92,6 +92,9 @@ fn main() {
     let mut rows = Vec::new();
     for (label, grammar) in [("free", None), ("grammar", Some(grammar))] {
         let (mut speeds, mut resamples, mut candidates, mut tokens) = (vec![], 0, 0, vec![]);
+        // Candidates whose REPLACE part is the format example's own
+        // placeholder, copied: a candidate, but not code.
+        let mut copied = 0;
         for seed in 0..samples {
             let request = ChatRequest {
                 messages: vec![
@@ -112,17 +115,27 @@ fn main() {
             resamples += reply.grammar_resamples;
             if apply_reply(&reply.text, &workspace).is_ok() {
                 candidates += 1;
+                if reply.text.contains("(the new version of those lines)") {
+                    copied += 1;
+                }
             }
         }
-        rows.push((label, median(speeds), median(tokens), resamples, candidates));
+        rows.push((
+            label,
+            median(speeds),
+            median(tokens),
+            resamples,
+            candidates,
+            copied,
+        ));
     }
     println!(
-        "{:<8} {:>12} {:>14} {:>10} {:>11}",
-        "", "tokens/s", "tokens/reply", "resamples", "candidates"
+        "{:<8} {:>12} {:>14} {:>10} {:>11} {:>18}",
+        "", "tokens/s", "tokens/reply", "resamples", "candidates", "placeholder copied"
     );
-    for (label, speed, tokens, resamples, candidates) in &rows {
+    for (label, speed, tokens, resamples, candidates, copied) in &rows {
         println!(
-            "{label:<8} {speed:>12.1} {tokens:>14.0} {resamples:>10} {:>11}",
+            "{label:<8} {speed:>12.1} {tokens:>14.0} {resamples:>10} {:>11} {copied:>18}",
             format!("{candidates}/{samples}")
         );
     }
