@@ -482,11 +482,32 @@ fn only_regions(code: &str) -> bool {
     let Ok(found) = find_regions(code) else {
         return false;
     };
-    code.lines().enumerate().all(|(i, line)| {
-        line.trim().is_empty()
-            || has_markers(line)
-            || found.iter().any(|r| i >= r.start && i < r.end)
-    })
+    code.lines()
+        .enumerate()
+        .all(|(i, line)| line.trim().is_empty() || has_markers(line) || in_regions(&found, i))
+}
+
+/// Whether line `i` lies inside one of `regions`.
+fn in_regions(regions: &[regions::Region], i: usize) -> bool {
+    regions.iter().any(|r| i >= r.start && i < r.end)
+}
+
+/// The functions of `lines` that lie wholly outside `regions`: name, first
+/// line, one past the last.
+fn functions_outside<'a>(
+    lines: &[&'a str],
+    regions: &[regions::Region],
+) -> Vec<(&'a str, usize, usize)> {
+    (0..lines.len())
+        .filter(|&start| !in_regions(regions, start))
+        .filter_map(|start| {
+            let name = declared_name(lines[start])?;
+            let end = function_end(lines, start)?;
+            (start..end)
+                .all(|i| !in_regions(regions, i))
+                .then_some((name, start, end))
+        })
+        .collect()
 }
 
 /// A whole-file rewrite that also touched lines outside the regions (small
@@ -523,21 +544,16 @@ fn strip_echoed_outside(original: &str, code: &str, regions: &[regions::Region])
         return code.to_string();
     }
     let lines: Vec<&str> = original.lines().collect();
-    let outside_line = |i: usize| !regions.iter().any(|r| i >= r.start && i < r.end);
     let top_level: Vec<&str> = (0..lines.len())
-        .filter(|&i| outside_line(i))
+        .filter(|&i| !in_regions(regions, i))
         .map(|i| lines[i])
         .filter(|l| !l.starts_with(char::is_whitespace) && l.trim().len() >= 4)
         .collect();
     // Functions outside the regions: name → their lines, trimmed.
-    let mut functions: Vec<(&str, Vec<&str>)> = Vec::new();
-    for start in (0..lines.len()).filter(|&i| outside_line(i)) {
-        if let (Some(name), Some(end)) = (declared_name(lines[start]), function_end(&lines, start))
-            && (start..end).all(outside_line)
-        {
-            functions.push((name, lines[start..end].iter().map(|l| l.trim()).collect()));
-        }
-    }
+    let functions: Vec<(&str, Vec<&str>)> = functions_outside(&lines, regions)
+        .into_iter()
+        .map(|(name, start, end)| (name, lines[start..end].iter().map(|l| l.trim()).collect()))
+        .collect();
     let code_lines: Vec<&str> = code.lines().collect();
     let mut keep = vec![true; code_lines.len()];
     let mut i = 0;
@@ -580,18 +596,10 @@ fn redefined_outside<'a>(
         return None;
     }
     let lines: Vec<&str> = original.lines().collect();
-    let outside_line = |i: usize| !regions.iter().any(|r| i >= r.start && i < r.end);
-    let outside: Vec<&str> = (0..lines.len())
-        .filter(|&i| outside_line(i))
-        .filter_map(|start| {
-            let name = declared_name(lines[start])?;
-            let end = function_end(&lines, start)?;
-            (start..end).all(outside_line).then_some(name)
-        })
-        .collect();
+    let outside = functions_outside(&lines, regions);
     code.lines()
         .filter_map(declared_name)
-        .find(|name| outside.contains(name))
+        .find(|name| outside.iter().any(|(n, _, _)| n == name))
 }
 
 /// A function's body alone, no declaration in it (small models answer

@@ -201,14 +201,17 @@ pub fn build_prompt(templates: &Templates, input: &PromptInput) -> Prompt {
 /// program" verbatim, while copied real lines at least match. The lines are
 /// the first non-blank ones of the first region (up to two), else of the file.
 fn example(files: &BTreeMap<String, String>) -> (String, String) {
+    let first_region = |text: &String| find_regions(text).ok()?.first().copied();
     let with_region = files
         .iter()
-        .find(|(_, text)| find_regions(text).is_ok_and(|r| !r.is_empty()));
-    let Some((path, text)) = with_region.or_else(|| files.iter().next()) else {
+        .find_map(|(path, text)| Some((path, text, Some(first_region(text)?))));
+    let Some((path, text, region)) =
+        with_region.or_else(|| files.iter().next().map(|(path, text)| (path, text, None)))
+    else {
         return (String::new(), String::new());
     };
     let lines: Vec<&str> = text.lines().collect();
-    let span = match find_regions(text).ok().and_then(|r| r.first().copied()) {
+    let span = match region {
         Some(region) => &lines[region.start..region.end],
         None => &lines[..],
     };

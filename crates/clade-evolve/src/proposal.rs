@@ -259,24 +259,43 @@ fn derived_seed(seed: u64, n: u64) -> u64 {
     seed.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
+/// Whether a candidate with `digest` repeats a variant recorded before the
+/// plan was made. Only those count: what was recorded since depends on
+/// timing, and deciding by it would make a replay ask other questions.
+fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
+    shared
+        .digests
+        .lock()
+        .map(|d| d.get(digest).is_some_and(|id| *id < plan.known_below))
+        .unwrap_or(false)
+}
+
 /// Runs one plan to its outcome.
 pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
+    // The plan's own question, with the stop strings and grammar its
+    // operator needs (made once: resamples and fresh answers reuse them).
+    let stop = stop_strings(&plan.endpoint, plan.operator, &plan.base_files);
+    let grammar = reply_grammar(&plan.endpoint, plan.operator, &plan.base_files);
+    let question = |seed: u64, temperature: Option<f64>| ChatRequest {
+        messages: vec![
+            Message::system(plan.prompt.system.clone()),
+            Message::user(plan.prompt.user.clone()),
+        ],
+        seed: Some(seed),
+        temperature,
+        stop: stop.clone(),
+        grammar: grammar.clone(),
+        max_tokens: None,
+    };
     let mut llm: Option<LlmInfo> = None;
     let mut attempt = 0;
-    let mut previous: Option<Result<Candidate, Rejection>> = None;
+    let mut previous: Option<Result<(Candidate, String), Rejection>> = None;
     let mut apply_ms = 0.0;
     let applied = loop {
-        let request = ChatRequest {
-            messages: vec![
-                Message::system(plan.prompt.system.clone()),
-                Message::user(plan.prompt.user.clone()),
-            ],
-            seed: Some(derived_seed(plan.llm_seed, u64::from(attempt))),
-            temperature: (attempt > 0).then(|| resample_temperature(&plan, attempt)),
-            stop: stop_strings(&plan.endpoint, plan.operator, &plan.base_files),
-            grammar: reply_grammar(&plan.endpoint, plan.operator, &plan.base_files),
-            max_tokens: None,
-        };
+        let request = question(
+            derived_seed(plan.llm_seed, u64::from(attempt)),
+            (attempt > 0).then(|| resample_temperature(&plan, attempt)),
+        );
         let completion = match ask(&plan, &shared, &request, attempt, &mut llm).await {
             Ok(completion) => completion,
             Err(err) => match previous.take() {
@@ -300,19 +319,15 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         let workspace = Workspace {
             files: plan.base_files.as_ref().clone(),
         };
-        let applied = apply_reply(&completion.text, &workspace);
+        let applied = apply_reply(&completion.text, &workspace).map(|candidate| {
+            let digest = files_digest(&candidate.files);
+            (candidate, digest)
+        });
         apply_ms += apply_started.elapsed().as_secs_f64() * 1e3;
         let repeat = match &applied {
             Err(Rejection::Unchanged) => true,
             Err(_) => false,
-            Ok(candidate) => shared
-                .digests
-                .lock()
-                .map(|d| {
-                    d.get(&files_digest(&candidate.files))
-                        .is_some_and(|id| *id < plan.known_below)
-                })
-                .unwrap_or(false),
+            Ok((_, digest)) => known_before_plan(&plan, &shared, digest),
         };
         if repeat && attempt < RESAMPLES_ON_REPEAT {
             attempt += 1;
@@ -326,8 +341,8 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         }
         break applied;
     };
-    let mut candidate = match applied {
-        Ok(candidate) => candidate,
+    let (mut candidate, mut digest) = match applied {
+        Ok(applied) => applied,
         Err(rejection) => {
             return Outcome {
                 plan,
@@ -338,18 +353,11 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
             };
         }
     };
-    let mut digest = files_digest(&candidate.files);
-    // Only variants recorded before the plan count: what was recorded since
-    // depends on timing, and with repairs, skipping an evaluation changes
-    // what the iteration records. A repeat of a later variant is evaluated
-    // and then recorded as a duplicate, in order.
-    let known = |digest: &str| {
-        shared
-            .digests
-            .lock()
-            .map(|d| d.get(digest).is_some_and(|id| *id < plan.known_below))
-            .unwrap_or(false)
-    };
+    // With repairs, skipping an evaluation changes what the iteration
+    // records, so here too only variants recorded before the plan count; a
+    // repeat of a later one is evaluated and recorded as a duplicate, in
+    // order.
+    let known = |digest: &str| known_before_plan(&plan, &shared, digest);
     if known(&digest) {
         return Outcome {
             plan,
@@ -410,17 +418,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
                 // or with nothing usable: the original question, asked
                 // afresh, is then the better second chance.
                 tracing::info!(iteration = plan.iteration, repairs, %rejection, "repair unusable: asking afresh");
-                let request = ChatRequest {
-                    messages: vec![
-                        Message::system(plan.prompt.system.clone()),
-                        Message::user(plan.prompt.user.clone()),
-                    ],
-                    seed: Some(derived_seed(plan.llm_seed, 200 + u64::from(repairs))),
-                    temperature: None,
-                    stop: stop_strings(&plan.endpoint, plan.operator, &plan.base_files),
-                    grammar: reply_grammar(&plan.endpoint, plan.operator, &plan.base_files),
-                    max_tokens: None,
-                };
+                let request = question(derived_seed(plan.llm_seed, 200 + u64::from(repairs)), None);
                 let Ok(completion) = ask(&plan, &shared, &request, 200 + repairs, &mut llm).await
                 else {
                     break;
