@@ -488,7 +488,7 @@ fn only_regions(code: &str) -> bool {
 }
 
 /// Whether line `i` lies inside one of `regions`.
-fn in_regions(regions: &[regions::Region], i: usize) -> bool {
+pub(crate) fn in_regions(regions: &[regions::Region], i: usize) -> bool {
     regions.iter().any(|r| i >= r.start && i < r.end)
 }
 
@@ -729,7 +729,7 @@ fn locate_function(original: &[&str], code: &[&str]) -> Option<(usize, usize, us
 }
 
 /// The name of the function `line` declares, for `fn`, `def` and `function`.
-fn declared_name(line: &str) -> Option<&str> {
+pub(crate) fn declared_name(line: &str) -> Option<&str> {
     for keyword in ["fn ", "def ", "function "] {
         if let Some(at) = line.find(keyword) {
             if !line[..at].split_whitespace().all(is_modifier) {

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::operators::Operator;
+use crate::apply::{declared_name, in_regions};
 use crate::regions::find_regions;
 
 /// A program shown in a prompt.
@@ -131,6 +132,7 @@ pub fn build_prompt(templates: &Templates, input: &PromptInput) -> Prompt {
         "region_file",
         single_region(example_source).unwrap_or_default(),
     );
+    vars.insert("kept_signatures", kept_signatures(example_source));
     vars.insert(
         "feedback",
         input
@@ -236,6 +238,72 @@ pub fn single_region(files: &BTreeMap<String, String>) -> Option<String> {
         (Some((path, 1)), None) => Some(path.clone()),
         _ => None,
     }
+}
+
+/// The signatures of the functions in the single region that code outside
+/// the regions names (the benchmark's harness calls `sort`), quoted and
+/// joined by commas; empty without a single region. Told only to "keep the
+/// names the rest of the file uses", small models renamed `sort` or gave it
+/// a quicksort's extra parameters; the exact signature keeps them to it.
+fn kept_signatures(files: &BTreeMap<String, String>) -> String {
+    let Some(text) = single_region(files).and_then(|path| files.get(&path)) else {
+        return String::new();
+    };
+    let Ok(regions) = find_regions(text) else {
+        return String::new();
+    };
+    let lines: Vec<&str> = text.lines().collect();
+    let outside: Vec<&str> = lines
+        .iter()
+        .enumerate()
+        .filter(|(i, line)| !in_regions(&regions, *i) && !is_comment(line))
+        .map(|(_, line)| *line)
+        .collect();
+    regions
+        .iter()
+        .flat_map(|region| region.start..region.end)
+        .filter_map(|i| {
+            let name = declared_name(lines[i])?;
+            outside
+                .iter()
+                .any(|line| names(line, name))
+                .then(|| format!("`{}`", signature(&lines[i..])))
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A function's signature from its first line on: up to its body's `{`
+/// (over a few lines at most), else the first line without a trailing `:`.
+fn signature(lines: &[&str]) -> String {
+    let mut parts = Vec::new();
+    for line in lines.iter().take(6) {
+        match line.find('{') {
+            Some(at) => {
+                parts.push(line[..at].trim());
+                return parts.join(" ").trim().to_string();
+            }
+            None => parts.push(line.trim()),
+        }
+    }
+    lines
+        .first()
+        .map(|l| l.trim().trim_end_matches(':').to_string())
+        .unwrap_or_default()
+}
+
+fn is_comment(line: &str) -> bool {
+    let line = line.trim_start();
+    ["//", "#", "/*", "*"].iter().any(|c| line.starts_with(c))
+}
+
+/// Whether `line` names `name` as a whole word.
+fn names(line: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    line.match_indices(name).any(|(at, _)| {
+        !line[..at].chars().next_back().is_some_and(word)
+            && !line[at + name.len()..].chars().next().is_some_and(word)
+    })
 }
 
 /// Whether `operator`'s prompt asks for SEARCH/REPLACE blocks against
@@ -370,5 +438,77 @@ mod tests {
             truncate("héllo wörld", 5),
             "héllo\n[… truncated 7 characters]"
         );
+    }
+
+    fn one_file(text: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([("src/main.rs".to_string(), text.to_string())])
+    }
+
+    #[test]
+    fn signatures_called_from_outside_the_region_are_named() {
+        let files = one_file(
+            "//! sort arrays; helper is only mentioned here\n\
+             clade_guest::sort_speed!(sort);\n\
+             // EVOLVE-BLOCK-START\n\
+             /// Sorts.\n\
+             pub fn sort(values: &mut [u32]) {\n    helper(values);\n}\n\
+             fn helper(values: &mut [u32]) {}\n\
+             fn split<T>(\n    values: &mut [T],\n) -> usize where T: Ord {\n    0\n}\n\
+             // EVOLVE-BLOCK-END\n\
+             fn main() { split(&mut [1u32]); }\n",
+        );
+        assert_eq!(
+            kept_signatures(&files),
+            "`pub fn sort(values: &mut [u32])`, \
+             `fn split<T>( values: &mut [T], ) -> usize where T: Ord`"
+        );
+    }
+
+    #[test]
+    fn no_signatures_without_a_single_region_or_outside_callers() {
+        let region = "// EVOLVE-BLOCK-START\nfn sort(v: &mut [u32]) {}\n// EVOLVE-BLOCK-END\n";
+        assert_eq!(kept_signatures(&one_file(region)), "");
+        let two = format!("{region}{region}fn main() {{ sort(&mut []); }}\n");
+        assert_eq!(kept_signatures(&one_file(&two)), "");
+        // A longer name that contains the function's is not a call.
+        let longer = format!("{region}fn main() {{ resort(); }}\n");
+        assert_eq!(kept_signatures(&one_file(&longer)), "");
+    }
+
+    #[test]
+    fn a_rewrite_prompt_quotes_the_kept_signature() {
+        let mut input = PromptInput {
+            task: "Sort faster.".into(),
+            metric: "fuel".into(),
+            direction: "minimize".into(),
+            operator: Operator::Rewrite,
+            parent: Program {
+                label: "run/0".into(),
+                files: one_file(
+                    "sort_speed!(sort);\n// EVOLVE-BLOCK-START\nfn sort(values: &mut [u32]) {\n}\n// EVOLVE-BLOCK-END\n",
+                ),
+                ..Program::default()
+            },
+            feedback: None,
+            top_programs: vec![],
+            inspirations: vec![],
+            previous_attempts: vec![],
+            second_parent: None,
+            failed: None,
+            feedback_limit: 100,
+            context_code_limit: 100,
+        };
+        let prompt = build_prompt(&Templates::seed(), &input);
+        assert!(
+            prompt.user.contains(
+                "Keep `fn sort(values: &mut [u32])` exactly as declared, because code outside the markers calls it"
+            ),
+            "{}",
+            prompt.user
+        );
+        input.failed = Some((input.parent.clone(), "error[E0061]".into()));
+        input.operator = Operator::Fix;
+        let prompt = build_prompt(&Templates::seed(), &input);
+        assert!(prompt.user.contains("Keep `fn sort(values: &mut [u32])` exactly"));
     }
 }
