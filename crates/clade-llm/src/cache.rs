@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
-use crate::config::ModelConfig;
+use crate::config::{ModelConfig, ProviderKind};
 use crate::error::LlmError;
 use crate::types::{ChatRequest, Completion};
 
@@ -29,6 +29,16 @@ pub enum CacheMode {
 
 /// The canonical digest of what is asked of whom.
 pub fn request_digest(model: &ModelConfig, req: &ChatRequest) -> String {
+    // serde_json orders object keys (no preserve_order), so this is canonical.
+    let bytes = serde_json::to_vec(&canonical_request(model, req)).unwrap_or_default();
+    Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Everything that decides a reply, as the JSON value the digest hashes.
+fn canonical_request(model: &ModelConfig, req: &ChatRequest) -> serde_json::Value {
     let mut canonical = json!({
         "provider": model.provider,
         "base_url": model.base_url(),
@@ -39,16 +49,17 @@ pub fn request_digest(model: &ModelConfig, req: &ChatRequest) -> String {
         "seed": req.seed.or(model.seed),
         "stop": req.stop,
     });
+    if model.provider == ProviderKind::Local {
+        canonical["sampler"] = json!({
+            "top_k": crate::config::LOCAL_TOP_K,
+            "top_p": crate::config::LOCAL_TOP_P,
+        });
+    }
     // Only when set, so the keys of requests without one stay as they were.
     if let Some(grammar) = &req.grammar {
         canonical["grammar"] = json!(grammar);
     }
-    // serde_json orders object keys (no preserve_order), so this is canonical.
-    let bytes = serde_json::to_vec(&canonical).unwrap_or_default();
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    canonical
 }
 
 impl ResponseCache {
@@ -80,5 +91,32 @@ impl ResponseCache {
         let tmp = path.with_extension(format!("tmp{}", std::process::id()));
         std::fs::write(&tmp, bytes).map_err(err)?;
         std::fs::rename(&tmp, &path).map_err(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::types::Message;
+
+    fn request() -> ChatRequest {
+        ChatRequest {
+            messages: vec![Message::user("sort faster")],
+            temperature: None,
+            max_tokens: None,
+            seed: Some(1),
+            stop: vec![],
+            grammar: None,
+        }
+    }
+
+    #[test]
+    fn local_keys_hold_the_sampler_and_http_keys_do_not() {
+        let local = canonical_request(&ModelConfig::new(ProviderKind::Local, "qwen"), &request());
+        assert_eq!(local["sampler"]["top_k"], json!(crate::config::LOCAL_TOP_K));
+        assert_eq!(local["sampler"]["top_p"], json!(crate::config::LOCAL_TOP_P));
+        let http = canonical_request(&ModelConfig::new(ProviderKind::Openai, "gpt"), &request());
+        assert!(http.get("sampler").is_none(), "{http}");
+        assert!(http.get("grammar").is_none(), "{http}");
     }
 }

@@ -4,6 +4,12 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// The local provider's sampling filters before temperature: Qwen2.5-Coder's
+/// recommended settings (its generation config). Part of the response cache
+/// key of local requests, so changing them never replays old replies.
+pub(crate) const LOCAL_TOP_K: i32 = 20;
+pub(crate) const LOCAL_TOP_P: f32 = 0.8;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ProviderKind {
