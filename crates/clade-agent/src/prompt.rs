@@ -6,8 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::operators::Operator;
 use crate::apply::{declared_name, in_regions};
+use crate::operators::Operator;
 use crate::regions::find_regions;
 
 /// A program shown in a prompt.
@@ -509,6 +509,10 @@ mod tests {
         input.failed = Some((input.parent.clone(), "error[E0061]".into()));
         input.operator = Operator::Fix;
         let prompt = build_prompt(&Templates::seed(), &input);
-        assert!(prompt.user.contains("Keep `fn sort(values: &mut [u32])` exactly"));
+        assert!(
+            prompt
+                .user
+                .contains("Keep `fn sort(values: &mut [u32])` exactly")
+        );
     }
 }
