@@ -53,6 +53,7 @@ fn canonical_request(model: &ModelConfig, req: &ChatRequest) -> serde_json::Valu
         canonical["sampler"] = json!({
             "top_k": crate::config::LOCAL_TOP_K,
             "top_p": crate::config::LOCAL_TOP_P,
+            "min_p": crate::config::LOCAL_MIN_P,
         });
     }
     // Only when set, so the keys of requests without one stay as they were.
@@ -115,6 +116,7 @@ mod tests {
         let local = canonical_request(&ModelConfig::new(ProviderKind::Local, "qwen"), &request());
         assert_eq!(local["sampler"]["top_k"], json!(crate::config::LOCAL_TOP_K));
         assert_eq!(local["sampler"]["top_p"], json!(crate::config::LOCAL_TOP_P));
+        assert_eq!(local["sampler"]["min_p"], json!(crate::config::LOCAL_MIN_P));
         let http = canonical_request(&ModelConfig::new(ProviderKind::Openai, "gpt"), &request());
         assert!(http.get("sampler").is_none(), "{http}");
         assert!(http.get("grammar").is_none(), "{http}");

@@ -231,11 +231,10 @@ fn generate(
     let mut sampler = if job.temperature <= 0.0 {
         LlamaSampler::greedy()
     } else {
-        // The tail that wider filters (top_k 40, top_p 0.95) let through
-        // is where a small model's type errors and panics came from.
         LlamaSampler::chain_simple([
             LlamaSampler::top_k(crate::config::LOCAL_TOP_K),
             LlamaSampler::top_p(crate::config::LOCAL_TOP_P, 1),
+            LlamaSampler::min_p(crate::config::LOCAL_MIN_P, 1),
             LlamaSampler::temp(job.temperature as f32),
             LlamaSampler::dist(job.seed as u32),
         ])
