@@ -575,18 +575,25 @@ fn last_line(text: &str) -> Option<String> {
 /// The first compiler error of cargo's short-format output (`path:line:col:
 /// error: ...`), else the first `error` line, else the first line.
 fn first_error(diagnostics: &str) -> String {
-    let pick = diagnostics
-        .lines()
-        .find(|l| l.contains(": error"))
-        .or_else(|| {
-            diagnostics
-                .lines()
-                .find(|l| l.starts_with("error") && !l.contains("could not compile"))
-        });
-    match pick {
-        Some(line) => line.chars().take(200).collect(),
-        None => first_line(diagnostics),
-    }
+    let lines: Vec<&str> = diagnostics.lines().collect();
+    let human = lines
+        .iter()
+        .position(|l| l.starts_with("error") && !l.contains("could not compile"));
+    let short = lines.iter().position(|l| l.contains(": error"));
+    let line = match (human, short) {
+        // rustc's full format puts the place on the next line (`  --> file:line:col`);
+        // the summary leads with it, as the short format does.
+        (Some(at), _) => match lines
+            .get(at + 1)
+            .and_then(|next| next.trim_start().strip_prefix("--> "))
+        {
+            Some(place) => format!("{}: {}", place.trim(), lines[at]),
+            None => lines[at].to_string(),
+        },
+        (None, Some(at)) => lines[at].to_string(),
+        (None, None) => return first_line(diagnostics),
+    };
+    line.chars().take(200).collect()
 }
 
 fn tail(text: &str, limit: usize) -> String {
@@ -609,7 +616,19 @@ mod tests {
     #[test]
     fn compiler_output_is_summarised_by_its_first_error() {
         let diagnostics = "warning: unused\n  --> src/main.rs:1\nerror[E0308]: mismatched types\n  --> src/main.rs:3\n";
-        assert_eq!(first_error(diagnostics), "error[E0308]: mismatched types");
+        assert_eq!(
+            first_error(diagnostics),
+            "src/main.rs:3: error[E0308]: mismatched types"
+        );
+        let human = "error[E0425]: cannot find function `gt`\n  --> src/main.rs:14:29\n   |\nhelp: consider importing\n";
+        assert_eq!(
+            first_error(human),
+            "src/main.rs:14:29: error[E0425]: cannot find function `gt`"
+        );
+        assert_eq!(
+            first_error("error: linking failed\n"),
+            "error: linking failed"
+        );
         let short = "src/main.rs:2:19: error: expected `;`, found `println`\nerror: could not compile `x`\n";
         assert_eq!(
             first_error(short),

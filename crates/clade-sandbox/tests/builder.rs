@@ -86,6 +86,12 @@ fn compile_errors_come_back_as_diagnostics() {
     let diagnostics = outcome.diagnostics.unwrap();
     assert!(diagnostics.contains("src/main.rs:2"), "{diagnostics}");
     assert!(diagnostics.contains("mismatched types"), "{diagnostics}");
+    // rustc's help comes along: it is what a model repairs a build from.
+    assert!(
+        diagnostics.contains("help: consider importing")
+            && diagnostics.contains("use std::cmp::Ordering;"),
+        "{diagnostics}"
+    );
     assert!(
         !diagnostics.contains(&common::work_dir().display().to_string()),
         "host paths leak: {diagnostics}"

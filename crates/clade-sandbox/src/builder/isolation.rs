@@ -53,8 +53,10 @@ pub(crate) fn cargo_command(
         "--locked",
         "--target",
         "wasm32-wasip1",
+        // rustc's full format: its `help:` lines (the import to add, the
+        // `&mut` to write) are what lets a model repair a failed build.
         "--message-format",
-        "short",
+        "human",
         "--color",
         "never",
     ];

@@ -1,4 +1,5 @@
 fn main() {
     let x: u32 = "not a number";
-    println!("{x}");
+    let order = Ordering::Less;
+    println!("{x} {order:?}");
 }
