@@ -501,7 +501,7 @@ mod tests {
         let prompt = build_prompt(&Templates::seed(), &input);
         assert!(
             prompt.user.contains(
-                "Keep `fn sort(values: &mut [u32])` exactly as declared, because code outside the markers calls it"
+                "Your code must still define `fn sort(values: &mut [u32])`, because code outside the markers calls it"
             ),
             "{}",
             prompt.user
@@ -512,7 +512,7 @@ mod tests {
         assert!(
             prompt
                 .user
-                .contains("Keep `fn sort(values: &mut [u32])` exactly")
+                .contains("must still define `fn sort(values: &mut [u32])`")
         );
     }
 }
