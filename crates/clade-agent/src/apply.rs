@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::called;
 use crate::parse::{Edit, ParseError, parse_reply};
 use crate::regions::{self, find_regions, has_markers};
 
@@ -436,6 +437,14 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
     } else {
         stripped.as_str()
     };
+    let restored;
+    let code = match called::restore_renamed(&called::called_from_outside(original), code) {
+        Some(renamed_back) => {
+            restored = renamed_back;
+            restored.as_str()
+        }
+        None => code,
+    };
     if let Some(name) = redefined_outside(original, code, &regions) {
         return Err(format!(
             "the rewrite redefines `{name}`, which lies outside the EVOLVE-BLOCK regions and cannot change; \
@@ -862,6 +871,22 @@ mod tests {
             original.replace("{ 1 }", "{ 2 }"),
             "only the region may change"
         );
+    }
+
+    #[test]
+    fn a_rewrite_that_renames_the_called_function_gets_its_name_back() {
+        let original = "sort_speed!(sort);\n// EVOLVE-BLOCK-START\nfn sort(values: &mut [u32]) {\n    values.reverse();\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n";
+        let workspace = main_rs(original);
+        let reply = "```rust\nfn quick_sort(values: &mut [u32]) {\n    if values.len() > 1 {\n        quick_sort(&mut values[1..]);\n    }\n}\n```\n";
+        let candidate = apply_reply(reply, &workspace).unwrap();
+        assert_eq!(
+            candidate.files["src/main.rs"],
+            "sort_speed!(sort);\n// EVOLVE-BLOCK-START\nfn sort(values: &mut [u32]) {\n    if values.len() > 1 {\n        sort(&mut values[1..]);\n    }\n}\n// EVOLVE-BLOCK-END\nfn main() {}\n"
+        );
+        // The seed renamed and nothing else is no change at all.
+        let reply =
+            "```rust\nfn insertion_sort(values: &mut [u32]) {\n    values.reverse();\n}\n```\n";
+        assert_eq!(apply_reply(reply, &workspace), Err(Rejection::Unchanged));
     }
 
     #[test]

@@ -14,6 +14,7 @@
 //!   reply is held to.
 
 mod apply;
+mod called;
 mod diff;
 pub mod grammar;
 mod operators;

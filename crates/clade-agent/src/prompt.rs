@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::apply::{declared_name, in_regions};
+use crate::called::called_from_outside;
 use crate::operators::Operator;
 use crate::regions::find_regions;
 
@@ -249,61 +249,11 @@ fn kept_signatures(files: &BTreeMap<String, String>) -> String {
     let Some(text) = single_region(files).and_then(|path| files.get(&path)) else {
         return String::new();
     };
-    let Ok(regions) = find_regions(text) else {
-        return String::new();
-    };
-    let lines: Vec<&str> = text.lines().collect();
-    let outside: Vec<&str> = lines
+    called_from_outside(text)
         .iter()
-        .enumerate()
-        .filter(|(i, line)| !in_regions(&regions, *i) && !is_comment(line))
-        .map(|(_, line)| *line)
-        .collect();
-    regions
-        .iter()
-        .flat_map(|region| region.start..region.end)
-        .filter_map(|i| {
-            let name = declared_name(lines[i])?;
-            outside
-                .iter()
-                .any(|line| names(line, name))
-                .then(|| format!("`{}`", signature(&lines[i..])))
-        })
+        .map(|f| format!("`{}`", f.signature))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// A function's signature from its first line on: up to its body's `{`
-/// (over a few lines at most), else the first line without a trailing `:`.
-fn signature(lines: &[&str]) -> String {
-    let mut parts = Vec::new();
-    for line in lines.iter().take(6) {
-        match line.find('{') {
-            Some(at) => {
-                parts.push(line[..at].trim());
-                return parts.join(" ").trim().to_string();
-            }
-            None => parts.push(line.trim()),
-        }
-    }
-    lines
-        .first()
-        .map(|l| l.trim().trim_end_matches(':').to_string())
-        .unwrap_or_default()
-}
-
-fn is_comment(line: &str) -> bool {
-    let line = line.trim_start();
-    ["//", "#", "/*", "*"].iter().any(|c| line.starts_with(c))
-}
-
-/// Whether `line` names `name` as a whole word.
-fn names(line: &str, name: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    line.match_indices(name).any(|(at, _)| {
-        !line[..at].chars().next_back().is_some_and(word)
-            && !line[at + name.len()..].chars().next().is_some_and(word)
-    })
 }
 
 /// Whether `operator`'s prompt asks for SEARCH/REPLACE blocks against
@@ -442,26 +392,6 @@ mod tests {
 
     fn one_file(text: &str) -> BTreeMap<String, String> {
         BTreeMap::from([("src/main.rs".to_string(), text.to_string())])
-    }
-
-    #[test]
-    fn signatures_called_from_outside_the_region_are_named() {
-        let files = one_file(
-            "//! sort arrays; helper is only mentioned here\n\
-             clade_guest::sort_speed!(sort);\n\
-             // EVOLVE-BLOCK-START\n\
-             /// Sorts.\n\
-             pub fn sort(values: &mut [u32]) {\n    helper(values);\n}\n\
-             fn helper(values: &mut [u32]) {}\n\
-             fn split<T>(\n    values: &mut [T],\n) -> usize where T: Ord {\n    0\n}\n\
-             // EVOLVE-BLOCK-END\n\
-             fn main() { split(&mut [1u32]); }\n",
-        );
-        assert_eq!(
-            kept_signatures(&files),
-            "`pub fn sort(values: &mut [u32])`, \
-             `fn split<T>( values: &mut [T], ) -> usize where T: Ord`"
-        );
     }
 
     #[test]
