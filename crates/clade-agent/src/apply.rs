@@ -406,6 +406,14 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
     } else {
         code
     };
+    let restored;
+    let code = match called::restore_renamed(&called::called_from_outside(original), code) {
+        Some(renamed_back) => {
+            restored = renamed_back;
+            restored.as_str()
+        }
+        None => code,
+    };
     let with_newline = |s: String| if s.ends_with('\n') { s } else { s + "\n" };
     if has_markers(code) {
         let whole = with_newline(code.to_string());
@@ -436,14 +444,6 @@ fn place_rewrite(original: &str, code: &str) -> Result<String, String> {
         code
     } else {
         stripped.as_str()
-    };
-    let restored;
-    let code = match called::restore_renamed(&called::called_from_outside(original), code) {
-        Some(renamed_back) => {
-            restored = renamed_back;
-            restored.as_str()
-        }
-        None => code,
     };
     if let Some(name) = redefined_outside(original, code, &regions) {
         return Err(format!(
