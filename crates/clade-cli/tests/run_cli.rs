@@ -744,6 +744,8 @@ fn a_failed_candidate_is_repaired_within_its_iteration() {
             // The repair prompt carries the compiler's error; the first
             // candidate's is fixed, the second comes back unchanged.
             assert!(user.contains("build_failed"), "{user}");
+            // rustc's full diagnostic, its help included, not a one-line summary.
+            assert!(user.contains("help: add `;` here"), "{user}");
             if user.contains("let steps: u64 = 5\n") {
                 "```rust\nfn score() -> u64 {\n    let steps: u64 = 5;\n    steps\n}\n```\n"
             } else {
