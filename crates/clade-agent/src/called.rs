@@ -7,26 +7,29 @@
 use crate::apply::{declared_name, in_regions};
 use crate::regions::find_regions;
 
-/// A region function named outside the regions.
+/// A function declared in some code: its name and signature.
 #[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Called {
+pub(crate) struct Function {
     pub name: String,
     /// From the declaration to its body's `{`, whitespace collapsed, e.g.
     /// `fn sort(values: &mut [u32])`.
     pub signature: String,
 }
 
-impl Called {
+impl Function {
     /// The signature after the name (`(values: &mut [u32])`, generics and
     /// return type included), to recognise the same function renamed.
     pub fn shape(&self) -> &str {
-        shape(&self.signature, &self.name)
+        let declared = format!("fn {}", self.name);
+        self.signature
+            .find(&declared)
+            .map_or(&self.signature, |at| &self.signature[at + declared.len()..])
     }
 }
 
 /// The region functions of `text` named on a non-comment line outside the
 /// regions, in order; none when the markers are broken.
-pub(crate) fn called_from_outside(text: &str) -> Vec<Called> {
+pub(crate) fn called_from_outside(text: &str) -> Vec<Function> {
     let Ok(regions) = find_regions(text) else {
         return Vec::new();
     };
@@ -44,7 +47,7 @@ pub(crate) fn called_from_outside(text: &str) -> Vec<Called> {
             outside
                 .iter()
                 .any(|line| names(line, name))
-                .then(|| Called {
+                .then(|| Function {
                     name: name.to_string(),
                     signature: signature(&lines[i..]),
                 })
@@ -53,11 +56,11 @@ pub(crate) fn called_from_outside(text: &str) -> Vec<Called> {
 }
 
 /// The functions `code` declares: name and signature.
-pub(crate) fn declared(code: &str) -> Vec<Called> {
+pub(crate) fn declared(code: &str) -> Vec<Function> {
     let lines: Vec<&str> = code.lines().collect();
     (0..lines.len())
         .filter_map(|i| {
-            Some(Called {
+            Some(Function {
                 name: declared_name(lines[i])?.to_string(),
                 signature: signature(&lines[i..]),
             })
@@ -88,36 +91,23 @@ fn collapse(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-fn shape<'a>(signature: &'a str, name: &str) -> &'a str {
-    signature
-        .find(&format!("fn {name}"))
-        .map(|at| &signature[at + 3 + name.len()..])
-        .unwrap_or(signature)
-}
-
 fn is_comment(line: &str) -> bool {
     let line = line.trim_start();
     ["//", "#", "/*", "*"].iter().any(|c| line.starts_with(c))
 }
 
 /// Whether `line` names `name` as a whole word.
-pub(crate) fn names(line: &str, name: &str) -> bool {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
-    line.match_indices(name).any(|(at, _)| {
-        !line[..at].chars().next_back().is_some_and(word)
-            && !line[at + name.len()..].chars().next().is_some_and(word)
-    })
+fn names(line: &str, name: &str) -> bool {
+    line.match_indices(name)
+        .any(|(at, _)| whole_word_at(line, at, name.len()))
 }
 
 /// `text` with every whole-word `from` replaced by `to`.
-pub(crate) fn rename(text: &str, from: &str, to: &str) -> String {
-    let word = |c: char| c.is_alphanumeric() || c == '_';
+fn rename(text: &str, from: &str, to: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last = 0;
     for (at, _) in text.match_indices(from) {
-        let whole = !text[..at].chars().next_back().is_some_and(word)
-            && !text[at + from.len()..].chars().next().is_some_and(word);
-        if whole && at >= last {
+        if whole_word_at(text, at, from.len()) {
             out.push_str(&text[last..at]);
             out.push_str(to);
             last = at + from.len();
@@ -127,12 +117,20 @@ pub(crate) fn rename(text: &str, from: &str, to: &str) -> String {
     out
 }
 
+/// Whether `text[at..at + len]` is a whole word: no identifier character
+/// right before or after it.
+fn whole_word_at(text: &str, at: usize, len: usize) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    !text[..at].chars().next_back().is_some_and(word)
+        && !text[at + len..].chars().next().is_some_and(word)
+}
+
 /// A rewrite (of a region, or of the whole file) that declares none of
-/// `called` under its name but exactly one function of the same shape under another name (the
-/// 1.5B renamed `sort` to `insertion_sort` or `quick_sort`): that function
+/// `called` under its name but exactly one function of the same shape under
+/// another name (the 1.5B renamed `sort` to `insertion_sort` or `quick_sort`): that function
 /// and its uses are renamed back. `None` when there is nothing to restore or
 /// the match is ambiguous.
-pub(crate) fn restore_renamed(called: &[Called], code: &str) -> Option<String> {
+pub(crate) fn restore_renamed(called: &[Function], code: &str) -> Option<String> {
     let declared = declared(code);
     let mut restored = code.to_string();
     let mut changed = false;
@@ -142,7 +140,7 @@ pub(crate) fn restore_renamed(called: &[Called], code: &str) -> Option<String> {
         if declared.iter().any(|d| d.name == kept.name) {
             continue;
         }
-        let same_shape: Vec<&Called> = declared
+        let same_shape: Vec<&Function> = declared
             .iter()
             .filter(|d| d.shape() == kept.shape())
             .collect();

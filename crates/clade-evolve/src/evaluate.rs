@@ -572,8 +572,9 @@ fn last_line(text: &str) -> Option<String> {
         .map(|l| l.chars().take(200).collect())
 }
 
-/// The first compiler error of cargo's short-format output (`path:line:col:
-/// error: ...`), else the first `error` line, else the first line.
+/// The first compiler error as one line, `path:line:col: error…`: from
+/// rustc's full format (the `error` line and the `-->` place under it), or
+/// from the short format, else the first line.
 fn first_error(diagnostics: &str) -> String {
     let lines: Vec<&str> = diagnostics.lines().collect();
     let human = lines
