@@ -13,7 +13,13 @@ export CLADE_REQUIRE_MODEL=1
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked
-log "checking that clade-agent builds for wasm32-wasip1 (it will run inside the sandbox)"
-cargo build -p clade-agent --target wasm32-wasip1 --locked
+log "checking that clade-agent builds for wasm32-wasip1 with no dependencies (the agent guest builds it offline)"
+cargo build -p clade-agent --no-default-features --target wasm32-wasip1 --locked
+deps="$(cargo tree -p clade-agent --no-default-features -e normal,build --prefix none --locked | sed 1d)"
+if [ -n "$deps" ]; then
+  echo "clade-agent without default features must have no dependencies; it has:" >&2
+  echo "$deps" >&2
+  exit 1
+fi
 log "running the test suite"
 cargo test --workspace --locked "$@"

@@ -7,8 +7,6 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-
 use crate::called;
 use crate::parse::{Edit, ParseError, parse_reply};
 use crate::regions::{self, find_regions, has_markers};
@@ -22,7 +20,8 @@ pub struct Workspace {
 
 /// A candidate ready to build: every evolvable file's new content, the paths
 /// that changed, and a unified diff for the archive and for review.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Candidate {
     pub files: BTreeMap<String, String>,
     pub changed: Vec<String>,
@@ -31,47 +30,108 @@ pub struct Candidate {
 
 /// Why a reply did not become a candidate. The message is shown to the model
 /// in FIX prompts, so it says precisely what to do differently.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
-    #[error("{0}")]
-    Parse(#[from] ParseError),
-    #[error(
-        "edit {index} targets {file:?}, which is not an evolvable file (evolvable: {evolvable})"
-    )]
+    Parse(ParseError),
     NotEvolvable {
         index: usize,
         file: String,
         evolvable: String,
     },
-    #[error("edit {index} names the path {0:?}, which leaves the project", file)]
-    InvalidPath { index: usize, file: String },
-    #[error(
-        "edit {index} does not say which file it edits and could apply to several ({candidates}); name the file"
-    )]
-    AmbiguousFile { index: usize, candidates: String },
-    #[error("SEARCH block {index} matches nothing in {file}; the closest lines are:\n{closest}")]
+    InvalidPath {
+        index: usize,
+        file: String,
+    },
+    AmbiguousFile {
+        index: usize,
+        candidates: String,
+    },
     NoMatch {
         index: usize,
         file: String,
         closest: String,
     },
-    #[error(
-        "SEARCH block {index} matches {count} places in {file} (lines {lines}); include more context so it matches once"
-    )]
     MultipleMatches {
         index: usize,
         file: String,
         count: usize,
         lines: String,
     },
-    #[error("SEARCH block {index} is empty")]
-    EmptySearch { index: usize },
-    #[error("{file}: {detail}")]
-    OutsideRegion { file: String, detail: String },
-    #[error("{file}: {detail}")]
-    Unplaceable { file: String, detail: String },
-    #[error("the edits change nothing")]
+    EmptySearch {
+        index: usize,
+    },
+    OutsideRegion {
+        file: String,
+        detail: String,
+    },
+    Unplaceable {
+        file: String,
+        detail: String,
+    },
     Unchanged,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Rejection::Parse(err) => write!(f, "{err}"),
+            Rejection::NotEvolvable {
+                index,
+                file,
+                evolvable,
+            } => write!(
+                f,
+                "edit {index} targets {file:?}, which is not an evolvable file (evolvable: {evolvable})"
+            ),
+            Rejection::InvalidPath { index, file } => {
+                write!(
+                    f,
+                    "edit {index} names the path {file:?}, which leaves the project"
+                )
+            }
+            Rejection::AmbiguousFile { index, candidates } => write!(
+                f,
+                "edit {index} does not say which file it edits and could apply to several ({candidates}); name the file"
+            ),
+            Rejection::NoMatch {
+                index,
+                file,
+                closest,
+            } => write!(
+                f,
+                "SEARCH block {index} matches nothing in {file}; the closest lines are:\n{closest}"
+            ),
+            Rejection::MultipleMatches {
+                index,
+                file,
+                count,
+                lines,
+            } => write!(
+                f,
+                "SEARCH block {index} matches {count} places in {file} (lines {lines}); include more context so it matches once"
+            ),
+            Rejection::EmptySearch { index } => write!(f, "SEARCH block {index} is empty"),
+            Rejection::OutsideRegion { file, detail } | Rejection::Unplaceable { file, detail } => {
+                write!(f, "{file}: {detail}")
+            }
+            Rejection::Unchanged => f.write_str("the edits change nothing"),
+        }
+    }
+}
+
+impl std::error::Error for Rejection {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Rejection::Parse(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+impl From<ParseError> for Rejection {
+    fn from(err: ParseError) -> Self {
+        Rejection::Parse(err)
+    }
 }
 
 /// Parses `reply` and applies it.
@@ -372,7 +432,7 @@ fn closest_lines(content: &str, search: &str) -> String {
         let score: f64 = lines[start..start + width]
             .iter()
             .zip(&wanted)
-            .map(|(line, want)| similar::TextDiff::from_chars(line.trim(), *want).ratio() as f64)
+            .map(|(line, want)| crate::diff::char_ratio(line.trim(), want) as f64)
             .sum();
         if score > best.1 {
             best = (start, score);

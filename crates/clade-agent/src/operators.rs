@@ -1,10 +1,9 @@
 //! The ways a candidate is made from its parent(s), and how often each is
 //! chosen.
 
-use serde::{Deserialize, Serialize};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
 pub enum Operator {
     /// SEARCH/REPLACE blocks against the parent.
     Diff,
@@ -29,8 +28,9 @@ impl Operator {
 
 /// Relative weights of the operators (ShinkaEvolve's default patch mix is
 /// diff/full/crossover 0.6/0.3/0.1).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
+#[cfg_attr(feature = "serde", serde(default, deny_unknown_fields))]
 pub struct OperatorMix {
     pub diff: f64,
     pub rewrite: f64,

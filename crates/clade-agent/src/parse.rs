@@ -7,10 +7,9 @@
 //! Parsing never guesses silently: a block that starts but does not finish is
 //! an error naming what is missing.
 
-use serde::Serialize;
-
 /// One edit proposed by a reply.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum Edit {
     /// Replace the text `search` (which must occur once) with `replace`.
     SearchReplace {
@@ -22,13 +21,27 @@ pub enum Edit {
     Rewrite { file: Option<String>, code: String },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ParseError {
-    #[error("the reply contains no SEARCH/REPLACE block and no code block")]
     NoEdits,
-    #[error("SEARCH/REPLACE block {index} is incomplete: {missing} is missing")]
     Incomplete { index: usize, missing: &'static str },
 }
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParseError::NoEdits => {
+                f.write_str("the reply contains no SEARCH/REPLACE block and no code block")
+            }
+            ParseError::Incomplete { index, missing } => write!(
+                f,
+                "SEARCH/REPLACE block {index} is incomplete: {missing} is missing"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
 
 fn is_search(line: &str) -> bool {
     let t = line.trim();

@@ -63,7 +63,9 @@ pub struct Templates {
 }
 
 impl Templates {
-    /// The seed agent's templates, compiled in.
+    /// The seed agent's templates, compiled in (feature `seed-templates`:
+    /// the agent guest reads its prompts from a mounted folder instead).
+    #[cfg(feature = "seed-templates")]
     pub fn seed() -> Self {
         Templates {
             system: include_str!("../../../agents/seed/prompts/system.md").to_string(),

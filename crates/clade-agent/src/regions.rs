@@ -14,15 +14,33 @@ pub struct Region {
     pub end: usize,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionError {
-    #[error("line {line}: {START} inside another region (regions cannot nest)")]
     Nested { line: usize },
-    #[error("line {line}: {END} without a matching {START}")]
     UnmatchedEnd { line: usize },
-    #[error("line {line}: {START} is never closed by {END}")]
     Unclosed { line: usize },
 }
+
+impl std::fmt::Display for RegionError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RegionError::Nested { line } => {
+                write!(
+                    f,
+                    "line {line}: {START} inside another region (regions cannot nest)"
+                )
+            }
+            RegionError::UnmatchedEnd { line } => {
+                write!(f, "line {line}: {END} without a matching {START}")
+            }
+            RegionError::Unclosed { line } => {
+                write!(f, "line {line}: {START} is never closed by {END}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for RegionError {}
 
 /// The regions of `text`, in order. No markers: no regions.
 pub fn find_regions(text: &str) -> Result<Vec<Region>, RegionError> {
