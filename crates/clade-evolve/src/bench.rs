@@ -14,6 +14,7 @@ use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
 use crate::project::{Project, find_crate, is_crate_file};
+use crate::rejection::Rejection;
 use crate::scoring::{self, Metrics};
 
 /// One shipped benchmark.
@@ -125,7 +126,7 @@ pub fn score(bench_dir: &Path, solution: &Path, home: &Path) -> Result<Evaluatio
                 eval_ms: 0.0,
             },
             None => Evaluation::Rejected {
-                reason: format!("scorer_rejected: no metric {metric:?}"),
+                reason: Rejection::ScorerRejected(format!("no metric {metric:?}")),
                 feedback: None,
                 sandbox: Default::default(),
                 build_ms: 0.0,
@@ -133,9 +134,8 @@ pub fn score(bench_dir: &Path, solution: &Path, home: &Path) -> Result<Evaluatio
             },
         },
         Err(message) => Evaluation::Rejected {
-            reason: format!(
-                "scorer_rejected: {}",
-                message.lines().next().unwrap_or_default()
+            reason: Rejection::ScorerRejected(
+                message.lines().next().unwrap_or_default().to_string(),
             ),
             feedback: Some(message),
             sandbox: Default::default(),

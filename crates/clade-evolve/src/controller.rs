@@ -29,6 +29,7 @@ use tokio::sync::mpsc;
 use crate::evaluate::{Evaluation, first_line};
 use crate::events::{Best, Event, Totals};
 use crate::proposal::{self, Outcome, Plan, Produced, Repair, Shared};
+use crate::rejection::Rejection;
 use crate::scoring::Metrics;
 use crate::writer::{Ack, Writer};
 
@@ -60,15 +61,22 @@ pub(crate) struct Failure {
     pub feedback: String,
 }
 
-/// Why a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a run ended (serialized as [`StopReason::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum StopReason {
+    #[serde(rename = "iterations")]
     Iterations,
+    #[serde(rename = "max_tokens")]
     MaxTokens,
+    #[serde(rename = "max_cost_usd")]
     MaxCost,
+    #[serde(rename = "max_wall_minutes")]
     WallTime,
+    #[serde(rename = "target_score")]
     TargetScore,
+    #[serde(rename = "interrupted")]
     Interrupted,
+    #[serde(rename = "llm_unavailable")]
     LlmUnavailable,
 }
 
@@ -347,12 +355,13 @@ impl Controller {
             meta.timings.llm_ms = Some(llm.llm_ms);
         }
         let mut stop = None;
+        let rejection: Option<Rejection>;
         let mut files_changed: Vec<(String, Option<Vec<u8>>)> = Vec::new();
         let mut new_files: Option<Arc<BTreeMap<String, String>>> = None;
         match result {
             Produced::Llm(err) => {
                 let message = err.to_string();
-                meta.reason = Some(format!("llm_error: {}", first_line(&message)));
+                rejection = Some(Rejection::LlmError(first_line(&message)));
                 meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
                 self.llm_failures_in_a_row += 1;
                 self.last_llm_error = Some(message.clone());
@@ -369,8 +378,11 @@ impl Controller {
             }
             Produced::Unparsable(message) => {
                 self.llm_failures_in_a_row = 0;
-                meta.reason = Some(format!("parse_failed: {}", first_line(&message)));
+                rejection = Some(Rejection::ParseFailed(first_line(&message)));
                 meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
+            }
+            Produced::Interrupted => {
+                rejection = Some(Rejection::Interrupted);
             }
             Produced::Candidate {
                 candidate,
@@ -397,21 +409,22 @@ impl Controller {
                 let files = Arc::new(candidate.files);
                 match (duplicate, evaluation) {
                     (Some(other), _) => {
-                        meta.reason = Some(format!("duplicate: the same code as #{other}"));
+                        rejection = Some(Rejection::Duplicate { of: Some(other) });
                     }
                     (None, None) => {
-                        meta.reason = Some("duplicate: the same code as a recorded variant".into());
+                        rejection = Some(Rejection::Duplicate { of: None });
                     }
                     (None, Some(evaluation)) => {
                         if let Ok(mut d) = self.shared.digests.lock() {
                             d.insert(digest, id);
                         }
-                        apply_evaluation(&mut meta, evaluation);
+                        rejection = apply_evaluation(&mut meta, evaluation);
                         new_files = Some(files);
                     }
                 }
             }
         }
+        meta.reason = rejection.as_ref().map(Rejection::to_string);
         let validated = meta.score.is_some();
         meta.status = Some(if validated {
             VariantStatus::Validated
@@ -484,12 +497,16 @@ impl Controller {
             id,
             parent: Some(plan.parent),
             island: plan.island,
-            operator: plan.operator.as_str().to_string(),
+            operator: plan.operator,
             repairs,
             model: meta.model.clone(),
-            status: if validated { "validated" } else { "rejected" }.into(),
+            status: if validated {
+                VariantStatus::Validated
+            } else {
+                VariantStatus::Rejected
+            },
             score: meta.score,
-            reason: meta.reason.clone(),
+            reason: rejection,
             improved,
             best: self.best(),
             totals: Totals {
@@ -616,7 +633,7 @@ impl Controller {
                             && stopping.is_none()
                         {
                             tracing::info!(reason = reason.as_str(), %detail, "stopping");
-                            sink(&Event::Stopping { reason: reason.as_str().into(), detail: detail.clone() });
+                            sink(&Event::Stopping { reason, detail: detail.clone() });
                             stopping = Some((reason, detail));
                         }
                         // Plan the next iterations now, before the following
@@ -639,14 +656,14 @@ impl Controller {
                         "interrupted; finishing {} iteration(s) in flight (interrupt again to drop them)",
                         launched - self.done
                     );
-                    sink(&Event::Stopping { reason: "interrupted".into(), detail: detail.clone() });
+                    sink(&Event::Stopping { reason: StopReason::Interrupted, detail: detail.clone() });
                     stopping = Some((StopReason::Interrupted, detail));
                 }
                 _ = tick.tick() => {
                     if stopping.is_none()
                         && let Some(stop) = self.budget_stop()
                     {
-                        sink(&Event::Stopping { reason: stop.0.as_str().into(), detail: stop.1.clone() });
+                        sink(&Event::Stopping { reason: stop.0, detail: stop.1.clone() });
                         stopping = Some(stop);
                     }
                     sink(&Event::Status { best: self.best(), totals: self.totals() });
@@ -702,7 +719,9 @@ impl Controller {
     }
 }
 
-fn apply_evaluation(meta: &mut VariantMeta, evaluation: Evaluation) {
+/// Copies an evaluation into the variant's notes; the rejection, if any, is
+/// returned for the caller to record.
+fn apply_evaluation(meta: &mut VariantMeta, evaluation: Evaluation) -> Option<Rejection> {
     match evaluation {
         Evaluation::Scored {
             score,
@@ -714,6 +733,7 @@ fn apply_evaluation(meta: &mut VariantMeta, evaluation: Evaluation) {
             meta.score = Some(score);
             meta.metrics = metrics;
             set_sandbox(meta, sandbox, build_ms, eval_ms);
+            None
         }
         Evaluation::Rejected {
             reason,
@@ -722,9 +742,9 @@ fn apply_evaluation(meta: &mut VariantMeta, evaluation: Evaluation) {
             build_ms,
             eval_ms,
         } => {
-            meta.reason = Some(reason);
             meta.feedback = feedback.map(|f| cut(&f, FEEDBACK_LIMIT));
             set_sandbox(meta, sandbox, build_ms, eval_ms);
+            Some(reason)
         }
     }
 }

@@ -17,8 +17,9 @@ use clade_sandbox::{
 
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
-use crate::functions;
+use crate::functions::{self, FunctionFailure};
 use crate::project::{Project, clean_relative};
+use crate::rejection::Rejection;
 use crate::scoring::{self, EvaluationInputs, Metrics};
 
 /// What became of a candidate's evaluation.
@@ -32,8 +33,9 @@ pub enum Evaluation {
         eval_ms: f64,
     },
     Rejected {
-        /// `kind: short detail`, e.g. `build_failed: error[E0308]: mismatched types`.
-        reason: String,
+        /// Why, with a one-line detail (its `Display` is the stored
+        /// `kind: detail`, e.g. `build_failed: error[E0308]: mismatched types`).
+        reason: Rejection,
         /// Diagnostics, stderr or scorer message, for FIX prompts.
         feedback: Option<String>,
         sandbox: SandboxStats,
@@ -43,9 +45,9 @@ pub enum Evaluation {
 }
 
 impl Evaluation {
-    fn rejected(reason: impl Into<String>, feedback: Option<String>) -> Self {
+    pub(crate) fn rejected(reason: Rejection, feedback: Option<String>) -> Self {
         Evaluation::Rejected {
-            reason: reason.into(),
+            reason,
             feedback,
             sandbox: SandboxStats::default(),
             build_ms: 0.0,
@@ -115,7 +117,6 @@ pub struct Evaluator {
 #[derive(Debug, Clone)]
 enum ModuleSource {
     Fixed(Arc<Vec<u8>>),
-    Evolvable(String),
 }
 
 /// How long a `command` scorer may take.
@@ -190,7 +191,13 @@ impl Evaluator {
             (BuildKind::Wasm, Some(path)) => {
                 let full = config.resolve(path);
                 match evolvable_name(&project, &full) {
-                    Some(rel) => Some(ModuleSource::Evolvable(rel)),
+                    // wasmtime is built without its WAT parser: an evolvable
+                    // module would be text it cannot load.
+                    Some(rel) => {
+                        return Err(EvolveError::Setup(format!(
+                            "target.module {rel} is an evolvable file; with build = \"wasm\" the module is fixed and the evolvable files are its inputs"
+                        )));
+                    }
                     None => Some(ModuleSource::Fixed(Arc::new(
                         std::fs::read(&full).map_err(|e| {
                             EvolveError::Setup(format!("target.module {}: {e}", full.display()))
@@ -272,11 +279,6 @@ impl Evaluator {
     ) -> Result<Result<Arc<Vec<u8>>, Evaluation>, EvolveError> {
         match &self.module {
             Some(ModuleSource::Fixed(bytes)) => return Ok(Ok(bytes.clone())),
-            Some(ModuleSource::Evolvable(rel)) => {
-                // An evolvable module is text: WAT, which wasmtime accepts.
-                let text = files.get(rel).cloned().unwrap_or_default();
-                return Ok(Ok(Arc::new(text.into_bytes())));
-            }
             None => {}
         }
         let Some(builder) = &self.builder else {
@@ -306,7 +308,7 @@ impl Evaluator {
             BuildStatus::Ok => {
                 let Some(path) = outcome.wasm else {
                     return Ok(Err(Evaluation::rejected(
-                        "build_failed: no module produced",
+                        Rejection::BuildFailed("no module produced".into()),
                         None,
                     )));
                 };
@@ -316,14 +318,14 @@ impl Evaluator {
             BuildStatus::Rejected => {
                 let reason = outcome.reason.unwrap_or_default();
                 Ok(Err(Evaluation::rejected(
-                    format!("build_rejected: {}", first_line(&reason)),
+                    Rejection::BuildRejected(first_line(&reason)),
                     Some(reason),
                 )))
             }
             BuildStatus::BuildFailed => {
                 let diagnostics = outcome.diagnostics.or(outcome.reason).unwrap_or_default();
                 Ok(Err(Evaluation::rejected(
-                    format!("build_failed: {}", first_error(&diagnostics)),
+                    Rejection::BuildFailed(first_error(&diagnostics)),
                     Some(diagnostics),
                 )))
             }
@@ -373,7 +375,7 @@ impl Evaluator {
             };
             if let Some(failure) = run_failure(&outcome) {
                 return Ok(Evaluation::Rejected {
-                    reason: format!("run_failed: {label}{}", first_line(&failure.0)),
+                    reason: Rejection::RunFailed(format!("{label}{}", first_line(&failure.0))),
                     feedback: Some(failure.1),
                     sandbox,
                     build_ms: 0.0,
@@ -384,7 +386,10 @@ impl Evaluator {
                 Ok(metrics) => metrics,
                 Err(message) => {
                     return Ok(Evaluation::Rejected {
-                        reason: format!("scorer_rejected: {label}{}", first_line(&message)),
+                        reason: Rejection::ScorerRejected(format!(
+                            "{label}{}",
+                            first_line(&message)
+                        )),
                         feedback: Some(message),
                         sandbox,
                         build_ms: 0.0,
@@ -396,11 +401,12 @@ impl Evaluator {
             if let Some(threshold) = stage.threshold {
                 if self.direction.fitness(score) < self.direction.fitness(threshold) {
                     return Ok(Evaluation::Rejected {
-                        reason: format!(
-                            "stage_threshold: stage {} scored {} = {score}, short of the threshold {threshold}",
-                            index + 1,
-                            self.metric
-                        ),
+                        reason: Rejection::StageThreshold {
+                            stage: index + 1,
+                            metric: self.metric.clone(),
+                            score,
+                            threshold,
+                        },
                         feedback: None,
                         sandbox,
                         build_ms: 0.0,
@@ -457,21 +463,28 @@ impl Evaluator {
                     eval_ms: 0.0,
                 }),
                 _ => Ok(Evaluation::Rejected {
-                    reason: format!(
-                        "scorer_rejected: the builtin {name} gives no finite {:?}",
+                    reason: Rejection::ScorerRejected(format!(
+                        "the builtin {name} gives no finite {:?}",
                         self.metric
-                    ),
+                    )),
                     feedback: None,
                     sandbox,
                     build_ms: 0.0,
                     eval_ms: 0.0,
                 }),
             },
-            Err(message) => {
-                let reason = if message.starts_with("run_failed: ") {
-                    first_line(&message)
-                } else {
-                    format!("scorer_rejected: {}", first_line(&message))
+            Err(failure) => {
+                let (reason, message) = match failure {
+                    FunctionFailure::Run(message) => {
+                        // The feedback reads as it always has: `run_failed: <error>`.
+                        let full = format!("run_failed: {message}");
+                        let line = first_line(&full);
+                        let detail = line.strip_prefix("run_failed: ").unwrap_or(&line);
+                        (Rejection::RunFailed(detail.to_string()), full)
+                    }
+                    FunctionFailure::Scorer(message) => {
+                        (Rejection::ScorerRejected(first_line(&message)), message)
+                    }
                 };
                 Ok(Evaluation::Rejected {
                     reason,

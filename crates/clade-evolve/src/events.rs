@@ -2,7 +2,12 @@
 //! one JSON object per line (`{"event": "<kind>", ...}`); the terminal display
 //! renders the same events. The field names are a contract, listed in README.
 
+use clade_agent::Operator;
+use clade_archive::VariantStatus;
 use serde::Serialize;
+
+use crate::controller::StopReason;
+use crate::rejection::Rejection;
 
 /// The best variant so far.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -50,9 +55,9 @@ pub enum Event {
     /// The seed's evaluation.
     Seed {
         id: u64,
-        status: String,
+        status: VariantStatus,
         score: Option<f64>,
-        reason: Option<String>,
+        reason: Option<Rejection>,
     },
     /// One iteration's variant, recorded in order.
     Variant {
@@ -60,14 +65,14 @@ pub enum Event {
         id: u64,
         parent: Option<u64>,
         island: usize,
-        operator: String,
+        operator: Operator,
         /// Repairs made within the iteration (`run.repairs`); the recorded
         /// candidate is the last one.
         repairs: u32,
         model: Option<String>,
-        status: String,
+        status: VariantStatus,
         score: Option<f64>,
-        reason: Option<String>,
+        reason: Option<Rejection>,
         /// Whether it is a new best.
         improved: bool,
         best: Option<Best>,
@@ -77,11 +82,11 @@ pub enum Event {
     Status { best: Option<Best>, totals: Totals },
     /// A stop was requested (budget, target, Ctrl-C, dead endpoint); the
     /// work in flight is finishing.
-    Stopping { reason: String, detail: String },
+    Stopping { reason: StopReason, detail: String },
     /// The run ended: why, and where to look.
     Finish {
         run: String,
-        reason: String,
+        reason: StopReason,
         detail: String,
         best: Option<Best>,
         seed_score: Option<f64>,

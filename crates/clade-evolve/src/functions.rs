@@ -27,10 +27,26 @@ pub fn needs_data(name: &str) -> bool {
     matches!(name, "bin-packing-online" | "tsp-constructive")
 }
 
-/// What a function evaluation gave: metrics or a rejection, and the session's
+/// Why a function evaluation gave no metrics.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FunctionFailure {
+    /// A call into the candidate trapped or ran out of fuel or time; the
+    /// message leads with the call's error, then the guest's stderr.
+    Run(String),
+    /// The candidate answered, wrongly or not at all (the scorer's message).
+    Scorer(String),
+}
+
+impl From<String> for FunctionFailure {
+    fn from(message: String) -> Self {
+        FunctionFailure::Scorer(message)
+    }
+}
+
+/// What a function evaluation gave: metrics or why not, and the session's
 /// final outcome (fuel, memory, time).
 pub struct FunctionScore {
-    pub metrics: Result<Metrics, String>,
+    pub metrics: Result<Metrics, FunctionFailure>,
     pub outcome: Option<RunOutcome>,
 }
 
@@ -55,7 +71,7 @@ pub fn score_function(
                     .unwrap_or_default()
             );
             return Ok(FunctionScore {
-                metrics: Err(why),
+                metrics: Err(FunctionFailure::Scorer(why)),
                 outcome: Some(outcome),
             });
         }
@@ -102,27 +118,16 @@ pub fn score_function(
             tsp_metrics(&mut session, &sets)
         }
         "sort-speed" => sort_check(&mut session, request.random_seed),
-        other => Err(format!("no function benchmark named {other:?}")),
+        other => Err(FunctionFailure::Scorer(format!(
+            "no function benchmark named {other:?}"
+        ))),
     };
     let outcome = session.finish();
     // A trap's cause is in what the guest printed (Rust's panic message and
     // location): the feedback a repair or fix needs.
-    let metrics = metrics.map_err(|message| {
-        let stderr = outcome.stderr_text();
-        let stderr = stderr.trim();
-        if message.starts_with("run_failed") && !stderr.is_empty() {
-            let start = stderr
-                .char_indices()
-                .rev()
-                .nth(2000)
-                .map_or(0, |(at, _)| at);
-            // The panic message first: the wasm backtrace after it is long,
-            // and prompts keep only the start of the feedback.
-            let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
-            format!("{first}\nstderr:\n{}\n{rest}", &stderr[start..])
-        } else {
-            message
-        }
+    let metrics = metrics.map_err(|failure| match failure {
+        FunctionFailure::Run(message) => FunctionFailure::Run(with_stderr(message, &outcome)),
+        scorer => scorer,
     });
     let metrics = metrics.map(|mut m| {
         if let Some(fuel) = outcome.fuel_used {
@@ -136,14 +141,33 @@ pub fn score_function(
     })
 }
 
-fn call_failed(err: &CallError) -> String {
-    format!("run_failed: {err}")
+fn call_failed(err: &CallError) -> FunctionFailure {
+    FunctionFailure::Run(err.to_string())
+}
+
+/// A trap's cause is in what the guest printed (Rust's panic message and
+/// location): the feedback a repair or fix needs, put after the call's error.
+fn with_stderr(message: String, outcome: &RunOutcome) -> String {
+    let stderr = outcome.stderr_text();
+    let stderr = stderr.trim();
+    if stderr.is_empty() {
+        return message;
+    }
+    let start = stderr
+        .char_indices()
+        .rev()
+        .nth(2000)
+        .map_or(0, |(at, _)| at);
+    // The panic message first: the wasm backtrace after it is long, and
+    // prompts keep only the start of the feedback.
+    let (first, rest) = message.split_once('\n').unwrap_or((&message, ""));
+    format!("{first}\nstderr:\n{}\n{rest}", &stderr[start..])
 }
 
 fn bin_packing_metrics(
     session: &mut Session<'_>,
     sets: &[(&str, Vec<bin_packing::Instance>)],
-) -> Result<Metrics, String> {
+) -> Result<Metrics, FunctionFailure> {
     let max = sets
         .iter()
         .flat_map(|(_, s)| s.iter().map(|i| i.items.len()))
@@ -193,7 +217,7 @@ fn bin_packing_metrics(
 fn tsp_metrics(
     session: &mut Session<'_>,
     sets: &[(&str, Vec<Vec<[f64; 2]>>)],
-) -> Result<Metrics, String> {
+) -> Result<Metrics, FunctionFailure> {
     let max = sets
         .iter()
         .flat_map(|(_, s)| s.iter().map(Vec::len))
@@ -280,7 +304,7 @@ pub fn sort_inputs(seed: u64) -> Vec<Vec<u32>> {
     inputs
 }
 
-fn sort_check(session: &mut Session<'_>, seed: u64) -> Result<Metrics, String> {
+fn sort_check(session: &mut Session<'_>, seed: u64) -> Result<Metrics, FunctionFailure> {
     let inputs = sort_inputs(seed);
     let max = inputs.iter().map(Vec::len).max().unwrap_or(1).max(1) as u32;
     let ptr = session.alloc(4 * max).map_err(|e| call_failed(&e))?;
@@ -304,12 +328,12 @@ fn sort_check(session: &mut Session<'_>, seed: u64) -> Result<Metrics, String> {
         want.sort_unstable();
         if got != want {
             let at = got.iter().zip(&want).position(|(a, b)| a != b).unwrap_or(0);
-            return Err(format!(
+            return Err(FunctionFailure::Scorer(format!(
                 "input {index} ({} values) is not sorted correctly: at position {at} got {} where {} belongs",
                 input.len(),
                 got.get(at).copied().unwrap_or(0),
                 want.get(at).copied().unwrap_or(0)
-            ));
+            )));
         }
     }
     Ok(Metrics::from([("inputs".to_string(), inputs.len() as f64)]))

@@ -28,6 +28,7 @@ pub mod functions;
 pub mod init;
 mod project;
 mod proposal;
+mod rejection;
 mod run;
 pub mod scoring;
 mod writer;
@@ -42,6 +43,7 @@ pub use error::EvolveError;
 pub use evaluate::{Evaluation, Evaluator};
 pub use events::{Best, Event, Totals};
 pub use project::{Project, find_crate};
+pub use rejection::Rejection;
 pub use run::{RunOptions, RunState, Summary, locate_config, run};
 
 /// The default local model, used when clade.toml lists no `[[llm.models]]`.

@@ -13,14 +13,15 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use clade_agent::{
-    Candidate, Operator, Program, Prompt, PromptInput, Rejection, Templates, Workspace,
-    apply_reply, build_prompt, candidate_between,
+    Candidate, Operator, Program, Prompt, PromptInput, Templates, Workspace, apply_reply,
+    build_prompt, candidate_between,
 };
 use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
 use crate::evaluate::{Evaluation, Evaluator};
+use crate::rejection::Rejection;
 
 /// What the controller decided for one iteration.
 pub(crate) struct Plan {
@@ -61,7 +62,7 @@ impl Repair {
     fn prompt(
         &self,
         files: &BTreeMap<String, String>,
-        reason: &str,
+        reason: &Rejection,
         feedback: Option<&str>,
     ) -> Prompt {
         let mut input = self.input.clone();
@@ -82,14 +83,6 @@ impl Repair {
     }
 }
 
-/// Rejections a model can repair from the error: its code did not build,
-/// trapped, or gave a wrong answer. Not host faults, nor stage thresholds.
-fn repairable(reason: &str) -> bool {
-    ["build_failed", "run_failed", "scorer_rejected"]
-        .iter()
-        .any(|kind| reason.starts_with(kind))
-}
-
 pub(crate) struct LlmInfo {
     pub tokens_in: u64,
     pub tokens_out: u64,
@@ -102,7 +95,10 @@ pub(crate) struct LlmInfo {
 /// What became of a plan.
 pub(crate) enum Produced {
     Llm(LlmError),
+    /// No usable edit: the apply step's message.
     Unparsable(String),
+    /// The run began shutting down before the candidate was evaluated.
+    Interrupted,
     Candidate {
         candidate: Candidate,
         digest: String,
@@ -289,7 +285,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     };
     let mut llm: Option<LlmInfo> = None;
     let mut attempt = 0;
-    let mut previous: Option<Result<(Candidate, String), Rejection>> = None;
+    let mut previous: Option<Result<(Candidate, String), clade_agent::Rejection>> = None;
     let mut apply_ms = 0.0;
     let applied = loop {
         let request = question(
@@ -325,7 +321,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         });
         apply_ms += apply_started.elapsed().as_secs_f64() * 1e3;
         let repeat = match &applied {
-            Err(Rejection::Unchanged) => true,
+            Err(clade_agent::Rejection::Unchanged) => true,
             Err(_) => false,
             Ok((_, digest)) => known_before_plan(&plan, &shared, digest),
         };
@@ -343,11 +339,11 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     };
     let (mut candidate, mut digest) = match applied {
         Ok(applied) => applied,
-        Err(rejection) => {
+        Err(unusable) => {
             return Outcome {
                 plan,
                 llm,
-                result: Produced::Unparsable(rejection.to_string()),
+                result: Produced::Unparsable(unusable.to_string()),
                 apply_ms,
                 repairs: 0,
             };
@@ -375,7 +371,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         return Outcome {
             plan,
             llm,
-            result: Produced::Unparsable("the run is shutting down".into()),
+            result: Produced::Interrupted,
             apply_ms,
             repairs: 0,
         };
@@ -389,7 +385,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         && let Evaluation::Rejected {
             reason, feedback, ..
         } = &evaluation
-        && repairable(reason)
+        && reason.repairable()
     {
         repairs += 1;
         let prompt = repair.prompt(&candidate.files, reason, feedback.as_deref());
@@ -491,19 +487,10 @@ async fn evaluate(
         Ok(Ok(evaluation)) => evaluation,
         // A host fault (cache dir, toolchain) is reported as the candidate's
         // rejection so the run goes on; the message names the host problem.
-        Ok(Err(err)) => Evaluation::Rejected {
-            reason: format!("host_error: {err}"),
-            feedback: None,
-            sandbox: Default::default(),
-            build_ms: 0.0,
-            eval_ms: 0.0,
-        },
-        Err(join) => Evaluation::Rejected {
-            reason: format!("host_error: the evaluation thread failed: {join}"),
-            feedback: None,
-            sandbox: Default::default(),
-            build_ms: 0.0,
-            eval_ms: 0.0,
-        },
+        Ok(Err(err)) => Evaluation::rejected(Rejection::HostError(err.to_string()), None),
+        Err(join) => Evaluation::rejected(
+            Rejection::HostError(format!("the evaluation thread failed: {join}")),
+            None,
+        ),
     })
 }

@@ -392,7 +392,7 @@ async fn run_async(
             } => {
                 sink(&Event::Seed {
                     id: 0,
-                    status: "rejected".into(),
+                    status: VariantStatus::Rejected,
                     score: None,
                     reason: Some(reason.clone()),
                 });
@@ -464,7 +464,7 @@ async fn run_async(
         controller.seed_score = Some(score);
         sink(&Event::Seed {
             id: 0,
-            status: "validated".into(),
+            status: VariantStatus::Validated,
             score: Some(score),
             reason: None,
         });
@@ -538,7 +538,7 @@ async fn run_async(
     };
     sink(&Event::Finish {
         run: run_name,
-        reason: ended.reason.as_str().into(),
+        reason: ended.reason,
         detail: ended.detail,
         best,
         seed_score: controller.seed_score,

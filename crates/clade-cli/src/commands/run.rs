@@ -9,6 +9,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::Context;
+use clade_archive::VariantStatus;
 use clade_evolve::{CacheMode, Event, RunOptions, StopReason, Summary};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
@@ -150,10 +151,10 @@ impl Display {
                     self.last_best = Some(*score);
                     self.line(format!("seed scores {score}"));
                 }
-                None => self.line(format!(
-                    "seed rejected: {}",
-                    reason.as_deref().unwrap_or("?")
-                )),
+                None => self.line(match reason {
+                    Some(reason) => format!("seed rejected: {reason}"),
+                    None => "seed rejected: ?".to_string(),
+                }),
             },
             Event::Variant {
                 id,
@@ -172,13 +173,17 @@ impl Display {
                         .last_best
                         .map(|b| format!(" ({:+})", score - b))
                         .unwrap_or_default();
-                    self.line(format!("new best: #{id} {score}{change} [{operator}]"));
+                    self.line(format!(
+                        "new best: #{id} {score}{change} [{}]",
+                        operator.as_str()
+                    ));
                     self.last_best = Some(best.score);
                 } else if !self.live {
-                    let what = match (status.as_str(), score, reason) {
-                        ("validated", Some(score), _) => format!("score {score}"),
+                    let what = match (status, score, reason) {
+                        (VariantStatus::Validated, Some(score), _) => format!("score {score}"),
                         (_, _, Some(reason)) => format!("rejected: {reason}"),
-                        _ => status.clone(),
+                        (VariantStatus::Validated, None, None) => "validated".to_string(),
+                        (VariantStatus::Rejected, _, None) => "rejected".to_string(),
                     };
                     self.line(format!("[{}/{}] #{id} {what}", totals.done, totals.planned));
                 }
