@@ -61,6 +61,101 @@ pub(crate) struct Failure {
     pub feedback: String,
 }
 
+/// What the controller remembers of recorded variants, for later prompts
+/// and for building on them. Written only through [`Memory::remember`], both
+/// while recording and when a run resumes from the archive, so a resumed run
+/// asks what an uninterrupted one would.
+pub(crate) struct Memory {
+    pub known: HashMap<u64, Known>,
+    /// Per island, the latest rejected candidates worth fixing.
+    pub failures: Vec<VecDeque<Failure>>,
+    /// Per parent, the latest attempts built on it.
+    pub attempts: HashMap<u64, VecDeque<Attempt>>,
+    pub commits: HashMap<u64, String>,
+}
+
+/// One recorded variant, as [`Memory::remember`] takes it.
+pub(crate) struct Recorded<'a> {
+    pub id: u64,
+    pub parent: Option<u64>,
+    pub island: usize,
+    pub operator: &'a str,
+    pub score: Option<f64>,
+    pub metrics: &'a Metrics,
+    pub reason: Option<&'a str>,
+    pub feedback: Option<&'a str>,
+    /// The candidate's files when its code is new (evaluated, not a repeat);
+    /// `None` for LLM errors, unusable replies and duplicates.
+    pub new_files: Option<Arc<BTreeMap<String, String>>>,
+}
+
+impl Memory {
+    pub(crate) fn new(islands: usize) -> Self {
+        Memory {
+            known: HashMap::new(),
+            failures: (0..islands.max(1)).map(|_| VecDeque::new()).collect(),
+            attempts: HashMap::new(),
+            commits: HashMap::new(),
+        }
+    }
+
+    /// Remembers a recorded variant: the attempt on its parent, its code if
+    /// validated, and its failure if it is worth a FIX prompt.
+    pub(crate) fn remember(&mut self, variant: Recorded<'_>, metric: &str) {
+        let Some(parent) = variant.parent else {
+            if let (Some(files), Some(_)) = (variant.new_files, variant.score) {
+                self.known.insert(
+                    variant.id,
+                    Known {
+                        score: variant.score,
+                        metrics: variant.metrics.clone(),
+                        files,
+                    },
+                );
+            }
+            return;
+        };
+        let attempts = self.attempts.entry(parent).or_default();
+        attempts.push_back(Attempt {
+            label: format!("#{} ({})", variant.id, variant.operator),
+            outcome: match (variant.score, variant.reason) {
+                (Some(score), _) => format!("{metric} = {score}"),
+                (None, Some(reason)) => format!("rejected: {reason}"),
+                (None, None) => "rejected".into(),
+            },
+        });
+        while attempts.len() > ATTEMPTS_KEPT {
+            attempts.pop_front();
+        }
+        let Some(files) = variant.new_files else {
+            return;
+        };
+        if variant.score.is_some() {
+            self.known.insert(
+                variant.id,
+                Known {
+                    score: variant.score,
+                    metrics: variant.metrics.clone(),
+                    files,
+                },
+            );
+        } else if let Some(feedback) = variant.feedback
+            && variant.operator != Operator::Fix.as_str()
+            && let Some(queue) = self.failures.get_mut(variant.island)
+        {
+            queue.push_back(Failure {
+                id: variant.id,
+                parent,
+                files,
+                feedback: feedback.to_string(),
+            });
+            while queue.len() > FAILURES_KEPT {
+                queue.pop_front();
+            }
+        }
+    }
+}
+
 /// Why a run ended (serialized as [`StopReason::as_str`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum StopReason {
@@ -130,10 +225,7 @@ pub(crate) struct Controller {
     pub population: Population,
     pub models: Ensemble,
     pub shared: Arc<Shared>,
-    pub known: HashMap<u64, Known>,
-    pub failures: Vec<VecDeque<Failure>>,
-    pub attempts: HashMap<u64, VecDeque<Attempt>>,
-    pub commits: HashMap<u64, String>,
+    pub memory: Memory,
     pub budgets: Budgets,
     /// Iterations recorded, this session and before.
     pub done: u64,
@@ -168,8 +260,8 @@ impl Controller {
         let id = self.population.best()?;
         Some(Best {
             id,
-            score: self.known.get(&id).and_then(|k| k.score)?,
-            commit: self.commits.get(&id).cloned(),
+            score: self.memory.known.get(&id).and_then(|k| k.score)?,
+            commit: self.memory.commits.get(&id).cloned(),
         })
     }
 
@@ -200,14 +292,14 @@ impl Controller {
         let mut rng = Rng::derive(self.seed, iteration + 1);
         let islands = self.population.island_count().max(1);
         let island = (iteration % islands as u64) as usize;
-        let can_fix = !self.failures[island].is_empty();
+        let can_fix = !self.memory.failures[island].is_empty();
         let can_crossover = self.population.island_size(island) >= 2;
         let mut operator = self.operators.choose(rng.unit(), can_crossover, can_fix);
         let mut failed = None;
         let mut parent = None;
         if operator == Operator::Fix
-            && let Some(failure) = self.failures[island].pop_back()
-            && self.known.contains_key(&failure.parent)
+            && let Some(failure) = self.memory.failures[island].pop_back()
+            && self.memory.known.contains_key(&failure.parent)
         {
             parent = Some(failure.parent);
             failed = Some(failure);
@@ -253,7 +345,7 @@ impl Controller {
         let parent_program = self.program(parent)?;
         let base_files = match &failed {
             Some(failure) => failure.files.clone(),
-            None => self.known.get(&parent)?.files.clone(),
+            None => self.memory.known.get(&parent)?.files.clone(),
         };
         let input = PromptInput {
             task: self.task.clone(),
@@ -271,6 +363,7 @@ impl Controller {
                 .filter_map(|id| self.program(*id))
                 .collect(),
             previous_attempts: self
+                .memory
                 .attempts
                 .get(&parent)
                 .map(|a| a.iter().cloned().collect())
@@ -313,7 +406,7 @@ impl Controller {
     }
 
     fn program(&self, id: u64) -> Option<Program> {
-        let known = self.known.get(&id)?;
+        let known = self.memory.known.get(&id)?;
         Some(Program {
             label: format!("#{id}"),
             score: known.score,
@@ -390,7 +483,7 @@ impl Controller {
                 evaluation,
             } => {
                 self.llm_failures_in_a_row = 0;
-                let parent_files = self.known.get(&plan.parent).map(|k| k.files.clone());
+                let parent_files = self.memory.known.get(&plan.parent).map(|k| k.files.clone());
                 for (path, text) in &candidate.files {
                     let same = parent_files
                         .as_ref()
@@ -448,45 +541,20 @@ impl Controller {
         } else {
             self.rejected += 1;
         }
-        // Remember what happened, for later prompts.
-        let outcome_text = match (&meta.score, &meta.reason) {
-            (Some(score), _) => format!("{} = {score}", self.metric),
-            (None, Some(reason)) => format!("rejected: {reason}"),
-            (None, None) => "rejected".into(),
-        };
-        let attempts = self.attempts.entry(plan.parent).or_default();
-        attempts.push_back(Attempt {
-            label: format!("#{id} ({})", plan.operator.as_str()),
-            outcome: outcome_text,
-        });
-        while attempts.len() > ATTEMPTS_KEPT {
-            attempts.pop_front();
-        }
-        if let Some(files) = new_files {
-            if validated {
-                self.known.insert(
-                    id,
-                    Known {
-                        score: meta.score,
-                        metrics: meta.metrics.clone(),
-                        files,
-                    },
-                );
-            } else if let Some(feedback) = meta.feedback.clone()
-                && plan.operator != Operator::Fix
-            {
-                let queue = &mut self.failures[plan.island];
-                queue.push_back(Failure {
-                    id,
-                    parent: plan.parent,
-                    files,
-                    feedback,
-                });
-                while queue.len() > FAILURES_KEPT {
-                    queue.pop_front();
-                }
-            }
-        }
+        self.memory.remember(
+            Recorded {
+                id,
+                parent: Some(plan.parent),
+                island: plan.island,
+                operator: plan.operator.as_str(),
+                score: meta.score,
+                metrics: &meta.metrics,
+                reason: meta.reason.as_deref(),
+                feedback: meta.feedback.as_deref(),
+                new_files,
+            },
+            &self.metric,
+        );
         let improved = validated
             && self.population.best() == Some(id)
             && meta.score.is_some_and(|s| {
@@ -707,7 +775,7 @@ impl Controller {
             Ack::Committed { variants, ms } => {
                 let per = ms / variants.len().max(1) as f64;
                 for (id, commit) in variants {
-                    self.commits.insert(id, commit);
+                    self.memory.commits.insert(id, commit);
                     self.times.write_ms.push(per);
                 }
                 Ok(())
@@ -810,4 +878,126 @@ fn signals(catch: bool) -> mpsc::UnboundedReceiver<u32> {
         });
     }
     rx
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(text: &str) -> Arc<BTreeMap<String, String>> {
+        Arc::new(BTreeMap::from([(
+            "src/main.rs".to_string(),
+            text.to_string(),
+        )]))
+    }
+
+    fn rejected<'a>(
+        id: u64,
+        operator: &'a str,
+        new: Option<&str>,
+        metrics: &'a Metrics,
+    ) -> Recorded<'a> {
+        Recorded {
+            id,
+            parent: Some(0),
+            island: 0,
+            operator,
+            score: None,
+            metrics,
+            reason: Some("build_failed: src/main.rs:1: error"),
+            feedback: Some("error[E0308]"),
+            new_files: new.map(files),
+        }
+    }
+
+    #[test]
+    fn a_validated_variant_is_known_and_an_attempt_on_its_parent() {
+        let mut memory = Memory::new(2);
+        let metrics = Metrics::from([("score".to_string(), 3.0)]);
+        memory.remember(
+            Recorded {
+                id: 4,
+                parent: Some(1),
+                island: 1,
+                operator: "diff",
+                score: Some(3.0),
+                metrics: &metrics,
+                reason: None,
+                feedback: None,
+                new_files: Some(files("a")),
+            },
+            "score",
+        );
+        assert_eq!(memory.known[&4].score, Some(3.0));
+        let attempts: Vec<_> = memory.attempts[&1].iter().collect();
+        assert_eq!(attempts.len(), 1);
+        assert_eq!(attempts[0].label, "#4 (diff)");
+        assert_eq!(attempts[0].outcome, "score = 3");
+        assert!(memory.failures.iter().all(VecDeque::is_empty));
+    }
+
+    #[test]
+    fn only_new_rejected_code_from_a_non_fix_operator_is_kept_for_fixing() {
+        let mut memory = Memory::new(1);
+        let metrics = Metrics::new();
+        memory.remember(rejected(1, "diff", Some("a"), &metrics), "score");
+        memory.remember(rejected(2, "fix", Some("b"), &metrics), "score");
+        memory.remember(rejected(3, "diff", None, &metrics), "score");
+        let kept: Vec<u64> = memory.failures[0].iter().map(|f| f.id).collect();
+        assert_eq!(kept, vec![1]);
+        assert_eq!(memory.failures[0][0].feedback, "error[E0308]");
+        assert!(memory.known.is_empty());
+        let outcomes: Vec<&str> = memory.attempts[&0]
+            .iter()
+            .map(|a| a.outcome.as_str())
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec!["rejected: build_failed: src/main.rs:1: error"; 3]
+        );
+    }
+
+    #[test]
+    fn attempts_and_failures_keep_only_the_latest() {
+        let mut memory = Memory::new(1);
+        let metrics = Metrics::new();
+        for id in 1..=10 {
+            memory.remember(
+                rejected(id, "rewrite", Some(&id.to_string()), &metrics),
+                "score",
+            );
+        }
+        let attempts: Vec<&str> = memory.attempts[&0]
+            .iter()
+            .map(|a| a.label.as_str())
+            .collect();
+        assert_eq!(
+            attempts,
+            vec!["#8 (rewrite)", "#9 (rewrite)", "#10 (rewrite)"]
+        );
+        let failures: Vec<u64> = memory.failures[0].iter().map(|f| f.id).collect();
+        assert_eq!(failures, vec![7, 8, 9, 10]);
+    }
+
+    #[test]
+    fn the_seed_is_known_without_an_attempt() {
+        let mut memory = Memory::new(1);
+        let metrics = Metrics::new();
+        memory.remember(
+            Recorded {
+                id: 0,
+                parent: None,
+                island: 0,
+                operator: "seed",
+                score: Some(1.0),
+                metrics: &metrics,
+                reason: None,
+                feedback: None,
+                new_files: Some(files("seed")),
+            },
+            "score",
+        );
+        assert!(memory.known.contains_key(&0));
+        assert!(memory.attempts.is_empty());
+    }
 }

@@ -4,13 +4,13 @@
 //! the run folder (`<git dir>/clade/runs/<run>/`: `clade.log`, `state.json`)
 //! saying how it ended.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clade_agent::{Attempt, OperatorMix, Templates};
+use clade_agent::{OperatorMix, Templates};
 use clade_archive::{Archive, NewVariant, RunRecord, TreeSource, VariantMeta, VariantStatus};
 use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ProviderKind, ResponseCache};
 use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
@@ -19,8 +19,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{BuildKind, Config};
 use crate::controller::{
-    ATTEMPTS_KEPT, Budgets, Controller, FAILURES_KEPT, Failure, FrameworkTimes, Known, StopReason,
-    cut,
+    Budgets, Controller, FrameworkTimes, Known, Memory, Recorded, StopReason, cut,
 };
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
@@ -323,10 +322,7 @@ async fn run_async(
         population: clade_archive::Population::new(population_config.clone(), direction),
         models: ensemble,
         shared: shared.clone(),
-        known: HashMap::new(),
-        failures: (0..islands).map(|_| VecDeque::new()).collect(),
-        attempts: HashMap::new(),
-        commits: HashMap::new(),
+        memory: Memory::new(islands),
         budgets: Budgets {
             iterations: config.run.iterations,
             max_tokens: config.run.max_tokens,
@@ -451,7 +447,7 @@ async fn run_async(
         if let Ok(mut digests) = shared.digests.lock() {
             digests.insert(files_digest(&seed_files), 0);
         }
-        controller.known.insert(
+        controller.memory.known.insert(
             0,
             Known {
                 score: Some(score),
@@ -459,7 +455,7 @@ async fn run_async(
                 files: Arc::new(seed_files),
             },
         );
-        controller.commits.insert(0, seed_variant.commit);
+        controller.memory.commits.insert(0, seed_variant.commit);
         controller.next_id = 1;
         controller.seed_score = Some(score);
         sink(&Event::Seed {
@@ -572,59 +568,40 @@ fn restore(
         digests.entry(digest).or_insert(meta.id);
         controller.prior_tokens += meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
         controller.prior_cost += meta.cost_usd.unwrap_or(0.0);
-        if meta.is_validated() {
-            controller.known.insert(
-                meta.id,
-                Known {
-                    score: meta.score,
-                    metrics: meta.metrics.clone(),
-                    files: files.clone(),
-                },
-            );
-        }
         if meta.id == 0 {
             controller.seed_score = meta.score;
-            continue;
-        }
-        if meta.is_validated() {
+        } else if meta.is_validated() {
             controller.validated += 1;
         } else {
             controller.rejected += 1;
         }
-        if let Some(parent) = meta.parent {
-            let attempts = controller.attempts.entry(parent).or_default();
-            attempts.push_back(Attempt {
-                label: format!("#{} ({})", meta.id, meta.operator.as_deref().unwrap_or("?")),
-                outcome: match (meta.score, &meta.reason) {
-                    (Some(score), _) => format!("{} = {score}", controller.metric),
-                    (None, Some(reason)) => format!("rejected: {reason}"),
-                    (None, None) => "rejected".into(),
-                },
-            });
-            while attempts.len() > ATTEMPTS_KEPT {
-                attempts.pop_front();
-            }
-            if !meta.is_validated()
-                && new_code
-                && meta.operator.as_deref() != Some("fix")
-                && let Some(feedback) = &meta.feedback
-                && let Some(queue) = controller.failures.get_mut(meta.island)
-            {
-                queue.push_back(Failure {
-                    id: meta.id,
-                    parent,
-                    files: files.clone(),
-                    feedback: feedback.clone(),
-                });
-                while queue.len() > FAILURES_KEPT {
-                    queue.pop_front();
-                }
-            }
+        // The seed, and a validated variant whose code repeats an earlier
+        // one's, are still parents: their files are known either way.
+        let validated = meta.is_validated();
+        controller.memory.remember(
+            Recorded {
+                id: meta.id,
+                parent: meta.parent,
+                island: meta.island,
+                operator: meta.operator.as_deref().unwrap_or("?"),
+                score: meta.score,
+                metrics: &meta.metrics,
+                reason: meta.reason.as_deref(),
+                feedback: meta.feedback.as_deref(),
+                new_files: (new_code || validated).then(|| files.clone()),
+            },
+            &controller.metric,
+        );
+        if meta.id == 0 {
+            continue;
         }
-        controller.commits.insert(meta.id, variant.commit.clone());
+        controller
+            .memory
+            .commits
+            .insert(meta.id, variant.commit.clone());
     }
     if let Some(seed) = variants.first() {
-        controller.commits.insert(0, seed.commit.clone());
+        controller.memory.commits.insert(0, seed.commit.clone());
     }
     if let Ok(mut shared) = controller.shared.digests.lock() {
         *shared = digests;
