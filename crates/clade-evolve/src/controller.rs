@@ -493,12 +493,8 @@ impl Controller {
                         files_changed.push((path.clone(), Some(text.clone().into_bytes())));
                     }
                 }
-                let duplicate = self
-                    .shared
-                    .digests
-                    .lock()
-                    .ok()
-                    .and_then(|d| d.get(&digest).copied());
+                let mut digests = self.shared.digests()?;
+                let duplicate = digests.get(&digest).copied();
                 let files = Arc::new(candidate.files);
                 match (duplicate, evaluation) {
                     (Some(other), _) => {
@@ -508,9 +504,7 @@ impl Controller {
                         rejection = Some(Rejection::Duplicate { of: None });
                     }
                     (None, Some(evaluation)) => {
-                        if let Ok(mut d) = self.shared.digests.lock() {
-                            d.insert(digest, id);
-                        }
+                        digests.insert(digest, id);
                         rejection = apply_evaluation(&mut meta, evaluation);
                         new_files = Some(files);
                     }

@@ -9,7 +9,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use clade_agent::{
@@ -127,6 +127,17 @@ pub(crate) struct Shared {
     pub digests: Mutex<HashMap<String, u64>>,
     pub llm_in_flight: AtomicUsize,
     pub eval_in_flight: AtomicUsize,
+}
+
+impl Shared {
+    /// The digest table. A poisoned lock (a thread panicked holding it) is an
+    /// error: going on without it would silently turn duplicate detection off.
+    pub(crate) fn digests(&self) -> Result<MutexGuard<'_, HashMap<String, u64>>, String> {
+        self.digests.lock().map_err(|_| {
+            "the candidate digest table is unusable (a thread panicked while holding it)"
+                .to_string()
+        })
+    }
 }
 
 /// The digest of a candidate's evolvable files: equal digests mean equal
@@ -258,10 +269,11 @@ fn derived_seed(seed: u64, n: u64) -> u64 {
 /// Whether a candidate with `digest` repeats a variant recorded before the
 /// plan was made. Only those count: what was recorded since depends on
 /// timing, and deciding by it would make a replay ask other questions.
+/// (With a poisoned table it answers no: recording the outcome then fails
+/// the run with the reason.)
 fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
     shared
-        .digests
-        .lock()
+        .digests()
         .map(|d| d.get(digest).is_some_and(|id| *id < plan.known_below))
         .unwrap_or(false)
 }

@@ -444,9 +444,10 @@ async fn run_async(
         controller
             .population
             .add(0, None, 0, score, features, &metrics);
-        if let Ok(mut digests) = shared.digests.lock() {
-            digests.insert(files_digest(&seed_files), 0);
-        }
+        shared
+            .digests()
+            .map_err(EvolveError::Internal)?
+            .insert(files_digest(&seed_files), 0);
         controller.memory.known.insert(
             0,
             Known {
@@ -603,9 +604,7 @@ fn restore(
     if let Some(seed) = variants.first() {
         controller.memory.commits.insert(0, seed.commit.clone());
     }
-    if let Ok(mut shared) = controller.shared.digests.lock() {
-        *shared = digests;
-    }
+    *controller.shared.digests().map_err(EvolveError::Internal)? = digests;
     if controller.population.is_empty() {
         return Err(EvolveError::Setup(format!(
             "run {run} has no validated variant to continue from"
