@@ -16,7 +16,7 @@ use clade_agent::{
     Candidate, Operator, Program, Prompt, PromptInput, Templates, Workspace, apply_reply,
     build_prompt, candidate_between,
 };
-use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message};
+use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message, ReplyShape};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
@@ -161,35 +161,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A small local model tends to ramble past its first SEARCH/REPLACE block
-/// into broken ones: for the prompts that ask for blocks, it stops at the
-/// first closing marker (which the local provider keeps in the text).
-fn stop_strings(
+/// The reply shape a prompt asks for: SEARCH/REPLACE blocks for the prompts
+/// that ask for blocks, with a grammar whose SEARCH lines are taken from the
+/// files the edits apply to (see [`clade_agent::grammar`]) when the endpoint
+/// enforces one. Which provider does what is the endpoint's business.
+fn reply_shape(
     endpoint: &Endpoint,
     operator: Operator,
     files: &BTreeMap<String, String>,
-) -> Vec<String> {
-    let local = endpoint.config().provider == clade_llm::ProviderKind::Local;
-    if local && clade_agent::asks_for_blocks(operator, files) {
-        vec![">>>>>>> REPLACE".to_string()]
-    } else {
-        Vec::new()
+) -> ReplyShape {
+    if !clade_agent::asks_for_blocks(operator, files) {
+        return ReplyShape::Free;
     }
-}
-
-/// For the same prompts on a local model that honours grammars: the
-/// SEARCH/REPLACE shape, with SEARCH lines taken from the files the edits
-/// apply to (see [`clade_agent::grammar`]).
-fn reply_grammar(
-    endpoint: &Endpoint,
-    operator: Operator,
-    files: &BTreeMap<String, String>,
-) -> Option<String> {
-    let config = endpoint.config();
-    let local = config.provider == clade_llm::ProviderKind::Local;
-    (local && config.grammar && clade_agent::asks_for_blocks(operator, files))
-        .then(|| clade_agent::grammar::search_replace(files))
-        .flatten()
+    ReplyShape::SearchReplace {
+        grammar: endpoint
+            .takes_grammar()
+            .then(|| clade_agent::grammar::search_replace(files))
+            .flatten(),
+    }
 }
 
 /// How many more times a reply that repeats a recorded variant (or changes
@@ -280,10 +269,9 @@ fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
 
 /// Runs one plan to its outcome.
 pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
-    // The plan's own question, with the stop strings and grammar its
-    // operator needs (made once: resamples and fresh answers reuse them).
-    let stop = stop_strings(&plan.endpoint, plan.operator, &plan.base_files);
-    let grammar = reply_grammar(&plan.endpoint, plan.operator, &plan.base_files);
+    // The plan's own question, in the reply shape its operator needs (made
+    // once: resamples and fresh answers reuse it).
+    let shape = reply_shape(&plan.endpoint, plan.operator, &plan.base_files);
     let question = |seed: u64, temperature: Option<f64>| ChatRequest {
         messages: vec![
             Message::system(plan.prompt.system.clone()),
@@ -291,9 +279,8 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         ],
         seed: Some(seed),
         temperature,
-        stop: stop.clone(),
-        grammar: grammar.clone(),
-        max_tokens: None,
+        shape: shape.clone(),
+        ..ChatRequest::default()
     };
     let mut llm: Option<LlmInfo> = None;
     let mut attempt = 0;
@@ -404,10 +391,8 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         let request = ChatRequest {
             messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
             seed: Some(derived_seed(plan.llm_seed, 100 + u64::from(repairs))),
-            temperature: None,
-            stop: stop_strings(&plan.endpoint, Operator::Fix, &candidate.files),
-            grammar: reply_grammar(&plan.endpoint, Operator::Fix, &candidate.files),
-            max_tokens: None,
+            shape: reply_shape(&plan.endpoint, Operator::Fix, &candidate.files),
+            ..ChatRequest::default()
         };
         let Ok(completion) = ask(&plan, &shared, &request, 100 + repairs, &mut llm).await else {
             break;

@@ -106,6 +106,7 @@ fn main() {
                 seed: Some(seed),
                 stop: vec![">>>>>>> REPLACE".into()],
                 grammar: grammar.clone(),
+                ..ChatRequest::default()
             };
             let reply = runtime
                 .block_on(endpoint.complete(&request))

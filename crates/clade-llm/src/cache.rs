@@ -108,6 +108,7 @@ mod tests {
             seed: Some(1),
             stop: vec![],
             grammar: None,
+            shape: Default::default(),
         }
     }
 

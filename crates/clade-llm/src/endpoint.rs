@@ -12,7 +12,7 @@ use crate::config::{ModelConfig, ProviderKind};
 use crate::error::LlmError;
 use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::secret::ApiKey;
-use crate::types::{ChatRequest, Completion};
+use crate::types::{ChatRequest, Completion, ReplyShape, SEARCH_REPLACE_END};
 use crate::wire;
 
 const ANTHROPIC_VERSION: &str = "2023-06-01";
@@ -115,9 +115,16 @@ impl Endpoint {
         &self.config
     }
 
+    /// Whether this endpoint enforces a reply grammar (the local model with
+    /// `grammar = true`); HTTP providers have no such option.
+    pub fn takes_grammar(&self) -> bool {
+        self.config.provider == ProviderKind::Local && self.config.grammar
+    }
+
     /// Asks the model, from the cache when it holds this exact request.
     pub async fn complete(&self, request: &ChatRequest) -> Result<Completion, LlmError> {
         let mut req = request.clone();
+        shape(&self.config, &mut req);
         req.temperature = req.temperature.or(self.config.temperature);
         req.max_tokens = req.max_tokens.or(self.config.max_tokens);
         req.seed = req.seed.or(self.config.seed);
@@ -394,4 +401,75 @@ fn local_model(config: &ModelConfig) -> Result<Arc<crate::local::LocalModel>, Ll
         context: config.context_size.unwrap_or(LOCAL_CONTEXT),
         threads: config.threads.unwrap_or_else(crate::local::default_threads),
     })
+}
+
+/// Turns the requested reply shape into this provider's options. A small
+/// local model tends to ramble past its first SEARCH/REPLACE block into
+/// broken ones, so it stops at the first closing marker (which the local
+/// provider keeps in the text) and follows the grammar when it has one.
+fn shape(config: &ModelConfig, req: &mut ChatRequest) {
+    let ReplyShape::SearchReplace { grammar } = std::mem::take(&mut req.shape) else {
+        return;
+    };
+    if config.provider != ProviderKind::Local {
+        return;
+    }
+    if req.stop.is_empty() {
+        req.stop = vec![SEARCH_REPLACE_END.to_string()];
+    }
+    if config.grammar && req.grammar.is_none() {
+        req.grammar = grammar;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blocks() -> ChatRequest {
+        ChatRequest {
+            shape: ReplyShape::SearchReplace {
+                grammar: Some("root ::= \"x\"".into()),
+            },
+            ..ChatRequest::default()
+        }
+    }
+
+    #[test]
+    fn a_local_model_stops_after_a_block_and_follows_the_grammar() {
+        let config = ModelConfig::new(ProviderKind::Local, "qwen");
+        let mut req = blocks();
+        shape(&config, &mut req);
+        assert_eq!(req.stop, vec![">>>>>>> REPLACE".to_string()]);
+        assert_eq!(req.grammar.as_deref(), Some("root ::= \"x\""));
+        assert_eq!(req.shape, ReplyShape::Free);
+    }
+
+    #[test]
+    fn a_local_model_without_grammars_only_stops() {
+        let mut config = ModelConfig::new(ProviderKind::Local, "qwen");
+        config.grammar = false;
+        let mut req = blocks();
+        shape(&config, &mut req);
+        assert_eq!(req.stop, vec![">>>>>>> REPLACE".to_string()]);
+        assert_eq!(req.grammar, None);
+    }
+
+    #[test]
+    fn http_providers_get_the_request_unchanged() {
+        let config = ModelConfig::new(ProviderKind::Openai, "gpt");
+        let mut req = blocks();
+        shape(&config, &mut req);
+        assert!(req.stop.is_empty());
+        assert_eq!(req.grammar, None);
+    }
+
+    #[test]
+    fn a_free_reply_is_left_alone() {
+        let config = ModelConfig::new(ProviderKind::Local, "qwen");
+        let mut req = ChatRequest::default();
+        shape(&config, &mut req);
+        assert!(req.stop.is_empty());
+        assert_eq!(req.grammar, None);
+    }
 }

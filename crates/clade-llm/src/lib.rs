@@ -37,7 +37,7 @@ pub use ledger::{Ledger, Usage};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use scripted::{Recorded, Reply, ScriptedServer};
 pub use secret::ApiKey;
-pub use types::{ChatRequest, Completion, Message, Role};
+pub use types::{ChatRequest, Completion, Message, ReplyShape, Role, SEARCH_REPLACE_END};
 
 /// Whether this build runs local GGUF models in-process (the `local`
 /// feature).

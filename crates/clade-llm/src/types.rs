@@ -45,7 +45,27 @@ pub struct ChatRequest {
     /// breaks it; HTTP providers have no such option and ignore it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grammar: Option<String>,
+    /// The shape the caller wants the reply in; the endpoint turns it into
+    /// what its provider supports (stop strings, a grammar) before the
+    /// request is digested, so callers never branch on the provider.
+    #[serde(skip)]
+    pub shape: ReplyShape,
 }
+
+/// The shape of reply a caller asks for.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum ReplyShape {
+    /// Whatever the model writes.
+    #[default]
+    Free,
+    /// SEARCH/REPLACE blocks. `grammar` is a GBNF grammar of such blocks for
+    /// the files the edits apply to; build it only when
+    /// [`crate::Endpoint::takes_grammar`] says the endpoint enforces one.
+    SearchReplace { grammar: Option<String> },
+}
+
+/// Where a SEARCH/REPLACE block ends.
+pub const SEARCH_REPLACE_END: &str = ">>>>>>> REPLACE";
 
 /// A reply and what it cost.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
