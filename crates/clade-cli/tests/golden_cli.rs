@@ -229,3 +229,46 @@ fn a_scripted_run_gives_the_recorded_events_and_notes() {
         insta::assert_snapshot!("scripted_run_requests", requests.join("\n"));
     });
 }
+
+#[test]
+fn a_run_asks_with_the_prompt_templates_its_config_names() {
+    let server = ScriptedServer::start_with(|_, request| reply_for(request)).unwrap();
+    let dir = project(&server.url());
+    let root = dir.path();
+    let seed_prompts = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../agents/seed/prompts");
+    std::fs::create_dir(root.join("prompts")).unwrap();
+    for name in ["diff.md", "rewrite.md", "crossover.md", "fix.md"] {
+        std::fs::copy(seed_prompts.join(name), root.join("prompts").join(name)).unwrap();
+    }
+    std::fs::write(
+        root.join("prompts/system.md"),
+        "You are a careful test agent.",
+    )
+    .unwrap();
+    let config = std::fs::read_to_string(root.join("clade.toml")).unwrap();
+    let config = config.replace(
+        "package = \"demo\"\n",
+        "package = \"demo\"\nprompts = \"prompts\"\n",
+    );
+    std::fs::write(root.join("clade.toml"), config).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_clade"))
+        .args(["run", "--json", "--iterations", "1"])
+        .current_dir(root)
+        .env("CLADE_HOME", test_home())
+        .env("CLADE_GOLDEN_KEY", "sk-golden")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = server.requests();
+    assert!(!requests.is_empty());
+    for request in &requests {
+        assert_eq!(
+            body(request)["messages"][0]["content"],
+            "You are a careful test agent."
+        );
+    }
+}

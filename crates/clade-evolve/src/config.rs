@@ -99,6 +99,11 @@ pub struct TargetConfig {
     /// a sentence naming the metric and its direction.
     #[serde(default)]
     pub task: Option<String>,
+    /// A folder with the agent's prompt templates (`system.md`, `diff.md`,
+    /// `rewrite.md`, `crossover.md`, `fix.md`). Default: the seed agent's,
+    /// compiled in.
+    #[serde(default)]
+    pub prompts: Option<PathBuf>,
 }
 
 fn dot() -> PathBuf {

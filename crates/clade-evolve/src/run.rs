@@ -307,7 +307,7 @@ async fn run_async(
                 }
             )
         }),
-        templates: Arc::new(Templates::seed()),
+        templates: Arc::new(templates(&config)?),
         repairs: config
             .run
             .repairs
@@ -615,6 +615,35 @@ fn restore(
     Ok(())
 }
 
+/// The prompt templates: `[target] prompts`, else the seed agent's. Every
+/// template file must be there; a missing one is named.
+pub(crate) fn templates(config: &Config) -> Result<Templates, EvolveError> {
+    let Some(dir) = &config.target.prompts else {
+        return Ok(Templates::seed());
+    };
+    let dir = config.resolve(dir);
+    if !dir.is_dir() {
+        return Err(EvolveError::Setup(format!(
+            "target.prompts: {} is not a folder (it must hold {})",
+            dir.display(),
+            Templates::FILES.join(", ")
+        )));
+    }
+    let mut files = BTreeMap::new();
+    for name in Templates::FILES {
+        let path = dir.join(name);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                files.insert(name.to_string(), text);
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(EvolveError::io("read", &path)(e)),
+        }
+    }
+    Templates::from_files(&files)
+        .map_err(|e| EvolveError::Setup(format!("target.prompts {}: {e}", dir.display())))
+}
+
 fn not_a_repo(root: &Path) -> EvolveError {
     EvolveError::Setup(format!(
         "target.root {} is not inside a git repository with a working tree: \
@@ -652,4 +681,50 @@ fn unix_seconds() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config_in(dir: &Path, target_extra: &str) -> Config {
+        let text = format!(
+            "[target]\nfiles = [\"src/main.rs\"]\n{target_extra}\n[evaluate]\nscorer = \"stdout-json\"\n"
+        );
+        Config::parse(&text, &dir.join("clade.toml"), dir).unwrap()
+    }
+
+    #[test]
+    fn without_a_prompts_folder_the_seed_templates_are_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let templates = templates(&config_in(dir.path(), "")).unwrap();
+        assert_eq!(templates, Templates::seed());
+    }
+
+    #[test]
+    fn a_prompts_folder_replaces_every_template() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("mine")).unwrap();
+        for name in Templates::FILES {
+            std::fs::write(dir.path().join("mine").join(name), format!("my {name}")).unwrap();
+        }
+        let templates = templates(&config_in(dir.path(), "prompts = \"mine\"")).unwrap();
+        assert_eq!(templates.system, "my system.md");
+        assert_eq!(templates.fix, "my fix.md");
+    }
+
+    #[test]
+    fn a_missing_template_or_folder_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("mine")).unwrap();
+        std::fs::write(dir.path().join("mine/system.md"), "s").unwrap();
+        let err = templates(&config_in(dir.path(), "prompts = \"mine\""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("has no diff.md"), "{err}");
+        let err = templates(&config_in(dir.path(), "prompts = \"nowhere\""))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("is not a folder"), "{err}");
+    }
 }
