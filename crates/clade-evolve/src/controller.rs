@@ -43,6 +43,19 @@ const CONTEXT_CODE_LIMIT: usize = 6000;
 pub(crate) const FAILURES_KEPT: usize = 4;
 /// Earlier attempts shown per parent.
 pub(crate) const ATTEMPTS_KEPT: usize = 3;
+/// The stream tag of evaluation seeds: iteration `j` evaluates with
+/// `Rng::derive(seed, EVAL_STREAM | j)`, apart from the streams that plan
+/// iterations, so changing how a plan draws never changes a candidate's
+/// inputs (WASI randomness, benchmark draws), and the reverse.
+pub(crate) const EVAL_STREAM: u64 = 1 << 63;
+
+/// The seed a candidate of `iteration` (`None`: the seed program) is
+/// evaluated with.
+pub(crate) fn evaluation_seed(seed: u64, iteration: Option<u64>) -> u64 {
+    let step = iteration.map_or(0, |j| j + 1);
+    Rng::derive(seed, EVAL_STREAM | step).next_u64()
+}
+
 /// Consecutive LLM failures (each after its retries) that stop the run.
 const MAX_LLM_FAILURES_IN_A_ROW: u32 = 3;
 
@@ -342,6 +355,7 @@ impl Controller {
             .collect();
         let endpoint = self.models.pick(rng.unit());
         let llm_seed = rng.next_u64();
+        let eval_seed = evaluation_seed(self.seed, Some(iteration));
         let parent_program = self.program(parent)?;
         let base_files = match &failed {
             Some(failure) => failure.files.clone(),
@@ -398,6 +412,7 @@ impl Controller {
             prompt,
             endpoint,
             llm_seed,
+            eval_seed,
             base_files,
             plan_ms: started.elapsed().as_secs_f64() * 1e3,
             known_below: self.next_id,
@@ -971,6 +986,20 @@ mod tests {
         );
         let failures: Vec<u64> = memory.failures[0].iter().map(|f| f.id).collect();
         assert_eq!(failures, vec![7, 8, 9, 10]);
+    }
+
+    #[test]
+    fn evaluation_seeds_are_their_own_stream() {
+        let plan_draws: Vec<u64> = (0..50).map(|j| Rng::derive(7, j).next_u64()).collect();
+        let eval: Vec<u64> = (0..50).map(|j| evaluation_seed(7, Some(j))).collect();
+        assert!(eval.iter().all(|seed| !plan_draws.contains(seed)));
+        let mut unique = eval.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), eval.len());
+        assert!(!eval.contains(&evaluation_seed(7, None)));
+        assert_eq!(evaluation_seed(7, Some(3)), eval[3]);
+        assert_ne!(evaluation_seed(8, Some(3)), eval[3]);
     }
 
     #[test]

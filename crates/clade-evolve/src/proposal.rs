@@ -34,6 +34,8 @@ pub(crate) struct Plan {
     pub prompt: Prompt,
     pub endpoint: Arc<Endpoint>,
     pub llm_seed: u64,
+    /// The seed of the candidate's evaluation (its own stream).
+    pub eval_seed: u64,
     /// The files the reply's edits apply to: the parent's, or for a fix the
     /// rejected candidate's.
     pub base_files: Arc<BTreeMap<String, String>>,
@@ -475,7 +477,7 @@ async fn evaluate(
     } else {
         format!("i{}r{repair}", plan.iteration)
     };
-    let seed = plan.llm_seed;
+    let seed = plan.eval_seed;
     let evaluated =
         tokio::task::spawn_blocking(move || evaluator.evaluate(&files, &key, seed)).await;
     drop(permit);

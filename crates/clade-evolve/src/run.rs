@@ -19,7 +19,7 @@ use tokio::sync::Semaphore;
 
 use crate::config::{BuildKind, Config};
 use crate::controller::{
-    Budgets, Controller, FrameworkTimes, Known, Memory, Recorded, StopReason, cut,
+    Budgets, Controller, FrameworkTimes, Known, Memory, Recorded, StopReason, cut, evaluation_seed,
 };
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
@@ -370,7 +370,7 @@ async fn run_async(
         let evaluation = tokio::task::spawn_blocking({
             let evaluator = evaluator.clone();
             let files = seed_files.clone();
-            let seed = config.run.seed;
+            let seed = evaluation_seed(config.run.seed, None);
             move || evaluator.evaluate(&files, "seed", seed)
         })
         .await
