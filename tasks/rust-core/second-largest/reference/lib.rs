@@ -1,0 +1,5 @@
+/// Largest value strictly below the maximum of `v`, if there is one.
+pub fn second_largest(v: &[i32]) -> Option<i32> {
+    let max = *v.iter().max()?;
+    v.iter().copied().filter(|&x| x < max).max()
+}

@@ -1,0 +1,4 @@
+/// Returns `s` with its `char`s in reverse order.
+pub fn reverse(s: &str) -> String {
+    s.chars().rev().collect()
+}
