@@ -106,79 +106,9 @@ async fn run_async(
     options: &RunOptions,
     sink: &mut dyn FnMut(&Event),
 ) -> Result<Summary, EvolveError> {
-    let config_file = locate_config(&options.config)?;
-    // Read once: the same text is parsed and, for a new run, stored.
-    let config_source = std::fs::read_to_string(&config_file).map_err(|source| {
-        crate::config::ConfigError::Read {
-            path: config_file.clone(),
-            source,
-        }
-    })?;
-    let mut config = Config::parse(
-        &config_source,
-        &config_file,
-        config_file.parent().unwrap_or(Path::new("")),
-    )?;
-    let root = config.resolve(&config.target.root);
-    let probe = Archive::open(&root).map_err(|_| not_a_repo(&root))?;
-    if !probe.has_working_tree() {
-        return Err(not_a_repo(&root));
-    }
-    drop(probe);
-    let mut archive = Archive::open_or_create(&root)?;
-    let workdir = archive
-        .workdir()
-        .map(Path::to_path_buf)
-        .ok_or_else(|| not_a_repo(&root))?;
-    let git_dir = archive.git_dir().to_path_buf();
-
-    // The run: new, or one to resume with the config it started with.
-    let (run_name, resumed) = match &options.resume {
-        None => {
-            let name = options
-                .name
-                .clone()
-                .or_else(|| config.run.name.clone())
-                .unwrap_or_else(|| format!("run-{}", unix_seconds()));
-            if archive.run(&name).is_ok() {
-                return Err(EvolveError::Setup(format!(
-                    "a run named {name:?} already exists: continue it with `clade run --resume {name}`, \
-                     or start another with --name"
-                )));
-            }
-            (name, false)
-        }
-        Some(requested) => {
-            let name = match requested {
-                Some(name) => name.clone(),
-                None => archive
-                    .runs()
-                    .max_by_key(|r| r.created_ms)
-                    .map(|r| r.name.clone())
-                    .ok_or_else(|| {
-                        EvolveError::Setup(format!(
-                            "there is no run to resume in {}; start one with `clade run`",
-                            git_dir.display()
-                        ))
-                    })?,
-            };
-            let text = archive.run_config(&name).map_err(|_| {
-                EvolveError::Setup(format!(
-                    "no run named {name:?} in {} (see `clade runs`)",
-                    git_dir.display()
-                ))
-            })?;
-            config = Config::parse(
-                &text,
-                &PathBuf::from(format!("{name}:config.toml")),
-                &config.base_dir,
-            )?;
-            (name, true)
-        }
-    };
-    if let Some(iterations) = options.iterations {
-        config.run.iterations = iterations;
-    }
+    let (mut config, config_source) = load_config(options)?;
+    let (archive, workdir, git_dir) = open_archive(&config)?;
+    let (run_name, resumed) = resolve_run(options, &archive, &mut config, &git_dir)?;
     let project = Project::resolve(&config, &workdir)?;
 
     let run_dir = git_dir.join("clade").join("runs").join(&run_name);
@@ -191,98 +121,14 @@ async fn run_async(
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default();
 
-    // Models.
     let home = options
         .home
         .clone()
         .unwrap_or_else(clade_sandbox::default_home);
-    let default_model = config.llm.models.is_empty();
-    let mut models: Vec<ModelConfig> = if default_model {
-        crate::default_models(&home)?
-    } else {
-        config.llm.models.clone()
-    };
-    for model in &mut models {
-        crate::resolve_local_model(model, &home)?;
-    }
-    let cache_dir = options
-        .cache_dir
-        .clone()
-        .unwrap_or_else(|| git_dir.join("clade").join("llm-cache"));
-    let mut endpoints = Vec::new();
-    let mut hidden_env: Vec<String> = vec!["OPENAI_API_KEY".into(), "ANTHROPIC_API_KEY".into()];
-    for model in &models {
-        if let Some(env) = model.api_key_env() {
-            hidden_env.push(env);
-        }
-        let cache = (options.cache != CacheMode::Off)
-            .then(|| (ResponseCache::new(cache_dir.clone()), options.cache));
-        endpoints.push(Endpoint::new(model.clone(), cache)?);
-    }
-    let ensemble = Ensemble::new(endpoints)?;
-    let all_local = models.iter().all(|m| m.provider == ProviderKind::Local);
-
-    // Sandbox.
-    let home = options
-        .home
-        .clone()
-        .unwrap_or_else(clade_sandbox::default_home);
-    let runner = Arc::new(Runner::new(RunnerConfig {
-        cache_dir: Some(home.join("modules")),
-        ..RunnerConfig::default()
-    })?);
-    let builder = match config.target.build {
-        BuildKind::CargoWasm => Some(Arc::new(Builder::new(BuilderConfig {
-            work_dir: home.join("build"),
-            ..BuilderConfig::default()
-        })?)),
-        BuildKind::Wasm => None,
-    };
-
-    // The base commit and the crate's committed files.
-    let base_commit = if resumed {
-        archive.run(&run_name)?.base_commit.clone()
-    } else {
-        archive.head_commit()
-    };
-    let Some(base_commit) = base_commit else {
-        return Err(EvolveError::Setup(format!(
-            "the repository at {} has no commit yet: commit your crate first (git add -A && git commit -m init)",
-            workdir.display()
-        )));
-    };
-    let mut crate_files = BTreeMap::new();
-    if let Some(dir) = project.crate_repo_dir() {
-        for (path, bytes) in archive.files_in_commit(&base_commit, &dir)? {
-            let rel = if dir.is_empty() {
-                path.as_str()
-            } else {
-                path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
-            };
-            if is_crate_file(rel) {
-                crate_files.insert(rel.to_string(), bytes);
-            }
-        }
-        if crate_files.is_empty() {
-            return Err(EvolveError::Setup(format!(
-                "the crate at {} is not in the last commit ({}): commit it first",
-                if dir.is_empty() { "." } else { dir.as_str() },
-                &base_commit[..12]
-            )));
-        }
-    }
-    let evaluator = Arc::new(Evaluator::new(
-        &config,
-        project.clone(),
-        runner,
-        builder,
-        crate_files,
-        hidden_env,
-        run_dir.join("scratch"),
-    )?);
-
-    let direction = config.evaluate.direction;
-    let population_config = config.search.population();
+    let models = build_models(options, &config, &home, &git_dir)?;
+    let (evaluator, base_commit) = build_evaluator(
+        &config, &project, &archive, &run_name, resumed, &workdir, &home, &models, &run_dir,
+    )?;
     let shared = Arc::new(Shared {
         evaluator: evaluator.clone(),
         eval_permits: Arc::new(Semaphore::new(config.run.parallel_evaluations)),
@@ -291,63 +137,17 @@ async fn run_async(
         llm_in_flight: AtomicUsize::new(0),
         eval_in_flight: AtomicUsize::new(0),
     });
-    let islands = population_config.islands.max(1);
-    let mut controller = Controller {
-        run: run_name.clone(),
-        seed: config.run.seed,
-        direction,
-        metric: config.evaluate.metric.clone(),
-        task: config.target.task.clone().unwrap_or_else(|| {
-            format!(
-                "Improve the program so that the metric `{}` is {}d. Keep it correct: it must still build and pass its evaluation.",
-                config.evaluate.metric,
-                match direction {
-                    clade_archive::Direction::Maximize => "maximize",
-                    clade_archive::Direction::Minimize => "minimize",
-                }
-            )
-        }),
-        templates: Arc::new(templates(&config)?),
-        repairs: config
-            .run
-            .repairs
-            .unwrap_or(if all_local { 1 } else { 0 }),
-        operators: config.search.operators.clone().unwrap_or_else(|| {
-            if all_local {
-                OperatorMix::small_model()
-            } else {
-                OperatorMix::default()
-            }
-        }),
-        population: clade_archive::Population::new(population_config.clone(), direction),
-        models: ensemble,
-        shared: shared.clone(),
-        memory: Memory::new(islands),
-        budgets: Budgets {
-            iterations: config.run.iterations,
-            max_tokens: config.run.max_tokens,
-            max_cost_usd: config.run.max_cost_usd,
-            max_wall: config
-                .run
-                .max_wall_minutes
-                .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0)),
-            target_score: config.run.target_score,
-        },
-        done: 0,
-        next_id: 0,
-        validated: 0,
-        rejected: 0,
-        prior_tokens: 0,
-        prior_cost: 0.0,
-        prior_elapsed: Duration::from_secs_f64(if resumed { state.elapsed_s } else { 0.0 }),
-        seed_score: None,
-        started: Instant::now(),
-        done_at_start: 0,
-        times: FrameworkTimes::default(),
-        llm_failures_in_a_row: 0,
-        last_llm_error: None,
-    };
-
+    let prior_elapsed = if resumed { state.elapsed_s } else { 0.0 };
+    let mut controller = new_controller(
+        &config,
+        &run_name,
+        templates(&config)?,
+        models.ensemble,
+        models.all_local,
+        shared.clone(),
+        prior_elapsed,
+    );
+    let mut archive = archive;
     if resumed {
         restore(&mut controller, &archive, &project)?;
     }
@@ -355,8 +155,8 @@ async fn run_async(
         run: run_name.clone(),
         resumed,
         repo: workdir.display().to_string(),
-        models: models.iter().map(ModelConfig::label).collect(),
-        default_model,
+        models: models.labels,
+        default_model: models.default_model,
         iterations: config.run.iterations,
         done: controller.done,
         parallel_proposals: config.run.parallel_proposals,
@@ -366,105 +166,15 @@ async fn run_async(
     tracing::info!(run = %run_name, resumed, "run starting");
 
     if !resumed {
-        let seed_files = project.read_evolvable()?;
-        let evaluation = tokio::task::spawn_blocking({
-            let evaluator = evaluator.clone();
-            let files = seed_files.clone();
-            let seed = evaluation_seed(config.run.seed, None);
-            move || evaluator.evaluate(&files, "seed", seed)
-        })
-        .await
-        .map_err(|e| EvolveError::Internal(format!("seed evaluation: {e}")))??;
-        let (score, metrics, sandbox, build_ms, eval_ms) = match evaluation {
-            Evaluation::Scored {
-                score,
-                metrics,
-                sandbox,
-                build_ms,
-                eval_ms,
-            } => (score, metrics, sandbox, build_ms, eval_ms),
-            Evaluation::Rejected {
-                reason, feedback, ..
-            } => {
-                sink(&Event::Seed {
-                    id: 0,
-                    status: VariantStatus::Rejected,
-                    score: None,
-                    reason: Some(reason.clone()),
-                });
-                return Err(EvolveError::Setup(format!(
-                    "the seed program was rejected ({reason}); fix it so that it builds and scores, then run again{}",
-                    feedback
-                        .map(|f| format!("\n{}", cut(&f, 3000)))
-                        .unwrap_or_default()
-                )));
-            }
+        let seed = SeedStep {
+            config: &config,
+            config_source: &config_source,
+            project: &project,
+            evaluator: &evaluator,
+            base_commit: &base_commit,
+            run_name: &run_name,
         };
-        archive.create_run(
-            RunRecord {
-                name: run_name.clone(),
-                seed: config.run.seed,
-                base_commit: Some(base_commit.clone()),
-                direction,
-                population: population_config.clone(),
-                created_ms: 0,
-            },
-            &config_source,
-        )?;
-        let features = controller.population.features_for(&metrics);
-        let seed_meta = VariantMeta {
-            status: Some(VariantStatus::Validated),
-            score: Some(score),
-            metrics: metrics.clone(),
-            operator: Some("seed".into()),
-            sandbox,
-            timings: clade_archive::Timings {
-                llm_ms: None,
-                build_ms: Some(build_ms),
-                eval_ms: Some(eval_ms),
-            },
-            features: features.clone(),
-            ..VariantMeta::default()
-        };
-        let seed_variant = archive.insert(
-            &run_name,
-            NewVariant {
-                parent: None,
-                tree: TreeSource::Files(
-                    seed_files
-                        .iter()
-                        .map(|(rel, text)| {
-                            (project.repo_path(rel), Some(text.clone().into_bytes()))
-                        })
-                        .collect(),
-                ),
-                meta: seed_meta,
-            },
-        )?;
-        controller
-            .population
-            .add(0, None, 0, score, features, &metrics);
-        shared
-            .digests()
-            .map_err(EvolveError::Internal)?
-            .insert(files_digest(&seed_files), 0);
-        controller.memory.known.insert(
-            0,
-            Known {
-                score: Some(score),
-                metrics,
-                files: Arc::new(seed_files),
-            },
-        );
-        controller.memory.commits.insert(0, seed_variant.commit);
-        controller.next_id = 1;
-        controller.seed_score = Some(score);
-        sink(&Event::Seed {
-            id: 0,
-            status: VariantStatus::Validated,
-            score: Some(score),
-            reason: None,
-        });
+        evaluate_seed(seed, &mut controller, &mut archive, sink).await?;
     }
     controller.done_at_start = controller.done;
     controller.started = Instant::now();
@@ -543,6 +253,425 @@ async fn run_async(
         review,
     });
     Ok(summary)
+}
+
+/// Step: find `clade.toml` and parse it; the text is kept, to be stored
+/// with a new run.
+fn load_config(options: &RunOptions) -> Result<(Config, String), EvolveError> {
+    let config_file = locate_config(&options.config)?;
+    // Read once: the same text is parsed and, for a new run, stored.
+    let config_source = std::fs::read_to_string(&config_file).map_err(|source| {
+        crate::config::ConfigError::Read {
+            path: config_file.clone(),
+            source,
+        }
+    })?;
+    let config = Config::parse(
+        &config_source,
+        &config_file,
+        config_file.parent().unwrap_or(Path::new("")),
+    )?;
+    Ok((config, config_source))
+}
+
+/// Step: the archive of the repository holding `target.root`, its working
+/// tree and its git dir.
+fn open_archive(config: &Config) -> Result<(Archive, PathBuf, PathBuf), EvolveError> {
+    let root = config.resolve(&config.target.root);
+    let probe = Archive::open(&root).map_err(|_| not_a_repo(&root))?;
+    if !probe.has_working_tree() {
+        return Err(not_a_repo(&root));
+    }
+    drop(probe);
+    let archive = Archive::open_or_create(&root)?;
+    let workdir = archive
+        .workdir()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| not_a_repo(&root))?;
+    let git_dir = archive.git_dir().to_path_buf();
+    Ok((archive, workdir, git_dir))
+}
+
+/// Step: a new run's name, or the run to resume — whose stored config then
+/// replaces `config`.
+fn resolve_run(
+    options: &RunOptions,
+    archive: &Archive,
+    config: &mut Config,
+    git_dir: &Path,
+) -> Result<(String, bool), EvolveError> {
+    let (run_name, resumed) = match &options.resume {
+        None => {
+            let name = options
+                .name
+                .clone()
+                .or_else(|| config.run.name.clone())
+                .unwrap_or_else(|| format!("run-{}", unix_seconds()));
+            if archive.run(&name).is_ok() {
+                return Err(EvolveError::Setup(format!(
+                    "a run named {name:?} already exists: continue it with `clade run --resume {name}`, \
+                     or start another with --name"
+                )));
+            }
+            (name, false)
+        }
+        Some(requested) => {
+            let name = match requested {
+                Some(name) => name.clone(),
+                None => archive
+                    .runs()
+                    .max_by_key(|r| r.created_ms)
+                    .map(|r| r.name.clone())
+                    .ok_or_else(|| {
+                        EvolveError::Setup(format!(
+                            "there is no run to resume in {}; start one with `clade run`",
+                            git_dir.display()
+                        ))
+                    })?,
+            };
+            let text = archive.run_config(&name).map_err(|_| {
+                EvolveError::Setup(format!(
+                    "no run named {name:?} in {} (see `clade runs`)",
+                    git_dir.display()
+                ))
+            })?;
+            *config = Config::parse(
+                &text,
+                &PathBuf::from(format!("{name}:config.toml")),
+                &config.base_dir,
+            )?;
+            (name, true)
+        }
+    };
+    if let Some(iterations) = options.iterations {
+        config.run.iterations = iterations;
+    }
+    Ok((run_name, resumed))
+}
+
+/// The models of a run and what the rest of setup needs to know of them.
+struct Models {
+    ensemble: Ensemble,
+    labels: Vec<String>,
+    /// Whether the built-in default model is used (no [[llm.models]]).
+    default_model: bool,
+    all_local: bool,
+    /// Variables (API keys) a command scorer must not see.
+    hidden_env: Vec<String>,
+}
+
+/// Step: the endpoints, with the response cache.
+fn build_models(
+    options: &RunOptions,
+    config: &Config,
+    home: &Path,
+    git_dir: &Path,
+) -> Result<Models, EvolveError> {
+    let default_model = config.llm.models.is_empty();
+    let mut models: Vec<ModelConfig> = if default_model {
+        crate::default_models(home)?
+    } else {
+        config.llm.models.clone()
+    };
+    for model in &mut models {
+        crate::resolve_local_model(model, home)?;
+    }
+    let cache_dir = options
+        .cache_dir
+        .clone()
+        .unwrap_or_else(|| git_dir.join("clade").join("llm-cache"));
+    let mut endpoints = Vec::new();
+    let mut hidden_env: Vec<String> = vec!["OPENAI_API_KEY".into(), "ANTHROPIC_API_KEY".into()];
+    for model in &models {
+        if let Some(env) = model.api_key_env() {
+            hidden_env.push(env);
+        }
+        let cache = (options.cache != CacheMode::Off)
+            .then(|| (ResponseCache::new(cache_dir.clone()), options.cache));
+        endpoints.push(Endpoint::new(model.clone(), cache)?);
+    }
+    let ensemble = Ensemble::new(endpoints)?;
+    let all_local = models.iter().all(|m| m.provider == ProviderKind::Local);
+
+    Ok(Models {
+        ensemble,
+        labels: models.iter().map(ModelConfig::label).collect(),
+        default_model,
+        all_local,
+        hidden_env,
+    })
+}
+
+/// Step: the sandbox (runner, builder) and the evaluator over the crate as
+/// committed at the run's base commit, which is returned with it.
+#[allow(clippy::too_many_arguments)]
+fn build_evaluator(
+    config: &Config,
+    project: &Project,
+    archive: &Archive,
+    run_name: &str,
+    resumed: bool,
+    workdir: &Path,
+    home: &Path,
+    models: &Models,
+    run_dir: &Path,
+) -> Result<(Arc<Evaluator>, String), EvolveError> {
+    let runner = Arc::new(Runner::new(RunnerConfig {
+        cache_dir: Some(home.join("modules")),
+        ..RunnerConfig::default()
+    })?);
+    let builder = match config.target.build {
+        BuildKind::CargoWasm => Some(Arc::new(Builder::new(BuilderConfig {
+            work_dir: home.join("build"),
+            ..BuilderConfig::default()
+        })?)),
+        BuildKind::Wasm => None,
+    };
+
+    // The base commit and the crate's committed files.
+    let base_commit = if resumed {
+        archive.run(run_name)?.base_commit.clone()
+    } else {
+        archive.head_commit()
+    };
+    let Some(base_commit) = base_commit else {
+        return Err(EvolveError::Setup(format!(
+            "the repository at {} has no commit yet: commit your crate first (git add -A && git commit -m init)",
+            workdir.display()
+        )));
+    };
+    let mut crate_files = BTreeMap::new();
+    if let Some(dir) = project.crate_repo_dir() {
+        for (path, bytes) in archive.files_in_commit(&base_commit, &dir)? {
+            let rel = if dir.is_empty() {
+                path.as_str()
+            } else {
+                path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
+            };
+            if is_crate_file(rel) {
+                crate_files.insert(rel.to_string(), bytes);
+            }
+        }
+        if crate_files.is_empty() {
+            return Err(EvolveError::Setup(format!(
+                "the crate at {} is not in the last commit ({}): commit it first",
+                if dir.is_empty() { "." } else { dir.as_str() },
+                &base_commit[..12]
+            )));
+        }
+    }
+    let evaluator = Arc::new(Evaluator::new(
+        config,
+        project.clone(),
+        runner,
+        builder,
+        crate_files,
+        models.hidden_env.clone(),
+        run_dir.join("scratch"),
+    )?);
+
+    Ok((evaluator, base_commit))
+}
+
+/// Step: the controller of a run, before the seed or the archive fills its
+/// memory. `prior_elapsed_s`: wall time of earlier sessions.
+fn new_controller(
+    config: &Config,
+    run_name: &str,
+    templates: Templates,
+    ensemble: Ensemble,
+    all_local: bool,
+    shared: Arc<Shared>,
+    prior_elapsed_s: f64,
+) -> Controller {
+    let direction = config.evaluate.direction;
+    let population_config = config.search.population();
+    let islands = population_config.islands.max(1);
+    Controller {
+        run: run_name.to_string(),
+        seed: config.run.seed,
+        direction,
+        metric: config.evaluate.metric.clone(),
+        task: config.target.task.clone().unwrap_or_else(|| {
+            format!(
+                "Improve the program so that the metric `{}` is {}d. Keep it correct: it must still build and pass its evaluation.",
+                config.evaluate.metric,
+                match direction {
+                    clade_archive::Direction::Maximize => "maximize",
+                    clade_archive::Direction::Minimize => "minimize",
+                }
+            )
+        }),
+        templates: Arc::new(templates),
+        repairs: config
+            .run
+            .repairs
+            .unwrap_or(if all_local { 1 } else { 0 }),
+        operators: config.search.operators.clone().unwrap_or_else(|| {
+            if all_local {
+                OperatorMix::small_model()
+            } else {
+                OperatorMix::default()
+            }
+        }),
+        population: clade_archive::Population::new(population_config.clone(), direction),
+        models: ensemble,
+        shared: shared.clone(),
+        memory: Memory::new(islands),
+        budgets: Budgets {
+            iterations: config.run.iterations,
+            max_tokens: config.run.max_tokens,
+            max_cost_usd: config.run.max_cost_usd,
+            max_wall: config
+                .run
+                .max_wall_minutes
+                .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0)),
+            target_score: config.run.target_score,
+        },
+        done: 0,
+        next_id: 0,
+        validated: 0,
+        rejected: 0,
+        prior_tokens: 0,
+        prior_cost: 0.0,
+        prior_elapsed: Duration::from_secs_f64(prior_elapsed_s),
+        seed_score: None,
+        started: Instant::now(),
+        done_at_start: 0,
+        times: FrameworkTimes::default(),
+        llm_failures_in_a_row: 0,
+        last_llm_error: None,
+    }
+}
+
+/// What evaluating and recording the seed needs.
+struct SeedStep<'a> {
+    config: &'a Config,
+    config_source: &'a str,
+    project: &'a Project,
+    evaluator: &'a Arc<Evaluator>,
+    base_commit: &'a str,
+    run_name: &'a str,
+}
+
+/// Step (a new run): evaluate the seed program, create the run in the
+/// archive and record the seed as variant 0. A rejected seed is a setup
+/// error that says why.
+async fn evaluate_seed(
+    step: SeedStep<'_>,
+    controller: &mut Controller,
+    archive: &mut Archive,
+    sink: &mut dyn FnMut(&Event),
+) -> Result<(), EvolveError> {
+    let SeedStep {
+        config,
+        config_source,
+        project,
+        evaluator,
+        base_commit,
+        run_name,
+    } = step;
+    let direction = config.evaluate.direction;
+    let population_config = config.search.population();
+    let seed_files = project.read_evolvable()?;
+    let evaluation = tokio::task::spawn_blocking({
+        let evaluator = evaluator.clone();
+        let files = seed_files.clone();
+        let seed = evaluation_seed(config.run.seed, None);
+        move || evaluator.evaluate(&files, "seed", seed)
+    })
+    .await
+    .map_err(|e| EvolveError::Internal(format!("seed evaluation: {e}")))??;
+    let (score, metrics, sandbox, build_ms, eval_ms) = match evaluation {
+        Evaluation::Scored {
+            score,
+            metrics,
+            sandbox,
+            build_ms,
+            eval_ms,
+        } => (score, metrics, sandbox, build_ms, eval_ms),
+        Evaluation::Rejected {
+            reason, feedback, ..
+        } => {
+            sink(&Event::Seed {
+                id: 0,
+                status: VariantStatus::Rejected,
+                score: None,
+                reason: Some(reason.clone()),
+            });
+            return Err(EvolveError::Setup(format!(
+                "the seed program was rejected ({reason}); fix it so that it builds and scores, then run again{}",
+                feedback
+                    .map(|f| format!("\n{}", cut(&f, 3000)))
+                    .unwrap_or_default()
+            )));
+        }
+    };
+    archive.create_run(
+        RunRecord {
+            name: run_name.to_string(),
+            seed: config.run.seed,
+            base_commit: Some(base_commit.to_string()),
+            direction,
+            population: population_config.clone(),
+            created_ms: 0,
+        },
+        config_source,
+    )?;
+    let features = controller.population.features_for(&metrics);
+    let seed_meta = VariantMeta {
+        status: Some(VariantStatus::Validated),
+        score: Some(score),
+        metrics: metrics.clone(),
+        operator: Some("seed".into()),
+        sandbox,
+        timings: clade_archive::Timings {
+            llm_ms: None,
+            build_ms: Some(build_ms),
+            eval_ms: Some(eval_ms),
+        },
+        features: features.clone(),
+        ..VariantMeta::default()
+    };
+    let seed_variant = archive.insert(
+        run_name,
+        NewVariant {
+            parent: None,
+            tree: TreeSource::Files(
+                seed_files
+                    .iter()
+                    .map(|(rel, text)| (project.repo_path(rel), Some(text.clone().into_bytes())))
+                    .collect(),
+            ),
+            meta: seed_meta,
+        },
+    )?;
+    controller
+        .population
+        .add(0, None, 0, score, features, &metrics);
+    controller
+        .shared
+        .digests()
+        .map_err(EvolveError::Internal)?
+        .insert(files_digest(&seed_files), 0);
+    controller.memory.known.insert(
+        0,
+        Known {
+            score: Some(score),
+            metrics,
+            files: Arc::new(seed_files),
+        },
+    );
+    controller.memory.commits.insert(0, seed_variant.commit);
+    controller.next_id = 1;
+    controller.seed_score = Some(score);
+    sink(&Event::Seed {
+        id: 0,
+        status: VariantStatus::Validated,
+        score: Some(score),
+        reason: None,
+    });
+    Ok(())
 }
 
 /// Rebuilds the controller's memory of a run from the archive.
