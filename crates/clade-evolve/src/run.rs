@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::config::{BuildKind, Config};
+use crate::controller::LoopEnd;
 use crate::controller::{
     Budgets, Controller, FrameworkTimes, Known, Memory, Recorded, StopReason, cut, evaluation_seed,
 };
@@ -26,7 +27,7 @@ use crate::evaluate::{Evaluation, Evaluator};
 use crate::events::{Best, Event, Totals};
 use crate::project::{Project, is_crate_file};
 use crate::proposal::{Shared, files_digest};
-use crate::writer::Writer;
+use crate::writer::{Ack, Writer};
 
 /// How `clade run` was asked to run.
 #[derive(Debug, Clone, Default)]
@@ -191,6 +192,49 @@ async fn run_async(
         .run_loop(&writer, &mut acks, parallel, options.catch_signals, sink)
         .await;
     let finished = writer.finish();
+    finish_run(
+        &mut controller,
+        Ended {
+            ended,
+            finished,
+            acks,
+            state,
+            state_path,
+            git_dir,
+            run_dir,
+        },
+        sink,
+    )
+}
+
+/// How the loop ended, and where to write it down.
+struct Ended {
+    ended: Result<LoopEnd, String>,
+    finished: Result<Archive, String>,
+    acks: tokio::sync::mpsc::UnboundedReceiver<Ack>,
+    state: RunState,
+    state_path: PathBuf,
+    git_dir: PathBuf,
+    run_dir: PathBuf,
+}
+
+/// Step: take the writer's last acknowledgements, leave `state.json` saying
+/// how the run ended, and report the finish with the commands to review it.
+fn finish_run(
+    controller: &mut Controller,
+    end: Ended,
+    sink: &mut dyn FnMut(&Event),
+) -> Result<Summary, EvolveError> {
+    let Ended {
+        ended,
+        finished,
+        mut acks,
+        mut state,
+        state_path,
+        git_dir,
+        run_dir,
+    } = end;
+    let run_name = controller.run.clone();
     while let Ok(ack) = acks.try_recv() {
         let _ = controller.acknowledge(ack);
     }
