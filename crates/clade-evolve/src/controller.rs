@@ -28,7 +28,7 @@ use tokio::sync::mpsc;
 
 use crate::evaluate::{Evaluation, first_line};
 use crate::events::{Best, Event, Totals};
-use crate::proposal::{self, Outcome, Plan, Produced, Repair, Shared};
+use crate::proposal::{self, LlmInfo, Outcome, Plan, Produced, Repair, Shared};
 use crate::rejection::Rejection;
 use crate::scoring::Metrics;
 use crate::writer::{Ack, Writer};
@@ -447,85 +447,13 @@ impl Controller {
             repairs,
         } = outcome;
         let id = self.next_id;
-        let mut meta = VariantMeta {
-            operator: Some(plan.operator.as_str().to_string()),
-            model: Some(plan.endpoint.config().label()),
-            island: plan.island,
-            inspirations: plan.inspirations.clone(),
-            ..VariantMeta::default()
-        };
-        if let Some(llm) = &llm {
-            meta.prompt_digest = Some(llm.prompt_digest.clone());
-            meta.response_digest = Some(llm.response_digest.clone());
-            meta.tokens_in = Some(llm.tokens_in);
-            meta.tokens_out = Some(llm.tokens_out);
-            meta.cost_usd = Some(llm.cost_usd);
-            meta.timings.llm_ms = Some(llm.llm_ms);
-        }
-        let mut stop = None;
-        let rejection: Option<Rejection>;
-        let mut files_changed: Vec<(String, Option<Vec<u8>>)> = Vec::new();
-        let mut new_files: Option<Arc<BTreeMap<String, String>>> = None;
-        match result {
-            Produced::Llm(err) => {
-                let message = err.to_string();
-                rejection = Some(Rejection::LlmError(first_line(&message)));
-                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
-                self.llm_failures_in_a_row += 1;
-                self.last_llm_error = Some(message.clone());
-                if fatal_llm_error(&err) || self.llm_failures_in_a_row >= MAX_LLM_FAILURES_IN_A_ROW
-                {
-                    stop = Some((
-                        StopReason::LlmUnavailable,
-                        format!(
-                            "the LLM failed {} time(s) in a row; last error: {message}",
-                            self.llm_failures_in_a_row
-                        ),
-                    ));
-                }
-            }
-            Produced::Unparsable(message) => {
-                self.llm_failures_in_a_row = 0;
-                rejection = Some(Rejection::ParseFailed(first_line(&message)));
-                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
-            }
-            Produced::Interrupted => {
-                rejection = Some(Rejection::Interrupted);
-            }
-            Produced::Candidate {
-                candidate,
-                digest,
-                evaluation,
-            } => {
-                self.llm_failures_in_a_row = 0;
-                let parent_files = self.memory.known.get(&plan.parent).map(|k| k.files.clone());
-                for (path, text) in &candidate.files {
-                    let same = parent_files
-                        .as_ref()
-                        .and_then(|p| p.get(path))
-                        .is_some_and(|old| old == text);
-                    if !same {
-                        files_changed.push((path.clone(), Some(text.clone().into_bytes())));
-                    }
-                }
-                let mut digests = self.shared.digests()?;
-                let duplicate = digests.get(&digest).copied();
-                let files = Arc::new(candidate.files);
-                match (duplicate, evaluation) {
-                    (Some(other), _) => {
-                        rejection = Some(Rejection::Duplicate { of: Some(other) });
-                    }
-                    (None, None) => {
-                        rejection = Some(Rejection::Duplicate { of: None });
-                    }
-                    (None, Some(evaluation)) => {
-                        digests.insert(digest, id);
-                        rejection = apply_evaluation(&mut meta, evaluation);
-                        new_files = Some(files);
-                    }
-                }
-            }
-        }
+        let mut meta = variant_meta(&plan, llm.as_ref());
+        let Judged {
+            rejection,
+            mut stop,
+            files_changed,
+            new_files,
+        } = self.judge(id, plan.parent, result, &mut meta)?;
         meta.reason = rejection.as_ref().map(Rejection::to_string);
         let validated = meta.score.is_some();
         meta.status = Some(if validated {
@@ -622,6 +550,89 @@ impl Controller {
             stop = self.budget_stop();
         }
         Ok(stop)
+    }
+
+    /// Judges a plan's result: its rejection (if any), a stop it calls for
+    /// (a dead LLM), the files it changes against its parent, and its files
+    /// when its code is new and evaluated. Fills the evaluation's part of
+    /// `meta` and claims the candidate's digest for `id`.
+    fn judge(
+        &mut self,
+        id: u64,
+        parent: u64,
+        result: Produced,
+        meta: &mut VariantMeta,
+    ) -> Result<Judged, String> {
+        let mut stop = None;
+        let rejection: Option<Rejection>;
+        let mut files_changed: Vec<(String, Option<Vec<u8>>)> = Vec::new();
+        let mut new_files: Option<Arc<BTreeMap<String, String>>> = None;
+        match result {
+            Produced::Llm(err) => {
+                let message = err.to_string();
+                rejection = Some(Rejection::LlmError(first_line(&message)));
+                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
+                self.llm_failures_in_a_row += 1;
+                self.last_llm_error = Some(message.clone());
+                if fatal_llm_error(&err) || self.llm_failures_in_a_row >= MAX_LLM_FAILURES_IN_A_ROW
+                {
+                    stop = Some((
+                        StopReason::LlmUnavailable,
+                        format!(
+                            "the LLM failed {} time(s) in a row; last error: {message}",
+                            self.llm_failures_in_a_row
+                        ),
+                    ));
+                }
+            }
+            Produced::Unparsable(message) => {
+                self.llm_failures_in_a_row = 0;
+                rejection = Some(Rejection::ParseFailed(first_line(&message)));
+                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
+            }
+            Produced::Interrupted => {
+                rejection = Some(Rejection::Interrupted);
+            }
+            Produced::Candidate {
+                candidate,
+                digest,
+                evaluation,
+            } => {
+                self.llm_failures_in_a_row = 0;
+                let parent_files = self.memory.known.get(&parent).map(|k| k.files.clone());
+                for (path, text) in &candidate.files {
+                    let same = parent_files
+                        .as_ref()
+                        .and_then(|p| p.get(path))
+                        .is_some_and(|old| old == text);
+                    if !same {
+                        files_changed.push((path.clone(), Some(text.clone().into_bytes())));
+                    }
+                }
+                let mut digests = self.shared.digests()?;
+                let duplicate = digests.get(&digest).copied();
+                let files = Arc::new(candidate.files);
+                match (duplicate, evaluation) {
+                    (Some(other), _) => {
+                        rejection = Some(Rejection::Duplicate { of: Some(other) });
+                    }
+                    (None, None) => {
+                        rejection = Some(Rejection::Duplicate { of: None });
+                    }
+                    (None, Some(evaluation)) => {
+                        digests.insert(digest, id);
+                        rejection = apply_evaluation(meta, evaluation);
+                        new_files = Some(files);
+                    }
+                }
+            }
+        }
+        Ok(Judged {
+            rejection,
+            stop,
+            files_changed,
+            new_files,
+        })
     }
 
     /// The first budget or target that is reached, if any.
@@ -794,6 +805,34 @@ impl Controller {
             }
         }
     }
+}
+
+/// A variant's notes as far as the plan and the LLM calls tell them.
+fn variant_meta(plan: &Plan, llm: Option<&LlmInfo>) -> VariantMeta {
+    let mut meta = VariantMeta {
+        operator: Some(plan.operator.as_str().to_string()),
+        model: Some(plan.endpoint.config().label()),
+        island: plan.island,
+        inspirations: plan.inspirations.clone(),
+        ..VariantMeta::default()
+    };
+    if let Some(llm) = llm {
+        meta.prompt_digest = Some(llm.prompt_digest.clone());
+        meta.response_digest = Some(llm.response_digest.clone());
+        meta.tokens_in = Some(llm.tokens_in);
+        meta.tokens_out = Some(llm.tokens_out);
+        meta.cost_usd = Some(llm.cost_usd);
+        meta.timings.llm_ms = Some(llm.llm_ms);
+    }
+    meta
+}
+
+/// What [`Controller::judge`] found.
+struct Judged {
+    rejection: Option<Rejection>,
+    stop: Option<(StopReason, String)>,
+    files_changed: Vec<(String, Option<Vec<u8>>)>,
+    new_files: Option<Arc<BTreeMap<String, String>>>,
 }
 
 /// Copies an evaluation into the variant's notes; the rejection, if any, is
