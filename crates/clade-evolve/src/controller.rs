@@ -44,7 +44,8 @@ pub(crate) const FAILURES_KEPT: usize = 4;
 /// Earlier attempts shown per parent.
 pub(crate) const ATTEMPTS_KEPT: usize = 3;
 /// The stream tag of evaluation seeds: iteration `j` evaluates with
-/// `Rng::derive(seed, EVAL_STREAM | j)`, apart from the streams that plan
+/// `Rng::derive(seed, EVAL_STREAM | (j + 1))` and the seed program with
+/// `Rng::derive(seed, EVAL_STREAM)`, apart from the streams that plan
 /// iterations, so changing how a plan draws never changes a candidate's
 /// inputs (WASI randomness, benchmark draws), and the reverse.
 pub(crate) const EVAL_STREAM: u64 = 1 << 63;
