@@ -14,7 +14,7 @@ use std::path::Path;
 use std::process::Command;
 
 use clade_llm::{Recorded, Reply, ScriptedServer};
-use common::{git, test_home};
+use common::{demo_crate, git, test_home};
 use serde_json::Value;
 
 const MAIN_RS: &str = r#"// The score is the number of steps.
@@ -71,18 +71,9 @@ fn reply_for(request: &Recorded) -> Reply {
 }
 
 fn project(url: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/main.rs"), MAIN_RS).unwrap();
-    std::fs::write(
-        root.join("clade.toml"),
-        format!(
+    demo_crate(
+        MAIN_RS,
+        &format!(
             r#"[run]
 name = "golden"
 seed = 11
@@ -112,11 +103,6 @@ price_out_per_mtok = 2.0
 "#
         ),
     )
-    .unwrap();
-    git(root, &["init", "-q", "-b", "main"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "demo crate"]);
-    dir
 }
 
 /// Replaces what depends on timing, paths or clocks.

@@ -10,7 +10,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use clade_llm::{Recorded, Reply, ScriptedServer};
-use common::{git, test_home};
+use common::{demo_crate, git, test_home};
 
 use serde_json::Value;
 
@@ -45,18 +45,9 @@ fn clade(dir: &Path, args: &[&str]) -> Output {
 
 /// A git repository with the demo crate and a clade.toml talking to `url`.
 fn project(url: &str, iterations: u64, extra_run: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let root = dir.path();
-    std::fs::create_dir_all(root.join("src")).unwrap();
-    std::fs::write(
-        root.join("Cargo.toml"),
-        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
-    )
-    .unwrap();
-    std::fs::write(root.join("src/main.rs"), MAIN_RS).unwrap();
-    std::fs::write(
-        root.join("clade.toml"),
-        format!(
+    demo_crate(
+        MAIN_RS,
+        &format!(
             r#"[run]
 seed = 7
 iterations = {iterations}
@@ -83,11 +74,6 @@ timeout_s = 20
 "#
         ),
     )
-    .unwrap();
-    git(root, &["init", "-q", "-b", "main"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "demo crate"]);
-    dir
 }
 
 /// The parent's `steps` value: the first one in the prompt is the parent's.

@@ -36,3 +36,22 @@ pub fn repo_root() -> PathBuf {
 pub fn test_home() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("clade-cli-home")
 }
+
+/// A committed git repository holding the crate `demo` with `main_rs` as
+/// `src/main.rs` and `clade_toml` beside it.
+pub fn demo_crate(main_rs: &str, clade_toml: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("src")).unwrap();
+    std::fs::write(
+        root.join("Cargo.toml"),
+        "[package]\nname = \"demo\"\nversion = \"0.1.0\"\nedition = \"2024\"\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("src/main.rs"), main_rs).unwrap();
+    std::fs::write(root.join("clade.toml"), clade_toml).unwrap();
+    git(root, &["init", "-q", "-b", "main"]);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "demo crate"]);
+    dir
+}
