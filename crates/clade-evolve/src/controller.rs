@@ -116,30 +116,19 @@ impl Memory {
     /// Remembers a recorded variant: the attempt on its parent, its code if
     /// validated, and its failure if it is worth a FIX prompt.
     pub(crate) fn remember(&mut self, variant: Recorded<'_>, metric: &str) {
-        let Some(parent) = variant.parent else {
-            if let (Some(files), Some(_)) = (variant.new_files, variant.score) {
-                self.known.insert(
-                    variant.id,
-                    Known {
-                        score: variant.score,
-                        metrics: variant.metrics.clone(),
-                        files,
-                    },
-                );
+        if let Some(parent) = variant.parent {
+            let attempts = self.attempts.entry(parent).or_default();
+            attempts.push_back(Attempt {
+                label: format!("#{} ({})", variant.id, variant.operator),
+                outcome: match (variant.score, variant.reason) {
+                    (Some(score), _) => format!("{metric} = {score}"),
+                    (None, Some(reason)) => format!("rejected: {reason}"),
+                    (None, None) => "rejected".into(),
+                },
+            });
+            while attempts.len() > ATTEMPTS_KEPT {
+                attempts.pop_front();
             }
-            return;
-        };
-        let attempts = self.attempts.entry(parent).or_default();
-        attempts.push_back(Attempt {
-            label: format!("#{} ({})", variant.id, variant.operator),
-            outcome: match (variant.score, variant.reason) {
-                (Some(score), _) => format!("{metric} = {score}"),
-                (None, Some(reason)) => format!("rejected: {reason}"),
-                (None, None) => "rejected".into(),
-            },
-        });
-        while attempts.len() > ATTEMPTS_KEPT {
-            attempts.pop_front();
         }
         let Some(files) = variant.new_files else {
             return;
@@ -153,7 +142,8 @@ impl Memory {
                     files,
                 },
             );
-        } else if let Some(feedback) = variant.feedback
+        } else if let Some(parent) = variant.parent
+            && let Some(feedback) = variant.feedback
             && variant.operator != Operator::Fix.as_str()
             && let Some(queue) = self.failures.get_mut(variant.island)
         {

@@ -98,7 +98,7 @@ pub struct Evaluator {
     /// candidate's evolvable files override.
     crate_files: BTreeMap<String, Vec<u8>>,
     /// The prebuilt module for `build = "wasm"`.
-    module: Option<ModuleSource>,
+    module: Option<Arc<Vec<u8>>>,
     stages: Vec<Stage>,
     dirs: Vec<DirMount>,
     dirs_text: Vec<String>,
@@ -112,11 +112,6 @@ pub struct Evaluator {
     /// A function benchmark's builtin and data folder: the candidate is
     /// driven through its exports instead of run.
     function: Option<(String, Option<PathBuf>)>,
-}
-
-#[derive(Debug, Clone)]
-enum ModuleSource {
-    Fixed(Arc<Vec<u8>>),
 }
 
 /// How long a `command` scorer may take.
@@ -198,11 +193,9 @@ impl Evaluator {
                             "target.module {rel} is an evolvable file; with build = \"wasm\" the module is fixed and the evolvable files are its inputs"
                         )));
                     }
-                    None => Some(ModuleSource::Fixed(Arc::new(
-                        std::fs::read(&full).map_err(|e| {
-                            EvolveError::Setup(format!("target.module {}: {e}", full.display()))
-                        })?,
-                    ))),
+                    None => Some(Arc::new(std::fs::read(&full).map_err(|e| {
+                        EvolveError::Setup(format!("target.module {}: {e}", full.display()))
+                    })?)),
                 }
             }
             _ => None,
@@ -277,9 +270,8 @@ impl Evaluator {
         files: &BTreeMap<String, String>,
         key: &str,
     ) -> Result<Result<Arc<Vec<u8>>, Evaluation>, EvolveError> {
-        match &self.module {
-            Some(ModuleSource::Fixed(bytes)) => return Ok(Ok(bytes.clone())),
-            None => {}
+        if let Some(bytes) = &self.module {
+            return Ok(Ok(bytes.clone()));
         }
         let Some(builder) = &self.builder else {
             return Err(EvolveError::Internal("no builder for cargo-wasm".into()));
