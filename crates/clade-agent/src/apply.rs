@@ -7,9 +7,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::called;
+use crate::called::{self, declared_name};
 use crate::parse::{Edit, ParseError, parse_reply};
-use crate::regions::{self, find_regions, has_markers};
+use crate::regions::{self, find_regions, has_markers, in_regions};
 
 /// The files a candidate may change, with their current contents.
 #[derive(Debug, Clone)]
@@ -556,11 +556,6 @@ fn only_regions(code: &str) -> bool {
         .all(|(i, line)| line.trim().is_empty() || has_markers(line) || in_regions(&found, i))
 }
 
-/// Whether line `i` lies inside one of `regions`.
-pub(crate) fn in_regions(regions: &[regions::Region], i: usize) -> bool {
-    regions.iter().any(|r| i >= r.start && i < r.end)
-}
-
 /// The functions of `lines` that lie wholly outside `regions`: name, first
 /// line, one past the last.
 fn functions_outside<'a>(
@@ -795,40 +790,6 @@ fn locate_function(original: &[&str], code: &[&str]) -> Option<(usize, usize, us
         .position(|l| declared_name(l) == Some(name))?;
     let end = function_end(original, start)?;
     Some((sig_at, start, end))
-}
-
-/// The name of the function `line` declares, for `fn`, `def` and `function`.
-pub(crate) fn declared_name(line: &str) -> Option<&str> {
-    for keyword in ["fn ", "def ", "function "] {
-        if let Some(at) = line.find(keyword) {
-            if !line[..at].split_whitespace().all(is_modifier) {
-                continue;
-            }
-            let rest = &line[at + keyword.len()..];
-            let end = rest
-                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
-                .unwrap_or(rest.len());
-            if end > 0 {
-                return Some(&rest[..end]);
-            }
-        }
-    }
-    None
-}
-
-fn is_modifier(word: &str) -> bool {
-    matches!(
-        word,
-        "pub"
-            | "pub(crate)"
-            | "pub(super)"
-            | "async"
-            | "const"
-            | "unsafe"
-            | "extern"
-            | "export"
-            | "static"
-    ) || word.starts_with('"')
 }
 
 /// Replaces the function of `original` that `code` redefines (same name),

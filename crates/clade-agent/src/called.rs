@@ -4,8 +4,7 @@
 //! name to such a function that a rewrite renamed. Text only: no parsing of
 //! Rust beyond declaration lines and whole words.
 
-use crate::apply::{declared_name, in_regions};
-use crate::regions::find_regions;
+use crate::regions::{find_regions, in_regions};
 
 /// A function declared in some code: its name and signature.
 #[derive(Debug, Clone, PartialEq)]
@@ -151,6 +150,40 @@ pub(crate) fn restore_renamed(called: &[Function], code: &str) -> Option<String>
         changed = true;
     }
     changed.then_some(restored)
+}
+
+/// The name of the function `line` declares, for `fn`, `def` and `function`.
+pub(crate) fn declared_name(line: &str) -> Option<&str> {
+    for keyword in ["fn ", "def ", "function "] {
+        if let Some(at) = line.find(keyword) {
+            if !line[..at].split_whitespace().all(is_modifier) {
+                continue;
+            }
+            let rest = &line[at + keyword.len()..];
+            let end = rest
+                .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+                .unwrap_or(rest.len());
+            if end > 0 {
+                return Some(&rest[..end]);
+            }
+        }
+    }
+    None
+}
+
+fn is_modifier(word: &str) -> bool {
+    matches!(
+        word,
+        "pub"
+            | "pub(crate)"
+            | "pub(super)"
+            | "async"
+            | "const"
+            | "unsafe"
+            | "extern"
+            | "export"
+            | "static"
+    ) || word.starts_with('"')
 }
 
 #[cfg(test)]

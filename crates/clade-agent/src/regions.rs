@@ -14,6 +14,11 @@ pub struct Region {
     pub end: usize,
 }
 
+/// Whether line `i` lies inside one of `regions`.
+pub(crate) fn in_regions(regions: &[Region], i: usize) -> bool {
+    regions.iter().any(|r| i >= r.start && i < r.end)
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RegionError {
     Nested { line: usize },

@@ -22,17 +22,17 @@
 //! only one in Clade that uses git2.
 
 mod archive;
+mod direction;
 mod error;
-mod handle;
 mod meta;
 pub mod population;
 mod review;
 mod store;
 
 pub use archive::{Archive, NewVariant, TreeSource, Variant};
+pub use direction::Direction;
 pub use error::ArchiveError;
-pub use handle::ArchiveHandle;
-pub use meta::{Direction, RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
+pub use meta::{RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
 pub use population::{
     FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
 };

@@ -8,6 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::direction::Direction;
+
 /// Whether a variant may be a parent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -75,25 +77,6 @@ pub struct VariantMeta {
 impl VariantMeta {
     pub fn is_validated(&self) -> bool {
         self.status == Some(VariantStatus::Validated)
-    }
-}
-
-/// Optimisation direction of the primary metric.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    #[default]
-    Maximize,
-    Minimize,
-}
-
-impl Direction {
-    /// The score turned into a fitness where larger is always better.
-    pub fn fitness(self, score: f64) -> f64 {
-        match self {
-            Direction::Maximize => score,
-            Direction::Minimize => -score,
-        }
     }
 }
 

@@ -3,9 +3,7 @@
 
 mod common;
 
-use clade_archive::{
-    Archive, ArchiveError, ArchiveHandle, PopulationConfig, TreeSource, VariantStatus,
-};
+use clade_archive::{Archive, ArchiveError, PopulationConfig, TreeSource, VariantStatus};
 use common::*;
 
 #[test]
@@ -386,38 +384,4 @@ fn branch_and_promote_take_the_change_for_review() {
         archive.promote("r", 1).is_err(),
         "promoting twice is refused"
     );
-}
-
-#[test]
-fn the_handle_gives_async_callers_one_owner() {
-    let repo = user_repo();
-    let mut archive = Archive::open_or_create(repo.path()).unwrap();
-    start_run(&mut archive, "r", PopulationConfig::default());
-    archive
-        .insert("r", new(None, lib_rs(1), validated(1.0)))
-        .unwrap();
-    let (handle, thread) = ArchiveHandle::spawn(archive).unwrap();
-    let workers: Vec<_> = (0..4)
-        .map(|t| {
-            let handle = handle.clone();
-            std::thread::spawn(move || {
-                for i in 0..5 {
-                    let n = 100 * t + i;
-                    handle
-                        .call(move |a| {
-                            a.insert("r", new(Some(0), lib_rs(n), validated(n as f64)))
-                                .map(|v| v.meta.id)
-                        })
-                        .unwrap()
-                        .unwrap();
-                }
-            })
-        })
-        .collect();
-    for w in workers {
-        w.join().unwrap();
-    }
-    drop(handle);
-    let archive = thread.join().unwrap();
-    assert_eq!(archive.variant_count("r").unwrap(), 21);
 }

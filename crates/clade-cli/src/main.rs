@@ -86,6 +86,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::bench::BenchCommand,
     },
+    /// Coding-task suites: pin one by its manifest, check the grader on it.
+    Tasks {
+        #[command(subcommand)]
+        command: commands::tasks::TasksCommand,
+    },
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -124,6 +129,7 @@ fn main() -> ExitCode {
         } => review::branch(&repo.repo, &variant, name.as_deref()).map(ok),
         Command::Promote { variant, repo } => review::promote(&repo.repo, &variant).map(ok),
         Command::Sandbox { command } => commands::sandbox::run(command).map(ok),
+        Command::Tasks { command } => commands::tasks::run(command),
     };
     match result {
         Ok(code) => code,

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
 use serde::Serialize;
 
+use crate::builtins::{self, Scorer};
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
@@ -29,6 +30,9 @@ pub struct Benchmark {
     pub direction: String,
     /// The README's first line.
     pub title: String,
+    /// A builtin's best published number, with its source (empty for
+    /// other scorers).
+    pub reference: String,
 }
 
 /// The benchmarks under `root`, by name.
@@ -42,17 +46,13 @@ pub fn list(root: &Path) -> Result<Vec<Benchmark>, EvolveError> {
         }
         let config = Config::load(&dir)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let (kind, scorer) = match &config.evaluate.scorer {
-            ScorerConfig::Builtin { builtin, .. } => (
-                if crate::functions::FUNCTION_BUILTINS.contains(&builtin.as_str()) {
-                    "function"
-                } else {
-                    "program"
-                },
-                builtin.clone(),
-            ),
-            ScorerConfig::Named(named) => ("program", named.clone()),
-            ScorerConfig::Command { command } => ("program", command.join(" ")),
+        let (kind, scorer, reference) = match &config.evaluate.scorer {
+            ScorerConfig::Builtin { builtin, .. } => {
+                let found = builtins::find(builtin).map_err(EvolveError::Setup)?;
+                (found.kind(), builtin.clone(), found.reference.to_string())
+            }
+            ScorerConfig::Named(named) => ("program", named.clone(), String::new()),
+            ScorerConfig::Command { command } => ("program", command.join(" "), String::new()),
         };
         let title = std::fs::read_to_string(dir.join("README.md"))
             .ok()
@@ -70,6 +70,7 @@ pub fn list(root: &Path) -> Result<Vec<Benchmark>, EvolveError> {
             metric: config.evaluate.metric.clone(),
             direction: format!("{:?}", config.evaluate.direction).to_lowercase(),
             title,
+            reference,
         });
     }
     found.sort_by_key(|b| natural_key(&b.name));
@@ -101,14 +102,15 @@ pub fn score(bench_dir: &Path, solution: &Path, home: &Path) -> Result<Evaluatio
     let output = std::fs::read(solution).map_err(EvolveError::io("read", solution))?;
     let metric = &config.evaluate.metric;
     let metrics: Result<Metrics, String> = match &config.evaluate.scorer {
-        ScorerConfig::Builtin { builtin, .. }
-            if crate::functions::FUNCTION_BUILTINS.contains(&builtin.as_str()) =>
-        {
-            return Err(EvolveError::Setup(format!(
-                "{builtin} is a function benchmark: its solution is a candidate crate (a folder), not an output file"
-            )));
+        ScorerConfig::Builtin { builtin, .. } => {
+            let found = builtins::find(builtin).map_err(EvolveError::Setup)?;
+            if let Scorer::Function(_) = found.scorer {
+                return Err(EvolveError::Setup(format!(
+                    "{builtin} is a function benchmark: its solution is a candidate crate (a folder), not an output file"
+                )));
+            }
+            found.score_output(&output)
         }
-        ScorerConfig::Builtin { builtin, .. } => scoring::run_builtin(builtin, &output),
         ScorerConfig::Named(_) => scoring::metrics_from_json_line(&output, metric),
         ScorerConfig::Command { .. } => {
             return Err(EvolveError::Setup(

@@ -20,18 +20,19 @@ use std::time::{Duration, Instant};
 
 use clade_agent::{Attempt, Operator, OperatorMix, Program, PromptInput, Templates, build_prompt};
 use clade_archive::{
-    Direction, NewVariant, Population, Rng, SandboxStats, Timings, TreeSource, VariantMeta,
-    VariantStatus,
+    Direction, NewVariant, Population, PopulationConfig, Rng, SandboxStats, Timings, TreeSource,
+    VariantMeta, VariantStatus,
 };
 use clade_llm::{Ensemble, LlmError};
 use tokio::sync::mpsc;
 
+use crate::config::Config;
 use crate::evaluate::{Evaluation, first_line};
 use crate::events::{Best, Event, Totals};
-use crate::proposal::{self, LlmInfo, Outcome, Plan, Produced, Repair, Shared};
+use crate::proposal::{self, LlmInfo, Outcome, Plan, Produced, Repair, Shared, files_digest};
 use crate::rejection::Rejection;
 use crate::scoring::Metrics;
-use crate::writer::{Ack, Writer};
+use crate::writer::{Ack, VariantQueue, Writer};
 
 /// Feedback kept per variant, in characters.
 const FEEDBACK_LIMIT: usize = 8000;
@@ -216,7 +217,8 @@ pub struct FrameworkTimes {
     pub write_ms: Vec<f64>,
 }
 
-pub(crate) struct Controller {
+/// What a run was asked to do: fixed for the run, read from its config.
+pub(crate) struct Settings {
     pub run: String,
     pub seed: u64,
     pub direction: Direction,
@@ -226,11 +228,57 @@ pub(crate) struct Controller {
     pub operators: OperatorMix,
     /// Repairs per iteration (see `run.repairs`).
     pub repairs: u32,
-    pub population: Population,
-    pub models: Ensemble,
-    pub shared: Arc<Shared>,
-    pub memory: Memory,
     pub budgets: Budgets,
+}
+
+impl Settings {
+    /// The settings of run `run` from `config`; `all_local` (every model is
+    /// the local one) picks the small-model defaults for repairs and the
+    /// operator mix.
+    pub(crate) fn new(config: &Config, run: &str, templates: Templates, all_local: bool) -> Self {
+        let direction = config.evaluate.direction;
+        let task = config.target.task.clone().unwrap_or_else(|| {
+            let verb = match direction {
+                Direction::Maximize => "maximize",
+                Direction::Minimize => "minimize",
+            };
+            format!(
+                "Improve the program so that the metric `{}` is {verb}d. Keep it correct: it must still build and pass its evaluation.",
+                config.evaluate.metric
+            )
+        });
+        let operators = config.search.operators.clone().unwrap_or_else(|| {
+            if all_local {
+                OperatorMix::small_model()
+            } else {
+                OperatorMix::default()
+            }
+        });
+        Settings {
+            run: run.to_string(),
+            seed: config.run.seed,
+            direction,
+            metric: config.evaluate.metric.clone(),
+            task,
+            templates: Arc::new(templates),
+            operators,
+            repairs: config.run.repairs.unwrap_or(if all_local { 1 } else { 0 }),
+            budgets: Budgets {
+                iterations: config.run.iterations,
+                max_tokens: config.run.max_tokens,
+                max_cost_usd: config.run.max_cost_usd,
+                max_wall: config
+                    .run
+                    .max_wall_minutes
+                    .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0)),
+                target_score: config.run.target_score,
+            },
+        }
+    }
+}
+
+/// What the run has counted so far, this session and (`prior_*`) before.
+pub(crate) struct Counters {
     /// Iterations recorded, this session and before.
     pub done: u64,
     /// The id the next recorded variant gets.
@@ -242,11 +290,65 @@ pub(crate) struct Controller {
     pub prior_cost: f64,
     pub prior_elapsed: Duration,
     pub seed_score: Option<f64>,
+    /// When this session started, and how many iterations were done then.
     pub started: Instant,
     pub done_at_start: u64,
     pub times: FrameworkTimes,
     pub llm_failures_in_a_row: u32,
     pub last_llm_error: Option<String>,
+}
+
+impl Counters {
+    /// Nothing counted yet; `prior_elapsed` is the wall time of earlier
+    /// sessions of a resumed run.
+    pub(crate) fn new(prior_elapsed: Duration) -> Self {
+        Counters {
+            done: 0,
+            next_id: 0,
+            validated: 0,
+            rejected: 0,
+            prior_tokens: 0,
+            prior_cost: 0.0,
+            prior_elapsed,
+            seed_score: None,
+            started: Instant::now(),
+            done_at_start: 0,
+            times: FrameworkTimes::default(),
+            llm_failures_in_a_row: 0,
+            last_llm_error: None,
+        }
+    }
+}
+
+/// The loop's state: its settings, the population it selects from, the
+/// models it asks, what it remembers of every variant, and its counters.
+pub(crate) struct Controller {
+    pub settings: Settings,
+    pub population: Population,
+    pub models: Ensemble,
+    pub shared: Arc<Shared>,
+    pub memory: Memory,
+    pub counters: Counters,
+}
+
+impl Controller {
+    pub(crate) fn new(
+        settings: Settings,
+        population: PopulationConfig,
+        models: Ensemble,
+        shared: Arc<Shared>,
+        prior_elapsed: Duration,
+    ) -> Self {
+        let islands = population.islands.max(1);
+        Controller {
+            population: Population::new(population, settings.direction),
+            settings,
+            models,
+            shared,
+            memory: Memory::new(islands),
+            counters: Counters::new(prior_elapsed),
+        }
+    }
 }
 
 /// The end of a session of the loop.
@@ -271,20 +373,28 @@ impl Controller {
 
     pub(crate) fn totals(&self) -> Totals {
         let usage = self.shared.ledger.usage();
-        let elapsed = self.prior_elapsed + self.started.elapsed();
-        let session_done = self.done.saturating_sub(self.done_at_start);
-        let remaining = self.budgets.iterations.saturating_sub(self.done);
-        let eta_s = (session_done > 0)
-            .then(|| self.started.elapsed().as_secs_f64() / session_done as f64 * remaining as f64);
+        let elapsed = self.counters.prior_elapsed + self.counters.started.elapsed();
+        let session_done = self
+            .counters
+            .done
+            .saturating_sub(self.counters.done_at_start);
+        let remaining = self
+            .settings
+            .budgets
+            .iterations
+            .saturating_sub(self.counters.done);
+        let eta_s = (session_done > 0).then(|| {
+            self.counters.started.elapsed().as_secs_f64() / session_done as f64 * remaining as f64
+        });
         Totals {
-            done: self.done,
-            planned: self.budgets.iterations,
-            validated: self.validated,
-            rejected: self.rejected,
+            done: self.counters.done,
+            planned: self.settings.budgets.iterations,
+            validated: self.counters.validated,
+            rejected: self.counters.rejected,
             llm_in_flight: self.shared.llm_in_flight.load(Ordering::Relaxed),
             eval_in_flight: self.shared.eval_in_flight.load(Ordering::Relaxed),
-            tokens: self.prior_tokens + usage.tokens(),
-            cost_usd: self.prior_cost + usage.cost_usd,
+            tokens: self.counters.prior_tokens + usage.tokens(),
+            cost_usd: self.counters.prior_cost + usage.cost_usd,
             elapsed_s: elapsed.as_secs_f64(),
             eta_s,
         }
@@ -293,12 +403,15 @@ impl Controller {
     /// Plans iteration `iteration` from the population as it is now.
     fn plan(&mut self, iteration: u64) -> Option<Plan> {
         let started = Instant::now();
-        let mut rng = Rng::derive(self.seed, iteration + 1);
+        let mut rng = Rng::derive(self.settings.seed, iteration + 1);
         let islands = self.population.island_count().max(1);
         let island = (iteration % islands as u64) as usize;
         let can_fix = !self.memory.failures[island].is_empty();
         let can_crossover = self.population.island_size(island) >= 2;
-        let mut operator = self.operators.choose(rng.unit(), can_crossover, can_fix);
+        let mut operator = self
+            .settings
+            .operators
+            .choose(rng.unit(), can_crossover, can_fix);
         let mut failed = None;
         let mut parent = None;
         if operator == Operator::Fix
@@ -309,7 +422,7 @@ impl Controller {
             failed = Some(failure);
         }
         // Without what an operator needs, the plainer one the mix allows.
-        let plain = if self.operators.diff > 0.0 {
+        let plain = if self.settings.operators.diff > 0.0 {
             Operator::Diff
         } else {
             Operator::Rewrite
@@ -346,16 +459,16 @@ impl Controller {
             .collect();
         let endpoint = self.models.pick(rng.unit());
         let llm_seed = rng.next_u64();
-        let eval_seed = evaluation_seed(self.seed, Some(iteration));
+        let eval_seed = evaluation_seed(self.settings.seed, Some(iteration));
         let parent_program = self.program(parent)?;
         let base_files = match &failed {
             Some(failure) => failure.files.clone(),
             None => self.memory.known.get(&parent)?.files.clone(),
         };
         let input = PromptInput {
-            task: self.task.clone(),
-            metric: self.metric.clone(),
-            direction: match self.direction {
+            task: self.settings.task.clone(),
+            metric: self.settings.metric.clone(),
+            direction: match self.settings.direction {
                 Direction::Maximize => "maximize".into(),
                 Direction::Minimize => "minimize".into(),
             },
@@ -388,11 +501,11 @@ impl Controller {
             feedback_limit: PROMPT_FEEDBACK_LIMIT,
             context_code_limit: CONTEXT_CODE_LIMIT,
         };
-        let prompt = build_prompt(&self.templates, &input);
-        let repair = (self.repairs > 0).then(|| Repair {
-            templates: self.templates.clone(),
+        let prompt = build_prompt(&self.settings.templates, &input);
+        let repair = (self.settings.repairs > 0).then(|| Repair {
+            templates: self.settings.templates.clone(),
             input,
-            left: self.repairs,
+            left: self.settings.repairs,
         });
         Some(Plan {
             iteration,
@@ -406,9 +519,39 @@ impl Controller {
             eval_seed,
             base_files,
             plan_ms: started.elapsed().as_secs_f64() * 1e3,
-            known_below: self.next_id,
+            known_below: self.counters.next_id,
             repair,
         })
+    }
+
+    /// Takes the evaluated seed program as variant 0: in the population, the
+    /// digest table and memory; the next variant is 1.
+    pub(crate) fn adopt_seed(
+        &mut self,
+        files: BTreeMap<String, String>,
+        score: f64,
+        metrics: Metrics,
+        features: Vec<u32>,
+    ) -> Result<(), String> {
+        self.population.add(0, None, 0, score, features, &metrics);
+        self.shared.digests()?.insert(files_digest(&files), 0);
+        self.memory.remember(
+            Recorded {
+                id: 0,
+                parent: None,
+                island: 0,
+                operator: "seed",
+                score: Some(score),
+                metrics: &metrics,
+                reason: None,
+                feedback: None,
+                new_files: Some(Arc::new(files)),
+            },
+            &self.settings.metric,
+        );
+        self.counters.next_id = 1;
+        self.counters.seed_score = Some(score);
+        Ok(())
     }
 
     fn program(&self, id: u64) -> Option<Program> {
@@ -426,7 +569,7 @@ impl Controller {
     fn record(
         &mut self,
         outcome: Outcome,
-        writer: &Writer,
+        writer: &dyn VariantQueue,
         sink: &mut dyn FnMut(&Event),
     ) -> Result<Option<(StopReason, String)>, String> {
         let started = Instant::now();
@@ -437,7 +580,7 @@ impl Controller {
             apply_ms,
             repairs,
         } = outcome;
-        let id = self.next_id;
+        let id = self.counters.next_id;
         let mut meta = variant_meta(&plan, llm.as_ref());
         let Judged {
             rejection,
@@ -465,9 +608,9 @@ impl Controller {
                 features,
                 &meta.metrics,
             );
-            self.validated += 1;
+            self.counters.validated += 1;
         } else {
-            self.rejected += 1;
+            self.counters.rejected += 1;
         }
         self.memory.remember(
             Recorded {
@@ -481,12 +624,14 @@ impl Controller {
                 feedback: meta.feedback.as_deref(),
                 new_files,
             },
-            &self.metric,
+            &self.settings.metric,
         );
         let improved = validated
             && self.population.best() == Some(id)
             && meta.score.is_some_and(|s| {
-                best_before.is_none_or(|b| self.direction.fitness(s) > self.direction.fitness(b))
+                best_before.is_none_or(|b| {
+                    self.settings.direction.fitness(s) > self.settings.direction.fitness(b)
+                })
             });
         let event = Event::Variant {
             iteration: plan.iteration,
@@ -506,12 +651,12 @@ impl Controller {
             improved,
             best: self.best(),
             totals: Totals {
-                done: self.done + 1,
+                done: self.counters.done + 1,
                 ..self.totals()
             },
         };
         tracing::info!(
-            run = %self.run,
+            run = %self.settings.run,
             iteration = plan.iteration,
             id,
             parent = plan.parent,
@@ -529,12 +674,13 @@ impl Controller {
         if !writer.send(id, variant) {
             return Err("the archive writer stopped".into());
         }
-        self.next_id += 1;
-        self.done += 1;
-        self.times.plan_ms.push(plan.plan_ms);
-        self.times.apply_ms.push(apply_ms);
+        self.counters.next_id += 1;
+        self.counters.done += 1;
+        self.counters.times.plan_ms.push(plan.plan_ms);
+        self.counters.times.apply_ms.push(apply_ms);
         sink(&event);
-        self.times
+        self.counters
+            .times
             .record_ms
             .push(started.elapsed().as_secs_f64() * 1e3);
         if stop.is_none() {
@@ -563,21 +709,22 @@ impl Controller {
                 let message = err.to_string();
                 rejection = Some(Rejection::LlmError(first_line(&message)));
                 meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
-                self.llm_failures_in_a_row += 1;
-                self.last_llm_error = Some(message.clone());
-                if fatal_llm_error(&err) || self.llm_failures_in_a_row >= MAX_LLM_FAILURES_IN_A_ROW
+                self.counters.llm_failures_in_a_row += 1;
+                self.counters.last_llm_error = Some(message.clone());
+                if fatal_llm_error(&err)
+                    || self.counters.llm_failures_in_a_row >= MAX_LLM_FAILURES_IN_A_ROW
                 {
                     stop = Some((
                         StopReason::LlmUnavailable,
                         format!(
                             "the LLM failed {} time(s) in a row; last error: {message}",
-                            self.llm_failures_in_a_row
+                            self.counters.llm_failures_in_a_row
                         ),
                     ));
                 }
             }
             Produced::Unparsable(message) => {
-                self.llm_failures_in_a_row = 0;
+                self.counters.llm_failures_in_a_row = 0;
                 rejection = Some(Rejection::ParseFailed(first_line(&message)));
                 meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
             }
@@ -589,7 +736,7 @@ impl Controller {
                 digest,
                 evaluation,
             } => {
-                self.llm_failures_in_a_row = 0;
+                self.counters.llm_failures_in_a_row = 0;
                 let parent_files = self.memory.known.get(&parent).map(|k| k.files.clone());
                 for (path, text) in &candidate.files {
                     let same = parent_files
@@ -629,18 +776,19 @@ impl Controller {
     /// The first budget or target that is reached, if any.
     fn budget_stop(&self) -> Option<(StopReason, String)> {
         let totals = self.totals();
-        if let (Some(target), Some(best)) = (self.budgets.target_score, self.best())
-            && self.direction.fitness(best.score) >= self.direction.fitness(target)
+        if let (Some(target), Some(best)) = (self.settings.budgets.target_score, self.best())
+            && self.settings.direction.fitness(best.score)
+                >= self.settings.direction.fitness(target)
         {
             return Some((
                 StopReason::TargetScore,
                 format!(
                     "{}/{} reached {} = {} (target {target})",
-                    self.run, best.id, self.metric, best.score
+                    self.settings.run, best.id, self.settings.metric, best.score
                 ),
             ));
         }
-        if let Some(max) = self.budgets.max_tokens
+        if let Some(max) = self.settings.budgets.max_tokens
             && totals.tokens >= max
         {
             return Some((
@@ -648,7 +796,7 @@ impl Controller {
                 format!("{} tokens used (max_tokens = {max})", totals.tokens),
             ));
         }
-        if let Some(max) = self.budgets.max_cost_usd
+        if let Some(max) = self.settings.budgets.max_cost_usd
             && totals.cost_usd >= max
         {
             return Some((
@@ -656,8 +804,8 @@ impl Controller {
                 format!("${:.4} spent (max_cost_usd = {max})", totals.cost_usd),
             ));
         }
-        if let Some(max) = self.budgets.max_wall
-            && self.prior_elapsed + self.started.elapsed() >= max
+        if let Some(max) = self.settings.budgets.max_wall
+            && self.counters.prior_elapsed + self.counters.started.elapsed() >= max
         {
             return Some((
                 StopReason::WallTime,
@@ -685,7 +833,7 @@ impl Controller {
         let window = self.window(parallel);
         let (results_tx, mut results) = mpsc::unbounded_channel::<Outcome>();
         let mut ready: BTreeMap<u64, Outcome> = BTreeMap::new();
-        let mut launched = self.done;
+        let mut launched = self.counters.done;
         let mut stopping: Option<(StopReason, String)> = None;
         let mut tasks = tokio::task::JoinSet::new();
         let mut interrupts = signals(catch_signals);
@@ -700,13 +848,13 @@ impl Controller {
             if stopping.is_none() {
                 self.launch(&mut launched, window, &mut tasks, &results_tx)?;
             }
-            if launched == self.done {
+            if launched == self.counters.done {
                 break;
             }
             tokio::select! {
                 Some(outcome) = results.recv() => {
                     ready.insert(outcome.plan.iteration, outcome);
-                    while let Some(outcome) = ready.remove(&self.done) {
+                    while let Some(outcome) = ready.remove(&self.counters.done) {
                         let stop = self.record(outcome, writer, sink)?;
                         if let Some((reason, detail)) = stop
                             && stopping.is_none()
@@ -727,13 +875,13 @@ impl Controller {
                     if count >= 2 || stopping.as_ref().is_some_and(|s| s.0 == StopReason::Interrupted) {
                         // A second interrupt: stop waiting for work in flight.
                         tasks.abort_all();
-                        let detail = format!("interrupted again; {} iteration(s) in flight were dropped", launched - self.done);
+                        let detail = format!("interrupted again; {} iteration(s) in flight were dropped", launched - self.counters.done);
                         tracing::warn!(%detail, "aborting");
                         return Ok(LoopEnd { reason: StopReason::Interrupted, detail });
                     }
                     let detail = format!(
                         "interrupted; finishing {} iteration(s) in flight (interrupt again to drop them)",
-                        launched - self.done
+                        launched - self.counters.done
                     );
                     sink(&Event::Stopping { reason: StopReason::Interrupted, detail: detail.clone() });
                     stopping = Some((StopReason::Interrupted, detail));
@@ -753,7 +901,7 @@ impl Controller {
             Some((reason, detail)) => LoopEnd { reason, detail },
             None => LoopEnd {
                 reason: StopReason::Iterations,
-                detail: format!("{} iterations done", self.done),
+                detail: format!("{} iterations done", self.counters.done),
             },
         })
     }
@@ -766,7 +914,9 @@ impl Controller {
         tasks: &mut tokio::task::JoinSet<()>,
         results: &mpsc::UnboundedSender<Outcome>,
     ) -> Result<(), String> {
-        while *launched < self.budgets.iterations && *launched < self.done + window {
+        while *launched < self.settings.budgets.iterations
+            && *launched < self.counters.done + window
+        {
             let Some(plan) = self.plan(*launched) else {
                 return Err("no parent to select: the population is empty".into());
             };
@@ -787,7 +937,7 @@ impl Controller {
                 let per = ms / variants.len().max(1) as f64;
                 for (id, commit) in variants {
                     self.memory.commits.insert(id, commit);
-                    self.times.write_ms.push(per);
+                    self.counters.times.write_ms.push(per);
                 }
                 Ok(())
             }
@@ -1052,5 +1202,252 @@ mod tests {
         );
         assert!(memory.known.contains_key(&0));
         assert!(memory.attempts.is_empty());
+    }
+
+    /// A backend no test should reach: plan and record never evaluate.
+    struct Unreachable;
+
+    impl crate::backend::EvalBackend for Unreachable {
+        fn evaluate(
+            &self,
+            _: &crate::backend::EvalJob,
+        ) -> Result<Evaluation, crate::error::EvolveError> {
+            panic!("plan and record do not evaluate")
+        }
+    }
+
+    /// The variants a record step queued, in order.
+    #[derive(Default)]
+    struct Queued(std::sync::Mutex<Vec<(u64, NewVariant)>>);
+
+    impl VariantQueue for Queued {
+        fn send(&self, id: u64, variant: NewVariant) -> bool {
+            self.0.lock().unwrap().push((id, variant));
+            true
+        }
+    }
+
+    const SEED: &str = "fn main() { println!(\"{{\\\"score\\\": 1}}\"); }\n";
+
+    /// A controller over a seed scoring 10 (maximised), with `search` as the
+    /// config's `[search]` table and an endpoint on a closed local port.
+    fn controller(search: &str) -> Controller {
+        let text = format!(
+            "[run]\nseed = 5\niterations = 20\n\n[target]\nfiles = [\"src/main.rs\"]\npackage = \"demo\"\n\n\
+             [evaluate]\nscorer = \"stdout-json\"\nmetric = \"score\"\n\n[search]\n{search}\n"
+        );
+        let config = Config::parse(
+            &text,
+            std::path::Path::new("/repo/clade.toml"),
+            std::path::Path::new("/repo"),
+        )
+        .unwrap();
+        let mut model = clade_llm::ModelConfig::new(clade_llm::ProviderKind::Openai, "m");
+        model.base_url = Some("http://127.0.0.1:9/v1".into());
+        let models = Ensemble::new(vec![clade_llm::Endpoint::new(model, None).unwrap()]).unwrap();
+        let shared = Arc::new(Shared {
+            backend: Arc::new(Unreachable),
+            eval_permits: Arc::new(tokio::sync::Semaphore::new(1)),
+            ledger: clade_llm::Ledger::default(),
+            digests: std::sync::Mutex::new(HashMap::new()),
+            llm_in_flight: Default::default(),
+            eval_in_flight: Default::default(),
+        });
+        let settings = Settings::new(&config, "t", Templates::seed(), false);
+        let mut controller = Controller::new(
+            settings,
+            config.search.population(),
+            models,
+            shared,
+            Duration::ZERO,
+        );
+        let seed = BTreeMap::from([("src/main.rs".to_string(), SEED.to_string())]);
+        let metrics = Metrics::from([("score".to_string(), 10.0)]);
+        controller
+            .adopt_seed(seed, 10.0, metrics, Vec::new())
+            .unwrap();
+        controller
+    }
+
+    #[test]
+    fn plans_are_a_function_of_the_seed_and_the_iteration() {
+        let mut a = controller("");
+        let mut b = controller("");
+        for iteration in 0..6 {
+            let (x, y) = (a.plan(iteration).unwrap(), b.plan(iteration).unwrap());
+            assert_eq!(
+                (x.parent, x.operator, x.llm_seed, x.eval_seed, x.island),
+                (y.parent, y.operator, y.llm_seed, y.eval_seed, y.island)
+            );
+            assert_eq!(x.prompt, y.prompt);
+            assert_eq!(x.eval_seed, evaluation_seed(5, Some(iteration)));
+        }
+        let (first, second) = (a.plan(0).unwrap(), a.plan(1).unwrap());
+        assert_ne!(first.llm_seed, second.llm_seed);
+    }
+
+    #[test]
+    fn with_only_the_seed_every_plan_is_a_plain_operator_on_it() {
+        let mut c =
+            controller("operators = { diff = 0.25, rewrite = 0.25, crossover = 0.25, fix = 0.25 }");
+        for iteration in 0..40 {
+            let plan = c.plan(iteration).unwrap();
+            assert_eq!(plan.parent, 0);
+            assert!(
+                matches!(plan.operator, Operator::Diff | Operator::Rewrite),
+                "iteration {iteration}: {:?}",
+                plan.operator
+            );
+            assert_eq!(plan.base_files.as_ref(), c.memory.known[&0].files.as_ref());
+            assert_eq!(plan.known_below, 1);
+        }
+    }
+
+    #[test]
+    fn a_remembered_failure_is_planned_as_a_fix_of_its_own_files() {
+        let mut c =
+            controller("operators = { diff = 0.0, rewrite = 0.0, crossover = 0.0, fix = 1.0 }");
+        let metrics = Metrics::new();
+        c.memory
+            .remember(rejected(1, "diff", Some("broken"), &metrics), "score");
+        let plan = c.plan(0).unwrap();
+        assert_eq!(plan.operator, Operator::Fix);
+        assert_eq!(plan.base_files.as_ref(), files("broken").as_ref());
+        // The failure is used up: the next plan falls back to a plain one.
+        assert_eq!(c.plan(1).unwrap().operator, Operator::Rewrite);
+    }
+
+    fn outcome(c: &mut Controller, iteration: u64, result: Produced) -> Outcome {
+        Outcome {
+            plan: c.plan(iteration).unwrap(),
+            llm: None,
+            result,
+            apply_ms: 0.0,
+            repairs: 0,
+        }
+    }
+
+    fn candidate(text: &str, evaluation: Option<Evaluation>) -> Produced {
+        let files = BTreeMap::from([("src/main.rs".to_string(), text.to_string())]);
+        Produced::Candidate {
+            digest: files_digest(&files),
+            candidate: clade_agent::Candidate {
+                files,
+                changed: vec!["src/main.rs".into()],
+                diff: String::new(),
+            },
+            evaluation,
+        }
+    }
+
+    fn scored(score: f64) -> Evaluation {
+        Evaluation::Scored {
+            score,
+            metrics: Metrics::from([("score".to_string(), score)]),
+            sandbox: SandboxStats::default(),
+            build_ms: 0.0,
+            eval_ms: 0.0,
+        }
+    }
+
+    #[test]
+    fn a_better_candidate_is_recorded_as_the_improving_best() {
+        let mut c = controller("");
+        let queue = Queued::default();
+        let mut events = Vec::new();
+        let better = outcome(
+            &mut c,
+            0,
+            candidate("fn main() { /* 12 */ }\n", Some(scored(12.0))),
+        );
+        let stop = c
+            .record(better, &queue, &mut |e| events.push(e.clone()))
+            .unwrap();
+        assert_eq!(stop, None);
+        let queued = queue.0.into_inner().unwrap();
+        assert_eq!(queued.len(), 1);
+        let (id, variant) = &queued[0];
+        assert_eq!((*id, variant.parent), (1, Some(0)));
+        assert_eq!(variant.meta.status, Some(VariantStatus::Validated));
+        assert_eq!(variant.meta.score, Some(12.0));
+        let Event::Variant {
+            id, improved, best, ..
+        } = &events[0]
+        else {
+            panic!("{:?}", events[0]);
+        };
+        assert_eq!((*id, *improved), (1, true));
+        assert_eq!(best.as_ref().map(|b| (b.id, b.score)), Some((1, 12.0)));
+        assert_eq!(
+            (c.counters.done, c.counters.next_id, c.counters.validated),
+            (1, 2, 1)
+        );
+        assert_eq!(c.memory.attempts[&0].len(), 1);
+    }
+
+    #[test]
+    fn repeats_and_failures_are_recorded_as_typed_rejections() {
+        let mut c = controller("");
+        let queue = Queued::default();
+        let mut reasons = Vec::new();
+        let mut sink = |e: &Event| {
+            if let Event::Variant { reason, .. } = e {
+                reasons.push(reason.clone());
+            }
+        };
+        let same = outcome(&mut c, 0, candidate(SEED, Some(scored(10.0))));
+        c.record(same, &queue, &mut sink).unwrap();
+        let unparsable = outcome(
+            &mut c,
+            1,
+            Produced::Unparsable("no SEARCH block\nmore".into()),
+        );
+        c.record(unparsable, &queue, &mut sink).unwrap();
+        let interrupted = outcome(&mut c, 2, Produced::Interrupted);
+        c.record(interrupted, &queue, &mut sink).unwrap();
+        assert_eq!(
+            reasons,
+            [
+                Some(Rejection::Duplicate { of: Some(0) }),
+                Some(Rejection::ParseFailed("no SEARCH block".into())),
+                Some(Rejection::Interrupted),
+            ]
+        );
+        let stored: Vec<Option<String>> = queue
+            .0
+            .into_inner()
+            .unwrap()
+            .into_iter()
+            .map(|(_, v)| v.meta.reason)
+            .collect();
+        assert_eq!(
+            stored,
+            [
+                Some("duplicate: the same code as #0".to_string()),
+                Some("parse_failed: no SEARCH block".to_string()),
+                Some("interrupted: the run stopped during the proposal".to_string()),
+            ]
+        );
+        assert_eq!((c.counters.rejected, c.counters.next_id), (3, 4));
+    }
+
+    #[test]
+    fn reaching_the_target_score_asks_the_loop_to_stop() {
+        let mut c = controller("");
+        c.settings.budgets.target_score = Some(12.0);
+        let queue = Queued::default();
+        let short = outcome(
+            &mut c,
+            0,
+            candidate("fn main() { /* 11 */ }\n", Some(scored(11.0))),
+        );
+        assert_eq!(c.record(short, &queue, &mut |_| {}).unwrap(), None);
+        let hit = outcome(
+            &mut c,
+            1,
+            candidate("fn main() { /* 12 */ }\n", Some(scored(12.0))),
+        );
+        let stop = c.record(hit, &queue, &mut |_| {}).unwrap();
+        assert_eq!(stop.map(|s| s.0), Some(StopReason::TargetScore));
     }
 }

@@ -15,9 +15,11 @@ use clade_sandbox::{
     BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
 };
 
+use crate::backend::{EvalBackend, EvalJob};
+use crate::builtins::{self, Builtin, Scorer};
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
-use crate::functions::{self, FunctionFailure};
+use crate::functions::{self, FunctionBench, FunctionFailure};
 use crate::project::{Project, clean_relative};
 use crate::rejection::Rejection;
 use crate::scoring::{self, EvaluationInputs, Metrics};
@@ -109,9 +111,9 @@ pub struct Evaluator {
     scorer_cwd: PathBuf,
     hidden_env: Vec<String>,
     scratch: PathBuf,
-    /// A function benchmark's builtin and data folder: the candidate is
-    /// driven through its exports instead of run.
-    function: Option<(String, Option<PathBuf>)>,
+    /// A builtin scorer and its data folder; a function benchmark's
+    /// candidate is driven through its exports instead of run.
+    builtin: Option<(Builtin, Option<PathBuf>)>,
 }
 
 /// How long a `command` scorer may take.
@@ -200,26 +202,7 @@ impl Evaluator {
             }
             _ => None,
         };
-        let mut function = None;
-        if let ScorerConfig::Builtin { builtin, data } = &eval.scorer {
-            if !scoring::builtin_names().contains(builtin) {
-                return Err(EvolveError::Setup(format!(
-                    "evaluate.scorer: no builtin scorer named {builtin:?} (known: {})",
-                    scoring::builtin_names().join(", ")
-                )));
-            }
-            if functions::FUNCTION_BUILTINS.contains(&builtin.as_str()) {
-                let data = data.as_ref().map(|d| config.resolve(d));
-                if functions::needs_data(builtin) && !data.as_ref().is_some_and(|d| d.is_dir()) {
-                    return Err(EvolveError::Setup(format!(
-                        "evaluate.scorer: the builtin {builtin} needs data = \"<folder>\" holding its instances{}",
-                        data.map(|d| format!(" ({} is not a folder)", d.display()))
-                            .unwrap_or_default()
-                    )));
-                }
-                function = Some((builtin.clone(), data));
-            }
-        }
+        let builtin = resolve_builtin(config)?;
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         Ok(Evaluator {
             runner,
@@ -242,7 +225,7 @@ impl Evaluator {
             scorer_cwd: config.base_dir.clone(),
             hidden_env,
             scratch,
-            function,
+            builtin,
         })
     }
 
@@ -330,8 +313,15 @@ impl Evaluator {
         files: &BTreeMap<String, String>,
         random_seed: u64,
     ) -> Result<Evaluation, EvolveError> {
-        if let Some((name, data)) = &self.function {
-            return self.run_function(name, data.as_deref(), wasm, random_seed);
+        if let Some((
+            Builtin {
+                scorer: Scorer::Function(bench),
+                ..
+            },
+            data,
+        )) = &self.builtin
+        {
+            return self.run_function(*bench, data.as_deref(), wasm, random_seed);
         }
         let mut sandbox = SandboxStats::default();
         let stage_count = self.stages.len();
@@ -423,7 +413,7 @@ impl Evaluator {
 
     fn run_function(
         &self,
-        name: &str,
+        bench: FunctionBench,
         data: Option<&Path>,
         wasm: &[u8],
         random_seed: u64,
@@ -435,7 +425,8 @@ impl Evaluator {
             limits: self.limits.clone(),
             random_seed,
         };
-        let scored = functions::score_function(name, &self.runner, wasm, &request, data)?;
+        let scored = functions::score_function(bench, &self.runner, wasm, &request, data)?;
+        let name = bench.name();
         let sandbox = scored
             .outcome
             .as_ref()
@@ -511,7 +502,10 @@ impl Evaluator {
                 SCORER_TIMEOUT,
             ),
             ScorerConfig::Builtin { builtin, .. } => {
-                let metrics = scoring::run_builtin(builtin, &outcome.stdout)?;
+                let Some((found, _)) = &self.builtin else {
+                    return Err(format!("the builtin scorer {builtin} was not resolved"));
+                };
+                let metrics = found.score_output(&outcome.stdout)?;
                 if !metrics.contains_key(&self.metric) {
                     return Err(format!(
                         "the builtin scorer {builtin} gives {}, not evaluate.metric = {:?}",
@@ -523,6 +517,33 @@ impl Evaluator {
             }
         }
     }
+}
+
+/// The in-process backend: this machine's sandbox.
+impl EvalBackend for Evaluator {
+    fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError> {
+        Evaluator::evaluate(self, &job.files, &job.key, job.seed)
+    }
+}
+
+/// The builtin scorer the config names, with its data folder; `None` for
+/// other scorers. An unknown builtin, or a missing data folder for one that
+/// reads data, is a setup error.
+fn resolve_builtin(config: &Config) -> Result<Option<(Builtin, Option<PathBuf>)>, EvolveError> {
+    let ScorerConfig::Builtin { builtin, data } = &config.evaluate.scorer else {
+        return Ok(None);
+    };
+    let found =
+        builtins::find(builtin).map_err(|e| EvolveError::Setup(format!("evaluate.scorer: {e}")))?;
+    let data = data.as_ref().map(|d| config.resolve(d));
+    if found.needs_data() && !data.as_ref().is_some_and(|d| d.is_dir()) {
+        return Err(EvolveError::Setup(format!(
+            "evaluate.scorer: the builtin {builtin} needs data = \"<folder>\" holding its instances{}",
+            data.map(|d| format!(" ({} is not a folder)", d.display()))
+                .unwrap_or_default()
+        )));
+    }
+    Ok(Some((found, data)))
 }
 
 /// The root-relative evolvable name of `path`, if it is one.

@@ -13,18 +13,85 @@
 
 use std::path::Path;
 
+use clade_archive::population::splitmix;
 use clade_sandbox::{CallError, RunOutcome, RunRequest, Runner, Session, Value};
 use clade_scorers::{bin_packing, tsp};
 
 use crate::error::EvolveError;
 use crate::scoring::Metrics;
 
-/// The builtins that call an exported function instead of reading output.
-pub const FUNCTION_BUILTINS: &[&str] = &["bin-packing-online", "tsp-constructive", "sort-speed"];
+/// A builtin that calls an exported function instead of reading output
+/// (the table of names is [`crate::builtins`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionBench {
+    BinPacking,
+    Tsp,
+    SortSpeed,
+}
 
-/// Whether the builtin needs a `data` folder.
-pub fn needs_data(name: &str) -> bool {
-    matches!(name, "bin-packing-online" | "tsp-constructive")
+/// The bin-packing sets: metric key and data file.
+const BIN_PACKING_SETS: [(&str, &str); 4] = [
+    ("or1", "orlib_binpack1.txt"),
+    ("or2", "orlib_binpack2.txt"),
+    ("or3", "orlib_binpack3.txt"),
+    ("or4", "orlib_binpack4.txt"),
+];
+const WEIBULL: (&str, &str) = ("weibull_5k", "weibull_5k.json");
+const TSP_SETS: [(&str, &str); 3] = [
+    ("n20", "uniform_20.json"),
+    ("n50", "uniform_50.json"),
+    ("n100", "uniform_100.json"),
+];
+
+const BIN_PACKING_FILES: [&str; 5] = [
+    BIN_PACKING_SETS[0].1,
+    BIN_PACKING_SETS[1].1,
+    BIN_PACKING_SETS[2].1,
+    BIN_PACKING_SETS[3].1,
+    WEIBULL.1,
+];
+const TSP_FILES: [&str; 3] = [TSP_SETS[0].1, TSP_SETS[1].1, TSP_SETS[2].1];
+
+impl FunctionBench {
+    pub const ALL: [FunctionBench; 3] = [
+        FunctionBench::BinPacking,
+        FunctionBench::Tsp,
+        FunctionBench::SortSpeed,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            FunctionBench::BinPacking => "bin-packing-online",
+            FunctionBench::Tsp => "tsp-constructive",
+            FunctionBench::SortSpeed => "sort-speed",
+        }
+    }
+
+    /// The metric its benchmark ranks by (all are minimised).
+    pub fn metric(self) -> &'static str {
+        match self {
+            FunctionBench::BinPacking => WEIBULL.0,
+            FunctionBench::Tsp => "n50",
+            FunctionBench::SortSpeed => "fuel",
+        }
+    }
+
+    /// The files it reads from the config's `data` folder.
+    pub fn data_files(self) -> &'static [&'static str] {
+        match self {
+            FunctionBench::BinPacking => &BIN_PACKING_FILES,
+            FunctionBench::Tsp => &TSP_FILES,
+            FunctionBench::SortSpeed => &[],
+        }
+    }
+
+    pub fn reference(self) -> &'static str {
+        match self {
+            FunctionBench::BinPacking => "FunSearch 0.68",
+            FunctionBench::Tsp => "ReEvo 6.2269",
+            FunctionBench::SortSpeed => "radix-sort baseline 5,531,484",
+        }
+    }
 }
 
 /// Why a function evaluation gave no metrics.
@@ -50,9 +117,9 @@ pub struct FunctionScore {
     pub outcome: Option<RunOutcome>,
 }
 
-/// Runs the function benchmark `name` against `wasm`.
+/// Runs the function benchmark `bench` against `wasm`.
 pub fn score_function(
-    name: &str,
+    bench: FunctionBench,
     runner: &Runner,
     wasm: &[u8],
     request: &RunRequest,
@@ -76,6 +143,7 @@ pub fn score_function(
             });
         }
     };
+    let name = bench.name();
     let data = |file: &str| -> Result<String, EvolveError> {
         let dir = data.ok_or_else(|| {
             EvolveError::Setup(format!(
@@ -86,41 +154,29 @@ pub fn score_function(
         std::fs::read_to_string(&path).map_err(EvolveError::io("read", &path))
     };
     let mut session = session;
-    let metrics = match name {
-        "bin-packing-online" => {
+    let metrics = match bench {
+        FunctionBench::BinPacking => {
             let mut sets = Vec::new();
-            for (key, file) in [
-                ("or1", "orlib_binpack1.txt"),
-                ("or2", "orlib_binpack2.txt"),
-                ("or3", "orlib_binpack3.txt"),
-                ("or4", "orlib_binpack4.txt"),
-            ] {
+            for (key, file) in BIN_PACKING_SETS {
                 let instances = bin_packing::parse_orlib(&data(file)?)
                     .map_err(|e| EvolveError::Setup(format!("{file}: {e}")))?;
                 sets.push((key, instances));
             }
-            let weibull = bin_packing::parse_weibull(&data("weibull_5k.json")?)
-                .map_err(|e| EvolveError::Setup(format!("weibull_5k.json: {e}")))?;
-            sets.push(("weibull_5k", weibull));
+            let weibull = bin_packing::parse_weibull(&data(WEIBULL.1)?)
+                .map_err(|e| EvolveError::Setup(format!("{}: {e}", WEIBULL.1)))?;
+            sets.push((WEIBULL.0, weibull));
             bin_packing_metrics(&mut session, &sets)
         }
-        "tsp-constructive" => {
+        FunctionBench::Tsp => {
             let mut sets = Vec::new();
-            for (key, file) in [
-                ("n20", "uniform_20.json"),
-                ("n50", "uniform_50.json"),
-                ("n100", "uniform_100.json"),
-            ] {
+            for (key, file) in TSP_SETS {
                 let instances = tsp::parse_instances(&data(file)?)
                     .map_err(|e| EvolveError::Setup(format!("{file}: {e}")))?;
                 sets.push((key, instances));
             }
             tsp_metrics(&mut session, &sets)
         }
-        "sort-speed" => sort_check(&mut session, request.random_seed),
-        other => Err(FunctionFailure::Scorer(format!(
-            "no function benchmark named {other:?}"
-        ))),
+        FunctionBench::SortSpeed => sort_check(&mut session, request.random_seed),
     };
     let outcome = session.finish();
     // A trap's cause is in what the guest printed (Rust's panic message and
@@ -285,14 +341,7 @@ fn tsp_metrics(
 /// cases, random, sorted, reversed and few-distinct arrays.
 pub fn sort_inputs(seed: u64) -> Vec<Vec<u32>> {
     let mut state = seed ^ 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        // splitmix64
-        state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = state;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        (z ^ (z >> 31)) as u32
-    };
+    let mut next = move || splitmix(&mut state) as u32;
     let mut inputs = vec![Vec::new(), vec![7], vec![2, 1]];
     for _ in 0..16 {
         inputs.push((0..1000).map(|_| next()).collect());

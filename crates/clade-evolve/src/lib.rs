@@ -9,8 +9,14 @@
 //!   one seed and the same replies give the same archive; budgets (iterations,
 //!   tokens, USD, wall time, target score), graceful stops on Ctrl-C, resume
 //!   from git after any stop or kill, and [`Event`]s for progress displays;
+//! - [`EvalBackend`]: the seam between the controller and "build, run and
+//!   score one candidate", with [`Evaluator`] (this machine's sandbox) as
+//!   the first backend;
 //! - [`scoring`]: the trusted host-side scorers (`stdout-json`, a user's
-//!   command, builtins);
+//!   command, builtins of output);
+//! - [`builtins`]: the one table of builtin scorers (name, kind, data,
+//!   metric, direction, reference) that config checking, scoring, call mode
+//!   and `clade bench list` read;
 //! - [`init`]: a commented `clade.toml` for an existing crate;
 //! - [`bench`]: the shipped benchmarks, and scoring a solution against one;
 //! - [`functions`]: the function benchmarks' host skeletons in call mode.
@@ -18,7 +24,9 @@
 //! Candidates are hostile: they only ever run in clade-sandbox, and a failing
 //! candidate is a rejected variant, never an error of this crate.
 
+mod backend;
 pub mod bench;
+pub mod builtins;
 mod config;
 mod controller;
 mod error;
@@ -33,6 +41,7 @@ mod run;
 pub mod scoring;
 mod writer;
 
+pub use backend::{EvalBackend, EvalJob};
 pub use clade_llm::CacheMode;
 pub use config::{
     BuildKind, Config, ConfigError, EvaluateConfig, RunConfig, ScorerConfig, SearchConfig,

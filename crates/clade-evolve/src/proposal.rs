@@ -20,7 +20,8 @@ use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message, Re
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
 
-use crate::evaluate::{Evaluation, Evaluator};
+use crate::backend::{EvalBackend, EvalJob, evaluate_on_pool};
+use crate::evaluate::Evaluation;
 use crate::rejection::Rejection;
 
 /// What the controller decided for one iteration.
@@ -122,7 +123,7 @@ pub(crate) struct Outcome {
 
 /// What the iteration tasks share.
 pub(crate) struct Shared {
-    pub evaluator: Arc<Evaluator>,
+    pub backend: Arc<dyn EvalBackend>,
     pub eval_permits: Arc<Semaphore>,
     pub ledger: Ledger,
     /// Content digest of every recorded candidate → its id.
@@ -152,15 +153,11 @@ pub(crate) fn files_digest(files: &BTreeMap<String, String>) -> String {
         hasher.update((text.len() as u64).to_le_bytes());
         hasher.update(text.as_bytes());
     }
-    hex(&hasher.finalize())
+    format!("{:x}", hasher.finalize())
 }
 
 pub(crate) fn text_digest(text: &str) -> String {
-    hex(&Sha256::digest(text.as_bytes()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    format!("{:x}", Sha256::digest(text.as_bytes()))
 }
 
 /// The reply shape a prompt asks for: SEARCH/REPLACE blocks for the prompts
@@ -470,26 +467,18 @@ async fn evaluate(
 ) -> Option<Evaluation> {
     let permit = shared.eval_permits.clone().acquire_owned().await.ok()?;
     shared.eval_in_flight.fetch_add(1, Ordering::Relaxed);
-    let evaluator = shared.evaluator.clone();
-    let files = files.clone();
     let key = if repair == 0 {
         format!("i{}", plan.iteration)
     } else {
         format!("i{}r{repair}", plan.iteration)
     };
-    let seed = plan.eval_seed;
-    let evaluated =
-        tokio::task::spawn_blocking(move || evaluator.evaluate(&files, &key, seed)).await;
+    let job = EvalJob {
+        files: files.clone(),
+        key,
+        seed: plan.eval_seed,
+    };
+    let evaluation = evaluate_on_pool(shared.backend.clone(), job).await;
     drop(permit);
     shared.eval_in_flight.fetch_sub(1, Ordering::Relaxed);
-    Some(match evaluated {
-        Ok(Ok(evaluation)) => evaluation,
-        // A host fault (cache dir, toolchain) is reported as the candidate's
-        // rejection so the run goes on; the message names the host problem.
-        Ok(Err(err)) => Evaluation::rejected(Rejection::HostError(err.to_string()), None),
-        Err(join) => Evaluation::rejected(
-            Rejection::HostError(format!("the evaluation thread failed: {join}")),
-            None,
-        ),
-    })
+    Some(evaluation)
 }

@@ -10,17 +10,18 @@ use std::sync::atomic::AtomicUsize;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use clade_agent::{OperatorMix, Templates};
+use clade_agent::Templates;
 use clade_archive::{Archive, NewVariant, RunRecord, TreeSource, VariantMeta, VariantStatus};
 use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ProviderKind, ResponseCache};
 use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
+use crate::backend::{EvalBackend, EvalJob};
 use crate::config::{BuildKind, Config};
 use crate::controller::LoopEnd;
 use crate::controller::{
-    Budgets, Controller, FrameworkTimes, Known, Memory, Recorded, StopReason, cut, evaluation_seed,
+    Controller, FrameworkTimes, Recorded, Settings, StopReason, cut, evaluation_seed,
 };
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
@@ -127,11 +128,11 @@ async fn run_async(
         .clone()
         .unwrap_or_else(clade_sandbox::default_home);
     let models = build_models(options, &config, &home, &git_dir)?;
-    let (evaluator, base_commit) = build_evaluator(
+    let (backend, base_commit) = build_backend(
         &config, &project, &archive, &run_name, resumed, &workdir, &home, &models, &run_dir,
     )?;
     let shared = Arc::new(Shared {
-        evaluator: evaluator.clone(),
+        backend: backend.clone(),
         eval_permits: Arc::new(Semaphore::new(config.run.parallel_evaluations)),
         ledger: Ledger::default(),
         digests: Mutex::new(HashMap::new()),
@@ -159,7 +160,7 @@ async fn run_async(
         models: models.labels,
         default_model: models.default_model,
         iterations: config.run.iterations,
-        done: controller.done,
+        done: controller.counters.done,
         parallel_proposals: config.run.parallel_proposals,
         parallel_evaluations: config.run.parallel_evaluations,
         log: log_path.display().to_string(),
@@ -171,14 +172,14 @@ async fn run_async(
             config: &config,
             config_source: &config_source,
             project: &project,
-            evaluator: &evaluator,
+            backend: &backend,
             base_commit: &base_commit,
             run_name: &run_name,
         };
         evaluate_seed(seed, &mut controller, &mut archive, sink).await?;
     }
-    controller.done_at_start = controller.done;
-    controller.started = Instant::now();
+    controller.counters.done_at_start = controller.counters.done;
+    controller.counters.started = Instant::now();
     state.status = "running".into();
     state.pid = std::process::id();
     state.sessions += 1;
@@ -234,11 +235,12 @@ fn finish_run(
         git_dir,
         run_dir,
     } = end;
-    let run_name = controller.run.clone();
+    let run_name = controller.settings.run.clone();
     while let Ok(ack) = acks.try_recv() {
         let _ = controller.acknowledge(ack);
     }
-    state.elapsed_s = (controller.prior_elapsed + controller.started.elapsed()).as_secs_f64();
+    state.elapsed_s =
+        (controller.counters.prior_elapsed + controller.counters.started.elapsed()).as_secs_f64();
     let (ended, archive) = match (ended, finished) {
         (Ok(ended), Ok(archive)) => (ended, archive),
         (Err(message), _) | (_, Err(message)) => {
@@ -281,18 +283,18 @@ fn finish_run(
         reason: ended.reason,
         detail: ended.detail.clone(),
         best: best.clone(),
-        seed_score: controller.seed_score,
+        seed_score: controller.counters.seed_score,
         totals: totals.clone(),
         git_dir,
         run_dir,
-        times: std::mem::take(&mut controller.times),
+        times: std::mem::take(&mut controller.counters.times),
     };
     sink(&Event::Finish {
         run: run_name,
         reason: ended.reason,
         detail: ended.detail,
         best,
-        seed_score: controller.seed_score,
+        seed_score: controller.counters.seed_score,
         totals,
         review,
     });
@@ -446,10 +448,11 @@ fn build_models(
     })
 }
 
-/// Step: the sandbox (runner, builder) and the evaluator over the crate as
-/// committed at the run's base commit, which is returned with it.
+/// Step: the evaluation backend — today always this machine's sandbox
+/// (runner, builder) and the evaluator over the crate as committed at the
+/// run's base commit, which is returned with it.
 #[allow(clippy::too_many_arguments)]
-fn build_evaluator(
+fn build_backend(
     config: &Config,
     project: &Project,
     archive: &Archive,
@@ -459,7 +462,7 @@ fn build_evaluator(
     home: &Path,
     models: &Models,
     run_dir: &Path,
-) -> Result<(Arc<Evaluator>, String), EvolveError> {
+) -> Result<(Arc<dyn EvalBackend>, String), EvolveError> {
     let runner = Arc::new(Runner::new(RunnerConfig {
         cache_dir: Some(home.join("modules")),
         ..RunnerConfig::default()
@@ -504,7 +507,7 @@ fn build_evaluator(
             )));
         }
     }
-    let evaluator = Arc::new(Evaluator::new(
+    let evaluator: Arc<dyn EvalBackend> = Arc::new(Evaluator::new(
         config,
         project.clone(),
         runner,
@@ -523,69 +526,18 @@ fn new_controller(
     config: &Config,
     run_name: &str,
     templates: Templates,
-    ensemble: Ensemble,
+    models: Ensemble,
     all_local: bool,
     shared: Arc<Shared>,
     prior_elapsed_s: f64,
 ) -> Controller {
-    let direction = config.evaluate.direction;
-    let population_config = config.search.population();
-    let islands = population_config.islands.max(1);
-    Controller {
-        run: run_name.to_string(),
-        seed: config.run.seed,
-        direction,
-        metric: config.evaluate.metric.clone(),
-        task: config.target.task.clone().unwrap_or_else(|| {
-            format!(
-                "Improve the program so that the metric `{}` is {}d. Keep it correct: it must still build and pass its evaluation.",
-                config.evaluate.metric,
-                match direction {
-                    clade_archive::Direction::Maximize => "maximize",
-                    clade_archive::Direction::Minimize => "minimize",
-                }
-            )
-        }),
-        templates: Arc::new(templates),
-        repairs: config
-            .run
-            .repairs
-            .unwrap_or(if all_local { 1 } else { 0 }),
-        operators: config.search.operators.clone().unwrap_or_else(|| {
-            if all_local {
-                OperatorMix::small_model()
-            } else {
-                OperatorMix::default()
-            }
-        }),
-        population: clade_archive::Population::new(population_config.clone(), direction),
-        models: ensemble,
-        shared: shared.clone(),
-        memory: Memory::new(islands),
-        budgets: Budgets {
-            iterations: config.run.iterations,
-            max_tokens: config.run.max_tokens,
-            max_cost_usd: config.run.max_cost_usd,
-            max_wall: config
-                .run
-                .max_wall_minutes
-                .map(|m| Duration::from_secs_f64(m.max(0.0) * 60.0)),
-            target_score: config.run.target_score,
-        },
-        done: 0,
-        next_id: 0,
-        validated: 0,
-        rejected: 0,
-        prior_tokens: 0,
-        prior_cost: 0.0,
-        prior_elapsed: Duration::from_secs_f64(prior_elapsed_s),
-        seed_score: None,
-        started: Instant::now(),
-        done_at_start: 0,
-        times: FrameworkTimes::default(),
-        llm_failures_in_a_row: 0,
-        last_llm_error: None,
-    }
+    Controller::new(
+        Settings::new(config, run_name, templates, all_local),
+        config.search.population(),
+        models,
+        shared,
+        Duration::from_secs_f64(prior_elapsed_s),
+    )
 }
 
 /// What evaluating and recording the seed needs.
@@ -593,7 +545,7 @@ struct SeedStep<'a> {
     config: &'a Config,
     config_source: &'a str,
     project: &'a Project,
-    evaluator: &'a Arc<Evaluator>,
+    backend: &'a Arc<dyn EvalBackend>,
     base_commit: &'a str,
     run_name: &'a str,
 }
@@ -611,18 +563,23 @@ async fn evaluate_seed(
         config,
         config_source,
         project,
-        evaluator,
+        backend,
         base_commit,
         run_name,
     } = step;
     let direction = config.evaluate.direction;
     let population_config = config.search.population();
     let seed_files = project.read_evolvable()?;
+    let job = EvalJob {
+        files: seed_files.clone(),
+        key: "seed".into(),
+        seed: evaluation_seed(config.run.seed, None),
+    };
+    // Unlike a child's, the seed's host fault stops the run: nothing can be
+    // evolved from a seed that was never evaluated.
     let evaluation = tokio::task::spawn_blocking({
-        let evaluator = evaluator.clone();
-        let files = seed_files.clone();
-        let seed = evaluation_seed(config.run.seed, None);
-        move || evaluator.evaluate(&files, "seed", seed)
+        let backend = backend.clone();
+        move || backend.evaluate(&job)
     })
     .await
     .map_err(|e| EvolveError::Internal(format!("seed evaluation: {e}")))??;
@@ -691,24 +648,11 @@ async fn evaluate_seed(
         },
     )?;
     controller
-        .population
-        .add(0, None, 0, score, features, &metrics);
-    controller
-        .shared
-        .digests()
-        .map_err(EvolveError::Internal)?
-        .insert(files_digest(&seed_files), 0);
-    controller.memory.known.insert(
-        0,
-        Known {
-            score: Some(score),
-            metrics,
-            files: Arc::new(seed_files),
-        },
-    );
+        .adopt_seed(seed_files, score, metrics, features)
+        .map_err(EvolveError::Internal)?;
     controller.memory.commits.insert(0, seed_variant.commit);
-    controller.next_id = 1;
-    controller.seed_score = Some(score);
+    controller.counters.next_id = 1;
+    controller.counters.seed_score = Some(score);
     sink(&Event::Seed {
         id: 0,
         status: VariantStatus::Validated,
@@ -724,7 +668,7 @@ fn restore(
     archive: &Archive,
     project: &Project,
 ) -> Result<(), EvolveError> {
-    let run = controller.run.clone();
+    let run = controller.settings.run.clone();
     let variants = archive.variants(&run)?;
     controller.population = archive.population(&run)?.clone();
     let mut digests = HashMap::new();
@@ -740,14 +684,15 @@ fn restore(
         let digest = files_digest(&files);
         let new_code = !digests.contains_key(&digest);
         digests.entry(digest).or_insert(meta.id);
-        controller.prior_tokens += meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
-        controller.prior_cost += meta.cost_usd.unwrap_or(0.0);
+        controller.counters.prior_tokens +=
+            meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
+        controller.counters.prior_cost += meta.cost_usd.unwrap_or(0.0);
         if meta.id == 0 {
-            controller.seed_score = meta.score;
+            controller.counters.seed_score = meta.score;
         } else if meta.is_validated() {
-            controller.validated += 1;
+            controller.counters.validated += 1;
         } else {
-            controller.rejected += 1;
+            controller.counters.rejected += 1;
         }
         // The seed, and a validated variant whose code repeats an earlier
         // one's, are still parents: their files are known either way.
@@ -764,7 +709,7 @@ fn restore(
                 feedback: meta.feedback.as_deref(),
                 new_files: (new_code || validated).then(|| files.clone()),
             },
-            &controller.metric,
+            &controller.settings.metric,
         );
         if meta.id == 0 {
             continue;
@@ -783,8 +728,8 @@ fn restore(
             "run {run} has no validated variant to continue from"
         )));
     }
-    controller.next_id = variants.len() as u64;
-    controller.done = controller.next_id.saturating_sub(1);
+    controller.counters.next_id = variants.len() as u64;
+    controller.counters.done = controller.counters.next_id.saturating_sub(1);
     Ok(())
 }
 

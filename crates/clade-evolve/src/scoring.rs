@@ -114,48 +114,38 @@ pub fn run_command_scorer(
     }
 }
 
-/// The scorers compiled into Clade, by name: program benchmarks (scoring
-/// output) and function benchmarks (driving an export, see `functions`).
-pub fn builtin_names() -> Vec<String> {
-    let mut names = vec![
-        "circle-packing-26".to_string(),
-        "circle-packing-32".to_string(),
-        "min-max-distance-16".to_string(),
-        "heilbronn-triangle-11".to_string(),
-    ];
-    names.extend((9..=16).map(|n| format!("sorting-network-{n}")));
-    names.extend(
-        crate::functions::FUNCTION_BUILTINS
-            .iter()
-            .map(|n| n.to_string()),
-    );
-    names
+/// A builtin scorer of program output (the table of names is
+/// [`crate::builtins`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputScorer {
+    /// `n` circles in the unit square, maximising the sum of radii.
+    CirclePacking(usize),
+    /// `n` points, minimising (max/min distance)².
+    MinMaxDistance(usize),
+    /// `n` points, maximising the smallest triangle they form.
+    Heilbronn(usize),
+    /// A sorting network on `n` channels: comparators, then depth.
+    SortingNetwork(usize),
 }
 
-/// Scores a program benchmark's output with a builtin scorer.
-pub fn run_builtin(name: &str, output: &[u8]) -> Result<Metrics, String> {
-    let text =
-        std::str::from_utf8(output).map_err(|_| "the output is not UTF-8 text".to_string())?;
-    let one = |key: &str, value: f64| Metrics::from([(key.to_string(), value)]);
-    let reject = |r: clade_scorers::Rejection| r.0;
-    match name {
-        "circle-packing-26" => clade_scorers::circle_packing(text, 26)
-            .map(|v| one("sum_radii", v))
-            .map_err(reject),
-        "circle-packing-32" => clade_scorers::circle_packing(text, 32)
-            .map(|v| one("sum_radii", v))
-            .map_err(reject),
-        "min-max-distance-16" => clade_scorers::min_max_distance(text, 16)
-            .map(|v| one("ratio_squared", v))
-            .map_err(reject),
-        "heilbronn-triangle-11" => clade_scorers::heilbronn_triangle(text, 11)
-            .map(|v| one("min_area", v))
-            .map_err(reject),
-        _ => match name
-            .strip_prefix("sorting-network-")
-            .and_then(|n| n.parse::<usize>().ok())
-        {
-            Some(n) if (9..=16).contains(&n) => {
+impl OutputScorer {
+    /// Scores a program's output; a wrong answer is the message.
+    pub fn score(self, output: &[u8]) -> Result<Metrics, String> {
+        let text =
+            std::str::from_utf8(output).map_err(|_| "the output is not UTF-8 text".to_string())?;
+        let one = |key: &str, value: f64| Metrics::from([(key.to_string(), value)]);
+        let reject = |r: clade_scorers::Rejection| r.0;
+        match self {
+            OutputScorer::CirclePacking(n) => clade_scorers::circle_packing(text, n)
+                .map(|v| one("sum_radii", v))
+                .map_err(reject),
+            OutputScorer::MinMaxDistance(n) => clade_scorers::min_max_distance(text, n)
+                .map(|v| one("ratio_squared", v))
+                .map_err(reject),
+            OutputScorer::Heilbronn(n) => clade_scorers::heilbronn_triangle(text, n)
+                .map(|v| one("min_area", v))
+                .map_err(reject),
+            OutputScorer::SortingNetwork(n) => {
                 clade_scorers::sorting_network::sorting_network(text, n)
                     .map(|s| {
                         Metrics::from([
@@ -165,11 +155,7 @@ pub fn run_builtin(name: &str, output: &[u8]) -> Result<Metrics, String> {
                     })
                     .map_err(reject)
             }
-            _ => Err(format!(
-                "no builtin scorer named {name:?} (known: {})",
-                builtin_names().join(", ")
-            )),
-        },
+        }
     }
 }
 
@@ -259,28 +245,6 @@ mod tests {
         assert!(
             err.contains("killed") && started.elapsed() < Duration::from_secs(3),
             "{err}"
-        );
-    }
-
-    #[test]
-    fn builtins_are_found_by_name() {
-        let network: String = clade_scorers::sorting_network::batcher(9)
-            .iter()
-            .map(|(a, b)| format!("{a} {b}\n"))
-            .collect();
-        assert_eq!(
-            run_builtin("sorting-network-9", network.as_bytes()).unwrap()["comparators"],
-            26.0
-        );
-        assert!(
-            run_builtin("circle-packing-26", b"2.7\n")
-                .unwrap_err()
-                .contains("expected exactly 26 lines")
-        );
-        assert!(
-            run_builtin("nope", b"")
-                .unwrap_err()
-                .contains("no builtin scorer named \"nope\"")
         );
     }
 }

@@ -16,6 +16,20 @@ const MAX_BATCH: usize = 4096;
 /// Batches at least this large are written as one pack.
 const PACK_FROM: usize = 16;
 
+/// Where the controller sends the variants it decides: the archive writer,
+/// or a test's list.
+pub(crate) trait VariantQueue {
+    /// Queues the variant the archive must give `id`. `false` when the
+    /// queue has stopped (after a failure it already reported).
+    fn send(&self, id: u64, variant: NewVariant) -> bool;
+}
+
+impl VariantQueue for Writer {
+    fn send(&self, id: u64, variant: NewVariant) -> bool {
+        Writer::send(self, id, variant)
+    }
+}
+
 /// What the writer reports back.
 #[derive(Debug)]
 pub(crate) enum Ack {

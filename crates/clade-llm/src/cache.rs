@@ -31,10 +31,7 @@ pub enum CacheMode {
 pub fn request_digest(model: &ModelConfig, req: &ChatRequest) -> String {
     // serde_json orders object keys (no preserve_order), so this is canonical.
     let bytes = serde_json::to_vec(&canonical_request(model, req)).unwrap_or_default();
-    Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    format!("{:x}", Sha256::digest(&bytes))
 }
 
 /// Everything that decides a reply, as the JSON value the digest hashes.

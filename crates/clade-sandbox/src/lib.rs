@@ -28,9 +28,9 @@ mod error;
 pub mod process;
 mod runner;
 
-pub use builder::{BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation};
+pub use builder::{BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation, TestBuild};
 pub use error::SandboxError;
-pub use runner::host_imports::{HostFn, HostImports};
+pub use runner::host_imports::{HostFn, HostImports, RunHost};
 pub use runner::outcome::{RunOutcome, RunStatus};
 pub use runner::{
     CallError, DirMount, RunLimits, RunRequest, Runner, RunnerConfig, RunnerStats, Session, Value,
@@ -58,9 +58,6 @@ pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part);
     }
-    hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    // generic-array's LowerHex: the one hex encoding of a digest.
+    format!("{:x}", hasher.finalize())
 }

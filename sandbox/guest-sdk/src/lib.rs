@@ -68,6 +68,13 @@ host_import! {
     pub fn echo;
 }
 
+host_import! {
+    /// Reports to a grading host that the named test returned. Offered only
+    /// to the harness of a grading run; the library under test cannot reach
+    /// it (it forbids `unsafe_code` and does not depend on this crate).
+    pub fn test_passed;
+}
+
 /// Exports `clade_alloc(len) -> ptr`, through which the host puts data into
 /// guest memory in call mode. Buffers are 8-byte aligned and never freed: a
 /// call-mode session is short-lived and its memory is capped by the host.

@@ -14,9 +14,9 @@ mod stats;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 pub use config::{FeatureDimension, InspirationSource, PopulationConfig, Selection};
-pub use rng::Rng;
+pub use rng::{Rng, splitmix};
 
-use crate::meta::Direction;
+use crate::direction::Direction;
 
 #[derive(Debug, Clone)]
 struct Member {

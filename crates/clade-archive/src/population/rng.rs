@@ -8,7 +8,9 @@ pub struct Rng {
     s: [u64; 4],
 }
 
-fn splitmix(state: &mut u64) -> u64 {
+/// SplitMix64 (Steele, Lea and Flood 2014): advances `state` and returns the
+/// next output. Seeds xoshiro here, and draws benchmark inputs elsewhere.
+pub fn splitmix(state: &mut u64) -> u64 {
     *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
     let mut z = *state;
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

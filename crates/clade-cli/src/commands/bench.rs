@@ -52,8 +52,13 @@ pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
                 println!("{}", serde_json::to_string(&list)?);
             } else {
                 for b in &list {
+                    let reference = if b.reference.is_empty() {
+                        String::new()
+                    } else {
+                        format!("  reference: {}", b.reference)
+                    };
                     println!(
-                        "{:<24} {:<8} {:<10} {} ({})",
+                        "{:<24} {:<8} {:<10} {} ({}){reference}",
                         b.name, b.kind, b.direction, b.metric, b.scorer
                     );
                 }

@@ -5,3 +5,4 @@ pub mod review;
 pub mod run;
 pub mod sandbox;
 mod sandbox_bench;
+pub mod tasks;

@@ -29,8 +29,31 @@ const FORBIDDEN_AT_ROOT: &[(&str, &str)] = &[
     ("rust-toolchain.toml", "toolchain files are not allowed"),
 ];
 
+/// The file a candidate crate must have: a binary's or a library's root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum CrateRoot {
+    Main,
+    Lib,
+}
+
+impl CrateRoot {
+    fn path(self) -> &'static str {
+        match self {
+            CrateRoot::Main => "src/main.rs",
+            CrateRoot::Lib => "src/lib.rs",
+        }
+    }
+
+    fn kind(self) -> &'static str {
+        match self {
+            CrateRoot::Main => "a binary",
+            CrateRoot::Lib => "a library",
+        }
+    }
+}
+
 /// Reads and checks a candidate crate; `Err` is the rejection reason.
-pub(crate) fn collect(crate_dir: &Path) -> Result<Sources, String> {
+pub(crate) fn collect(crate_dir: &Path, root: CrateRoot) -> Result<Sources, String> {
     for (name, why) in FORBIDDEN_AT_ROOT {
         if crate_dir.join(name).symlink_metadata().is_ok() {
             return Err(format!("{name}: {why}"));
@@ -46,14 +69,23 @@ pub(crate) fn collect(crate_dir: &Path) -> Result<Sources, String> {
     match src.symlink_metadata() {
         Ok(m) if m.file_type().is_symlink() => return Err("src: symlinks are not allowed".into()),
         Ok(m) if m.is_dir() => {}
-        _ => return Err("src/: missing; a candidate crate needs src/main.rs".into()),
+        _ => {
+            return Err(format!(
+                "src/: missing; a candidate crate needs {}",
+                root.path()
+            ));
+        }
     }
     let mut files = Vec::new();
     let mut total = 0usize;
     walk(&src, "src", &mut files, &mut total)?;
     files.sort();
-    if !files.iter().any(|(p, _)| p == "src/main.rs") {
-        return Err("src/main.rs: missing; a candidate crate is a binary".into());
+    if !files.iter().any(|(p, _)| p == root.path()) {
+        return Err(format!(
+            "{}: missing; a candidate crate is {}",
+            root.path(),
+            root.kind()
+        ));
     }
     for (path, content) in &files {
         let text = std::str::from_utf8(content).map_err(|_| format!("{path}: not UTF-8"))?;

@@ -38,28 +38,31 @@ pub(crate) fn find_bwrap() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// The `cargo build` command for the candidate in `paths.build_dir`.
+/// The arguments of a candidate build.
+pub(crate) const BUILD_ARGS: &[&str] = &[
+    "build",
+    "--quiet",
+    "--release",
+    "--offline",
+    "--locked",
+    "--target",
+    "wasm32-wasip1",
+    // rustc's full format: its `help:` lines (the import to add, the
+    // `&mut` to write) are what lets a model repair a failed build.
+    "--message-format",
+    "human",
+    "--color",
+    "never",
+];
+
+/// The `cargo <cargo_args>` command for the crate in `paths.build_dir`.
 pub(crate) fn cargo_command(
     isolation: Isolation,
     bwrap: Option<&Path>,
     paths: &BuildPaths,
+    cargo_args: &[&str],
 ) -> Command {
     let cargo = paths.sysroot.join("bin").join("cargo");
-    let cargo_args = [
-        "build",
-        "--quiet",
-        "--release",
-        "--offline",
-        "--locked",
-        "--target",
-        "wasm32-wasip1",
-        // rustc's full format: its `help:` lines (the import to add, the
-        // `&mut` to write) are what lets a model repair a failed build.
-        "--message-format",
-        "human",
-        "--color",
-        "never",
-    ];
     let env_path = format!("{}:/usr/bin:/bin", paths.sysroot.join("bin").display());
     let rustc = paths.sysroot.join("bin").join("rustc");
 

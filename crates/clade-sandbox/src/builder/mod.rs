@@ -14,6 +14,7 @@
 mod checks;
 mod isolation;
 mod template;
+mod test_build;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SandboxError;
 pub use isolation::Isolation;
+pub use test_build::TestBuild;
 
 #[derive(Debug, Clone)]
 pub struct BuilderConfig {
@@ -133,7 +135,7 @@ impl Builder {
         if !crate_dir.is_dir() {
             return Err(SandboxError::NotACrate(crate_dir.to_path_buf()));
         }
-        let sources = match checks::collect(crate_dir) {
+        let sources = match checks::collect(crate_dir, checks::CrateRoot::Main) {
             Ok(sources) => sources,
             Err(reason) => {
                 return Ok(BuildOutcome::failed(
@@ -206,8 +208,12 @@ impl Builder {
             build_dir: &build_dir,
             target_dir: &target_dir,
         };
-        let command =
-            isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), &paths);
+        let command = isolation::cargo_command(
+            self.config.isolation,
+            self.bwrap.as_deref(),
+            &paths,
+            isolation::BUILD_ARGS,
+        );
         let limit = self.config.diagnostics_limit;
         let finished =
             crate::process::run_with_deadline(command, &[], self.config.timeout, limit, limit)
@@ -266,7 +272,7 @@ impl Builder {
         // The sources live on in the outputs' hash; the directory and the
         // per-candidate artifacts are not needed again.
         let _ = std::fs::remove_dir_all(&build_dir);
-        remove_artifacts(&target_dir, &package);
+        remove_artifacts(&target_dir, "release", &package);
         Ok(outcome)
     }
 }
@@ -283,8 +289,8 @@ fn source_hash(sources: &checks::Sources) -> String {
 
 /// Removes the one-off files of package `package` from the shared target dir,
 /// so it grows with dependencies only.
-fn remove_artifacts(target_dir: &Path, package: &str) {
-    let release = target_dir.join("wasm32-wasip1/release");
+fn remove_artifacts(target_dir: &Path, profile: &str, package: &str) {
+    let release = target_dir.join("wasm32-wasip1").join(profile);
     let crate_name = package.replace('-', "_");
     for dir in [
         release.clone(),

@@ -24,7 +24,7 @@ use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::SandboxError;
-use host_imports::HostImports;
+use host_imports::{HostImports, RunHost};
 use limiter::{MemoryLimitExceeded, MemoryLimiter};
 use module_cache::ModuleCache;
 use outcome::{RunOutcome, RunStatus};
@@ -127,6 +127,8 @@ pub(crate) struct GuestState {
     wasi: WasiP1Ctx,
     limiter: MemoryLimiter,
     host_reply: Option<Vec<u8>>,
+    /// Answers the per-run imports of this run, if it has any.
+    run_host: Option<Arc<dyn RunHost>>,
     deadline: Instant,
     monotonic_origin: Instant,
 }
@@ -208,7 +210,28 @@ impl Runner {
     /// including being invalid, the answer is a [`RunOutcome`]; only a host
     /// fault such as a missing input directory is an error.
     pub fn run(&self, wasm: &[u8], request: &RunRequest) -> Result<RunOutcome, SandboxError> {
-        let (mut armed, pre) = match self.arm(wasm, request)? {
+        self.run_inner(wasm, request, None)
+    }
+
+    /// Runs `wasm` as [`Runner::run`] does, with `host` answering the
+    /// imports declared by [`HostImports::per_run`] for this run only. The
+    /// caller keeps its own handle on `host` to read what the run left there.
+    pub fn run_with_host(
+        &self,
+        wasm: &[u8],
+        request: &RunRequest,
+        host: Arc<dyn RunHost>,
+    ) -> Result<RunOutcome, SandboxError> {
+        self.run_inner(wasm, request, Some(host))
+    }
+
+    fn run_inner(
+        &self,
+        wasm: &[u8],
+        request: &RunRequest,
+        host: Option<Arc<dyn RunHost>>,
+    ) -> Result<RunOutcome, SandboxError> {
+        let (mut armed, pre) = match self.arm(wasm, request, host)? {
             Ok(ready) => ready,
             Err(outcome) => return Ok(outcome),
         };
@@ -231,7 +254,7 @@ impl Runner {
         wasm: &[u8],
         request: &RunRequest,
     ) -> Result<Result<Session<'_>, RunOutcome>, SandboxError> {
-        let (mut armed, pre) = match self.arm(wasm, request)? {
+        let (mut armed, pre) = match self.arm(wasm, request, None)? {
             Ok(ready) => ready,
             Err(outcome) => return Ok(Err(outcome)),
         };
@@ -261,6 +284,7 @@ impl Runner {
         &self,
         wasm: &[u8],
         request: &RunRequest,
+        run_host: Option<Arc<dyn RunHost>>,
     ) -> Result<Result<(Armed, InstancePre<GuestState>), RunOutcome>, SandboxError> {
         let limits = &request.limits;
         let stdout = MemoryOutputPipe::new(limits.stdout_bytes.saturating_add(1));
@@ -291,6 +315,7 @@ impl Runner {
                     usize::try_from(limits.memory_bytes).unwrap_or(usize::MAX),
                 ),
                 host_reply: None,
+                run_host,
                 deadline: started + limits.timeout,
                 monotonic_origin: started,
             },
@@ -351,7 +376,7 @@ impl Runner {
         stdout: &MemoryOutputPipe,
         stderr: &MemoryOutputPipe,
     ) -> Result<WasiP1Ctx, SandboxError> {
-        use rand::SeedableRng;
+        use chacha20::rand_core::SeedableRng;
         let mut builder = WasiCtxBuilder::new();
         builder
             .arg(PROGRAM_NAME)
@@ -362,8 +387,10 @@ impl Runner {
             .allow_tcp(false)
             .allow_udp(false)
             .allow_ip_name_lookup(false)
-            .secure_random(rand::rngs::StdRng::seed_from_u64(request.random_seed))
-            .insecure_random(rand::rngs::StdRng::seed_from_u64(
+            // ChaCha12 by name: a seed's stream, and so a guest's fuel, stays
+            // the same across library upgrades.
+            .secure_random(chacha20::ChaCha12Rng::seed_from_u64(request.random_seed))
+            .insecure_random(chacha20::ChaCha12Rng::seed_from_u64(
                 request.random_seed ^ 0x5eed,
             ))
             .insecure_random_seed(u128::from(request.random_seed))

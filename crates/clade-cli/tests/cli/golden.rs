@@ -8,13 +8,10 @@
 //! interleaves: parse failures, build failures with repairs, repeats that are
 //! resampled, duplicates and improvements all occur.
 
-mod common;
-
 use std::path::Path;
-use std::process::Command;
 
+use crate::env::{clade_command, demo_crate, git};
 use clade_llm::{Recorded, Reply, ScriptedServer};
-use common::{demo_crate, git, test_home};
 use serde_json::Value;
 
 const MAIN_RS: &str = r#"// The score is the number of steps.
@@ -170,12 +167,8 @@ fn notes(dir: &Path) -> Vec<Value> {
 fn a_scripted_run_gives_the_recorded_events_and_notes() {
     let server = ScriptedServer::start_with(|_, request| reply_for(request)).unwrap();
     let dir = project(&server.url());
-    let out = Command::new(env!("CARGO_BIN_EXE_clade"))
-        .args(["run", "--json"])
-        .current_dir(dir.path())
-        .env("CLADE_HOME", test_home())
+    let out = clade_command(dir.path(), &["run", "--json"])
         .env("CLADE_GOLDEN_KEY", "sk-golden")
-        .env("NO_COLOR", "1")
         .output()
         .unwrap();
     assert!(
@@ -209,7 +202,7 @@ fn a_scripted_run_gives_the_recorded_events_and_notes() {
         .map(|r| format!("seed {} body {}", body(r)["seed"], fingerprint(&r.body)))
         .collect();
     requests.sort();
-    insta::with_settings!({snapshot_path => "golden", prepend_module_to_snapshot => false}, {
+    insta::with_settings!({snapshot_path => "snapshots", prepend_module_to_snapshot => false}, {
         insta::assert_snapshot!("scripted_run_events", events.join("\n"));
         insta::assert_snapshot!("scripted_run_notes", notes.join("\n"));
         insta::assert_snapshot!("scripted_run_requests", requests.join("\n"));
@@ -237,10 +230,7 @@ fn a_run_asks_with_the_prompt_templates_its_config_names() {
         "package = \"demo\"\nprompts = \"prompts\"\n",
     );
     std::fs::write(root.join("clade.toml"), config).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_clade"))
-        .args(["run", "--json", "--iterations", "1"])
-        .current_dir(root)
-        .env("CLADE_HOME", test_home())
+    let out = clade_command(root, &["run", "--json", "--iterations", "1"])
         .env("CLADE_GOLDEN_KEY", "sk-golden")
         .output()
         .unwrap();

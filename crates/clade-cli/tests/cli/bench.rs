@@ -3,21 +3,15 @@
 //! baselines through call mode, cheats are rejected with a reason, and a
 //! benchmark folder runs under `clade run`.
 
-mod common;
-
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{repo_root, test_home};
+use crate::env::repo_root;
 use serde_json::Value;
 
+/// `clade <args>` in the checkout.
 fn clade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clade"))
-        .args(args)
-        .current_dir(repo_root())
-        .env("CLADE_HOME", test_home())
-        .output()
-        .expect("run clade")
+    crate::env::clade(&repo_root(), args)
 }
 
 fn score(name: &str, solution: &Path) -> (bool, Value) {

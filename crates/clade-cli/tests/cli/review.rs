@@ -2,25 +2,13 @@
 //! binary, on a real git repository whose archive the library filled.
 
 use std::collections::BTreeMap;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-mod common;
-
+use crate::env::{clade, git};
 use clade_archive::{
     Archive, Direction, NewVariant, PopulationConfig, RunRecord, TreeSource, VariantMeta,
     VariantStatus,
 };
-use common::git;
-
-fn clade(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clade"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
 
 fn stdout(output: Output) -> String {
     assert!(

@@ -2,15 +2,13 @@
 //! holding a small Rust crate, and a scripted LLM on 127.0.0.1 that proposes
 //! SEARCH/REPLACE improvements, malformed replies, broken code and 500s.
 
-mod common;
-
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::env::{clade_command, demo_crate, git};
 use clade_llm::{Recorded, Reply, ScriptedServer};
-use common::{demo_crate, git, test_home};
 
 use serde_json::Value;
 
@@ -29,16 +27,14 @@ fn main() {
 }
 "#;
 
+/// `clade <args>` in `dir` with the test's API key in the environment.
 fn clade_cmd(dir: &Path, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_clade"));
-    cmd.args(args)
-        .current_dir(dir)
-        .env("CLADE_HOME", test_home())
-        .env("CLADE_TEST_KEY", SECRET)
-        .env("NO_COLOR", "1");
+    let mut cmd = clade_command(dir, args);
+    cmd.env("CLADE_TEST_KEY", SECRET);
     cmd
 }
 
+#[must_use = "check the exit status and the output"]
 fn clade(dir: &Path, args: &[&str]) -> Output {
     clade_cmd(dir, args).output().expect("run clade")
 }
@@ -157,12 +153,7 @@ fn shape(dir: &Path, run: &str) -> Vec<(u64, Option<u64>, String, Option<f64>)> 
 }
 
 fn all_git_objects(dir: &Path) -> String {
-    let out = Command::new("git")
-        .args(["cat-file", "--batch-all-objects", "--batch"])
-        .current_dir(dir)
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    git(dir, &["cat-file", "--batch-all-objects", "--batch"])
 }
 
 fn files_under(dir: &Path) -> Vec<PathBuf> {

@@ -1,20 +1,15 @@
 //! `clade sandbox build|run` through the real binary: the JSON contract, exit
 //! codes and one-line errors.
 
-mod common;
-
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use common::{repo_root, test_home};
+use crate::env::repo_root;
 use serde_json::Value;
 
+/// `clade <args>` in the checkout.
 fn clade(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_clade"))
-        .args(args)
-        .env("CLADE_HOME", test_home())
-        .output()
-        .expect("run clade")
+    crate::env::clade(&repo_root(), args)
 }
 
 fn json(output: &Output) -> Value {
