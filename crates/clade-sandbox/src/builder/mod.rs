@@ -147,6 +147,19 @@ impl Builder {
             }
         };
         let hash = source_hash(&sources);
+        self.cached_or_built(hash, started, |wasm_out| {
+            self.compile(&sources, &hash_of(wasm_out), wasm_out, started)
+        })
+    }
+
+    /// The module stored under `hash`, or the outcome of `compile` (which
+    /// stores it there); timed from `started` and keyed by `hash` either way.
+    fn cached_or_built(
+        &self,
+        hash: String,
+        started: Instant,
+        compile: impl FnOnce(&Path) -> Result<BuildOutcome, SandboxError>,
+    ) -> Result<BuildOutcome, SandboxError> {
         let wasm_out = self
             .config
             .work_dir
@@ -163,7 +176,7 @@ impl Builder {
                 cached: true,
             }
         } else {
-            self.compile(&sources, &hash, &wasm_out, started)?
+            compile(&wasm_out)?
         };
         outcome.build_ms = ms(started);
         outcome.source_hash = Some(hash);
@@ -254,20 +267,7 @@ impl Builder {
                 Some(diagnostics),
                 started,
             ),
-            Some(_) => {
-                let tmp = wasm_out.with_extension("wasm.tmp");
-                std::fs::copy(&built, &tmp).map_err(SandboxError::io("copy", &built))?;
-                std::fs::rename(&tmp, wasm_out).map_err(SandboxError::io("rename", wasm_out))?;
-                BuildOutcome {
-                    status: BuildStatus::Ok,
-                    wasm: Some(wasm_out.to_path_buf()),
-                    reason: None,
-                    diagnostics: (!diagnostics.trim().is_empty()).then_some(diagnostics),
-                    build_ms: 0.0,
-                    source_hash: None,
-                    cached: false,
-                }
-            }
+            Some(_) => keep_module(&built, wasm_out, diagnostics)?,
         };
         // The sources live on in the outputs' hash; the directory and the
         // per-candidate artifacts are not needed again.
@@ -275,6 +275,34 @@ impl Builder {
         remove_artifacts(&target_dir, "release", &package);
         Ok(outcome)
     }
+}
+
+/// The hash a module file under `wasm/` is named by.
+fn hash_of(wasm_out: &Path) -> String {
+    wasm_out
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Stores the module cargo built at `built` as `wasm_out` (atomically).
+fn keep_module(
+    built: &Path,
+    wasm_out: &Path,
+    diagnostics: String,
+) -> Result<BuildOutcome, SandboxError> {
+    let tmp = wasm_out.with_extension("wasm.tmp");
+    std::fs::copy(built, &tmp).map_err(SandboxError::io("copy", built))?;
+    std::fs::rename(&tmp, wasm_out).map_err(SandboxError::io("rename", wasm_out))?;
+    Ok(BuildOutcome {
+        status: BuildStatus::Ok,
+        wasm: Some(wasm_out.to_path_buf()),
+        reason: None,
+        diagnostics: (!diagnostics.trim().is_empty()).then_some(diagnostics),
+        build_ms: 0.0,
+        source_hash: None,
+        cached: false,
+    })
 }
 
 fn source_hash(sources: &checks::Sources) -> String {

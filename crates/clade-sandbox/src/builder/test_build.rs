@@ -18,7 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use super::{BuildOutcome, BuildStatus, Builder, checks, isolation, ms, write_file};
+use super::{BuildOutcome, BuildStatus, Builder, checks, isolation, write_file};
 use crate::SandboxError;
 
 /// One test build.
@@ -87,27 +87,9 @@ impl Builder {
             }
         };
         let hash = test_hash(&sources, job);
-        let wasm_out = self
-            .config
-            .work_dir
-            .join("wasm")
-            .join(format!("{hash}.wasm"));
-        let mut outcome = if wasm_out.is_file() {
-            BuildOutcome {
-                status: BuildStatus::Ok,
-                wasm: Some(wasm_out),
-                reason: None,
-                diagnostics: None,
-                build_ms: 0.0,
-                source_hash: None,
-                cached: true,
-            }
-        } else {
-            self.compile_tests(&sources, job, &hash, &wasm_out, started)?
-        };
-        outcome.build_ms = ms(started);
-        outcome.source_hash = Some(hash);
-        Ok(outcome)
+        self.cached_or_built(hash, started, |wasm_out| {
+            self.compile_tests(&sources, job, &super::hash_of(wasm_out), wasm_out, started)
+        })
     }
 
     fn compile_tests(
@@ -195,20 +177,7 @@ impl Builder {
                 Some(diagnostics),
                 started,
             ),
-            (Some(_), Some(built)) => {
-                let tmp = wasm_out.with_extension("wasm.tmp");
-                std::fs::copy(built, &tmp).map_err(SandboxError::io("copy", built))?;
-                std::fs::rename(&tmp, wasm_out).map_err(SandboxError::io("rename", wasm_out))?;
-                BuildOutcome {
-                    status: BuildStatus::Ok,
-                    wasm: Some(wasm_out.to_path_buf()),
-                    reason: None,
-                    diagnostics: (!diagnostics.trim().is_empty()).then_some(diagnostics),
-                    build_ms: 0.0,
-                    source_hash: None,
-                    cached: false,
-                }
-            }
+            (Some(_), Some(built)) => super::keep_module(built, wasm_out, diagnostics)?,
         };
         let _ = std::fs::remove_dir_all(&build_dir);
         for file in artifacts.files {
