@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::error::EvolveError;
-use crate::evaluate::Evaluation;
+use crate::evaluate::{Evaluation, Evaluator};
 use crate::rejection::Rejection;
 
 /// One candidate to evaluate.
@@ -51,6 +51,13 @@ pub struct EvalJob {
 ///   user's environment variables; secrets never reach a candidate.
 pub trait EvalBackend: Send + Sync {
     fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError>;
+}
+
+/// The in-process sandbox evaluator is the default backend.
+impl EvalBackend for Evaluator {
+    fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError> {
+        Evaluator::evaluate(self, &job.files, &job.key, job.seed)
+    }
 }
 
 /// Runs `job` on the blocking pool. A host fault or a panicking backend

@@ -28,6 +28,7 @@ use tokio::sync::mpsc;
 
 use crate::config::Config;
 use crate::evaluate::{Evaluation, first_line};
+pub use crate::events::StopReason;
 use crate::events::{Best, Event, Totals};
 use crate::proposal::{self, LlmInfo, Outcome, Plan, Produced, Repair, Shared, files_digest};
 use crate::rejection::Rejection;
@@ -74,6 +75,17 @@ pub(crate) struct Failure {
     pub parent: u64,
     pub files: Arc<BTreeMap<String, String>>,
     pub feedback: String,
+}
+
+/// A remembered failure as a FIX prompt shows it: the program and why.
+fn failed_program(failure: &Failure) -> (Program, String) {
+    let program = Program {
+        label: format!("#{}", failure.id),
+        score: None,
+        metrics: Metrics::new(),
+        files: failure.files.as_ref().clone(),
+    };
+    (program, failure.feedback.clone())
 }
 
 /// What the controller remembers of recorded variants, for later prompts
@@ -158,44 +170,6 @@ impl Memory {
                 queue.pop_front();
             }
         }
-    }
-}
-
-/// Why a run ended (serialized as [`StopReason::as_str`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-pub enum StopReason {
-    #[serde(rename = "iterations")]
-    Iterations,
-    #[serde(rename = "max_tokens")]
-    MaxTokens,
-    #[serde(rename = "max_cost_usd")]
-    MaxCost,
-    #[serde(rename = "max_wall_minutes")]
-    WallTime,
-    #[serde(rename = "target_score")]
-    TargetScore,
-    #[serde(rename = "interrupted")]
-    Interrupted,
-    #[serde(rename = "llm_unavailable")]
-    LlmUnavailable,
-}
-
-impl StopReason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StopReason::Iterations => "iterations",
-            StopReason::MaxTokens => "max_tokens",
-            StopReason::MaxCost => "max_cost_usd",
-            StopReason::WallTime => "max_wall_minutes",
-            StopReason::TargetScore => "target_score",
-            StopReason::Interrupted => "interrupted",
-            StopReason::LlmUnavailable => "llm_unavailable",
-        }
-    }
-
-    /// Whether the run may be continued with `--resume`.
-    pub fn resumable(self) -> bool {
-        !matches!(self, StopReason::Iterations | StopReason::TargetScore)
     }
 }
 
@@ -436,15 +410,7 @@ impl Controller {
         let parent = parent?;
         let mut second_parent = None;
         if operator == Operator::Crossover {
-            for _ in 0..4 {
-                match self.population.select_parent(island, &mut rng) {
-                    Some(other) if other != parent => {
-                        second_parent = Some(other);
-                        break;
-                    }
-                    _ => {}
-                }
-            }
+            second_parent = self.second_parent(island, parent, &mut rng);
             if second_parent.is_none() {
                 operator = plain;
             }
@@ -487,17 +453,7 @@ impl Controller {
                 .map(|a| a.iter().cloned().collect())
                 .unwrap_or_default(),
             second_parent: second_parent.and_then(|id| self.program(id)),
-            failed: failed.as_ref().map(|f| {
-                (
-                    Program {
-                        label: format!("#{}", f.id),
-                        score: None,
-                        metrics: Metrics::new(),
-                        files: f.files.as_ref().clone(),
-                    },
-                    f.feedback.clone(),
-                )
-            }),
+            failed: failed.as_ref().map(failed_program),
             feedback_limit: PROMPT_FEEDBACK_LIMIT,
             context_code_limit: CONTEXT_CODE_LIMIT,
         };
@@ -522,6 +478,13 @@ impl Controller {
             known_below: self.counters.next_id,
             repair,
         })
+    }
+
+    /// A second parent for crossover, other than `parent` (a few draws).
+    fn second_parent(&mut self, island: usize, parent: u64, rng: &mut Rng) -> Option<u64> {
+        (0..4)
+            .filter_map(|_| self.population.select_parent(island, rng))
+            .find(|other| *other != parent)
     }
 
     /// Takes the evaluated seed program as variant 0: in the population, the
@@ -596,22 +559,7 @@ impl Controller {
             VariantStatus::Rejected
         });
         let best_before = self.best().map(|b| b.score);
-        if validated {
-            let score = meta.score.unwrap_or(f64::NAN);
-            let features = self.population.features_for(&meta.metrics);
-            meta.features = features.clone();
-            self.population.add(
-                id,
-                Some(plan.parent),
-                plan.island,
-                score,
-                features,
-                &meta.metrics,
-            );
-            self.counters.validated += 1;
-        } else {
-            self.counters.rejected += 1;
-        }
+        self.admit(id, &plan, &mut meta);
         self.memory.remember(
             Recorded {
                 id,
@@ -687,6 +635,26 @@ impl Controller {
             stop = self.budget_stop();
         }
         Ok(stop)
+    }
+
+    /// Adds a validated variant to the population (with its features in
+    /// `meta`) and counts it either way.
+    fn admit(&mut self, id: u64, plan: &Plan, meta: &mut VariantMeta) {
+        let Some(score) = meta.score else {
+            self.counters.rejected += 1;
+            return;
+        };
+        let features = self.population.features_for(&meta.metrics);
+        meta.features = features.clone();
+        self.population.add(
+            id,
+            Some(plan.parent),
+            plan.island,
+            score,
+            features,
+            &meta.metrics,
+        );
+        self.counters.validated += 1;
     }
 
     /// Judges a plan's result: its rejection (if any), a stop it calls for
@@ -1306,7 +1274,7 @@ mod tests {
     #[test]
     fn a_remembered_failure_is_planned_as_a_fix_of_its_own_files() {
         let mut c =
-            controller("operators = { diff = 0.0, rewrite = 0.0, crossover = 0.0, fix = 1.0 }");
+            controller("operators = { diff = 0.0, rewrite = 1e-9, crossover = 0.0, fix = 1.0 }");
         let metrics = Metrics::new();
         c.memory
             .remember(rejected(1, "diff", Some("broken"), &metrics), "score");

@@ -15,7 +15,6 @@ use clade_sandbox::{
     BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
 };
 
-use crate::backend::{EvalBackend, EvalJob};
 use crate::builtins::{self, Builtin, Scorer};
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
@@ -520,12 +519,6 @@ impl Evaluator {
 }
 
 /// The in-process backend: this machine's sandbox.
-impl EvalBackend for Evaluator {
-    fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError> {
-        Evaluator::evaluate(self, &job.files, &job.key, job.seed)
-    }
-}
-
 /// The builtin scorer the config names, with its data folder; `None` for
 /// other scorers. An unknown builtin, or a missing data folder for one that
 /// reads data, is a setup error.

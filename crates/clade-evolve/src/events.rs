@@ -6,7 +6,6 @@ use clade_agent::Operator;
 use clade_archive::VariantStatus;
 use serde::Serialize;
 
-use crate::controller::StopReason;
 use crate::rejection::Rejection;
 
 /// The best variant so far.
@@ -94,4 +93,42 @@ pub enum Event {
         /// Commands to review the result.
         review: Vec<String>,
     },
+}
+
+/// Why a run ended (serialized as [`StopReason::as_str`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum StopReason {
+    #[serde(rename = "iterations")]
+    Iterations,
+    #[serde(rename = "max_tokens")]
+    MaxTokens,
+    #[serde(rename = "max_cost_usd")]
+    MaxCost,
+    #[serde(rename = "max_wall_minutes")]
+    WallTime,
+    #[serde(rename = "target_score")]
+    TargetScore,
+    #[serde(rename = "interrupted")]
+    Interrupted,
+    #[serde(rename = "llm_unavailable")]
+    LlmUnavailable,
+}
+
+impl StopReason {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Iterations => "iterations",
+            StopReason::MaxTokens => "max_tokens",
+            StopReason::MaxCost => "max_cost_usd",
+            StopReason::WallTime => "max_wall_minutes",
+            StopReason::TargetScore => "target_score",
+            StopReason::Interrupted => "interrupted",
+            StopReason::LlmUnavailable => "llm_unavailable",
+        }
+    }
+
+    /// Whether the run may be continued with `--resume`.
+    pub fn resumable(self) -> bool {
+        !matches!(self, StopReason::Iterations | StopReason::TargetScore)
+    }
 }

@@ -53,13 +53,24 @@ fn referenced(code: &str) -> BTreeSet<String> {
     for (at, _) in code.match_indices("crate::") {
         let rest = &code[at + "crate::".len()..];
         if let Some(group) = rest.strip_prefix('{') {
-            let inner = &group[..group.find('}').unwrap_or(group.len())];
-            for item in inner.split(',') {
-                let name = item.trim().split("::").next().unwrap_or("").trim();
-                if !name.is_empty() {
-                    names.insert(name.to_string());
+            // Only the group's top-level items name modules of the crate:
+            // in `regions::{self, y}`, `y` is an item of `regions`.
+            let mut depth = 0usize;
+            let mut item = String::new();
+            for c in group.chars() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => break,
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        insert_first_segment(&item, &mut names);
+                        item.clear();
+                    }
+                    c if depth == 0 => item.push(c),
+                    _ => {}
                 }
             }
+            insert_first_segment(&item, &mut names);
         } else {
             let end = rest
                 .find(|c: char| !(c.is_alphanumeric() || c == '_'))
@@ -68,6 +79,13 @@ fn referenced(code: &str) -> BTreeSet<String> {
         }
     }
     names
+}
+
+fn insert_first_segment(item: &str, names: &mut BTreeSet<String>) {
+    let name = item.trim().split("::").next().unwrap_or("").trim();
+    if !name.is_empty() {
+        names.insert(name.to_string());
+    }
 }
 
 fn module_graph(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
@@ -80,7 +98,13 @@ fn module_graph(dir: &Path) -> BTreeMap<String, BTreeSet<String>> {
         }
         let text = std::fs::read_to_string(path).unwrap();
         let edges = graph.entry(module.clone()).or_default();
-        for target in referenced(without_tests(&text)) {
+        // Doc links (`[`crate::x`]`) are not dependencies.
+        let code: String = without_tests(&text)
+            .lines()
+            .filter(|line| !line.trim_start().starts_with("//"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        for target in referenced(&code) {
             if target != *module && modules.contains(&target) {
                 edges.insert(target);
             }
