@@ -91,6 +91,11 @@ enum Command {
         #[command(subcommand)]
         command: commands::tasks::TasksCommand,
     },
+    /// Build an agent and run it on a coding task.
+    Agent {
+        #[command(subcommand)]
+        command: commands::agent::AgentCommand,
+    },
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -130,6 +135,7 @@ fn main() -> ExitCode {
         Command::Promote { variant, repo } => review::promote(&repo.repo, &variant).map(ok),
         Command::Sandbox { command } => commands::sandbox::run(command).map(ok),
         Command::Tasks { command } => commands::tasks::run(command),
+        Command::Agent { command } => commands::agent::run(command),
     };
     match result {
         Ok(code) => code,

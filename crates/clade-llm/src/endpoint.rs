@@ -206,19 +206,24 @@ impl Endpoint {
         digest: String,
     ) -> Result<Completion, LlmError> {
         use crate::types::Role;
-        let text_of = |role: Role| {
-            req.messages
-                .iter()
-                .filter(|m| m.role == role)
-                .map(|m| m.content.as_str())
-                .collect::<Vec<_>>()
-                .join("\n\n")
-        };
+        // Every turn in order, assistant turns included: an agent's
+        // multi-turn chat reaches the chat template as it was written.
+        let messages = req
+            .messages
+            .iter()
+            .map(|m| {
+                let role = match m.role {
+                    Role::System => "system",
+                    Role::User => "user",
+                    Role::Assistant => "assistant",
+                };
+                (role, m.content.clone())
+            })
+            .collect();
         let started = Instant::now();
         let generated = local
             .generate(crate::local::Job {
-                system: text_of(Role::System),
-                user: text_of(Role::User),
+                messages,
                 temperature: req.temperature.unwrap_or(LOCAL_TEMPERATURE),
                 max_tokens: req.max_tokens.unwrap_or(LOCAL_MAX_TOKENS),
                 seed: req.seed.unwrap_or(0),

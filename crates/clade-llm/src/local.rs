@@ -28,8 +28,8 @@ use crate::error::LlmError;
 
 /// What one generation needs.
 pub(crate) struct Job {
-    pub system: String,
-    pub user: String,
+    /// (role, content) in order: `system`, `user` or `assistant`.
+    pub messages: Vec<(&'static str, String)>,
     pub temperature: f64,
     pub max_tokens: u32,
     pub seed: u64,
@@ -160,7 +160,20 @@ fn serve(settings: &Settings, jobs: mpsc::Receiver<(Job, Reply)>) {
     };
     for (job, reply) in jobs {
         context.clear_kv_cache();
-        let result = generate(model, template, &mut context, settings.context, &job);
+        // A caller that stopped waiting (a deadline, a dropped request)
+        // has closed its reply: its job is skipped, or cut short between
+        // tokens, instead of holding the model for nobody.
+        if reply.is_closed() {
+            continue;
+        }
+        let result = generate(
+            model,
+            template,
+            &mut context,
+            settings.context,
+            &job,
+            &reply,
+        );
         let _ = reply.send(result);
     }
 }
@@ -189,14 +202,17 @@ fn generate(
     context: &mut LlamaContext<'_>,
     n_ctx: u32,
     job: &Job,
+    reply: &Reply,
 ) -> Result<Generated, LlmError> {
     let local = |what: &str, e: &dyn std::fmt::Display| LlmError::Local(format!("{what}: {e}"));
-    let messages = [
-        LlamaChatMessage::new("system".into(), job.system.clone())
-            .map_err(|e| local("system prompt", &e))?,
-        LlamaChatMessage::new("user".into(), job.user.clone())
-            .map_err(|e| local("user prompt", &e))?,
-    ];
+    let messages = job
+        .messages
+        .iter()
+        .map(|(role, content)| {
+            LlamaChatMessage::new((*role).to_string(), content.clone())
+                .map_err(|e| local("a chat message", &e))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
     let prompt = model
         .apply_chat_template(template, &messages, true)
         .map_err(|e| local("chat template", &e))?;
@@ -253,7 +269,7 @@ fn generate(
     let mut resamples = 0u64;
     let mut position = tokens.len() as i32;
     let mut logits_at = batch.n_tokens() - 1;
-    while (produced as usize) < max_new {
+    while (produced as usize) < max_new && !reply.is_closed() {
         let mut token = sampler.sample(context, logits_at);
         if let Some(grammar) = grammar.as_mut() {
             // Checking the one sampled token is cheap; masking the whole

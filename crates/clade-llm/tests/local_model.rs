@@ -135,3 +135,66 @@ async fn a_grammar_holds_the_reply_to_its_shape() {
         .to_string();
     assert!(err.contains("grammar"), "{err}");
 }
+
+#[tokio::test(flavor = "current_thread")]
+async fn assistant_turns_reach_the_model() {
+    let Some(path) = small_model() else { return };
+    let endpoint = small_endpoint(&path);
+    let ask = |turns: Vec<Message>| ChatRequest {
+        messages: turns,
+        temperature: Some(0.0),
+        max_tokens: Some(12),
+        ..ChatRequest::default()
+    };
+    let question = "What word did you just say? Answer with that word only.";
+    let said = |word: &str| {
+        vec![
+            Message::system("You repeat yourself exactly."),
+            Message::user("Say a word."),
+            clade_llm::Message {
+                role: clade_llm::Role::Assistant,
+                content: word.into(),
+            },
+            Message::user(question),
+        ]
+    };
+    let banana = endpoint.complete(&ask(said("Banana"))).await.unwrap();
+    let violin = endpoint.complete(&ask(said("Violin"))).await.unwrap();
+    // Dropping the assistant turn would make both prompts identical, and
+    // greedy decoding would give the same reply.
+    assert_ne!(banana.text, violin.text);
+    assert!(banana.tokens_in > violin.tokens_in.saturating_sub(3));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_caller_that_stops_waiting_frees_the_model() {
+    let Some(path) = small_model() else { return };
+    let endpoint = std::sync::Arc::new(small_endpoint(&path));
+    let long = ChatRequest {
+        messages: vec![Message::user("Count from 1 to 2000, one number per line.")],
+        temperature: Some(0.0),
+        max_tokens: Some(1500),
+        ..ChatRequest::default()
+    };
+    let started = std::time::Instant::now();
+    let cut = tokio::time::timeout(
+        std::time::Duration::from_millis(1500),
+        endpoint.complete(&long),
+    )
+    .await;
+    assert!(
+        cut.is_err(),
+        "the long generation should not finish in 1.5 s"
+    );
+    let short = ChatRequest {
+        messages: vec![Message::user("Say hi.")],
+        temperature: Some(0.0),
+        max_tokens: Some(4),
+        ..ChatRequest::default()
+    };
+    endpoint.complete(&short).await.unwrap();
+    // Had the abandoned generation run on, 1500 tokens at tens of tokens/s
+    // would hold the model for far longer.
+    let waited = started.elapsed();
+    assert!(waited.as_secs_f64() < 12.0, "{waited:?}");
+}

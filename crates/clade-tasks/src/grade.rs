@@ -39,6 +39,10 @@ pub struct TestResult {
     /// How the test's instance ended (exited, trapped, out_of_fuel, timeout…).
     pub status: RunStatus,
     pub fuel_used: Option<u64>,
+    /// The test's stderr (a panic message quotes the test's expectations):
+    /// only ever shown for visible tests, never serialized.
+    #[serde(skip)]
+    pub stderr: String,
 }
 
 /// The grade of one solution.
@@ -55,6 +59,11 @@ pub struct Grade {
     pub tests: Vec<TestResult>,
     pub build_ms: f64,
     pub tests_ms: f64,
+    /// The compiler's diagnostics when the build failed. They quote the
+    /// tests' code: shown to an agent only for visible tests, never
+    /// serialized.
+    #[serde(skip)]
+    pub diagnostics: Option<String>,
 }
 
 /// Records what a harness reported during one run.
@@ -103,7 +112,20 @@ impl Grader {
         solution: &Path,
     ) -> Result<Grade, TasksError> {
         let tests_text = read_text(&task.dir.join("hidden/tests.rs"))?;
-        let harness = harness_source(&tests_text, hidden);
+        self.run_tests(task, &tests_text, hidden, solution)
+    }
+
+    /// Builds `solution` with the tests in `tests_text` as the harness and
+    /// runs each test named in `names` in its own instance. `passed` means
+    /// every named test passed.
+    pub fn run_tests(
+        &self,
+        task: &Task,
+        tests_text: &str,
+        names: &[String],
+        solution: &Path,
+    ) -> Result<Grade, TasksError> {
+        let harness = harness_source(tests_text, names);
         let build = self.builder.build_tests(&TestBuild {
             candidate: solution,
             lib_name: &task.lib_name,
@@ -115,17 +137,18 @@ impl Grader {
             build: build.status,
             build_reason: build.reason.clone(),
             hidden_passed: 0,
-            hidden_total: hidden.len(),
+            hidden_total: names.len(),
             tests: Vec::new(),
             build_ms: build.build_ms,
             tests_ms: 0.0,
+            diagnostics: build.diagnostics.clone(),
         };
         let Some(wasm_path) = build.wasm.filter(|_| build.status == BuildStatus::Ok) else {
             return Ok(grade);
         };
         let wasm = std::fs::read(&wasm_path).map_err(TasksError::io("read", &wasm_path))?;
         let started = Instant::now();
-        for name in hidden {
+        for name in names {
             grade.tests.push(self.run_test(&wasm, name)?);
         }
         grade.tests_ms = started.elapsed().as_secs_f64() * 1e3;
@@ -148,6 +171,7 @@ impl Grader {
             passed: reported == [name],
             status: outcome.status,
             fuel_used: outcome.fuel_used,
+            stderr: outcome.stderr_text().into_owned(),
         })
     }
 }

@@ -10,6 +10,9 @@
 //! Only what the host registered can be linked: a module importing anything
 //! else is refused before it runs.
 
+pub mod agent;
+pub mod json;
+
 /// An error message returned by a host function.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HostError(pub String);

@@ -1,5 +1,6 @@
 //! One module per command group.
 
+pub mod agent;
 pub mod bench;
 pub mod review;
 pub mod run;

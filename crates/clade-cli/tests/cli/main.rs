@@ -1,6 +1,7 @@
 //! The CLI's integration tests: one test binary driving the real `clade`
 //! binary, every command through the hermetic environment of [`env`].
 //!
+//! - [`agent`]: `clade agent build|run` and `clade tasks hash|check`;
 //! - [`bench`]: the shipped benchmarks score, reproduce their baselines and
 //!   reject cheats;
 //! - [`golden`]: a scripted run's events and notes, byte for byte;
@@ -8,6 +9,7 @@
 //! - [`run`]: `clade run` end to end (resume, stops, budgets, local model);
 //! - [`sandbox`]: `clade sandbox build|run` and its JSON contract.
 
+mod agent;
 mod bench;
 mod env;
 mod golden;

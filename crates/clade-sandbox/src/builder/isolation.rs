@@ -21,7 +21,8 @@ pub enum Isolation {
 /// Paths the build needs.
 pub(crate) struct BuildPaths<'a> {
     pub sysroot: &'a Path,
-    pub sdk: &'a Path,
+    /// The host libraries (guest SDK, clade-agent), read-only.
+    pub libs: &'a Path,
     pub build_dir: &'a Path,
     pub target_dir: &'a Path,
 }
@@ -84,7 +85,7 @@ pub(crate) fn cargo_command(
             }
             cmd.args(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]);
             cmd.arg("--ro-bind").arg(paths.sysroot).arg(paths.sysroot);
-            cmd.arg("--ro-bind").arg(paths.sdk).arg(paths.sdk);
+            cmd.arg("--ro-bind").arg(paths.libs).arg(paths.libs);
             cmd.arg("--bind").arg(paths.build_dir).arg(paths.build_dir);
             cmd.arg("--bind")
                 .arg(paths.target_dir)

@@ -27,7 +27,8 @@ pub use test_build::TestBuild;
 
 #[derive(Debug, Clone)]
 pub struct BuilderConfig {
-    /// Holds `target/` (shared), `src/` (build dirs), `wasm/` (outputs), `sdk/`.
+    /// Holds `target/` (shared), `src/` (build dirs), `wasm/` (outputs),
+    /// `libs/` (the host libraries builds read).
     pub work_dir: PathBuf,
     pub isolation: Isolation,
     /// A build still running after this is killed with its process tree.
@@ -55,6 +56,17 @@ pub enum BuildStatus {
     Rejected,
     /// cargo failed, timed out, or produced no module.
     BuildFailed,
+}
+
+impl BuildStatus {
+    /// The name `--json` output uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BuildStatus::Ok => "ok",
+            BuildStatus::Rejected => "rejected",
+            BuildStatus::BuildFailed => "build_failed",
+        }
+    }
 }
 
 /// The result of one build. Field names are part of the
@@ -113,7 +125,7 @@ impl Builder {
                 sysroot.display()
             )));
         }
-        for dir in ["target", "src", "wasm", "sdk"] {
+        for dir in ["target", "src", "wasm", "libs"] {
             let path = config.work_dir.join(dir);
             std::fs::create_dir_all(&path).map_err(SandboxError::io("create", &path))?;
         }
@@ -146,9 +158,47 @@ impl Builder {
                 ));
             }
         };
-        let hash = source_hash(&sources);
+        let hash = source_hash(template::Template::Candidate, &sources);
         self.cached_or_built(hash, started, |wasm_out| {
-            self.compile(&sources, &hash_of(wasm_out), wasm_out, started)
+            self.compile(
+                template::Template::Candidate,
+                &sources,
+                &hash_of(wasm_out),
+                wasm_out,
+                started,
+            )
+        })
+    }
+
+    /// Builds the agent crate at `agent_dir` (its `src/main.rs` and the
+    /// rest of `src/**/*.rs`) with the host-owned agent template, whose
+    /// dependencies are the guest SDK and `clade-agent`. Everything else in
+    /// the folder (its prompts) is not part of the build.
+    pub fn build_agent(&self, agent_dir: &Path) -> Result<BuildOutcome, SandboxError> {
+        let started = Instant::now();
+        if !agent_dir.is_dir() {
+            return Err(SandboxError::NotACrate(agent_dir.to_path_buf()));
+        }
+        let sources = match checks::collect(agent_dir, checks::CrateRoot::Main) {
+            Ok(sources) => sources,
+            Err(reason) => {
+                return Ok(BuildOutcome::failed(
+                    BuildStatus::Rejected,
+                    reason,
+                    None,
+                    started,
+                ));
+            }
+        };
+        let hash = source_hash(template::Template::Agent, &sources);
+        self.cached_or_built(hash, started, |wasm_out| {
+            self.compile(
+                template::Template::Agent,
+                &sources,
+                &hash_of(wasm_out),
+                wasm_out,
+                started,
+            )
         })
     }
 
@@ -185,13 +235,14 @@ impl Builder {
 
     fn compile(
         &self,
+        template: template::Template,
         sources: &checks::Sources,
         hash: &str,
         wasm_out: &Path,
         started: Instant,
     ) -> Result<BuildOutcome, SandboxError> {
         let work = &self.config.work_dir;
-        let sdk = template::materialize_sdk(&work.join("sdk"))?;
+        let libs = template::materialize(&work.join("libs"))?;
         let package = format!("candidate-{}", &hash[..16]);
         let build_dir = work.join("src").join(&hash[..16]);
         let target_dir = work.join("target");
@@ -208,7 +259,7 @@ impl Builder {
         if build_dir.exists() {
             std::fs::remove_dir_all(&build_dir).map_err(SandboxError::io("remove", &build_dir))?;
         }
-        let (manifest, lock) = template::manifest_and_lock(&package, &sdk);
+        let (manifest, lock) = template::manifest_and_lock(template, &package, &libs);
         write_file(&build_dir.join("Cargo.toml"), manifest.as_bytes())?;
         write_file(&build_dir.join("Cargo.lock"), lock.as_bytes())?;
         for (rel, content) in &sources.files {
@@ -217,7 +268,7 @@ impl Builder {
 
         let paths = isolation::BuildPaths {
             sysroot: &self.sysroot,
-            sdk: &sdk,
+            libs: &libs.root,
             build_dir: &build_dir,
             target_dir: &target_dir,
         };
@@ -237,8 +288,13 @@ impl Builder {
         let truncated =
             finished.stdout_truncated || finished.stderr_truncated || output.len() > limit;
         output.truncate(limit);
-        let mut diagnostics =
-            String::from_utf8_lossy(&output).replace(&format!("{}/", build_dir.display()), "");
+        // The package name carries the source hash, which moves with every
+        // host template change; diagnostics (and the prompts quoting them)
+        // say `candidate` instead, so they stay the same across versions.
+        let mut diagnostics = String::from_utf8_lossy(&output)
+            .replace(&format!("{}/", build_dir.display()), "")
+            .replace(&package, "candidate")
+            .replace(&package.replace('-', "_"), "candidate");
         if truncated {
             diagnostics.push_str("\n[diagnostics truncated]");
         }
@@ -305,8 +361,8 @@ fn keep_module(
     })
 }
 
-fn source_hash(sources: &checks::Sources) -> String {
-    let fingerprint = template::fingerprint();
+fn source_hash(template: template::Template, sources: &checks::Sources) -> String {
+    let fingerprint = template::fingerprint(template);
     let mut parts: Vec<&[u8]> = vec![fingerprint.as_bytes()];
     for (path, content) in &sources.files {
         parts.push(path.as_bytes());

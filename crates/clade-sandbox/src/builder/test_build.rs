@@ -101,7 +101,8 @@ impl Builder {
         started: Instant,
     ) -> Result<BuildOutcome, SandboxError> {
         let work = &self.config.work_dir;
-        let sdk = super::template::materialize_sdk(&work.join("sdk"))?;
+        let libs = super::template::materialize(&work.join("libs"))?;
+        let sdk = libs.sdk();
         let package = format!("tests-{}", &hash[..16]);
         let build_dir = work.join("src").join(&package);
         let target_dir = work.join("target");
@@ -123,7 +124,7 @@ impl Builder {
         }
         let paths = isolation::BuildPaths {
             sysroot: &self.sysroot,
-            sdk: &sdk,
+            libs: &libs.root,
             build_dir: &build_dir,
             target_dir: &target_dir,
         };
@@ -283,7 +284,7 @@ incremental = false
 }
 
 fn test_hash(sources: &checks::Sources, job: &TestBuild) -> String {
-    let fingerprint = super::template::fingerprint();
+    let fingerprint = super::template::fingerprint(super::template::Template::Candidate);
     let mut parts: Vec<&[u8]> = vec![
         b"test-build-2",
         fingerprint.as_bytes(),

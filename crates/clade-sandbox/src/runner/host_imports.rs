@@ -153,15 +153,23 @@ fn add_function(
         name,
         move |mut caller: Caller<'_, GuestState>, ptr: i32, len: i32| -> wasmtime::Result<i64> {
             let len = len as u32 as usize;
-            if len > MAX_INPUT_BYTES {
-                wasmtime::bail!("host import input of {len} bytes exceeds {MAX_INPUT_BYTES}");
-            }
-            let memory = guest_memory(&mut caller)?;
-            let mut input = vec![0u8; len];
-            memory
-                .read(&caller, ptr as u32 as usize, &mut input)
-                .map_err(|_| wasmtime::format_err!("host import input is outside guest memory"))?;
-            let (reply, code) = match function(caller.data(), &input) {
+            // Too much input is refused, not trapped: the guest reads the
+            // refusal like any other error and may go on.
+            let answer = if len > MAX_INPUT_BYTES {
+                Err(format!(
+                    "refused: host import input of {len} bytes exceeds {MAX_INPUT_BYTES}"
+                ))
+            } else {
+                let memory = guest_memory(&mut caller)?;
+                let mut input = vec![0u8; len];
+                memory
+                    .read(&caller, ptr as u32 as usize, &mut input)
+                    .map_err(|_| {
+                        wasmtime::format_err!("host import input is outside guest memory")
+                    })?;
+                function(caller.data(), &input)
+            };
+            let (reply, code) = match answer {
                 Ok(reply) => {
                     let n = reply.len() as i64;
                     (reply, n)

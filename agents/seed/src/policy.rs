@@ -1,0 +1,17 @@
+//! How the seed agent spends its budget: how many rounds of ask → apply →
+//! test it makes, and when it stops. Self-improvement edits this first.
+
+/// Rounds of ask → apply → test, at most (the host's budget may end it
+/// sooner).
+pub const MAX_ROUNDS: u64 = 4;
+
+/// Feedback (test output, diagnostics) shown in a FIX prompt, in characters.
+pub const FEEDBACK_LIMIT: usize = 2_000;
+
+/// Programs beside the parent are shown only below this many characters.
+pub const CONTEXT_CODE_LIMIT: usize = 6_000;
+
+/// Whether the visible tests say the work is done.
+pub fn finished(built: bool, passed: u64, total: u64) -> bool {
+    built && total > 0 && passed == total
+}
