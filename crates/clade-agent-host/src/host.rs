@@ -34,6 +34,10 @@ const MAX_MESSAGES: usize = 32;
 const MAX_CHAT_BYTES: usize = 256 << 10;
 const MAX_STOPS: usize = 4;
 const MAX_GRAMMAR_BYTES: usize = 64 << 10;
+/// A reply's length when neither the agent nor the model's config sets one
+/// (the proposer's default): the token budget bounds the total, not one
+/// reply, and a small model left unbounded rambles to the end of its context.
+pub const DEFAULT_REPLY_TOKENS: u64 = 1024;
 
 /// What the agent is told about its task (never the hidden tests).
 #[derive(Debug, Clone)]
@@ -288,7 +292,7 @@ impl AgentHost {
         let wanted = chat
             .max_tokens
             .or(self.model.endpoint.config().max_tokens.map(u64::from))
-            .unwrap_or(room);
+            .unwrap_or(DEFAULT_REPLY_TOKENS);
         let max_tokens = wanted.min(room).min(u64::from(u32::MAX));
         if max_tokens == 0 {
             return Err(format!(

@@ -126,6 +126,8 @@ fn the_seed_agent_passes_a_task_when_the_model_answers_the_reference() {
     assert_eq!((o.spent.tokens_in, o.spent.tokens_out), (500, 40));
     assert_eq!(o.done.as_deref(), Some("round 1: the visible tests pass"));
     assert_eq!(server.requests().len(), 1);
+    let request: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
+    assert_eq!(request["max_tokens"], 1024, "the default reply length");
     let kinds: Vec<&str> = ran
         .events
         .iter()
@@ -234,10 +236,14 @@ fn a_hostile_agent_is_refused_everything_past_its_rights_and_budget() {
             .unwrap();
         assert!(!note.contains("bytes"), "{note}");
     }
-    // max_tokens was clamped to what the token budget has left.
-    let first: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
-    let max = first["max_tokens"].as_u64().unwrap();
-    assert!(max <= Budget::default().tokens, "{max}");
+    // Asked for a million, max_tokens was clamped to what the budget has
+    // left after the prompt (24,000 − "hello"'s estimated 1), then to what
+    // the two replies of 15 tokens before it left.
+    let max_of = |n: usize| {
+        let body: serde_json::Value = serde_json::from_str(&server.requests()[n].body).unwrap();
+        body["max_tokens"].as_u64().unwrap()
+    };
+    assert_eq!((max_of(0), max_of(1), max_of(2)), (23_999, 23_984, 23_969));
     // The key reached the model's server and nothing the agent can see.
     let auth = server.requests()[0]
         .header("authorization")
