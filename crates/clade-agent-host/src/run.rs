@@ -115,7 +115,8 @@ impl AgentRunner {
             )));
         }
         run.budget.validate().map_err(AgentHostError::Invalid)?;
-        let mut transcript = Transcript::default();
+        let mut transcript = Transcript::create(&run.transcript)
+            .map_err(AgentHostError::io("create", &run.transcript))?;
         transcript.push(Event::Task {
             id: task.id.clone(),
         });
@@ -158,7 +159,7 @@ impl AgentRunner {
         let spent = state.meter.spent();
         state
             .transcript
-            .write(&run.transcript)
+            .finish()
             .map_err(AgentHostError::io("write", &run.transcript))?;
         // The suite is checked again: grading never trusts files that
         // changed while the agent ran.

@@ -61,28 +61,43 @@ struct Line<'a> {
     event: &'a Event,
 }
 
-/// Events with the time they happened, from the start of the run.
+/// Events with the time they happened, from the start of the run, each
+/// appended to the transcript file as it happens: a run that is killed, or
+/// a host that crashes, still leaves what happened up to then.
 #[derive(Debug)]
 pub struct Transcript {
     started: Instant,
     events: Vec<(u64, Event)>,
+    file: std::io::BufWriter<std::fs::File>,
+    /// The first write that failed; reported when the run ends.
+    failed: Option<std::io::Error>,
 }
 
 /// Longest agent note kept, in bytes.
 pub const NOTE_LIMIT: usize = 4 << 10;
 
-impl Default for Transcript {
-    fn default() -> Self {
-        Transcript {
+impl Transcript {
+    /// A transcript written to `path` (created, with its folder).
+    pub fn create(path: &Path) -> std::io::Result<Self> {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        let file = std::fs::File::create(path)?;
+        Ok(Transcript {
             started: Instant::now(),
             events: Vec::new(),
-        }
+            file: std::io::BufWriter::new(file),
+            failed: None,
+        })
     }
-}
 
-impl Transcript {
     pub fn push(&mut self, event: Event) {
         let ms = self.started.elapsed().as_millis() as u64;
+        if self.failed.is_none()
+            && let Err(e) = append(&mut self.file, ms, &event)
+        {
+            self.failed = Some(e);
+        }
         self.events.push((ms, event));
     }
 
@@ -90,19 +105,19 @@ impl Transcript {
         self.events.iter().map(|(_, e)| e)
     }
 
-    /// Writes the transcript as JSON lines.
-    pub fn write(&self, path: &Path) -> std::io::Result<()> {
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+    /// Ends the transcript: the first write error, if any.
+    pub fn finish(mut self) -> std::io::Result<()> {
+        if let Some(e) = self.failed.take() {
+            return Err(e);
         }
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
-        for (ms, event) in &self.events {
-            let line =
-                serde_json::to_string(&Line { ms: *ms, event }).map_err(std::io::Error::other)?;
-            writeln!(out, "{line}")?;
-        }
-        out.flush()
+        self.file.flush()
     }
+}
+
+fn append(file: &mut impl std::io::Write, ms: u64, event: &Event) -> std::io::Result<()> {
+    let line = serde_json::to_string(&Line { ms, event }).map_err(std::io::Error::other)?;
+    writeln!(file, "{line}")?;
+    file.flush()
 }
 
 /// `text` cut to at most `limit` bytes on a character boundary.
@@ -115,4 +130,37 @@ pub fn cut(text: &str, limit: usize) -> String {
         end -= 1;
     }
     format!("{}[cut at {limit} bytes]", &text[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_event_is_on_disk_as_soon_as_it_happens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/t.jsonl");
+        let mut transcript = Transcript::create(&path).unwrap();
+        transcript.push(Event::Task { id: "t1".into() });
+        transcript.push(Event::AgentNote {
+            text: "thinking".into(),
+        });
+        // Before finish(): what a killed host would leave behind.
+        let text = std::fs::read_to_string(&path).unwrap();
+        let kinds: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        assert_eq!(kinds.len(), 2);
+        assert_eq!(kinds[0]["kind"], "task");
+        assert_eq!(kinds[1]["kind"], "agent_note");
+        assert_eq!(kinds[1]["text"], "thinking");
+        transcript.finish().unwrap();
+    }
+
+    #[test]
+    fn cut_keeps_characters_whole() {
+        assert_eq!(cut("héllo", 2), "h[cut at 2 bytes]");
+        assert_eq!(cut("abc", 3), "abc");
+    }
 }
