@@ -23,3 +23,5 @@ if [ -n "$deps" ]; then
 fi
 log "running the test suite"
 cargo test --workspace --locked "$@"
+log "checking the grader on every task of tasks/rust-core (references pass, stubs and tamper solutions fail)"
+cargo run --locked --quiet -p clade-cli -- tasks check tasks/rust-core
