@@ -116,6 +116,18 @@ fn run_task(
     let wasm =
         std::fs::read(&wasm_path).with_context(|| format!("reading {}", wasm_path.display()))?;
     let service = ModelService::start(model)?;
+    let budget = &config.agent.budget;
+    // Runs take minutes with a local model: say what is running, on stderr
+    // so `--json` output stays one line.
+    eprintln!(
+        "running {} on {task_id} with {} (budget: {} LLM calls, {} tokens, {} test runs, {} s)",
+        agent.display(),
+        service.label(),
+        budget.llm_calls,
+        budget.tokens,
+        budget.test_runs,
+        budget.wall_s
+    );
     let transcript = home
         .join("transcripts")
         .join(format!("{task_id}-{}.jsonl", unique_suffix()));
