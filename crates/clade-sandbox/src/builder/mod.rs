@@ -143,6 +143,22 @@ impl Builder {
     /// Builds the candidate crate at `crate_dir`. A candidate that is refused
     /// or fails to compile is an `Ok` outcome; `Err` means the host failed.
     pub fn build(&self, crate_dir: &Path) -> Result<BuildOutcome, SandboxError> {
+        self.build_with(template::Template::Candidate, crate_dir)
+    }
+
+    /// Builds the agent crate at `agent_dir` (its `src/main.rs` and the
+    /// rest of `src/**/*.rs`) with the host-owned agent template, whose
+    /// dependencies are the guest SDK and `clade-agent`. Everything else in
+    /// the folder (its prompts) is not part of the build.
+    pub fn build_agent(&self, agent_dir: &Path) -> Result<BuildOutcome, SandboxError> {
+        self.build_with(template::Template::Agent, agent_dir)
+    }
+
+    fn build_with(
+        &self,
+        template: template::Template,
+        crate_dir: &Path,
+    ) -> Result<BuildOutcome, SandboxError> {
         let started = Instant::now();
         if !crate_dir.is_dir() {
             return Err(SandboxError::NotACrate(crate_dir.to_path_buf()));
@@ -158,47 +174,9 @@ impl Builder {
                 ));
             }
         };
-        let hash = source_hash(template::Template::Candidate, &sources);
+        let hash = source_hash(template, &sources);
         self.cached_or_built(hash, started, |wasm_out| {
-            self.compile(
-                template::Template::Candidate,
-                &sources,
-                &hash_of(wasm_out),
-                wasm_out,
-                started,
-            )
-        })
-    }
-
-    /// Builds the agent crate at `agent_dir` (its `src/main.rs` and the
-    /// rest of `src/**/*.rs`) with the host-owned agent template, whose
-    /// dependencies are the guest SDK and `clade-agent`. Everything else in
-    /// the folder (its prompts) is not part of the build.
-    pub fn build_agent(&self, agent_dir: &Path) -> Result<BuildOutcome, SandboxError> {
-        let started = Instant::now();
-        if !agent_dir.is_dir() {
-            return Err(SandboxError::NotACrate(agent_dir.to_path_buf()));
-        }
-        let sources = match checks::collect(agent_dir, checks::CrateRoot::Main) {
-            Ok(sources) => sources,
-            Err(reason) => {
-                return Ok(BuildOutcome::failed(
-                    BuildStatus::Rejected,
-                    reason,
-                    None,
-                    started,
-                ));
-            }
-        };
-        let hash = source_hash(template::Template::Agent, &sources);
-        self.cached_or_built(hash, started, |wasm_out| {
-            self.compile(
-                template::Template::Agent,
-                &sources,
-                &hash_of(wasm_out),
-                wasm_out,
-                started,
-            )
+            self.compile(template, &sources, &hash_of(wasm_out), wasm_out, started)
         })
     }
 
