@@ -62,12 +62,12 @@ struct Line<'a> {
 }
 
 /// Events with the time they happened, from the start of the run, each
-/// appended to the transcript file as it happens: a run that is killed, or
+/// appended to the transcript file as it happens (the file is the record;
+/// nothing is kept in memory): a run that is killed, or
 /// a host that crashes, still leaves what happened up to then.
 #[derive(Debug)]
 pub struct Transcript {
     started: Instant,
-    events: Vec<(u64, Event)>,
     file: std::io::BufWriter<std::fs::File>,
     /// The first write that failed; reported when the run ends.
     failed: Option<std::io::Error>,
@@ -85,7 +85,6 @@ impl Transcript {
         let file = std::fs::File::create(path)?;
         Ok(Transcript {
             started: Instant::now(),
-            events: Vec::new(),
             file: std::io::BufWriter::new(file),
             failed: None,
         })
@@ -98,11 +97,6 @@ impl Transcript {
         {
             self.failed = Some(e);
         }
-        self.events.push((ms, event));
-    }
-
-    pub fn events(&self) -> impl Iterator<Item = &Event> {
-        self.events.iter().map(|(_, e)| e)
     }
 
     /// Ends the transcript: the first write error, if any.

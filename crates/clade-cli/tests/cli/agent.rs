@@ -40,6 +40,13 @@ fn config_for(dir: &Path, server: &ScriptedServer) -> std::path::PathBuf {
     path
 }
 
+/// `clade agent run agents/seed --task TASK --config CONFIG` (text output).
+fn agent_run(root: &Path, task: &str, config: &Path) -> std::process::Output {
+    let args = ["agent", "run", "agents/seed", "--task", task, "--config"];
+    let mut cmd = crate::env::clade_command(root, &args);
+    cmd.arg(config).output().expect("run clade")
+}
+
 #[test]
 fn agent_build_reports_the_module_as_json() {
     let root = repo_root();
@@ -111,18 +118,7 @@ fn a_changed_hidden_test_stops_grading_and_names_the_file() {
     let server = ScriptedServer::start(vec![]).unwrap();
     let config = config_for(dir.path(), &server);
     let task = suite.join("add-numbers");
-    let out = clade(
-        &root,
-        &[
-            "agent",
-            "run",
-            "agents/seed",
-            "--task",
-            task.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
+    let out = agent_run(&root, task.to_str().unwrap(), &config);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("add-numbers/hidden/tests.rs"), "{stderr}");
@@ -143,18 +139,7 @@ fn an_unknown_budget_key_is_an_error_with_its_line() {
         "[agent.budget]\nllm_calls = 2\nuse_sandbox = false\n",
     )
     .unwrap();
-    let out = clade(
-        &root,
-        &[
-            "agent",
-            "run",
-            "agents/seed",
-            "--task",
-            "tasks/test-mini/add-numbers",
-            "--config",
-            config.to_str().unwrap(),
-        ],
-    );
+    let out = agent_run(&root, "tasks/test-mini/add-numbers", &config);
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("line 3"), "{stderr}");
