@@ -15,3 +15,17 @@ pub const CONTEXT_CODE_LIMIT: usize = 6_000;
 pub fn finished(built: bool, passed: u64, total: u64) -> bool {
     built && total > 0 && passed == total
 }
+
+/// The reply length asked for when the model writes a whole file, in
+/// tokens (the host clamps it to what the budget has left).
+pub const WHOLE_FILE_TOKENS: u64 = 2_048;
+
+/// `score` beats `best` in `direction` (`minimize` or `maximize`); anything
+/// beats no score.
+pub fn better(direction: &str, score: f64, best: Option<f64>) -> bool {
+    match best {
+        None => true,
+        Some(best) if direction == "minimize" => score < best,
+        Some(best) => score > best,
+    }
+}

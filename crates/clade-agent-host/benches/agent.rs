@@ -8,7 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use clade_agent_host::{AgentRunner, Budget, ModelService, TaskRun};
+use clade_agent_host::{AgentRunner, Budget, ModelService, TaskRef, TaskRun};
 use clade_llm::{ModelConfig, ProviderKind, ScriptedServer};
 use clade_sandbox::BuilderConfig;
 use clade_tasks::{Grader, Manifest, default_test_limits};
@@ -44,14 +44,17 @@ fn main() {
 
     // One agent run = start-up + `test_runs` round trips + grading the stub;
     // the grading is the same in both, so the difference is the imports.
+    let suite = repo().join("tasks/test-mini");
     let run_ms = |calls: u64| {
         let started = Instant::now();
         let outcome = runner
             .run_task(TaskRun {
                 agent_wasm: &wasm,
                 prompts: &repo().join("agents/seed/prompts"),
-                suite: &repo().join("tasks/test-mini"),
-                task_id: "add-numbers",
+                task: TaskRef::Coding {
+                    suite: &suite,
+                    id: "add-numbers",
+                },
                 budget: Budget {
                     test_runs: calls,
                     ..Budget::default()

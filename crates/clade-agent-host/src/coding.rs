@@ -101,21 +101,26 @@ impl VisibleTests {
         })
     }
 
-    /// The visible tests on `workspace`, graded by the host.
-    pub fn grade(&self, workspace: &Workspace) -> Result<Grade, AgentHostError> {
+    /// The visible tests on `workspace`, graded by the host; a build or a
+    /// test still running at `deadline` is ended there.
+    pub fn grade(
+        &self,
+        workspace: &Workspace,
+        deadline: Option<Instant>,
+    ) -> Result<Grade, AgentHostError> {
         let dir = materialize(workspace, &self.scratch)?;
-        let grade = self
-            .grader
-            .run_tests(&self.task, &self.visible, &self.names, &dir);
+        let grade =
+            self.grader
+                .run_tests_until(&self.task, &self.visible, &self.names, &dir, deadline);
         let _ = std::fs::remove_dir_all(&dir);
         Ok(grade?)
     }
 }
 
 impl Tester for VisibleTests {
-    fn run(&mut self, workspace: &Workspace, _deadline: Instant) -> Result<TestReport, String> {
+    fn run(&mut self, workspace: &Workspace, deadline: Instant) -> Result<TestReport, String> {
         let grade = self
-            .grade(workspace)
+            .grade(workspace, Some(deadline))
             .map_err(|e| format!("the host could not run the tests: {e}"))?;
         Ok(report(&grade))
     }
@@ -137,6 +142,7 @@ fn report(grade: &Grade) -> TestReport {
             passed: 0,
             total: grade.hidden_total as u64,
             output,
+            score: None,
         };
     }
     let mut output = String::new();
@@ -165,5 +171,6 @@ fn report(grade: &Grade) -> TestReport {
         passed: grade.hidden_passed as u64,
         total: grade.hidden_total as u64,
         output,
+        score: None,
     }
 }

@@ -56,6 +56,8 @@ pub struct TestReport {
     pub passed: u64,
     pub total: u64,
     pub output: String,
+    /// An optimization task's score, from the host's evaluation.
+    pub score: Option<f64>,
 }
 
 /// Runs the visible tests (or evaluates the candidate) on a workspace.
@@ -207,12 +209,14 @@ fn test(state: &mut State, deadline: Instant) -> Result<Value, String> {
         passed: report.passed,
         total: report.total,
         output: report.output.clone(),
+        score: report.score,
     });
     Ok(json!({
         "built": report.built,
         "passed": report.passed,
         "total": report.total,
         "output": report.output,
+        "score": report.score,
     }))
 }
 

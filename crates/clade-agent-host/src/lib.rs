@@ -5,11 +5,13 @@
 //! on one task of a suite with the `clade.agent_*` imports answered by an
 //! [`AgentHost`]: the task statement, an LLM chat call, list/read/write of a
 //! workspace the host holds, the diff, the visible tests, a note, what has
-//! been spent, done. The host owns every limit ([`Budget`], metered by
+//! been spent, done. A task is a coding task of a suite ([`coding`]) or a
+//! shipped benchmark to optimize ([`optimize`]). The host owns every limit ([`Budget`], metered by
 //! [`budget::Meter`] in host memory), the model, its seeds and any API key,
 //! and writes the transcript itself. After the agent ends, however it ends,
 //! only the workspace's `src/**/*.rs` is graded, with the hidden tests of the
-//! pristine, hash-checked suite (`clade_tasks::Grader`).
+//! pristine, hash-checked suite (`clade_tasks::Grader`); an optimization
+//! task's evolvable files are re-evaluated on inputs the agent never saw.
 //!
 //! This crate must not let anything of the hidden tests, the reference or a
 //! key reach the guest, and must not read a score from anything the guest
@@ -21,6 +23,7 @@ pub mod config;
 mod error;
 pub mod host;
 mod model;
+pub mod optimize;
 mod run;
 pub mod transcript;
 pub mod workspace;
@@ -30,4 +33,5 @@ pub use config::AgentConfig;
 pub use error::AgentHostError;
 pub use host::{AGENT_IMPORTS, AgentHost, Model, TestReport, Tester, call_seed};
 pub use model::ModelService;
-pub use run::{AgentOutcome, AgentRunner, Count, PROMPTS_MOUNT, TaskRun};
+pub use optimize::{Benchmark, OptimizationGrade};
+pub use run::{AgentOutcome, AgentRunner, Count, PROMPTS_MOUNT, TaskRef, TaskRun};

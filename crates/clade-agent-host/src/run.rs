@@ -1,7 +1,8 @@
-//! One agent on one coding task, start to grade: build nothing (the agent's
-//! wasm is built already), run the guest with the task's imports until it
-//! ends however it ends, write the transcript, then grade what is in the
-//! workspace on the hidden tests.
+//! One agent on one task, start to grade: build nothing (the agent's wasm is
+//! built already), run the guest with the task's imports until it ends
+//! however it ends, write the transcript, then grade what is in the
+//! workspace: a coding task on its hidden tests, an optimization task by
+//! re-evaluating the workspace and the seed on inputs the agent never saw.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -16,8 +17,10 @@ use serde::Serialize;
 use crate::AgentHostError;
 use crate::budget::{Budget, Meter, Spent};
 use crate::coding::{self, VisibleTests};
-use crate::host::{AGENT_IMPORTS, AgentHost, Model, State};
+use crate::host::{AGENT_IMPORTS, AgentHost, Model, State, TaskView, Tester};
+use crate::optimize::{Benchmark, Evaluate, OptimizationGrade};
 use crate::transcript::{Event, Transcript};
+use crate::workspace::Workspace;
 
 /// Where the agent's prompts appear inside the guest.
 pub const PROMPTS_MOUNT: &str = "/agent/prompts";
@@ -33,10 +36,7 @@ pub struct TaskRun<'a> {
     pub agent_wasm: &'a [u8],
     /// The agent's `prompts/` folder, mounted read-only.
     pub prompts: &'a Path,
-    /// The suite the task belongs to (checked against its manifest before
-    /// the run and again before grading).
-    pub suite: &'a Path,
-    pub task_id: &'a str,
+    pub task: TaskRef<'a>,
     pub budget: Budget,
     pub model: Model,
     /// Seed of the guest's WASI randomness.
@@ -44,15 +44,37 @@ pub struct TaskRun<'a> {
     pub transcript: PathBuf,
 }
 
+/// Which task a run is on.
+#[derive(Debug, Clone, Copy)]
+pub enum TaskRef<'a> {
+    /// Task `id` of the coding-task suite at `suite` (checked against its
+    /// manifest before the run and again before grading).
+    Coding { suite: &'a Path, id: &'a str },
+    /// The shipped benchmark in this folder (a `clade.toml` beside its crate).
+    Optimize { bench: &'a Path },
+}
+
+/// A task made ready to run: what the agent sees, what grades it after.
+enum Prepared {
+    Coding,
+    Optimize(Arc<Benchmark>),
+}
+
 /// What became of one run.
 #[derive(Debug, Clone, Serialize)]
 pub struct AgentOutcome {
     pub task: String,
-    /// Every hidden test passed.
+    /// Every hidden test passed (a coding task), or the final workspace
+    /// scores better than the seed on the grade's inputs (an optimization
+    /// task).
     pub pass: bool,
+    /// The hidden tests (0 of 0 for an optimization task).
     pub hidden: Count,
     /// The visible tests on the final workspace, run by the host.
     pub visible: Count,
+    /// An optimization task's grade.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub optimization: Option<OptimizationGrade>,
     /// How the agent's own run ended (exited, timeout, out_of_fuel, trapped…).
     pub status: RunStatus,
     pub exit_code: Option<i32>,
@@ -61,7 +83,8 @@ pub struct AgentOutcome {
     /// The summary the agent gave when it said it was done; never evidence.
     pub done: Option<String>,
     pub spent: Spent,
-    /// Why the final workspace did not build against the hidden tests.
+    /// Why the final workspace did not build against the hidden tests (or,
+    /// for an optimization task, why it was rejected).
     pub build_reason: Option<String>,
     pub transcript: PathBuf,
 }
@@ -78,6 +101,8 @@ pub struct AgentRunner {
     runner: Runner,
     grader: Arc<Grader>,
     scratch: PathBuf,
+    /// Module cache and build folder of benchmark evaluations.
+    eval_home: PathBuf,
 }
 
 impl AgentRunner {
@@ -92,7 +117,12 @@ impl AgentRunner {
             host_imports: imports,
             ..RunnerConfig::default()
         })?;
+        let eval_home = config
+            .work_dir
+            .parent()
+            .map_or_else(|| config.work_dir.join("eval"), Path::to_path_buf);
         Ok(AgentRunner {
+            eval_home,
             builder: Builder::new(config.clone())?,
             grader: Arc::new(Grader::new(Builder::new(config)?, default_test_limits())?),
             runner,
@@ -107,7 +137,6 @@ impl AgentRunner {
 
     /// Runs the agent on one task and grades the result.
     pub fn run_task(&self, run: TaskRun<'_>) -> Result<AgentOutcome, AgentHostError> {
-        let task = suite_task(run.suite, run.task_id)?.0;
         if !run.prompts.is_dir() {
             return Err(AgentHostError::Invalid(format!(
                 "{}: the agent has no prompts folder",
@@ -115,80 +144,175 @@ impl AgentRunner {
             )));
         }
         run.budget.validate().map_err(AgentHostError::Invalid)?;
+        let (prepared, view, workspace, tester) = self.prepare(run.task)?;
         let mut transcript = Transcript::create(&run.transcript)
             .map_err(AgentHostError::io("create", &run.transcript))?;
         transcript.push(Event::Task {
-            id: task.id.clone(),
+            id: view.id.clone(),
         });
         let state = State {
-            task: coding::task_view(&task)?,
-            workspace: coding::workspace(&task)?,
+            task: view,
+            workspace,
             meter: Meter::new(run.budget.clone()),
             transcript,
-            tester: Box::new(VisibleTests::new(
-                self.grader.clone(),
-                &task,
-                &self.scratch,
-            )?),
+            tester,
             done: None,
         };
-        let host = Arc::new(AgentHost::new(state, run.model));
-        let request = RunRequest {
-            args: Vec::new(),
-            stdin: Vec::new(),
-            dirs: vec![DirMount {
-                host: run.prompts.to_path_buf(),
-                guest: PROMPTS_MOUNT.to_string(),
-            }],
-            limits: RunLimits {
-                fuel: AGENT_FUEL,
-                memory_bytes: AGENT_MEMORY,
-                timeout: run.budget.wall(),
-                stdout_bytes: 64 << 10,
-                stderr_bytes: 64 << 10,
-            },
-            random_seed: run.random_seed,
-        };
-        let outcome = self
-            .runner
-            .run_with_host(run.agent_wasm, &request, host.clone())?;
-        let state = Arc::try_unwrap(host)
-            .ok()
-            .and_then(AgentHost::into_state)
-            .ok_or_else(|| AgentHostError::Invalid("the agent host is still in use".into()))?;
+        let request = guest_request(&run);
+        let (outcome, state) = self.run_guest(run.agent_wasm, &request, run.model, state)?;
         let spent = state.meter.spent();
         state
             .transcript
             .finish()
             .map_err(AgentHostError::io("write", &run.transcript))?;
+        let mut graded = match prepared {
+            Prepared::Coding => self.grade_coding(run.task, &state.workspace)?,
+            Prepared::Optimize(bench) => grade_optimization(&bench, &state.workspace)?,
+        };
+        graded.status = outcome.status;
+        graded.exit_code = outcome.exit_code;
+        graded.trap = outcome.trap.clone();
+        graded.done = state.done;
+        graded.spent = spent;
+        graded.transcript = run.transcript;
+        Ok(graded)
+    }
+
+    /// What the agent sees and works on, and how its tests run.
+    fn prepare(
+        &self,
+        task: TaskRef<'_>,
+    ) -> Result<(Prepared, TaskView, Workspace, Box<dyn Tester>), AgentHostError> {
+        match task {
+            TaskRef::Coding { suite, id } => {
+                let task = suite_task(suite, id)?.0;
+                let tester = VisibleTests::new(self.grader.clone(), &task, &self.scratch)?;
+                Ok((
+                    Prepared::Coding,
+                    coding::task_view(&task)?,
+                    coding::workspace(&task)?,
+                    Box::new(tester),
+                ))
+            }
+            TaskRef::Optimize { bench } => {
+                let bench = Arc::new(Benchmark::open(bench, &self.eval_home, &self.scratch)?);
+                Ok((
+                    Prepared::Optimize(bench.clone()),
+                    bench.task_view(),
+                    bench.workspace(),
+                    Box::new(Evaluate::new(bench)),
+                ))
+            }
+        }
+    }
+
+    /// Runs the guest until it ends however it ends; the host's state after.
+    fn run_guest(
+        &self,
+        wasm: &[u8],
+        request: &RunRequest,
+        model: Model,
+        state: State,
+    ) -> Result<(clade_sandbox::RunOutcome, State), AgentHostError> {
+        let host = Arc::new(AgentHost::new(state, model));
+        let outcome = self.runner.run_with_host(wasm, request, host.clone())?;
+        let state = Arc::try_unwrap(host)
+            .ok()
+            .and_then(AgentHost::into_state)
+            .ok_or_else(|| AgentHostError::Invalid("the agent host is still in use".into()))?;
+        Ok((outcome, state))
+    }
+
+    /// A coding task's workspace on the hidden and the visible tests.
+    fn grade_coding(
+        &self,
+        task: TaskRef<'_>,
+        workspace: &Workspace,
+    ) -> Result<AgentOutcome, AgentHostError> {
+        let TaskRef::Coding { suite, id } = task else {
+            return Err(AgentHostError::Invalid("not a coding task".into()));
+        };
         // The suite is checked again: grading never trusts files that
         // changed while the agent ran.
-        let (task, hidden) = suite_task(run.suite, run.task_id)?;
-        let dir = coding::materialize(&state.workspace, &self.scratch)?;
+        let (task, hidden) = suite_task(suite, id)?;
+        let dir = coding::materialize(workspace, &self.scratch)?;
         let graded = self.grader.grade(&task, &hidden, &dir);
         let _ = std::fs::remove_dir_all(&dir);
         let grade = graded?;
-        let visible = VisibleTests::new(self.grader.clone(), &task, &self.scratch)?
-            .grade(&state.workspace)?;
-        Ok(AgentOutcome {
-            task: task.id.clone(),
-            pass: grade.passed,
+        let visible =
+            VisibleTests::new(self.grader.clone(), &task, &self.scratch)?.grade(workspace, None)?;
+        let mut outcome = AgentOutcome::ungraded(&task.id);
+        outcome.pass = grade.passed;
+        outcome.hidden = Count {
+            passed: grade.hidden_passed,
+            total: grade.hidden_total,
+        };
+        outcome.visible = Count {
+            passed: visible.hidden_passed,
+            total: visible.hidden_total,
+        };
+        outcome.build_reason = grade.build_reason;
+        Ok(outcome)
+    }
+}
+
+/// The agent's run: its prompts mounted read-only, its own computation
+/// limited, the budget's wall time as the deadline.
+fn guest_request(run: &TaskRun<'_>) -> RunRequest {
+    RunRequest {
+        args: Vec::new(),
+        stdin: Vec::new(),
+        dirs: vec![DirMount {
+            host: run.prompts.to_path_buf(),
+            guest: PROMPTS_MOUNT.to_string(),
+        }],
+        limits: RunLimits {
+            fuel: AGENT_FUEL,
+            memory_bytes: AGENT_MEMORY,
+            timeout: run.budget.wall(),
+            stdout_bytes: 64 << 10,
+            stderr_bytes: 64 << 10,
+        },
+        random_seed: run.random_seed,
+    }
+}
+
+/// An optimization task's workspace re-evaluated on unseen inputs.
+fn grade_optimization(
+    bench: &Benchmark,
+    workspace: &Workspace,
+) -> Result<AgentOutcome, AgentHostError> {
+    let grade = bench.grade(workspace)?;
+    let mut outcome = AgentOutcome::ungraded(&bench.name);
+    outcome.pass = grade.improved;
+    outcome.build_reason = grade.rejection.clone();
+    outcome.optimization = Some(grade);
+    Ok(outcome)
+}
+
+impl AgentOutcome {
+    /// A failing outcome for `task`, filled in by grading and the run.
+    fn ungraded(task: &str) -> Self {
+        AgentOutcome {
+            task: task.to_string(),
+            pass: false,
             hidden: Count {
-                passed: grade.hidden_passed,
-                total: grade.hidden_total,
+                passed: 0,
+                total: 0,
             },
             visible: Count {
-                passed: visible.hidden_passed,
-                total: visible.hidden_total,
+                passed: 0,
+                total: 0,
             },
-            status: outcome.status,
-            exit_code: outcome.exit_code,
-            trap: outcome.trap.clone(),
-            done: state.done,
-            spent,
-            build_reason: grade.build_reason,
-            transcript: run.transcript,
-        })
+            optimization: None,
+            status: RunStatus::Exited,
+            exit_code: None,
+            trap: None,
+            done: None,
+            spent: Spent::default(),
+            build_reason: None,
+            transcript: PathBuf::new(),
+        }
     }
 }
 

@@ -44,6 +44,9 @@ pub enum Event {
         passed: u64,
         total: u64,
         output: String,
+        /// An optimization task's score, from the host's evaluation.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        score: Option<f64>,
     },
     /// Text the agent chose to log: its own claim, never evidence.
     AgentNote {

@@ -40,6 +40,9 @@ pub struct Workspace {
     files: BTreeMap<String, File>,
     base: BTreeMap<String, String>,
     new_files: NewFiles,
+    /// Writes must keep every line outside the EVOLVE-BLOCK regions of the
+    /// file as it started (an optimization task's evolvable files).
+    regions: bool,
 }
 
 impl Workspace {
@@ -72,7 +75,15 @@ impl Workspace {
             files,
             base: writable,
             new_files,
+            regions: false,
         }
+    }
+
+    /// The same workspace, where writes may change only the code between
+    /// EVOLVE-BLOCK markers of the files as they started.
+    pub fn with_regions(mut self) -> Self {
+        self.regions = true;
+        self
     }
 
     pub fn list(&self) -> Vec<Entry> {
@@ -105,6 +116,13 @@ impl Workspace {
         }
         match self.files.get_mut(&path) {
             Some(file) if file.writable => {
+                if self.regions
+                    && let Some(base) = self.base.get(&path)
+                {
+                    clade_agent::regions::check_unchanged_outside(base, text).map_err(|detail| {
+                        format!("refused: {path} must change only its EVOLVE-BLOCK regions: {detail}")
+                    })?;
+                }
                 file.text = text.to_string();
                 Ok(())
             }
@@ -268,6 +286,31 @@ mod tests {
         assert_eq!(
             ws.write("src/one_more.rs", ""),
             Err("refused: src/one_more.rs would be more than 64 editable files".into())
+        );
+    }
+
+    #[test]
+    fn a_regions_workspace_refuses_a_write_outside_the_markers() {
+        let seed = "fn keep() {}\n// EVOLVE-BLOCK-START\nfn f() {}\n// EVOLVE-BLOCK-END\n";
+        let mut ws = Workspace::new(
+            BTreeMap::from([("src/main.rs".to_string(), seed.to_string())]),
+            BTreeMap::new(),
+            NewFiles::None,
+        )
+        .with_regions();
+        let inside = seed.replace("fn f() {}", "fn f() { g() }\nfn g() {}");
+        assert_eq!(ws.write("src/main.rs", &inside), Ok(()));
+        let outside = inside.replace("fn keep() {}", "fn kept() {}");
+        let err = ws.write("src/main.rs", &outside).unwrap_err();
+        assert!(
+            err.starts_with("refused: src/main.rs must change only its EVOLVE-BLOCK regions: "),
+            "{err}"
+        );
+        assert_eq!(ws.read("src/main.rs"), Ok(inside.as_str()));
+        assert!(
+            ws.write("src/new.rs", "x")
+                .unwrap_err()
+                .contains("only the task's editable files")
         );
     }
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use clade_agent_host::{AgentOutcome, AgentRunner, Budget, ModelService, TaskRun};
+use clade_agent_host::{
+    AgentOutcome, AgentRunner, Benchmark, Budget, ModelService, TaskRef, TaskRun,
+};
 use clade_llm::{ModelConfig, ProviderKind, Reply, ScriptedServer};
 use clade_sandbox::{BuildStatus, BuilderConfig, RunStatus};
 
@@ -13,13 +15,17 @@ fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// One runner per test binary, building in a folder kept across runs.
+/// The build folder the tests' runners share, kept across runs.
+fn work_dir() -> PathBuf {
+    Path::new(env!("CARGO_TARGET_TMPDIR")).join("agent-host-build")
+}
+
+/// One runner per test binary.
 fn runner() -> &'static AgentRunner {
     static RUNNER: OnceLock<AgentRunner> = OnceLock::new();
     RUNNER.get_or_init(|| {
-        let work_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("agent-host-build");
         AgentRunner::new(BuilderConfig {
-            work_dir,
+            work_dir: work_dir(),
             ..BuilderConfig::default()
         })
         .unwrap()
@@ -58,17 +64,32 @@ struct Ran {
     transcript_text: String,
 }
 
+/// `agent` on the test-mini coding task `task`.
 fn run(agent: &Path, task: &str, server: &ScriptedServer, budget: Budget) -> Ran {
+    let suite = repo().join("tasks/test-mini");
+    let task = TaskRef::Coding {
+        suite: &suite,
+        id: task,
+    };
+    run_on(runner(), agent, task, server, budget)
+}
+
+fn run_on(
+    runner: &AgentRunner,
+    agent: &Path,
+    task: TaskRef<'_>,
+    server: &ScriptedServer,
+    budget: Budget,
+) -> Ran {
     let wasm = built(agent);
     let service = scripted_model(server);
     let dir = tempfile::tempdir().unwrap();
     let transcript = dir.path().join("t.jsonl");
-    let outcome = runner()
+    let outcome = runner
         .run_task(TaskRun {
             agent_wasm: &wasm,
             prompts: &repo().join("agents/seed/prompts"),
-            suite: &repo().join("tasks/test-mini"),
-            task_id: task,
+            task,
             budget,
             model: service.model(7),
             random_seed: 7,
@@ -127,7 +148,10 @@ fn the_seed_agent_passes_a_task_when_the_model_answers_the_reference() {
     assert_eq!(o.done.as_deref(), Some("round 1: the visible tests pass"));
     assert_eq!(server.requests().len(), 1);
     let request: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
-    assert_eq!(request["max_tokens"], 1024, "the default reply length");
+    assert_eq!(
+        request["max_tokens"], 2048,
+        "the seed asks for a whole file"
+    );
     let kinds: Vec<&str> = ran
         .events
         .iter()
@@ -292,19 +316,145 @@ fn an_agent_waiting_on_a_hanging_model_ends_at_the_deadline() {
 }
 
 #[test]
-fn the_seed_agents_first_request_is_the_proposers_prompt_for_the_same_input() {
-    use clade_agent::{Operator, Program, PromptInput, Templates, build_prompt};
-    use std::collections::BTreeMap;
-
+fn the_seed_agent_asks_for_the_whole_file_on_a_coding_task() {
     let server = ScriptedServer::start(vec![Reply::openai(REFERENCE_BLOCK, 500, 40)]).unwrap();
     run(&seed(), "add-numbers", &server, Budget::default());
     let body: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
+    let system =
+        std::fs::read_to_string(repo().join("agents/seed/prompts/solve-system.md")).unwrap();
+    assert_eq!(body["messages"][0]["content"], system.as_str());
+    insta::assert_snapshot!(
+        "seed_coding_first_request_user",
+        body["messages"][1]["content"].as_str().unwrap()
+    );
+}
 
-    // What the host-side proposer builds for a parent whose files are the
-    // stub, with the task's statement as its task.
-    let task = clade_tasks::Task::read(&repo().join("tasks/test-mini/add-numbers")).unwrap();
-    let view = clade_agent_host::coding::task_view(&task).unwrap();
-    let stub = std::fs::read_to_string(task.dir.join("src/lib.rs")).unwrap();
+#[test]
+fn a_never_ending_build_of_the_task_is_killed_at_the_deadline() {
+    // The final grade builds the same code again, bounded by the builder's
+    // own timeout: kept short here so the test stays short.
+    let runner = AgentRunner::new(BuilderConfig {
+        work_dir: work_dir(),
+        timeout: Duration::from_secs(10),
+        ..BuilderConfig::default()
+    })
+    .unwrap();
+    let server = ScriptedServer::start(vec![]).unwrap();
+    let budget = Budget {
+        wall_s: 4,
+        ..Budget::default()
+    };
+    let suite = repo().join("tasks/test-mini");
+    let task = TaskRef::Coding {
+        suite: &suite,
+        id: "add-numbers",
+    };
+    let ran = run_on(&runner, &guest("agent-slow-build"), task, &server, budget);
+    // The guest itself is interrupted at the same deadline, before it can
+    // note the report: the host's transcript has it.
+    let tests = ran.events.iter().find(|e| e["kind"] == "tests").unwrap();
+    let output = tests["output"].as_str().unwrap();
+    assert!(
+        output.starts_with("the build failed: build timed out after 4.0 s and was killed"),
+        "{output}"
+    );
+    assert!(
+        !output.contains(&work_dir().display().to_string()),
+        "{output}"
+    );
+    let tests_ms = tests["ms"].as_u64().unwrap();
+    assert!(tests_ms < 6_000, "the test build ended at {tests_ms} ms");
+    let o = &ran.outcome;
+    assert!(!o.pass);
+    assert_eq!(o.status, RunStatus::Timeout);
+    assert!(
+        o.build_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("timed out")),
+        "{o:?}"
+    );
+    let work = work_dir().display().to_string();
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains("rustc") && c.contains(&work) && c.contains("tests-"))
+        .collect();
+    assert!(left.is_empty(), "build processes left: {left:#?}");
+}
+
+/// A SEARCH/REPLACE block replacing sort-speed's insertion sort.
+fn sort_block(new_sort: &str) -> String {
+    format!(
+        "src/main.rs\n<<<<<<< SEARCH\n{}=======\n{new_sort}>>>>>>> REPLACE\n",
+        "fn sort(values: &mut [u32]) {\n    for i in 1..values.len() {\n        let mut j = i;\n        while j > 0 && values[j - 1] > values[j] {\n            values.swap(j - 1, j);\n            j -= 1;\n        }\n    }\n}\n"
+    )
+}
+
+const SHELL_SORT: &str = "fn sort(values: &mut [u32]) {\n    let n = values.len();\n    let mut gap = n / 2;\n    while gap > 0 {\n        for i in gap..n {\n            let v = values[i];\n            let mut j = i;\n            while j >= gap && values[j - gap] > v {\n                values[j] = values[j - gap];\n                j -= gap;\n            }\n            values[j] = v;\n        }\n        gap /= 2;\n    }\n}\n";
+
+const BUBBLE_SORT: &str = "fn sort(values: &mut [u32]) {\n    for _ in 0..values.len() {\n        for j in 1..values.len() {\n            if values[j - 1] > values[j] {\n                values.swap(j - 1, j);\n            }\n        }\n    }\n}\n";
+
+fn run_sort_speed(reply: &str) -> (Ran, ScriptedServer) {
+    let reply = reply.to_string();
+    let server = ScriptedServer::start_with(move |_, _| Reply::openai(&reply, 800, 120)).unwrap();
+    let budget = Budget {
+        llm_calls: 2,
+        ..Budget::default()
+    };
+    let bench = repo().join("benchmarks/sort-speed");
+    let task = TaskRef::Optimize { bench: &bench };
+    let ran = run_on(runner(), &seed(), task, &server, budget);
+    (ran, server)
+}
+
+fn scores(events: &[serde_json::Value]) -> Vec<Option<f64>> {
+    events
+        .iter()
+        .filter(|e| e["kind"] == "tests")
+        .map(|e| e["score"].as_f64())
+        .collect()
+}
+
+#[test]
+fn the_seed_agent_improves_sort_speed_and_the_grade_uses_unseen_inputs() {
+    let (ran, server) = run_sort_speed(&sort_block(SHELL_SORT));
+    let o = &ran.outcome;
+    let grade = o.optimization.as_ref().unwrap();
+    assert!(o.pass, "{o:#?}");
+    assert!(grade.improved && grade.rejection.is_none(), "{grade:?}");
+    let (seed, score) = (grade.seed_score.unwrap(), grade.score.unwrap());
+    assert!(score < seed, "{grade:?}");
+    let gain = grade.gain.unwrap();
+    assert!(gain > 0.0 && gain < 1.0, "{grade:?}");
+    assert_eq!(grade.reference, Some(5_531_484.0));
+    // The agent saw the seed's score and its candidate's, on the
+    // benchmark's evaluation seed; the grade's inputs are others, so the
+    // seed scores differently there.
+    let seen = scores(&ran.events);
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    let (seen_seed, seen_candidate) = (seen[0].unwrap(), seen[1].unwrap());
+    assert!(seen_candidate < seen_seed);
+    assert_ne!(
+        seen_seed, seed,
+        "the grade draws inputs the agent never saw"
+    );
+    assert_eq!((o.hidden.total, o.visible.total), (0, 0));
+    assert_eq!(o.spent.test_runs, 2);
+
+    // The first request is the host-side proposer's DIFF prompt for the
+    // seed program with its score.
+    use clade_agent::{Operator, Program, PromptInput, Templates, build_prompt};
+    use std::collections::BTreeMap;
+    let dir = tempfile::tempdir().unwrap();
+    let bench = Benchmark::open(
+        &repo().join("benchmarks/sort-speed"),
+        Path::new(env!("CARGO_TARGET_TMPDIR")),
+        dir.path(),
+    )
+    .unwrap();
+    let view = bench.task_view();
+    let main = std::fs::read_to_string(repo().join("benchmarks/sort-speed/src/main.rs")).unwrap();
     let input = PromptInput {
         task: view.statement,
         metric: view.metric,
@@ -312,9 +462,9 @@ fn the_seed_agents_first_request_is_the_proposers_prompt_for_the_same_input() {
         operator: Operator::Diff,
         parent: Program {
             label: "the workspace".into(),
-            score: None,
+            score: Some(seen_seed),
             metrics: BTreeMap::new(),
-            files: BTreeMap::from([("src/lib.rs".to_string(), stub)]),
+            files: BTreeMap::from([("src/main.rs".to_string(), main)]),
         },
         feedback: None,
         top_programs: Vec::new(),
@@ -326,9 +476,22 @@ fn the_seed_agents_first_request_is_the_proposers_prompt_for_the_same_input() {
         context_code_limit: 6_000,
     };
     let prompt = build_prompt(&Templates::seed(), &input);
-    assert_eq!(body["messages"][0]["role"], "system");
+    let body: serde_json::Value = serde_json::from_str(&server.requests()[0].body).unwrap();
     assert_eq!(body["messages"][0]["content"], prompt.system.as_str());
-    assert_eq!(body["messages"][1]["role"], "user");
     assert_eq!(body["messages"][1]["content"], prompt.user.as_str());
     insta::assert_snapshot!("seed_first_request_user", prompt.user);
+}
+
+#[test]
+fn a_slower_answer_is_undone_and_the_optimization_task_fails() {
+    let (ran, _server) = run_sort_speed(&sort_block(BUBBLE_SORT));
+    let o = &ran.outcome;
+    let grade = o.optimization.as_ref().unwrap();
+    assert!(!o.pass, "{o:#?}");
+    let seen = scores(&ran.events);
+    assert!(seen[1].unwrap() > seen[0].unwrap(), "{seen:?}");
+    // The workspace ends holding the seed program again.
+    assert_eq!(grade.score, grade.seed_score, "{grade:?}");
+    assert_eq!(grade.gain, Some(0.0));
+    assert!(!grade.improved);
 }

@@ -148,14 +148,30 @@ pub fn score(bench_dir: &Path, solution: &Path, home: &Path) -> Result<Evaluatio
 }
 
 fn score_crate(config: &Config, solution: &Path, home: &Path) -> Result<Evaluation, EvolveError> {
+    let scratch = std::env::temp_dir().join(format!("clade-bench-{}", std::process::id()));
+    let (evaluator, project) = crate_evaluator(config, solution, home, &scratch)?;
+    let files = project.read_evolvable()?;
+    let result = evaluator.evaluate(&files, "solution", config.run.seed);
+    let _ = std::fs::remove_dir_all(&scratch);
+    result
+}
+
+/// The evaluator of `config`'s benchmark for the candidate crate at `root`
+/// (which holds the crate's committed files and its evolvable files), with
+/// the module cache and build folder under `home` and scratch folders in
+/// `scratch`; and the project it evaluates.
+pub fn crate_evaluator(
+    config: &Config,
+    root: &Path,
+    home: &Path,
+    scratch: &Path,
+) -> Result<(Evaluator, Project), EvolveError> {
     if config.target.build != BuildKind::CargoWasm {
         return Err(EvolveError::Setup(
             "this benchmark evolves a prebuilt module; give an output file".into(),
         ));
     }
-    let root = solution
-        .canonicalize()
-        .map_err(EvolveError::io("open", solution))?;
+    let root = root.canonicalize().map_err(EvolveError::io("open", root))?;
     let crate_dir = find_crate(&root, None)?;
     let project = Project {
         root: root.clone(),
@@ -181,7 +197,6 @@ fn score_crate(config: &Config, solution: &Path, home: &Path) -> Result<Evaluati
         work_dir: home.join("build"),
         ..BuilderConfig::default()
     })?);
-    let scratch = std::env::temp_dir().join(format!("clade-bench-{}", std::process::id()));
     let evaluator = Evaluator::new(
         config,
         project.clone(),
@@ -189,12 +204,9 @@ fn score_crate(config: &Config, solution: &Path, home: &Path) -> Result<Evaluati
         Some(builder),
         crate_files,
         Vec::new(),
-        scratch.clone(),
+        scratch.to_path_buf(),
     )?;
-    let files = project.read_evolvable()?;
-    let result = evaluator.evaluate(&files, "solution", config.run.seed);
-    let _ = std::fs::remove_dir_all(&scratch);
-    result
+    Ok((evaluator, project))
 }
 
 /// `Cargo.toml`, `build.rs` and `src/**` of a crate, crate-relative.

@@ -45,6 +45,12 @@ impl Builtin {
         }
     }
 
+    /// The number in [`Builtin::reference`] (`"AlphaEvolve 2.63…"` → 2.63…,
+    /// `"radix-sort baseline 5,531,484"` → 5531484), for normalizing gains.
+    pub fn reference_value(&self) -> Option<f64> {
+        reference_value(self.reference)
+    }
+
     pub fn needs_data(&self) -> bool {
         !self.data_files.is_empty()
     }
@@ -60,6 +66,13 @@ impl Builtin {
             )),
         }
     }
+}
+
+/// The first number of a reference text; commas group digits.
+fn reference_value(text: &str) -> Option<f64> {
+    text.split_whitespace()
+        .find_map(|word| word.replace(',', "").parse::<f64>().ok())
+        .filter(|v| v.is_finite())
 }
 
 /// Best known sorting networks (comparators), n = 9…16.
@@ -166,6 +179,28 @@ mod tests {
         for builtin in &table {
             assert_eq!(find(&builtin.name).as_ref(), Ok(builtin));
         }
+    }
+
+    #[test]
+    fn every_builtin_has_a_numeric_reference() {
+        let values: Vec<(String, Option<f64>)> = all()
+            .into_iter()
+            .map(|b| (b.name.clone(), b.reference_value()))
+            .collect();
+        assert!(values.iter().all(|(_, v)| v.is_some()), "{values:?}");
+        assert_eq!(
+            find("sort-speed").unwrap().reference_value(),
+            Some(5_531_484.0)
+        );
+        assert_eq!(
+            find("sorting-network-9").unwrap().reference_value(),
+            Some(25.0)
+        );
+        assert_eq!(
+            find("circle-packing-26").unwrap().reference_value(),
+            Some(2.6358627564136983)
+        );
+        assert_eq!(reference_value("none given"), None);
     }
 
     #[test]

@@ -125,11 +125,25 @@ impl Grader {
         names: &[String],
         solution: &Path,
     ) -> Result<Grade, TasksError> {
+        self.run_tests_until(task, tests_text, names, solution, None)
+    }
+
+    /// [`Grader::run_tests`], ended at `deadline`: the build is killed
+    /// there, and tests not started by then count as failed (timeout).
+    pub fn run_tests_until(
+        &self,
+        task: &Task,
+        tests_text: &str,
+        names: &[String],
+        solution: &Path,
+        deadline: Option<Instant>,
+    ) -> Result<Grade, TasksError> {
         let harness = harness_source(tests_text, names);
         let build = self.builder.build_tests(&TestBuild {
             candidate: solution,
             lib_name: &task.lib_name,
             harness: &harness,
+            deadline,
         })?;
         let mut grade = Grade {
             task: task.id.clone(),
@@ -149,6 +163,16 @@ impl Grader {
         let wasm = std::fs::read(&wasm_path).map_err(TasksError::io("read", &wasm_path))?;
         let started = Instant::now();
         for name in names {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                grade.tests.push(TestResult {
+                    name: name.clone(),
+                    passed: false,
+                    status: RunStatus::Timeout,
+                    fuel_used: None,
+                    stderr: "not run: the deadline passed".into(),
+                });
+                continue;
+            }
             grade.tests.push(self.run_test(&wasm, name)?);
         }
         grade.tests_ms = started.elapsed().as_secs_f64() * 1e3;

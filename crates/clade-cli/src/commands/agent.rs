@@ -1,11 +1,13 @@
 //! `clade agent build | run`: an agent as a program Clade builds and runs on
-//! a coding task. The work is in `clade_agent_host`.
+//! a coding task or a shipped benchmark. The work is in `clade_agent_host`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
-use clade_agent_host::{AgentConfig, AgentOutcome, AgentRunner, ModelService, TaskRun};
+use clade_agent_host::{
+    AgentConfig, AgentOutcome, AgentRunner, ModelService, OptimizationGrade, TaskRef, TaskRun,
+};
 use clade_sandbox::{BuildStatus, BuilderConfig};
 
 #[derive(clap::Subcommand)]
@@ -17,10 +19,13 @@ pub enum AgentCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Run an agent on one coding task, then grade it on the hidden tests.
+    /// Run an agent on one task, then grade it: a coding task on its hidden
+    /// tests, a benchmark by re-evaluating the result on unseen inputs.
     Run {
         agent: PathBuf,
-        /// The task folder, inside a suite with a manifest (e.g. tasks/test-mini/add-numbers).
+        /// A task folder inside a suite with a manifest (e.g.
+        /// tasks/test-mini/add-numbers), or a benchmark folder with a
+        /// clade.toml (e.g. benchmarks/sort-speed).
         #[arg(long)]
         task: PathBuf,
         /// A TOML file with [[llm.models]] (one model) and [agent.budget];
@@ -100,6 +105,7 @@ fn run_task(
     };
     clade_evolve::resolve_local_model(&mut model, &home)?;
     let (suite, task_id) = suite_and_id(task)?;
+    let is_benchmark = task.join("clade.toml").is_file();
     let runner = AgentRunner::new(BuilderConfig::default()).context("setting up the sandbox")?;
     let built = runner
         .build(agent)
@@ -134,8 +140,14 @@ fn run_task(
     let outcome = runner.run_task(TaskRun {
         agent_wasm: &wasm,
         prompts: &agent.join("prompts"),
-        suite: &suite,
-        task_id: &task_id,
+        task: if is_benchmark {
+            TaskRef::Optimize { bench: task }
+        } else {
+            TaskRef::Coding {
+                suite: &suite,
+                id: &task_id,
+            }
+        },
         budget: config.agent.budget,
         model: service.model(seed),
         random_seed: seed,
@@ -176,15 +188,19 @@ fn unique_suffix() -> String {
 
 fn print_outcome(outcome: &AgentOutcome, model: &str) {
     let verdict = if outcome.pass { "PASS" } else { "FAIL" };
-    println!(
-        "{}: {verdict}  hidden {}/{}  visible {}/{}  (agent {}, model {model})",
-        outcome.task,
-        outcome.hidden.passed,
-        outcome.hidden.total,
-        outcome.visible.passed,
-        outcome.visible.total,
-        outcome.status.as_str(),
-    );
+    if let Some(grade) = &outcome.optimization {
+        print_optimization(outcome, grade, verdict, model);
+    } else {
+        println!(
+            "{}: {verdict}  hidden {}/{}  visible {}/{}  (agent {}, model {model})",
+            outcome.task,
+            outcome.hidden.passed,
+            outcome.hidden.total,
+            outcome.visible.passed,
+            outcome.visible.total,
+            outcome.status.as_str(),
+        );
+    }
     let s = &outcome.spent;
     println!(
         "spent: {} LLM calls, {} tokens in, {} out, {} test runs, {:.1} s",
@@ -195,10 +211,29 @@ fn print_outcome(outcome: &AgentOutcome, model: &str) {
         s.wall_ms as f64 / 1e3
     );
     if let Some(reason) = &outcome.build_reason {
-        println!("the final workspace did not build: {reason}");
+        println!("the final workspace was rejected: {reason}");
     }
     if let Some(done) = &outcome.done {
         println!("the agent said: {done}");
     }
     println!("transcript: {}", outcome.transcript.display());
+}
+
+fn print_optimization(
+    outcome: &AgentOutcome,
+    grade: &OptimizationGrade,
+    verdict: &str,
+    model: &str,
+) {
+    let number = |v: Option<f64>| v.map_or("none".to_string(), |v| v.to_string());
+    println!(
+        "{}: {verdict}  {} {} (seed {}, reference {}, gain {}) on unseen inputs  (agent {}, model {model})",
+        outcome.task,
+        grade.metric,
+        number(grade.score),
+        number(grade.seed_score),
+        number(grade.reference),
+        grade.gain.map_or("none".to_string(), |g| format!("{g:.4}")),
+        outcome.status.as_str(),
+    );
 }

@@ -271,6 +271,8 @@ impl Builder {
         // say `candidate` instead, so they stay the same across versions.
         let mut diagnostics = String::from_utf8_lossy(&output)
             .replace(&format!("{}/", build_dir.display()), "")
+            // cargo names the package folder too: no host path reaches a prompt.
+            .replace(&build_dir.display().to_string(), ".")
             .replace(&package, "candidate")
             .replace(&package.replace('-', "_"), "candidate");
         if truncated {

@@ -16,7 +16,7 @@
 //! harness, reusing the library cargo just built.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::{BuildOutcome, BuildStatus, Builder, checks, isolation, write_file};
 use crate::SandboxError;
@@ -30,6 +30,9 @@ pub struct TestBuild<'a> {
     pub lib_name: &'a str,
     /// The source of the harness (`fn main`, no libtest).
     pub harness: &'a str,
+    /// The build is killed at this instant if it comes before the builder's
+    /// own timeout (a caller's deadline: an agent's wall budget).
+    pub deadline: Option<Instant>,
 }
 
 const TARGET: &str = "clade_harness";
@@ -132,11 +135,12 @@ impl Builder {
         // an empty program.
         let harness_path = build_dir.join(format!("harness/{TARGET}.rs"));
         write_file(&harness_path, b"fn main() {}\n")?;
-        let mut finished = self.cargo(&paths, LIB_ARGS)?;
+        let timeout = self.timeout_for(job.deadline, started);
+        let mut finished = self.cargo(&paths, LIB_ARGS, started + timeout)?;
         if finished.status.is_some_and(|s| s.success()) {
             write_file(&harness_path, job.harness.as_bytes())?;
             let lib_stdout = std::mem::take(&mut finished.stdout);
-            finished = self.cargo(&paths, ARGS)?;
+            finished = self.cargo(&paths, ARGS, started + timeout)?;
             // A library rebuilt for the harness depends on a file that
             // changed in between: the harness, read by a macro.
             if Artifacts::parse(&finished.stdout, &package).lib_rebuilt {
@@ -151,7 +155,9 @@ impl Builder {
             finished.stdout.splice(0..0, lib_stdout);
         }
         let mut diagnostics = String::from_utf8_lossy(&finished.stderr)
-            .replace(&format!("{}/", build_dir.display()), "");
+            .replace(&format!("{}/", build_dir.display()), "")
+            // cargo names the package folder too: no host path reaches a prompt.
+            .replace(&build_dir.display().to_string(), ".");
         if finished.stderr_truncated {
             diagnostics.push_str("\n[diagnostics truncated]");
         }
@@ -161,7 +167,7 @@ impl Builder {
                 BuildStatus::BuildFailed,
                 format!(
                     "build timed out after {:.1} s and was killed",
-                    self.config.timeout.as_secs_f64()
+                    timeout.as_secs_f64()
                 ),
                 Some(diagnostics),
                 started,
@@ -188,15 +194,28 @@ impl Builder {
         Ok(outcome)
     }
 
+    /// The builder's timeout, or less when `deadline` comes sooner.
+    fn timeout_for(&self, deadline: Option<Instant>, started: Instant) -> Duration {
+        match deadline {
+            Some(deadline) => deadline
+                .saturating_duration_since(started)
+                .min(self.config.timeout),
+            None => self.config.timeout,
+        }
+    }
+
+    /// Runs cargo, killed with its process tree at `until`.
     fn cargo(
         &self,
         paths: &isolation::BuildPaths,
         args: &[&str],
+        until: Instant,
     ) -> Result<crate::process::Finished, SandboxError> {
         let command =
             isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), paths, args);
         let limit = self.config.diagnostics_limit;
-        crate::process::run_with_deadline(command, &[], self.config.timeout, 4 << 20, limit)
+        let left = until.saturating_duration_since(Instant::now());
+        crate::process::run_with_deadline(command, &[], left, 4 << 20, limit)
             .map_err(SandboxError::io("run cargo in", paths.build_dir))
     }
 }
