@@ -50,7 +50,7 @@ impl Budget {
 }
 
 /// What has been spent so far.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Spent {
     pub llm_calls: u64,
     pub tokens_in: u64,
@@ -65,6 +65,8 @@ pub struct Meter {
     budget: Budget,
     spent: Spent,
     started: Instant,
+    /// The first budget a request ran into.
+    exhausted: Option<&'static str>,
 }
 
 impl Meter {
@@ -73,6 +75,7 @@ impl Meter {
             budget,
             spent: Spent::default(),
             started: Instant::now(),
+            exhausted: None,
         }
     }
 
@@ -91,9 +94,21 @@ impl Meter {
         self.spent.tokens_in + self.spent.tokens_out
     }
 
-    fn check_wall(&self) -> Result<(), String> {
+    /// The first budget the agent ran into (`llm_calls`, `tokens`,
+    /// `test_runs`, `wall`), if any.
+    pub fn exhausted(&self) -> Option<&'static str> {
+        self.exhausted
+    }
+
+    /// Refuses a request because `which` budget is spent.
+    pub fn refuse(&mut self, which: &'static str) -> String {
+        self.exhausted.get_or_insert(which);
+        format!("budget_exhausted: {which}")
+    }
+
+    fn check_wall(&mut self) -> Result<(), String> {
         if self.started.elapsed() >= self.budget.wall() {
-            return Err("budget_exhausted: wall".into());
+            return Err(self.refuse("wall"));
         }
         Ok(())
     }
@@ -103,11 +118,11 @@ impl Meter {
     pub fn begin_llm_call(&mut self) -> Result<u64, String> {
         self.check_wall()?;
         if self.spent.llm_calls >= self.budget.llm_calls {
-            return Err("budget_exhausted: llm_calls".into());
+            return Err(self.refuse("llm_calls"));
         }
         let left = self.budget.tokens.saturating_sub(self.tokens_used());
         if left == 0 {
-            return Err("budget_exhausted: tokens".into());
+            return Err(self.refuse("tokens"));
         }
         self.spent.llm_calls += 1;
         Ok(left)
@@ -123,7 +138,7 @@ impl Meter {
     pub fn begin_test_run(&mut self) -> Result<(), String> {
         self.check_wall()?;
         if self.spent.test_runs >= self.budget.test_runs {
-            return Err("budget_exhausted: test_runs".into());
+            return Err(self.refuse("test_runs"));
         }
         self.spent.test_runs += 1;
         Ok(())
@@ -159,6 +174,11 @@ mod tests {
             Err("budget_exhausted: test_runs".into())
         );
         assert_eq!(m.spent().llm_calls, 2);
+        assert_eq!(
+            m.exhausted(),
+            Some("llm_calls"),
+            "the first refusal is kept"
+        );
     }
 
     #[test]
@@ -168,6 +188,7 @@ mod tests {
         m.debit_tokens(400, 150);
         assert_eq!(m.begin_llm_call(), Err("budget_exhausted: tokens".into()));
         assert_eq!(m.spent().llm_calls, 1);
+        assert_eq!(m.exhausted(), Some("tokens"));
     }
 
     #[test]

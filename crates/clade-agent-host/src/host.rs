@@ -4,7 +4,7 @@
 //! large or over budget is refused with a reason the guest can read.
 
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clade_llm::{ChatRequest, Endpoint, Message, ReplyShape};
 use clade_sandbox::RunHost;
@@ -67,12 +67,74 @@ pub trait Tester: Send {
 
 /// The model behind the `agent_llm` import.
 pub struct Model {
-    pub endpoint: Arc<Endpoint>,
-    /// The runtime the endpoint's futures run on; the guest calls from a
-    /// blocking thread, which waits on it.
-    pub handle: tokio::runtime::Handle,
+    pub backend: ModelBackend,
     /// The seed of the k-th call derives from this and k.
     pub seed: u64,
+}
+
+/// Who answers an agent's chat calls.
+pub enum ModelBackend {
+    /// A real model.
+    Endpoint {
+        endpoint: Arc<Endpoint>,
+        /// The runtime the endpoint's futures run on; the guest calls from
+        /// a blocking thread, which waits on it.
+        handle: tokio::runtime::Handle,
+    },
+    /// Every call answered with this text, at no token cost and with no
+    /// network: a canary run proves an agent works before it costs a call.
+    Canned(String),
+}
+
+/// A reply as the meter and the transcript see it.
+struct Answer {
+    text: String,
+    tokens_in: u64,
+    tokens_out: u64,
+    cached: bool,
+}
+
+impl Model {
+    fn takes_grammar(&self) -> bool {
+        match &self.backend {
+            ModelBackend::Endpoint { endpoint, .. } => endpoint.takes_grammar(),
+            ModelBackend::Canned(_) => false,
+        }
+    }
+
+    fn configured_max_tokens(&self) -> Option<u64> {
+        match &self.backend {
+            ModelBackend::Endpoint { endpoint, .. } => endpoint.config().max_tokens.map(u64::from),
+            ModelBackend::Canned(_) => None,
+        }
+    }
+
+    /// The reply to `request`; `Err(None)` when `left` ran out first.
+    fn complete(&self, request: ChatRequest, left: Duration) -> Result<Answer, Option<String>> {
+        let (endpoint, handle) = match &self.backend {
+            ModelBackend::Endpoint { endpoint, handle } => (endpoint.clone(), handle),
+            ModelBackend::Canned(text) => {
+                return Ok(Answer {
+                    text: text.clone(),
+                    tokens_in: 0,
+                    tokens_out: 0,
+                    cached: false,
+                });
+            }
+        };
+        let answer = handle
+            .block_on(async move { tokio::time::timeout(left, endpoint.complete(&request)).await });
+        match answer {
+            Ok(Ok(c)) => Ok(Answer {
+                text: c.text,
+                tokens_in: c.tokens_in,
+                tokens_out: c.tokens_out,
+                cached: c.cached,
+            }),
+            Ok(Err(e)) => Err(Some(e.to_string())),
+            Err(_) => Err(None),
+        }
+    }
 }
 
 pub(crate) struct State {
@@ -117,7 +179,7 @@ impl RunHost for AgentHost {
             serde_json::from_slice(input).map_err(|e| format!("malformed request: {e}"))?
         };
         let answer = match name {
-            "agent_task" => Ok(task_json(&state, self.model.endpoint.takes_grammar())),
+            "agent_task" => Ok(task_json(&state, self.model.takes_grammar())),
             "agent_llm" => self.llm(&mut state, request, deadline),
             "agent_list" => Ok(json!({"files": state.workspace.list()})),
             "agent_read" => read(&state, &request),
@@ -295,16 +357,17 @@ impl AgentHost {
         let room = left.saturating_sub(prompt_tokens);
         let wanted = chat
             .max_tokens
-            .or(self.model.endpoint.config().max_tokens.map(u64::from))
+            .or(self.model.configured_max_tokens())
             .unwrap_or(DEFAULT_REPLY_TOKENS);
         let max_tokens = wanted.min(room).min(u64::from(u32::MAX));
         if max_tokens == 0 {
+            let refusal = state.meter.refuse("tokens");
             return Err(format!(
-                "budget_exhausted: tokens (the prompt alone is about {prompt_tokens} of the {left} left)"
+                "{refusal} (the prompt alone is about {prompt_tokens} of the {left} left)"
             ));
         }
         let seed = call_seed(self.model.seed, k);
-        let grammar = chat.grammar.filter(|_| self.model.endpoint.takes_grammar());
+        let grammar = chat.grammar.filter(|_| self.model.takes_grammar());
         let shape = if chat.search_replace {
             ReplyShape::SearchReplace { grammar }
         } else {
@@ -325,23 +388,18 @@ impl AgentHost {
             shape,
         };
         let left_time = deadline.saturating_duration_since(Instant::now());
-        let endpoint = self.model.endpoint.clone();
-        let answer = self.model.handle.block_on(async move {
-            tokio::time::timeout(left_time, endpoint.complete(&request)).await
-        });
-        let completion = match answer {
-            Ok(Ok(completion)) => completion,
-            Ok(Err(e)) => {
+        let completion = match self.model.complete(request, left_time) {
+            Ok(completion) => completion,
+            Err(Some(e)) => {
                 let error = format!("the model call failed: {e}");
                 state.transcript.push(Event::LlmError {
                     error: error.clone(),
                 });
                 return Err(error);
             }
-            Err(_) => {
-                let error =
-                    "budget_exhausted: wall (the task's time ran out waiting for the model)"
-                        .to_string();
+            Err(None) => {
+                let refusal = state.meter.refuse("wall");
+                let error = format!("{refusal} (the task's time ran out waiting for the model)");
                 state.transcript.push(Event::LlmError {
                     error: error.clone(),
                 });

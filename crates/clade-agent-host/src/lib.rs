@@ -6,7 +6,8 @@
 //! [`AgentHost`]: the task statement, an LLM chat call, list/read/write of a
 //! workspace the host holds, the diff, the visible tests, a note, what has
 //! been spent, done. A task is a coding task of a suite ([`coding`]) or a
-//! shipped benchmark to optimize ([`optimize`]). The host owns every limit ([`Budget`], metered by
+//! shipped benchmark to optimize ([`optimize`]), or the agent's own folder
+//! to improve ([`self_improve`]). The host owns every limit ([`Budget`], metered by
 //! [`budget::Meter`] in host memory), the model, its seeds and any API key,
 //! and writes the transcript itself. After the agent ends, however it ends,
 //! only the workspace's `src/**/*.rs` is graded, with the hidden tests of the
@@ -25,13 +26,15 @@ pub mod host;
 mod model;
 pub mod optimize;
 mod run;
+pub mod self_improve;
 pub mod transcript;
 pub mod workspace;
 
 pub use budget::{Budget, Spent};
 pub use config::AgentConfig;
 pub use error::AgentHostError;
-pub use host::{AGENT_IMPORTS, AgentHost, Model, TestReport, Tester, call_seed};
+pub use host::{AGENT_IMPORTS, AgentHost, Model, ModelBackend, TestReport, Tester, call_seed};
 pub use model::ModelService;
 pub use optimize::{Benchmark, OptimizationGrade};
 pub use run::{AgentOutcome, AgentRunner, Count, PROMPTS_MOUNT, TaskRef, TaskRun};
+pub use self_improve::Canary;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use clade_llm::{Endpoint, ModelConfig};
 
 use crate::AgentHostError;
-use crate::host::Model;
+use crate::host::{Model, ModelBackend};
 
 pub struct ModelService {
     runtime: tokio::runtime::Runtime,
@@ -37,13 +37,53 @@ impl ModelService {
     /// The model for one run, its calls seeded from `seed`.
     pub fn model(&self, seed: u64) -> Model {
         Model {
-            endpoint: self.endpoint.clone(),
-            handle: self.runtime.handle().clone(),
+            backend: ModelBackend::Endpoint {
+                endpoint: self.endpoint.clone(),
+                handle: self.runtime.handle().clone(),
+            },
             seed,
         }
     }
 
     pub fn label(&self) -> String {
         self.endpoint.config().label()
+    }
+
+    /// The label and every setting that changes what the model replies
+    /// (temperature, reply cap, context, grammar): results under two
+    /// identities are not comparable.
+    pub fn identity(&self) -> String {
+        let c = self.endpoint.config();
+        let mut settings = Vec::new();
+        if let Some(t) = c.temperature {
+            settings.push(format!("temperature {t}"));
+        }
+        if let Some(m) = c.max_tokens {
+            settings.push(format!("max_tokens {m}"));
+        }
+        if c.provider == clade_llm::ProviderKind::Local {
+            if let Some(n) = c.context_size {
+                settings.push(format!("context {n}"));
+            }
+            if !c.grammar {
+                settings.push("no grammar".into());
+            }
+        }
+        if settings.is_empty() {
+            c.label()
+        } else {
+            format!("{} ({})", c.label(), settings.join(", "))
+        }
+    }
+
+    /// What `tokens_in` and `tokens_out` cost at the model's prices.
+    pub fn cost(&self, tokens_in: u64, tokens_out: u64) -> f64 {
+        self.endpoint.config().cost(tokens_in, tokens_out)
+    }
+
+    /// Whether the model is the in-process one, which answers one request
+    /// at a time.
+    pub fn is_local(&self) -> bool {
+        self.endpoint.config().provider == clade_llm::ProviderKind::Local
     }
 }

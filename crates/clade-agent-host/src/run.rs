@@ -4,6 +4,7 @@
 //! workspace: a coding task on its hidden tests, an optimization task by
 //! re-evaluating the workspace and the seed on inputs the agent never saw.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use crate::budget::{Budget, Meter, Spent};
 use crate::coding::{self, VisibleTests};
 use crate::host::{AGENT_IMPORTS, AgentHost, Model, State, TaskView, Tester};
 use crate::optimize::{Benchmark, Evaluate, OptimizationGrade};
+use crate::self_improve::{self, Canary, ChildTests};
 use crate::transcript::{Event, Transcript};
 use crate::workspace::Workspace;
 
@@ -52,12 +54,21 @@ pub enum TaskRef<'a> {
     Coding { suite: &'a Path, id: &'a str },
     /// The shipped benchmark in this folder (a `clade.toml` beside its crate).
     Optimize { bench: &'a Path },
+    /// The agent edits a copy of the agent folder `agent` (its own, or its
+    /// parent's) as `statement` asks; its tests build the child and run it
+    /// on `canary`. Not graded here: the caller judges the final files.
+    SelfImprove {
+        agent: &'a Path,
+        statement: &'a str,
+        canary: &'a Canary,
+    },
 }
 
 /// A task made ready to run: what the agent sees, what grades it after.
 enum Prepared {
     Coding,
     Optimize(Arc<Benchmark>),
+    SelfImprove,
 }
 
 /// What became of one run.
@@ -86,17 +97,34 @@ pub struct AgentOutcome {
     /// Why the final workspace did not build against the hidden tests (or,
     /// for an optimization task, why it was rejected).
     pub build_reason: Option<String>,
+    /// The agent changed its workspace at all.
+    pub edited: bool,
+    /// The first budget the agent ran into (`llm_calls`, `tokens`,
+    /// `test_runs`, `wall`), if any.
+    pub budget_exhausted: Option<String>,
+    /// The final workspace against the task's files (unified diff).
+    #[serde(skip)]
+    pub diff: String,
+    /// The editable files at the end (path → text).
+    #[serde(skip)]
+    pub files: BTreeMap<String, String>,
     pub transcript: PathBuf,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Count {
     pub passed: usize,
     pub total: usize,
 }
 
-/// Builds agents and runs them on tasks.
+/// Builds agents and runs them on tasks. Cloning is cheap and shares the
+/// engine, the module cache and the build folder.
+#[derive(Clone)]
 pub struct AgentRunner {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     builder: Builder,
     runner: Runner,
     grader: Arc<Grader>,
@@ -122,17 +150,19 @@ impl AgentRunner {
             .parent()
             .map_or_else(|| config.work_dir.join("eval"), Path::to_path_buf);
         Ok(AgentRunner {
-            eval_home,
-            builder: Builder::new(config.clone())?,
-            grader: Arc::new(Grader::new(Builder::new(config)?, default_test_limits())?),
-            runner,
-            scratch,
+            inner: Arc::new(Inner {
+                eval_home,
+                builder: Builder::new(config.clone())?,
+                grader: Arc::new(Grader::new(Builder::new(config)?, default_test_limits())?),
+                runner,
+                scratch,
+            }),
         })
     }
 
     /// Builds the agent at `dir` with the host's agent template.
     pub fn build(&self, dir: &Path) -> Result<BuildOutcome, AgentHostError> {
-        Ok(self.builder.build_agent(dir)?)
+        Ok(self.inner.builder.build_agent(dir)?)
     }
 
     /// Runs the agent on one task and grades the result.
@@ -161,6 +191,8 @@ impl AgentRunner {
         let request = guest_request(&run);
         let (outcome, state) = self.run_guest(run.agent_wasm, &request, run.model, state)?;
         let spent = state.meter.spent();
+        let exhausted = state.meter.exhausted();
+        let diff = state.workspace.diff();
         state
             .transcript
             .finish()
@@ -168,12 +200,21 @@ impl AgentRunner {
         let mut graded = match prepared {
             Prepared::Coding => self.grade_coding(run.task, &state.workspace)?,
             Prepared::Optimize(bench) => grade_optimization(&bench, &state.workspace)?,
+            Prepared::SelfImprove => AgentOutcome::ungraded("self-improve"),
         };
+        graded.files = state
+            .workspace
+            .editable()
+            .map(|(p, t)| (p.to_string(), t.to_string()))
+            .collect();
         graded.status = outcome.status;
         graded.exit_code = outcome.exit_code;
         graded.trap = outcome.trap.clone();
         graded.done = state.done;
         graded.spent = spent;
+        graded.edited = !diff.is_empty();
+        graded.diff = diff;
+        graded.budget_exhausted = exhausted.map(str::to_string);
         graded.transcript = run.transcript;
         Ok(graded)
     }
@@ -186,7 +227,8 @@ impl AgentRunner {
         match task {
             TaskRef::Coding { suite, id } => {
                 let task = suite_task(suite, id)?.0;
-                let tester = VisibleTests::new(self.grader.clone(), &task, &self.scratch)?;
+                let tester =
+                    VisibleTests::new(self.inner.grader.clone(), &task, &self.inner.scratch)?;
                 Ok((
                     Prepared::Coding,
                     coding::task_view(&task)?,
@@ -195,7 +237,11 @@ impl AgentRunner {
                 ))
             }
             TaskRef::Optimize { bench } => {
-                let bench = Arc::new(Benchmark::open(bench, &self.eval_home, &self.scratch)?);
+                let bench = Arc::new(Benchmark::open(
+                    bench,
+                    &self.inner.eval_home,
+                    &self.inner.scratch,
+                )?);
                 Ok((
                     Prepared::Optimize(bench.clone()),
                     bench.task_view(),
@@ -203,6 +249,20 @@ impl AgentRunner {
                     Box::new(Evaluate::new(bench)),
                 ))
             }
+            TaskRef::SelfImprove {
+                agent,
+                statement,
+                canary,
+            } => Ok((
+                Prepared::SelfImprove,
+                self_improve::task_view(statement),
+                self_improve::workspace(agent)?,
+                Box::new(ChildTests::new(
+                    self.clone(),
+                    canary.clone(),
+                    &self.inner.scratch,
+                )),
+            )),
         }
     }
 
@@ -215,7 +275,10 @@ impl AgentRunner {
         state: State,
     ) -> Result<(clade_sandbox::RunOutcome, State), AgentHostError> {
         let host = Arc::new(AgentHost::new(state, model));
-        let outcome = self.runner.run_with_host(wasm, request, host.clone())?;
+        let outcome = self
+            .inner
+            .runner
+            .run_with_host(wasm, request, host.clone())?;
         let state = Arc::try_unwrap(host)
             .ok()
             .and_then(AgentHost::into_state)
@@ -235,12 +298,12 @@ impl AgentRunner {
         // The suite is checked again: grading never trusts files that
         // changed while the agent ran.
         let (task, hidden) = suite_task(suite, id)?;
-        let dir = coding::materialize(workspace, &self.scratch)?;
-        let graded = self.grader.grade(&task, &hidden, &dir);
+        let dir = coding::materialize(workspace, &self.inner.scratch)?;
+        let graded = self.inner.grader.grade(&task, &hidden, &dir);
         let _ = std::fs::remove_dir_all(&dir);
         let grade = graded?;
-        let visible =
-            VisibleTests::new(self.grader.clone(), &task, &self.scratch)?.grade(workspace, None)?;
+        let visible = VisibleTests::new(self.inner.grader.clone(), &task, &self.inner.scratch)?
+            .grade(workspace, None)?;
         let mut outcome = AgentOutcome::ungraded(&task.id);
         outcome.pass = grade.passed;
         outcome.hidden = Count {
@@ -311,6 +374,10 @@ impl AgentOutcome {
             done: None,
             spent: Spent::default(),
             build_reason: None,
+            edited: false,
+            budget_exhausted: None,
+            diff: String::new(),
+            files: BTreeMap::new(),
             transcript: PathBuf::new(),
         }
     }

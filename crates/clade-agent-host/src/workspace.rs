@@ -31,6 +31,9 @@ pub struct Entry {
 pub enum NewFiles {
     /// `src/**/*.rs` (a crate's sources).
     RustSources,
+    /// `src/**/*.rs` and `prompts/*.md` (an agent's own folder, in a
+    /// self-improvement task).
+    AgentFiles,
     /// None: only the files the workspace started with.
     None,
 }
@@ -154,6 +157,12 @@ impl Workspace {
     fn may_create(&self, path: &str) -> bool {
         match self.new_files {
             NewFiles::RustSources => path.starts_with("src/") && path.ends_with(".rs"),
+            NewFiles::AgentFiles => {
+                (path.starts_with("src/") && path.ends_with(".rs"))
+                    || (path.starts_with("prompts/")
+                        && path.ends_with(".md")
+                        && path.matches('/').count() == 1)
+            }
             NewFiles::None => false,
         }
     }
@@ -161,6 +170,7 @@ impl Workspace {
     fn editable_rule(&self) -> &'static str {
         match self.new_files {
             NewFiles::RustSources => "editable: src/**/*.rs",
+            NewFiles::AgentFiles => "editable: src/**/*.rs and prompts/*.md",
             NewFiles::None => "only the task's editable files can be written",
         }
     }
