@@ -831,7 +831,7 @@ fn parse_notes(
 
 /// The git repository containing `path`, else the bare archive at
 /// `path/.clade/archive.git` (created when `create` is set).
-fn find_repository(path: &Path, create: bool) -> Result<Repository, ArchiveError> {
+pub(crate) fn find_repository(path: &Path, create: bool) -> Result<Repository, ArchiveError> {
     if let Ok(repo) = Repository::discover(path) {
         return Ok(repo);
     }

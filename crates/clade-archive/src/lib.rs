@@ -10,6 +10,8 @@
 //! - `refs/clade/<run>/v/<id>` (validated) and `refs/clade/<run>/r/<id>`
 //!   (rejected) keep every variant reachable, through `git gc --prune=now`;
 //!   `refs/clade/<run>/run` holds the run's config and seed;
+//! - `refs/clade-results/<key>` holds host-written results (an agent
+//!   benchmark's per-task outcomes and transcripts), see [`ResultStore`];
 //! - the metadata of each variant is a JSON note on `refs/notes/clade`
 //!   ([`VariantMeta`]): `git notes --ref=clade show <commit>` prints it.
 //!
@@ -26,6 +28,7 @@ mod direction;
 mod error;
 mod meta;
 pub mod population;
+mod results;
 mod review;
 mod store;
 
@@ -36,4 +39,5 @@ pub use meta::{RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
 pub use population::{
     FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
 };
+pub use results::{RESULTS_ROOT, ResultStore};
 pub use review::{FileDiff, unified_diff};

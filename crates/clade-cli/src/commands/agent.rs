@@ -90,20 +90,8 @@ fn run_task(
     seed: u64,
     json: bool,
 ) -> anyhow::Result<ExitCode> {
-    let config = match config {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading {}", path.display()))?;
-            AgentConfig::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
-        }
-        None => AgentConfig::default(),
-    };
+    let (config, model) = load_config(config)?;
     let home = clade_sandbox::default_home();
-    let mut model = match config.llm.models.into_iter().next() {
-        Some(model) => model,
-        None => clade_evolve::default_models(&home)?.remove(0),
-    };
-    clade_evolve::resolve_local_model(&mut model, &home)?;
     let (suite, task_id) = suite_and_id(task)?;
     let is_benchmark = task.join("clade.toml").is_file();
     let runner = AgentRunner::new(BuilderConfig::default()).context("setting up the sandbox")?;
@@ -148,7 +136,7 @@ fn run_task(
                 id: &task_id,
             }
         },
-        budget: config.agent.budget,
+        budget: config.agent.budget.clone(),
         model: service.model(seed),
         random_seed: seed,
         transcript,
@@ -159,6 +147,28 @@ fn run_task(
         print_outcome(&outcome, &service.label());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The agent config at `path` (the default without one) and its model,
+/// the built-in local one when it names none.
+pub(crate) fn load_config(
+    path: Option<&Path>,
+) -> anyhow::Result<(AgentConfig, clade_llm::ModelConfig)> {
+    let mut config = match path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            AgentConfig::parse(&text).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?
+        }
+        None => AgentConfig::default(),
+    };
+    let home = clade_sandbox::default_home();
+    let mut model = match config.llm.models.pop() {
+        Some(model) => model,
+        None => clade_evolve::default_models(&home)?.remove(0),
+    };
+    clade_evolve::resolve_local_model(&mut model, &home)?;
+    Ok((config, model))
 }
 
 /// The suite folder (the task folder's parent) and the task's id (its name).

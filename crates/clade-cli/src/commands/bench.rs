@@ -1,5 +1,6 @@
-//! `clade bench list | score`: the shipped benchmarks and scoring a solution
-//! against one. The work is in `clade_evolve::bench`.
+//! `clade bench list | score | agents`: the shipped benchmarks, scoring a
+//! solution against one, and comparing agents (`bench_agents`). The work is
+//! in `clade_evolve::bench` and `clade_agent_bench`.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,6 +30,10 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Compare agents on a task suite: pass rates with 95% intervals, paired
+    /// differences against the first agent, cost per task; results are stored
+    /// in git and reused.
+    Agents(crate::commands::bench_agents::AgentsArgs),
 }
 
 fn benchmarks_dir(dir: Option<PathBuf>) -> PathBuf {
@@ -44,6 +49,7 @@ fn benchmarks_dir(dir: Option<PathBuf>) -> PathBuf {
 
 pub fn run(command: BenchCommand) -> anyhow::Result<ExitCode> {
     match command {
+        BenchCommand::Agents(args) => crate::commands::bench_agents::run(args),
         BenchCommand::List { json, dir } => {
             let dir = benchmarks_dir(dir);
             let list = clade_evolve::bench::list(&dir)

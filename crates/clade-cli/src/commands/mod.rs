@@ -2,6 +2,8 @@
 
 pub mod agent;
 pub mod bench;
+pub mod bench_agents;
+mod lineage;
 pub mod review;
 pub mod run;
 pub mod sandbox;

@@ -4,6 +4,8 @@
 //! - [`agent`]: `clade agent build|run` and `clade tasks hash|check`;
 //! - [`bench`]: the shipped benchmarks score, reproduce their baselines and
 //!   reject cheats;
+//! - [`bench_agents`]: `clade bench agents`: pass matrices, stored results,
+//!   common seeds, refusals, the SVG and the JSON report;
 //! - [`golden`]: a scripted run's events and notes, byte for byte;
 //! - [`review`]: `tree`, `show`, `diff`, `branch`, `promote`;
 //! - [`run`]: `clade run` end to end (resume, stops, budgets, local model);
@@ -11,6 +13,7 @@
 
 mod agent;
 mod bench;
+mod bench_agents;
 mod env;
 mod golden;
 mod review;
