@@ -28,6 +28,10 @@ pub enum BenchError {
 
     #[error("{0}")]
     Invalid(String),
+
+    /// The plan's stop flag was set; every finished cell is stored.
+    #[error("stopped before every cell ran; the finished ones are stored")]
+    Stopped,
 }
 
 impl BenchError {

@@ -35,7 +35,7 @@ pub mod svg;
 mod variants;
 
 pub use agent::{Agent, agent_tree};
-pub use cell::{CellParams, CellResult, KEY_ROOT, seed, suite_hash};
+pub use cell::{CellParams, CellResult, KEY_ROOT, key as cell_key, seed, suite_hash};
 pub use error::BenchError;
 pub use report::Report;
 pub use run::{Bench, CellDone, Plan, Results, SplitFilter};

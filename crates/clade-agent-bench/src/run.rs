@@ -5,8 +5,9 @@
 //! comparison resumes where it stopped.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Instant;
 
 use clade_agent_host::{AgentRunner, ModelService, TaskRef, TaskRun};
@@ -67,6 +68,10 @@ pub struct Plan {
     pub cached_only: bool,
     /// Where transcripts are written while a cell runs.
     pub scratch: PathBuf,
+    /// Set from outside to stop starting cells; the comparison then ends
+    /// with [`BenchError::Stopped`] once the cells running have finished
+    /// (and been stored).
+    pub stop: Option<Arc<AtomicBool>>,
 }
 
 /// One cell finished: what progress shows.
@@ -78,6 +83,7 @@ pub struct CellDone {
     pub pass: bool,
     pub cached: bool,
     pub tokens: u64,
+    pub cost_usd: f64,
     /// Cells finished so far, of `total`.
     pub done: usize,
     pub total: usize,
@@ -272,6 +278,7 @@ impl CellRunner<'_> {
                 pass: r.pass,
                 cached,
                 tokens: r.tokens(),
+                cost_usd: r.cost,
                 done: t.done,
                 total,
                 passes: t.passes,
@@ -296,6 +303,17 @@ impl CellRunner<'_> {
                         let n = next.fetch_add(1, Ordering::SeqCst);
                         let Some(&i) = pending.get(n) else { break };
                         if failure.lock().map(|f| f.is_some()).unwrap_or(true) {
+                            break;
+                        }
+                        if self
+                            .plan
+                            .stop
+                            .as_ref()
+                            .is_some_and(|s| s.load(Ordering::SeqCst))
+                        {
+                            if let Ok(mut f) = failure.lock() {
+                                f.get_or_insert(BenchError::Stopped);
+                            }
                             break;
                         }
                         let started = Instant::now();

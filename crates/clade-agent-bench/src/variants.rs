@@ -79,7 +79,12 @@ pub fn lineage_nodes(archive: &Archive, run: &str) -> Result<(Vec<LineageNode>, 
         .map(|v| LineageNode {
             id: v.meta.id,
             parent: v.meta.parent,
-            generation: v.meta.generation,
+            // An agent-evolution run records its loop's generation.
+            generation: v
+                .meta
+                .metrics
+                .get("generation")
+                .map_or(v.meta.generation, |g| *g as u64),
             score: v.meta.score.filter(|_| v.meta.is_validated()),
         })
         .collect();

@@ -34,7 +34,7 @@ pub use budget::{Budget, Spent};
 pub use config::AgentConfig;
 pub use error::AgentHostError;
 pub use host::{AGENT_IMPORTS, AgentHost, Model, ModelBackend, TestReport, Tester, call_seed};
-pub use model::ModelService;
+pub use model::{HostReply, ModelService};
 pub use optimize::{Benchmark, OptimizationGrade};
 pub use run::{AgentOutcome, AgentRunner, Count, PROMPTS_MOUNT, TaskRef, TaskRun};
 pub use self_improve::Canary;

@@ -5,7 +5,9 @@
 
 use std::sync::Arc;
 
-use clade_llm::{Endpoint, ModelConfig};
+use clade_llm::{
+    CacheMode, ChatRequest, Endpoint, Message, ModelConfig, ReplyShape, ResponseCache,
+};
 
 use crate::AgentHostError;
 use crate::host::{Model, ModelBackend};
@@ -19,6 +21,16 @@ impl ModelService {
     /// Starts the endpoint of `config` (no response cache: every call is
     /// metered as it happens).
     pub fn start(config: ModelConfig) -> Result<Self, AgentHostError> {
+        Self::start_cached(config, None)
+    }
+
+    /// Starts the endpoint of `config` with a response cache: a replayed
+    /// run takes its replies from there (a cached reply still costs its
+    /// recorded tokens on the meter).
+    pub fn start_cached(
+        config: ModelConfig,
+        cache: Option<(ResponseCache, CacheMode)>,
+    ) -> Result<Self, AgentHostError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -26,7 +38,7 @@ impl ModelService {
             .map_err(|e| AgentHostError::Invalid(format!("cannot start a runtime: {e}")))?;
         let endpoint = {
             let _entered = runtime.enter();
-            Endpoint::new(config, None).map_err(|e| AgentHostError::Invalid(e.to_string()))?
+            Endpoint::new(config, cache).map_err(|e| AgentHostError::Invalid(e.to_string()))?
         };
         Ok(ModelService {
             runtime,
@@ -86,4 +98,42 @@ impl ModelService {
     pub fn is_local(&self) -> bool {
         self.endpoint.config().provider == clade_llm::ProviderKind::Local
     }
+
+    /// One chat from host code (a diagnosis, never an agent's call):
+    /// `system` and `user`, at most `max_tokens` in reply, seeded.
+    pub fn chat(
+        &self,
+        system: &str,
+        user: &str,
+        max_tokens: u32,
+        seed: u64,
+    ) -> Result<HostReply, String> {
+        let request = ChatRequest {
+            messages: vec![Message::system(system), Message::user(user)],
+            temperature: None,
+            max_tokens: Some(max_tokens),
+            seed: Some(seed),
+            stop: Vec::new(),
+            grammar: None,
+            shape: ReplyShape::Free,
+        };
+        let endpoint = self.endpoint.clone();
+        let completion = self
+            .runtime
+            .block_on(async move { endpoint.complete(&request).await })
+            .map_err(|e| e.to_string())?;
+        Ok(HostReply {
+            text: completion.text,
+            tokens_in: completion.tokens_in,
+            tokens_out: completion.tokens_out,
+        })
+    }
+}
+
+/// A reply to host code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostReply {
+    pub text: String,
+    pub tokens_in: u64,
+    pub tokens_out: u64,
 }

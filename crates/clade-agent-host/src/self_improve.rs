@@ -44,7 +44,7 @@ pub fn canary_budget() -> Budget {
         llm_calls: 4,
         tokens: 1_000_000,
         test_runs: 4,
-        wall_s: 30,
+        wall_s: 10,
     }
 }
 

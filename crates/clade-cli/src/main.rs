@@ -96,6 +96,9 @@ enum Command {
         #[command(subcommand)]
         command: commands::agent::AgentCommand,
     },
+    /// Evolve an agent's own code (the Darwin Gödel Machine loop): every agent
+    /// is a commit of an archive run, scored on train and validate tasks.
+    EvolveAgent(commands::evolve_agent::EvolveAgentArgs),
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -136,6 +139,7 @@ fn main() -> ExitCode {
         Command::Sandbox { command } => commands::sandbox::run(command).map(ok),
         Command::Tasks { command } => commands::tasks::run(command),
         Command::Agent { command } => commands::agent::run(command),
+        Command::EvolveAgent(args) => commands::evolve_agent::run(args),
     };
     match result {
         Ok(code) => code,

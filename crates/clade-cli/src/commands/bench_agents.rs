@@ -92,6 +92,7 @@ pub fn run(args: AgentsArgs) -> anyhow::Result<ExitCode> {
         jobs,
         cached_only: args.cached,
         scratch: scratch.path().to_path_buf(),
+        stop: None,
     };
     if !args.json {
         eprintln!(

@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod bench;
 pub mod bench_agents;
+pub mod evolve_agent;
 mod lineage;
 pub mod review;
 pub mod run;

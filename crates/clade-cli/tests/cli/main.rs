@@ -6,6 +6,8 @@
 //!   reject cheats;
 //! - [`bench_agents`]: `clade bench agents`: pass matrices, stored results,
 //!   common seeds, refusals, the SVG and the JSON report;
+//! - [`evolve_agent`]: `clade evolve-agent`: two generations with every
+//!   kind of child, a kill and a resume, a replay, hostile self-edits;
 //! - [`golden`]: a scripted run's events and notes, byte for byte;
 //! - [`review`]: `tree`, `show`, `diff`, `branch`, `promote`;
 //! - [`run`]: `clade run` end to end (resume, stops, budgets, local model);
@@ -15,6 +17,7 @@ mod agent;
 mod bench;
 mod bench_agents;
 mod env;
+mod evolve_agent;
 mod golden;
 mod review;
 mod run;
