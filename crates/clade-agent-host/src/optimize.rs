@@ -256,11 +256,23 @@ impl Tester for Evaluate {
 /// What the agent reads of an evaluation: the score beside the seed's, or
 /// why the program was rejected. There are no tests to count.
 fn report(bench: &Benchmark, evaluation: &Evaluation) -> TestReport {
-    let metric = &bench.config.evaluate.metric;
-    let direction = bench.direction();
-    let seed = bench
-        .seed_score
-        .map_or("no score".to_string(), |s| s.to_string());
+    evaluation_report(
+        evaluation,
+        &bench.config.evaluate.metric,
+        &bench.direction(),
+        bench.seed_score,
+    )
+}
+
+/// An evaluation as a test report: the score beside the starting
+/// program's, or why the program was rejected.
+pub(crate) fn evaluation_report(
+    evaluation: &Evaluation,
+    metric: &str,
+    direction: &str,
+    start_score: Option<f64>,
+) -> TestReport {
+    let seed = start_score.map_or("no score".to_string(), |s| s.to_string());
     match evaluation {
         Evaluation::Scored { score, .. } => TestReport {
             built: true,

@@ -20,9 +20,11 @@ use crate::budget::{Budget, Meter, Spent};
 use crate::coding::{self, VisibleTests};
 use crate::host::{AGENT_IMPORTS, AgentHost, Model, State, TaskView, Tester};
 use crate::optimize::{Benchmark, Evaluate, OptimizationGrade};
+use crate::proposer::{self, RunEvaluation};
 use crate::self_improve::{self, Canary, ChildTests};
 use crate::transcript::{Event, Transcript};
 use crate::workspace::Workspace;
+use clade_evolve::ProposalRequest;
 
 /// Where the agent's prompts appear inside the guest.
 pub const PROMPTS_MOUNT: &str = "/agent/prompts";
@@ -62,6 +64,9 @@ pub enum TaskRef<'a> {
         statement: &'a str,
         canary: &'a Canary,
     },
+    /// One iteration of `clade run --agent`: the parent's files, the run's
+    /// evaluation. Not graded here: the run evaluates what is left.
+    Propose { request: &'a ProposalRequest },
 }
 
 /// A task made ready to run: what the agent sees, what grades it after.
@@ -69,6 +74,7 @@ enum Prepared {
     Coding,
     Optimize(Arc<Benchmark>),
     SelfImprove,
+    Propose,
 }
 
 /// What became of one run.
@@ -201,6 +207,7 @@ impl AgentRunner {
             Prepared::Coding => self.grade_coding(run.task, &state.workspace)?,
             Prepared::Optimize(bench) => grade_optimization(&bench, &state.workspace)?,
             Prepared::SelfImprove => AgentOutcome::ungraded("self-improve"),
+            Prepared::Propose => AgentOutcome::ungraded("proposal"),
         };
         graded.files = state
             .workspace
@@ -262,6 +269,12 @@ impl AgentRunner {
                     canary.clone(),
                     &self.inner.scratch,
                 )),
+            )),
+            TaskRef::Propose { request } => Ok((
+                Prepared::Propose,
+                proposer::task_view(request),
+                proposer::workspace(request),
+                Box::new(RunEvaluation::new(request)),
             )),
         }
     }

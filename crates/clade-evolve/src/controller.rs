@@ -30,7 +30,9 @@ use crate::config::Config;
 use crate::evaluate::{Evaluation, first_line};
 pub use crate::events::StopReason;
 use crate::events::{Best, Event, Totals};
-use crate::proposal::{self, LlmInfo, Outcome, Plan, Produced, Repair, Shared, files_digest};
+use crate::proposal::{
+    self, Brief, LlmInfo, Outcome, Plan, Produced, Repair, Shared, files_digest,
+};
 use crate::rejection::Rejection;
 use crate::scoring::Metrics;
 use crate::writer::{Ack, VariantQueue, Writer};
@@ -458,6 +460,13 @@ impl Controller {
             context_code_limit: CONTEXT_CODE_LIMIT,
         };
         let prompt = build_prompt(&self.settings.templates, &input);
+        let brief = Brief {
+            task: input.task.clone(),
+            metric: input.metric.clone(),
+            direction: input.direction.clone(),
+            parent_score: input.parent.score,
+            parent_files: self.memory.known.get(&parent)?.files.clone(),
+        };
         let repair = (self.settings.repairs > 0).then(|| Repair {
             templates: self.settings.templates.clone(),
             input,
@@ -477,6 +486,7 @@ impl Controller {
             plan_ms: started.elapsed().as_secs_f64() * 1e3,
             known_below: self.counters.next_id,
             repair,
+            brief,
         })
     }
 
@@ -698,6 +708,10 @@ impl Controller {
             }
             Produced::Interrupted => {
                 rejection = Some(Rejection::Interrupted);
+            }
+            Produced::AgentFailed(message) => {
+                rejection = Some(Rejection::AgentFailed(first_line(&message)));
+                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
             }
             Produced::Candidate {
                 candidate,
@@ -1220,6 +1234,7 @@ mod tests {
             digests: std::sync::Mutex::new(HashMap::new()),
             llm_in_flight: Default::default(),
             eval_in_flight: Default::default(),
+            proposer: None,
         });
         let settings = Settings::new(&config, "t", Templates::seed(), false);
         let mut controller = Controller::new(

@@ -12,6 +12,8 @@
 //! - [`EvalBackend`]: the seam between the controller and "build, run and
 //!   score one candidate", with [`Evaluator`] (this machine's sandbox) as
 //!   the first backend;
+//! - [`Proposer`]: the seam between the controller and "turn a parent into
+//!   a candidate", for an agent guest as the proposer (`clade run --agent`);
 //! - [`scoring`]: the trusted host-side scorers (`stdout-json`, a user's
 //!   command, builtins of output);
 //! - [`builtins`]: the one table of builtin scorers (name, kind, data,
@@ -36,6 +38,7 @@ pub mod functions;
 pub mod init;
 mod project;
 mod proposal;
+mod proposer;
 mod rejection;
 mod run;
 pub mod scoring;
@@ -52,6 +55,7 @@ pub use error::EvolveError;
 pub use evaluate::{Evaluation, Evaluator};
 pub use events::{Best, Event, Totals};
 pub use project::{Project, find_crate};
+pub use proposer::{Evaluate, Proposal, ProposalRequest, Proposer};
 pub use rejection::Rejection;
 pub use run::{RunOptions, RunState, Summary, locate_config, run};
 

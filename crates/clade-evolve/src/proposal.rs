@@ -22,6 +22,7 @@ use tokio::sync::Semaphore;
 
 use crate::backend::{EvalBackend, EvalJob, evaluate_on_pool};
 use crate::evaluate::Evaluation;
+use crate::proposer::{Proposal, ProposalRequest, Proposer};
 use crate::rejection::Rejection;
 
 /// What the controller decided for one iteration.
@@ -49,6 +50,19 @@ pub(crate) struct Plan {
     pub known_below: u64,
     /// What a repair needs, when the run repairs failed candidates.
     pub repair: Option<Repair>,
+    /// What an agent proposer is told.
+    pub brief: Brief,
+}
+
+/// The question of an iteration as an agent proposer gets it.
+pub(crate) struct Brief {
+    pub task: String,
+    pub metric: String,
+    pub direction: String,
+    pub parent_score: Option<f64>,
+    /// The parent's evolvable files (an agent always starts from the
+    /// parent, never from a failed candidate).
+    pub parent_files: Arc<BTreeMap<String, String>>,
 }
 
 /// A repair: the failed candidate goes back to the model in a FIX prompt,
@@ -102,6 +116,8 @@ pub(crate) enum Produced {
     Unparsable(String),
     /// The run began shutting down before the candidate was evaluated.
     Interrupted,
+    /// The agent proposer failed, or left the files as they were.
+    AgentFailed(String),
     Candidate {
         candidate: Candidate,
         digest: String,
@@ -130,6 +146,8 @@ pub(crate) struct Shared {
     pub digests: Mutex<HashMap<String, u64>>,
     pub llm_in_flight: AtomicUsize,
     pub eval_in_flight: AtomicUsize,
+    /// An agent that proposes instead of the run's own prompts.
+    pub proposer: Option<Arc<dyn Proposer>>,
 }
 
 impl Shared {
@@ -268,6 +286,9 @@ fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
 
 /// Runs one plan to its outcome.
 pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
+    if let Some(proposer) = shared.proposer.clone() {
+        return agent_work(plan, shared, proposer).await;
+    }
     // The plan's own question, in the reply shape its operator needs (made
     // once: resamples and fresh answers reuse it).
     let shape = reply_shape(&plan.endpoint, plan.operator, &plan.base_files);
@@ -481,4 +502,100 @@ async fn evaluate(
     drop(permit);
     shared.eval_in_flight.fetch_sub(1, Ordering::Relaxed);
     Some(evaluation)
+}
+
+/// An agent proposer's iteration: the agent works on the parent's files on
+/// a blocking thread (evaluating with the run's backend as it likes), then
+/// whatever it left is evaluated here like any candidate.
+async fn agent_work(plan: Plan, shared: Arc<Shared>, proposer: Arc<dyn Proposer>) -> Outcome {
+    let backend = shared.backend.clone();
+    let (iteration, eval_seed) = (plan.iteration, plan.eval_seed);
+    let evaluations = Arc::new(AtomicUsize::new(0));
+    let by_backend = move |files: &BTreeMap<String, String>| {
+        let n = evaluations.fetch_add(1, Ordering::Relaxed) + 1;
+        let job = EvalJob {
+            files: files.clone(),
+            key: format!("i{iteration}a{n}"),
+            seed: eval_seed,
+        };
+        backend
+            .evaluate(&job)
+            .unwrap_or_else(|e| Evaluation::rejected(Rejection::HostError(e.to_string()), None))
+    };
+    let brief = &plan.brief;
+    let request = ProposalRequest {
+        iteration,
+        task: brief.task.clone(),
+        metric: brief.metric.clone(),
+        direction: brief.direction.clone(),
+        files: brief.parent_files.as_ref().clone(),
+        parent_score: brief.parent_score,
+        regions: brief
+            .parent_files
+            .values()
+            .any(|t| t.contains("EVOLVE-BLOCK-START")),
+        endpoint: plan.endpoint.clone(),
+        seed: plan.llm_seed,
+        evaluate: Arc::new(by_backend),
+    };
+    shared.llm_in_flight.fetch_add(1, Ordering::Relaxed);
+    let started = Instant::now();
+    let joined = tokio::task::spawn_blocking(move || proposer.propose(request)).await;
+    shared.llm_in_flight.fetch_sub(1, Ordering::Relaxed);
+    let failed = |plan: Plan, why: String| Outcome {
+        plan,
+        llm: None,
+        result: Produced::AgentFailed(why),
+        apply_ms: 0.0,
+        repairs: 0,
+    };
+    let proposal: Proposal = match joined {
+        Ok(Ok(proposal)) => proposal,
+        Ok(Err(why)) => return failed(plan, why),
+        Err(join) => return failed(plan, format!("the agent's thread failed: {join}")),
+    };
+    let llm = Some(LlmInfo {
+        tokens_in: proposal.tokens_in,
+        tokens_out: proposal.tokens_out,
+        cost_usd: proposal.cost_usd,
+        llm_ms: started.elapsed().as_secs_f64() * 1e3,
+        prompt_digest: text_digest(&format!("agent iteration {iteration}")),
+        response_digest: files_digest(&proposal.files),
+    });
+    let candidate = match candidate_between(&plan.brief.parent_files, proposal.files) {
+        Ok(candidate) => candidate,
+        Err(why) => {
+            let mut outcome = failed(plan, format!("the agent left no usable change: {why}"));
+            outcome.llm = llm;
+            return outcome;
+        }
+    };
+    let digest = files_digest(&candidate.files);
+    let evaluation = if known_before_plan(&plan, &shared, &digest) {
+        None
+    } else {
+        match evaluate(&plan, &shared, &candidate.files, 0).await {
+            Some(evaluation) => Some(evaluation),
+            None => {
+                return Outcome {
+                    plan,
+                    llm,
+                    result: Produced::Interrupted,
+                    apply_ms: 0.0,
+                    repairs: 0,
+                };
+            }
+        }
+    };
+    Outcome {
+        plan,
+        llm,
+        result: Produced::Candidate {
+            candidate,
+            digest,
+            evaluation,
+        },
+        apply_ms: 0.0,
+        repairs: 0,
+    }
 }

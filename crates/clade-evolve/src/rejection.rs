@@ -40,6 +40,8 @@ pub enum Rejection {
     HostError(String),
     /// The run stopped while the proposal was in flight.
     Interrupted,
+    /// An agent proposer (`clade run --agent`) failed or changed nothing.
+    AgentFailed(String),
 }
 
 impl Rejection {
@@ -56,6 +58,7 @@ impl Rejection {
             Rejection::StageThreshold { .. } => "stage_threshold",
             Rejection::HostError(_) => "host_error",
             Rejection::Interrupted => "interrupted",
+            Rejection::AgentFailed(_) => "agent_failed",
         }
     }
 
@@ -80,7 +83,8 @@ impl fmt::Display for Rejection {
             | Rejection::BuildFailed(detail)
             | Rejection::RunFailed(detail)
             | Rejection::ScorerRejected(detail)
-            | Rejection::HostError(detail) => write!(f, "{kind}: {detail}"),
+            | Rejection::HostError(detail)
+            | Rejection::AgentFailed(detail) => write!(f, "{kind}: {detail}"),
             Rejection::Duplicate { of: Some(id) } => write!(f, "{kind}: the same code as #{id}"),
             Rejection::Duplicate { of: None } => {
                 write!(f, "{kind}: the same code as a recorded variant")
@@ -138,6 +142,10 @@ mod tests {
         assert_eq!(
             Rejection::Interrupted.to_string(),
             "interrupted: the run stopped during the proposal"
+        );
+        assert_eq!(
+            Rejection::AgentFailed("the agent changed nothing".into()).to_string(),
+            "agent_failed: the agent changed nothing"
         );
     }
 

@@ -49,6 +49,9 @@ pub struct RunOptions {
     pub home: Option<PathBuf>,
     /// Stop gracefully on SIGINT/SIGTERM (the CLI); off for library callers.
     pub catch_signals: bool,
+    /// An agent that proposes candidates instead of the run's own prompts
+    /// (`clade run --agent`).
+    pub proposer: Option<Arc<dyn crate::Proposer>>,
 }
 
 /// How a run ended.
@@ -138,6 +141,7 @@ async fn run_async(
         digests: Mutex::new(HashMap::new()),
         llm_in_flight: AtomicUsize::new(0),
         eval_in_flight: AtomicUsize::new(0),
+        proposer: options.proposer.clone(),
     });
     let prior_elapsed = if resumed { state.elapsed_s } else { 0.0 };
     let mut controller = new_controller(

@@ -39,9 +39,20 @@ pub struct RunArgs {
     /// Response cache folder (default: <git dir>/clade/llm-cache).
     #[arg(long)]
     pub cache_dir: Option<PathBuf>,
+    /// Propose with an agent instead of the run's own prompts: an agent
+    /// folder (agents/seed reproduces the proposer) or RUN/ID of an
+    /// agent-evolution run. Each iteration runs it on the parent's files
+    /// with the default agent budget; the run's model, cache and scorer.
+    #[arg(long, value_name = "AGENT")]
+    pub agent: Option<String>,
 }
 
 pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let scratch = tempfile::tempdir().context("creating a scratch folder")?;
+    let proposer = match &args.agent {
+        Some(spec) => Some(agent_proposer(spec, scratch.path())?),
+        None => None,
+    };
     let options = RunOptions {
         config: args.config,
         resume: args.resume,
@@ -57,6 +68,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         cache_dir: args.cache_dir,
         home: None,
         catch_signals: true,
+        proposer,
     };
     let summary = if args.json {
         let mut out = std::io::stdout().lock();
@@ -287,4 +299,40 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     println!("  evolvable files: {}", made.files.join(", "));
     println!("next: check [evaluate] (how the program is scored), commit, then `clade run`");
     Ok(ExitCode::SUCCESS)
+}
+
+/// The agent named by `--agent`, built, as the run's proposer.
+fn agent_proposer(
+    spec: &str,
+    scratch: &std::path::Path,
+) -> anyhow::Result<std::sync::Arc<dyn clade_evolve::Proposer>> {
+    let agents = crate::commands::lineage::resolve_agents(
+        std::path::Path::new("."),
+        &[spec.to_string()],
+        scratch,
+    )?;
+    let (label, dir) = agents
+        .into_iter()
+        .next()
+        .with_context(|| format!("no agent {spec}"))?;
+    let runner = clade_agent_host::AgentRunner::new(clade_sandbox::BuilderConfig::default())
+        .context("setting up the sandbox")?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let transcripts = clade_sandbox::default_home()
+        .join("transcripts")
+        .join(format!("run-agent-{stamp}-{}", std::process::id()));
+    let proposer = clade_agent_host::AgentProposer::new(
+        runner,
+        &dir,
+        clade_agent_host::Budget::default(),
+        &transcripts,
+    )
+    .with_context(|| format!("preparing the agent {label}"))?;
+    eprintln!(
+        "proposing with the agent {label}; its transcripts go to {}",
+        transcripts.display()
+    );
+    Ok(std::sync::Arc::new(proposer))
 }

@@ -777,3 +777,69 @@ fn a_failed_candidate_is_repaired_within_its_iteration() {
     assert!(shown.contains("+    let steps: u64 = 5;"), "{shown}");
     assert!(!shown.contains("+    let steps: u64 = 5\n"), "{shown}");
 }
+
+/// `clade run --agent agents/seed`: each iteration is the seed agent's run
+/// on the parent's files, through the run's model (and its key, which the
+/// agent never sees), evaluated again by the run.
+#[test]
+fn an_agent_proposes_the_candidates_of_a_run() {
+    let server = ScriptedServer::start_with(|n, request| {
+        let steps = steps_in(request) + 1 + n as u64 % 2;
+        Reply::openai(
+            &improvement(steps_in(request), &format!("    let steps: u64 = {steps};")),
+            120,
+            40,
+        )
+    })
+    .unwrap();
+    let dir = project(&server.url(), 2, "");
+    // One proposal at a time: two agents answered alike from the same
+    // parent could otherwise leave the same code (a duplicate).
+    let config = dir.path().join("clade.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    std::fs::write(
+        &config,
+        text.replace("parallel_proposals = 2", "parallel_proposals = 1"),
+    )
+    .unwrap();
+    git(dir.path(), &["commit", "-qam", "one proposal at a time"]);
+    let agent = crate::env::repo_root().join("agents/seed");
+    let out = clade_cmd(dir.path(), &["run", "--json", "--agent"])
+        .arg(&agent)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    let rows = shape(dir.path(), finish(&events)["run"].as_str().unwrap());
+    assert_eq!(rows.len(), 3, "the seed and two proposals: {rows:?}");
+    assert!(rows.iter().all(|r| r.2 == "validated"), "{rows:?}");
+    // The agent keeps improving within its iteration: each of its calls adds
+    // a step and is kept when the run's evaluation scores it higher.
+    let best = rows.iter().filter_map(|r| r.3).fold(0.0, f64::max);
+    assert!(best >= 4.0, "{rows:?}");
+    let requests = server.requests();
+    assert!(requests.len() >= 2, "the agent called the run's model");
+    assert!(
+        requests
+            .iter()
+            .all(|r| r.header("authorization") == Some(&format!("Bearer {SECRET}"))),
+        "the host adds the run's key to the agent's calls"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let transcripts = stderr
+        .lines()
+        .find_map(|l| l.split("its transcripts go to ").nth(1))
+        .map(PathBuf::from)
+        .expect("the transcripts' folder is named");
+    let logs = files_under(&transcripts);
+    assert_eq!(logs.len(), 2, "one transcript per iteration");
+    for log in logs {
+        let text = std::fs::read_to_string(&log).unwrap();
+        assert!(text.contains("llm_request"), "{text}");
+        assert!(!text.contains(SECRET), "the key is in {}", log.display());
+    }
+}
