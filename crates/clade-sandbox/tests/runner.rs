@@ -165,6 +165,25 @@ fn exit_code_is_reported() {
     assert_eq!(outcome.stdout_text(), "about to exit\n");
 }
 
+/// `eprintln!` past the stderr cap: before, the failed write panicked,
+/// the panic could not be printed either, and the guest trapped.
+#[test]
+fn writing_past_the_stderr_cap_ends_normally_and_is_cut() {
+    let req = RunRequest {
+        limits: RunLimits {
+            stderr_bytes: 10_000,
+            ..limits()
+        },
+        ..request(&[])
+    };
+    let outcome = runner().run(&guest("chatty"), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    assert_eq!(outcome.exit_code, Some(0));
+    assert_eq!(outcome.stdout_text(), "done\n");
+    assert_eq!(outcome.stderr.len(), 10_000);
+    assert!(outcome.stderr_truncated && !outcome.stdout_truncated);
+}
+
 #[test]
 fn gigabytes_of_stdout_are_cut_at_the_cap() {
     let req = RunRequest {

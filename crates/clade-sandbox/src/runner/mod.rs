@@ -10,6 +10,7 @@ pub(crate) mod host_imports;
 mod limiter;
 mod module_cache;
 pub(crate) mod outcome;
+mod pipe;
 mod poll;
 mod session;
 
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use wasmtime::{Config, Engine, InstancePre, Linker, Store, Trap};
 use wasmtime_wasi::p1::WasiP1Ctx;
-use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::p2::pipe::MemoryInputPipe;
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
 use crate::SandboxError;
@@ -28,6 +29,7 @@ use host_imports::{HostImports, RunHost};
 use limiter::{MemoryLimitExceeded, MemoryLimiter};
 use module_cache::ModuleCache;
 use outcome::{RunOutcome, RunStatus};
+use pipe::CapturePipe;
 use poll::DeadlineExceeded;
 pub use session::{CallError, Session, Value};
 
@@ -136,8 +138,8 @@ pub(crate) struct GuestState {
 /// A store with its limits set and its output pipes, clock running.
 pub(crate) struct Armed {
     store: Store<GuestState>,
-    stdout: MemoryOutputPipe,
-    stderr: MemoryOutputPipe,
+    stdout: CapturePipe,
+    stderr: CapturePipe,
     started: Instant,
 }
 
@@ -287,8 +289,8 @@ impl Runner {
         run_host: Option<Arc<dyn RunHost>>,
     ) -> Result<Result<(Armed, InstancePre<GuestState>), RunOutcome>, SandboxError> {
         let limits = &request.limits;
-        let stdout = MemoryOutputPipe::new(limits.stdout_bytes.saturating_add(1));
-        let stderr = MemoryOutputPipe::new(limits.stderr_bytes.saturating_add(1));
+        let stdout = CapturePipe::new(limits.stdout_bytes);
+        let stderr = CapturePipe::new(limits.stderr_bytes);
         let wasi = self.wasi_context(request, &stdout, &stderr)?;
         let compile_started = Instant::now();
         let pre = match self.cache.get(&self.engine, &self.linker, wasm) {
@@ -373,8 +375,8 @@ impl Runner {
     fn wasi_context(
         &self,
         request: &RunRequest,
-        stdout: &MemoryOutputPipe,
-        stderr: &MemoryOutputPipe,
+        stdout: &CapturePipe,
+        stderr: &CapturePipe,
     ) -> Result<WasiP1Ctx, SandboxError> {
         use chacha20::rand_core::SeedableRng;
         let mut builder = WasiCtxBuilder::new();
@@ -450,8 +452,8 @@ fn finish(
     fuel_used: Option<u64>,
     started: Instant,
     peak_memory_bytes: u64,
-    stdout: (&MemoryOutputPipe, usize),
-    stderr: (&MemoryOutputPipe, usize),
+    stdout: (&CapturePipe, usize),
+    stderr: (&CapturePipe, usize),
 ) -> RunOutcome {
     let (stdout, stdout_truncated) = captured(stdout.0, stdout.1);
     let (stderr, stderr_truncated) = captured(stderr.0, stderr.1);
@@ -471,8 +473,8 @@ fn finish(
 
 /// The pipe holds one byte more than the cap, so a full cap plus one byte
 /// means the guest wrote past the cap.
-fn captured(pipe: &MemoryOutputPipe, cap: usize) -> (Vec<u8>, bool) {
-    let mut bytes = pipe.contents().to_vec();
+fn captured(pipe: &CapturePipe, cap: usize) -> (Vec<u8>, bool) {
+    let mut bytes = pipe.contents();
     let truncated = bytes.len() > cap;
     bytes.truncate(cap);
     (bytes, truncated)
