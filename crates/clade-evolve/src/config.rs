@@ -294,6 +294,18 @@ impl Config {
         {
             return Err("evaluate.scorer.command must not be empty".into());
         }
+        if let Some(minutes) = self.run.max_wall_minutes
+            && !(minutes.is_finite() && minutes > 0.0 && minutes <= 525_600.0)
+        {
+            return Err(format!(
+                "run.max_wall_minutes must be between 0 and 525600 (a year), not {minutes}"
+            ));
+        }
+        if let Some(usd) = self.run.max_cost_usd
+            && !(usd.is_finite() && usd >= 0.0)
+        {
+            return Err(format!("run.max_cost_usd must be a number >= 0, not {usd}"));
+        }
         if self.run.parallel_proposals == 0 || self.run.parallel_evaluations == 0 {
             return Err(
                 "run.parallel_proposals and run.parallel_evaluations must be at least 1".into(),
@@ -358,6 +370,26 @@ scorer = "stdout-json"
             Path::new("/repo/data/in.txt")
         );
         assert_eq!(config.resolve(Path::new("/abs")), Path::new("/abs"));
+    }
+
+    /// Durations from a config become `Duration`s and `Instant`s, which
+    /// panic when they overflow: out-of-range values are refused by name.
+    #[test]
+    fn absurd_durations_and_budgets_are_refused() {
+        let base = "[target]\nfiles = [\"src/main.rs\"]\n\n[evaluate]\nscorer = \"stdout-json\"\n";
+        for (run, key) in [
+            ("max_wall_minutes = 1e300", "run.max_wall_minutes"),
+            ("max_wall_minutes = -5.0", "run.max_wall_minutes"),
+            ("max_cost_usd = -1.0", "run.max_cost_usd"),
+        ] {
+            let err = parse(&format!("[run]\n{run}\n\n{base}"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(key), "{run}: {err}");
+        }
+        let model = "[[llm.models]]\nprovider = \"openai\"\nmodel = \"m\"\ntimeout_s = 1e300\n";
+        let err = parse(&format!("{base}\n{model}")).unwrap_err().to_string();
+        assert!(err.contains("timeout_s"), "{err}");
     }
 
     #[test]

@@ -709,6 +709,10 @@ impl Controller {
             Produced::Interrupted => {
                 rejection = Some(Rejection::Interrupted);
             }
+            Produced::Panicked(message) => {
+                rejection = Some(Rejection::HostError(first_line(&message)));
+                meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
+            }
             Produced::AgentFailed(message) => {
                 rejection = Some(Rejection::AgentFailed(first_line(&message)));
                 meta.feedback = Some(cut(&message, FEEDBACK_LIMIT));
@@ -905,7 +909,20 @@ impl Controller {
             let shared = self.shared.clone();
             let tx = results.clone();
             tasks.spawn(async move {
-                let outcome = proposal::work(plan, shared).await;
+                // The work runs as a task of its own, so a panic in it is
+                // a value here: the iteration is recorded, never waited
+                // for forever.
+                let backup = plan.clone();
+                let outcome = match tokio::spawn(proposal::work(plan, shared)).await {
+                    Ok(outcome) => outcome,
+                    Err(failure) => Outcome {
+                        plan: backup,
+                        llm: None,
+                        result: Produced::Panicked(format!("the proposal task failed: {failure}")),
+                        apply_ms: 0.0,
+                        repairs: 0,
+                    },
+                };
                 let _ = tx.send(outcome);
             });
             *launched += 1;

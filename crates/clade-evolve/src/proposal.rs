@@ -26,6 +26,7 @@ use crate::proposer::{Proposal, ProposalRequest, Proposer};
 use crate::rejection::Rejection;
 
 /// What the controller decided for one iteration.
+#[derive(Clone)]
 pub(crate) struct Plan {
     pub iteration: u64,
     pub island: usize,
@@ -55,6 +56,7 @@ pub(crate) struct Plan {
 }
 
 /// The question of an iteration as an agent proposer gets it.
+#[derive(Clone)]
 pub(crate) struct Brief {
     pub task: String,
     pub metric: String,
@@ -68,6 +70,7 @@ pub(crate) struct Brief {
 /// A repair: the failed candidate goes back to the model in a FIX prompt,
 /// built from the plan's own prompt input; when that answer is unusable
 /// (often: the same code again), the plan's own question is asked afresh.
+#[derive(Clone)]
 pub(crate) struct Repair {
     pub templates: Arc<Templates>,
     pub input: PromptInput,
@@ -118,6 +121,9 @@ pub(crate) enum Produced {
     Interrupted,
     /// The agent proposer failed, or left the files as they were.
     AgentFailed(String),
+    /// The proposal's task panicked (a bug of the host): recorded as the
+    /// iteration's host error so the run goes on.
+    Panicked(String),
     Candidate {
         candidate: Candidate,
         digest: String,

@@ -540,7 +540,9 @@ fn new_controller(
         config.search.population(),
         models,
         shared,
-        Duration::from_secs_f64(prior_elapsed_s),
+        // From state.json, which anything may have written: a negative,
+        // NaN or absurd value counts as no time rather than a panic.
+        Duration::try_from_secs_f64(prior_elapsed_s.min(1e12)).unwrap_or_default(),
     )
 }
 

@@ -165,8 +165,12 @@ impl ModelConfig {
                 self.label()
             ));
         }
-        if !(self.timeout_s.is_finite() && self.timeout_s > 0.0) {
-            return Err(format!("{}: timeout_s must be positive", self.label()));
+        if !(self.timeout_s.is_finite() && self.timeout_s > 0.0 && self.timeout_s <= 86_400.0) {
+            return Err(format!(
+                "{}: timeout_s must be between 0 and 86400 (a day), not {}",
+                self.label(),
+                self.timeout_s
+            ));
         }
         if self.concurrency == 0 {
             return Err(format!("{}: concurrency must be at least 1", self.label()));

@@ -40,13 +40,20 @@ impl RetryPolicy {
 /// are treated as absent).
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let v = value.trim();
-    v.parse::<u64>().ok().map(Duration::from_secs).or_else(|| {
-        v.parse::<f64>()
-            .ok()
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64)
-    })
+    let seconds = v
+        .parse::<u64>()
+        .map(|s| s as f64)
+        .or_else(|_| v.parse::<f64>())
+        .ok()
+        .filter(|s| s.is_finite() && *s >= 0.0)?;
+    // From the network, so anything: capped before it becomes a Duration
+    // (which panics past ~584 billion years) or an Instant.
+    Some(Duration::from_secs_f64(seconds.min(MAX_RETRY_AFTER_S)))
 }
+
+/// The longest `Retry-After` taken as given, in seconds; the policy's
+/// `max_delay` caps the actual wait further.
+const MAX_RETRY_AFTER_S: f64 = 3_600.0;
 
 #[cfg(test)]
 mod tests {
@@ -69,6 +76,13 @@ mod tests {
         );
         assert_eq!(parse_retry_after(" 2 "), Some(Duration::from_secs(2)));
         assert_eq!(parse_retry_after("0.5"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_retry_after("1e300"), Some(Duration::from_secs(3_600)));
+        assert_eq!(
+            parse_retry_after("18446744073709551615"),
+            Some(Duration::from_secs(3_600))
+        );
+        assert_eq!(parse_retry_after("-1"), None);
+        assert_eq!(parse_retry_after("NaN"), None);
         assert_eq!(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"), None);
     }
 }

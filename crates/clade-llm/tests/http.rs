@@ -356,3 +356,38 @@ async fn ledger_and_ensemble() {
     );
     assert!((usage.cost_usd - 8.0 * (100.0 * 2.0 + 10.0 * 8.0) / 1e6).abs() < 1e-9);
 }
+
+/// A `Retry-After` from outside is any text: absurd values (huge, on a 200
+/// too) must neither panic (`Duration::from_secs_f64` overflows) nor stall
+/// the retry longer than the policy's cap.
+#[tokio::test]
+async fn absurd_retry_after_values_neither_panic_nor_stall() {
+    let server = ScriptedServer::start(vec![
+        Reply::json(429, r#"{"error":{"message":"slow down"}}"#)
+            .with_header("Retry-After", "1e300"),
+        Reply::json(429, r#"{"error":{"message":"slow down"}}"#)
+            .with_header("Retry-After", "18446744073709551615"),
+        Reply::openai("fine", 10, 2).with_header("Retry-After", "1e308"),
+    ])
+    .unwrap();
+    let endpoint = fast(
+        Endpoint::new(
+            config(ProviderKind::Openai, &server, "CLADE_T_RETRY_AFTER"),
+            None,
+        )
+        .unwrap(),
+    )
+    .with_retry_policy(RetryPolicy {
+        max_retries: 3,
+        base_delay: Duration::from_millis(20),
+        max_delay: Duration::from_millis(200),
+    });
+    let started = Instant::now();
+    let completion = endpoint.complete(&request()).await.unwrap();
+    assert_eq!(completion.text, "fine");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
