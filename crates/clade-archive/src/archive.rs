@@ -896,7 +896,7 @@ fn clear_stale_ref_locks(git_dir: &Path) {
     }
 }
 
-pub(crate) fn validate_run_name(name: &str) -> Result<(), ArchiveError> {
+pub fn validate_run_name(name: &str) -> Result<(), ArchiveError> {
     let ok = !name.is_empty()
         && name.len() <= 100
         && !name.starts_with(['.', '-'])

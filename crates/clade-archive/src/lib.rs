@@ -32,7 +32,7 @@ mod results;
 mod review;
 mod store;
 
-pub use archive::{Archive, NewVariant, TreeSource, Variant};
+pub use archive::{Archive, NewVariant, TreeSource, Variant, validate_run_name};
 pub use direction::Direction;
 pub use error::ArchiveError;
 pub use meta::{RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};

@@ -357,6 +357,9 @@ fn resolve_run(
                 .clone()
                 .or_else(|| config.run.name.clone())
                 .unwrap_or_else(|| format!("run-{}", unix_seconds()));
+            // The name becomes a folder and a ref: checked before either.
+            clade_archive::validate_run_name(&name)
+                .map_err(|e| EvolveError::Setup(e.to_string()))?;
             if archive.run(&name).is_ok() {
                 return Err(EvolveError::Setup(format!(
                     "a run named {name:?} already exists: continue it with `clade run --resume {name}`, \

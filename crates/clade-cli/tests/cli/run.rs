@@ -843,3 +843,24 @@ fn an_agent_proposes_the_candidates_of_a_run() {
         assert!(!text.contains(SECRET), "the key is in {}", log.display());
     }
 }
+
+/// A run's name becomes a folder under the git dir and a ref: a name that
+/// is not a safe ref name is refused before anything is created (before,
+/// `--name ../../x` created `.git/x` and its scratch folder first).
+#[test]
+fn a_run_name_that_is_a_path_is_refused_before_anything_is_written() {
+    let server = ScriptedServer::start(vec![]).unwrap();
+    let dir = project(&server.url(), 1, "");
+    let git_dir = dir.path().join(".git");
+    for name in ["../../escaped", "/tmp/clade-abs-run-name", "a/../b"] {
+        let out = clade(dir.path(), &["run", "--name", name]);
+        assert!(!out.status.success(), "{name} was accepted");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("invalid run name"), "{name}: {stderr}");
+    }
+    assert!(!git_dir.join("escaped").exists());
+    assert!(!dir.path().join("escaped").exists());
+    assert!(!Path::new("/tmp/clade-abs-run-name").exists());
+    assert!(!git_dir.join("clade/runs/a").exists());
+    assert!(server.requests().is_empty(), "no model call");
+}
