@@ -591,3 +591,59 @@ fn a_per_run_import_without_a_host_is_an_error_reply_not_a_trap() {
         (RunStatus::Exited, Some(7))
     );
 }
+
+/// A module with `count` linear memories of `pages` 64 KiB pages each and an
+/// empty `_start`.
+fn many_memories(count: u32, pages: u64) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction as I,
+        MemorySection, MemoryType, Module, TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    let mut memories = MemorySection::new();
+    for _ in 0..count {
+        memories.memory(MemoryType {
+            minimum: pages,
+            maximum: None,
+            memory64: false,
+            shared: false,
+            page_size_log2: None,
+        });
+    }
+    let mut exports = ExportSection::new();
+    exports.export("_start", ExportKind::Func, 0);
+    let mut start = Function::new([]);
+    start.instruction(&I::End);
+    let mut code = CodeSection::new();
+    code.function(&start);
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&functions)
+        .section(&memories)
+        .section(&exports)
+        .section(&code);
+    module.finish()
+}
+
+/// The memory limit is per run, not per linear memory: four memories of
+/// 3 MiB under an 8 MiB limit are refused (before, each memory was checked
+/// alone and the module got 12 MiB).
+#[test]
+fn the_memory_limit_counts_every_linear_memory_together() {
+    let req = |memory_bytes| RunRequest {
+        limits: RunLimits {
+            memory_bytes,
+            ..limits()
+        },
+        ..request(&[])
+    };
+    let outcome = runner().run(&many_memories(4, 48), &req(8 << 20)).unwrap();
+    assert_eq!(outcome.status, RunStatus::MemoryLimit, "{outcome:?}");
+    let outcome = runner().run(&many_memories(4, 48), &req(16 << 20)).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    assert_eq!(outcome.peak_memory_bytes, 4 * 48 * 65_536);
+}

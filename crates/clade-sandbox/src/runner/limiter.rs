@@ -1,4 +1,5 @@
-//! Memory accounting for one store: caps linear-memory and table growth and
+//! Memory accounting for one store: caps the growth of all its linear
+//! memories together (a module may declare many) and of its tables, and
 //! records the peak. Refusing growth with an error (rather than `Ok(false)`)
 //! makes the guest trap with [`MemoryLimitExceeded`], which the runner can tell
 //! apart from a Rust guest's allocation-failure abort.
@@ -18,12 +19,21 @@ const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 pub(crate) struct MemoryLimiter {
     limit: usize,
+    /// Bytes of every linear memory of the store, together.
+    used: usize,
     peak: usize,
+    /// Elements of every table, together.
+    table_elements: usize,
 }
 
 impl MemoryLimiter {
     pub fn new(limit: usize) -> Self {
-        MemoryLimiter { limit, peak: 0 }
+        MemoryLimiter {
+            limit,
+            used: 0,
+            peak: 0,
+            table_elements: 0,
+        }
     }
 
     pub fn peak(&self) -> usize {
@@ -34,32 +44,39 @@ impl MemoryLimiter {
 impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > self.limit {
+        let total = self.used.saturating_sub(current).saturating_add(desired);
+        if total > self.limit {
             return Err(wasmtime::Error::new(MemoryLimitExceeded {
-                desired,
+                desired: total,
                 limit: self.limit,
             }));
         }
-        self.peak = self.peak.max(desired);
+        self.used = total;
+        self.peak = self.peak.max(total);
         Ok(true)
     }
 
     fn table_growing(
         &mut self,
-        _current: usize,
+        current: usize,
         desired: usize,
         _maximum: Option<usize>,
     ) -> wasmtime::Result<bool> {
-        if desired > MAX_TABLE_ELEMENTS {
+        let total = self
+            .table_elements
+            .saturating_sub(current)
+            .saturating_add(desired);
+        if total > MAX_TABLE_ELEMENTS {
             return Err(wasmtime::Error::new(MemoryLimitExceeded {
-                desired: desired.saturating_mul(size_of::<usize>()),
+                desired: total.saturating_mul(size_of::<usize>()),
                 limit: self.limit,
             }));
         }
+        self.table_elements = total;
         Ok(true)
     }
 }
