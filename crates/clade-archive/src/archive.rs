@@ -72,7 +72,14 @@ pub struct Archive {
     /// Held by writers: an exclusive lock on `<git dir>/clade.lock`, released
     /// by the OS when the process dies, however it dies.
     _writer_lock: Option<std::fs::File>,
+    /// Records that could not be read (a run or a note), each naming its
+    /// commit: skipped, so one bad record never bricks the archive.
+    problems: Vec<String>,
 }
+
+/// The largest note or run record read from git; a larger one is a corrupt
+/// record, not an allocation.
+const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// Batches at least this large put their refs straight into `packed-refs`.
 const PACKED_REFS_FROM: usize = 64;
@@ -127,6 +134,7 @@ impl Archive {
             runs: BTreeMap::new(),
             inserts_since_pack_refs: 0,
             _writer_lock: None,
+            problems: Vec::new(),
         };
         archive.rebuild()?;
         Ok(archive)
@@ -156,9 +164,16 @@ impl Archive {
             }
         }
         self.runs.clear();
+        self.problems.clear();
         for (run, commit) in run_refs {
-            let state = self.load_run(&run, commit)?;
-            self.runs.insert(run, state);
+            match self.load_run(&run, commit) {
+                Ok(state) => {
+                    self.runs.insert(run, state);
+                }
+                Err(e) => self
+                    .problems
+                    .push(format!("run {run} (commit {commit}) is skipped: {e}")),
+            }
         }
         for (run, mut variants) in variant_refs {
             if !self.runs.contains_key(&run) {
@@ -167,20 +182,37 @@ impl Archive {
             variants.sort_unstable_by_key(|v| v.0);
             // Reading blobs needs the (unshared) repository; parsing the JSON,
             // the larger cost, runs on every core.
-            let mut raw: Vec<Option<Vec<u8>>> = Vec::with_capacity(variants.len());
-            for (id, _, commit) in &variants {
+            let mut raw: Vec<RawNote> = Vec::with_capacity(variants.len());
+            for (_, _, commit) in &variants {
                 raw.push(match notes.get(commit) {
-                    Some(blob) => Some(
-                        self.repo
-                            .find_blob(*blob)
-                            .ctx(|| format!("note of {run}/{id}"))?
-                            .content()
-                            .to_vec(),
-                    ),
+                    Some(blob) => Some(match self.repo.find_blob(*blob) {
+                        Ok(blob) if blob.size() <= MAX_RECORD_BYTES => Ok(blob.content().to_vec()),
+                        Ok(blob) => Err(format!(
+                            "the note is {} bytes, over the {MAX_RECORD_BYTES} a note may be",
+                            blob.size()
+                        )),
+                        Err(e) => Err(format!("the note cannot be read: {e}")),
+                    }),
                     None => None,
                 });
             }
-            let metas = parse_notes(&run, &variants, &raw)?;
+            let metas = parse_notes(&run, &variants, &raw);
+            for (meta, (id, _, commit)) in metas.iter().zip(&variants) {
+                if let Some(why) = meta.reason.as_deref().filter(|_| meta.status.is_none()) {
+                    self.problems
+                        .push(format!("{run}/{id} (commit {commit}): {why}"));
+                }
+            }
+            let metas: Vec<VariantMeta> = metas
+                .into_iter()
+                .map(|mut m| {
+                    // An unreadable note: kept, never selectable.
+                    if m.status.is_none() {
+                        m.status = Some(VariantStatus::Rejected);
+                    }
+                    m
+                })
+                .collect();
             let state = self
                 .runs
                 .get_mut(&run)
@@ -218,10 +250,23 @@ impl Archive {
             .repo
             .find_blob(entry.id())
             .ctx(|| format!("run.json of {run}"))?;
+        if blob.size() > MAX_RECORD_BYTES {
+            return Err(ArchiveError::CorruptMetadata {
+                what: format!("run {run}"),
+                reason: format!("run.json is {} bytes", blob.size()),
+            });
+        }
         let record: RunRecord =
             serde_json::from_slice(blob.content()).map_err(|e| ArchiveError::CorruptMetadata {
                 what: format!("run {run}"),
                 reason: e.to_string(),
+            })?;
+        record
+            .population
+            .check()
+            .map_err(|reason| ArchiveError::CorruptMetadata {
+                what: format!("run {run}"),
+                reason,
             })?;
         let base_tree = match record.base_commit.as_deref() {
             Some(hex) => {
@@ -323,6 +368,12 @@ impl Archive {
         let state = self.load_run(&name, commit)?;
         self.runs.insert(name, state);
         Ok(())
+    }
+
+    /// Records skipped when the archive was read (a run whose record does
+    /// not parse, a note that does not), each naming its commit.
+    pub fn problems(&self) -> &[String] {
+        &self.problems
     }
 
     pub fn runs(&self) -> impl Iterator<Item = &RunRecord> {
@@ -781,27 +832,35 @@ fn commit_message(meta: &VariantMeta) -> String {
 
 /// Parses the notes of `variants` (`raw[i]` is variant i's note, if any) on
 /// all cores, in order.
-fn parse_notes(
-    run: &str,
-    variants: &[(u64, bool, Oid)],
-    raw: &[Option<Vec<u8>>],
-) -> Result<Vec<VariantMeta>, ArchiveError> {
-    let parse = |(&(id, _, _), bytes): (&(u64, bool, Oid), &Option<Vec<u8>>)| match bytes {
-        Some(bytes) => serde_json::from_slice::<VariantMeta>(bytes).map_err(|e| {
-            ArchiveError::CorruptMetadata {
-                what: format!("{run}/{id}"),
-                reason: e.to_string(),
-            }
-        }),
-        // Notes are written before refs, so this means someone removed it;
-        // keep the variant but never select it.
-        None => Ok(VariantMeta {
-            run: run.to_string(),
-            id,
-            status: Some(VariantStatus::Rejected),
-            reason: Some("metadata note missing".into()),
-            ..VariantMeta::default()
-        }),
+/// A variant's note as read: none, its bytes, or why it could not be read.
+type RawNote = Option<Result<Vec<u8>, String>>;
+
+fn parse_notes(run: &str, variants: &[(u64, bool, Oid)], raw: &[RawNote]) -> Vec<VariantMeta> {
+    // A note that does not parse is not a reason to refuse the archive:
+    // the variant is kept with `status: None` and the reason, which the
+    // caller reports and marks rejected.
+    let unreadable = |id: u64, why: String| VariantMeta {
+        run: run.to_string(),
+        id,
+        status: None,
+        reason: Some(format!("metadata note unreadable: {why}")),
+        ..VariantMeta::default()
+    };
+    let parse = |(&(id, _, _), bytes): (&(u64, bool, Oid), &RawNote)| {
+        match bytes {
+            Some(Ok(bytes)) => serde_json::from_slice::<VariantMeta>(bytes)
+                .unwrap_or_else(|e| unreadable(id, e.to_string())),
+            Some(Err(why)) => unreadable(id, why.clone()),
+            // Notes are written before refs, so this means someone removed
+            // it; keep the variant but never select it.
+            None => VariantMeta {
+                run: run.to_string(),
+                id,
+                status: Some(VariantStatus::Rejected),
+                reason: Some("metadata note missing".into()),
+                ..VariantMeta::default()
+            },
+        }
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let chunk = variants.len().div_ceil(threads).max(1024);
@@ -809,23 +868,19 @@ fn parse_notes(
         let workers: Vec<_> = variants
             .chunks(chunk)
             .zip(raw.chunks(chunk))
-            .map(|(vs, rs)| {
-                scope.spawn(move || vs.iter().zip(rs).map(parse).collect::<Result<Vec<_>, _>>())
-            })
+            .map(|(vs, rs)| scope.spawn(move || vs.iter().zip(rs).map(parse).collect::<Vec<_>>()))
             .collect();
         let mut metas = Vec::with_capacity(variants.len());
-        for worker in workers {
+        for (worker, vs) in workers.into_iter().zip(variants.chunks(chunk)) {
             match worker.join() {
-                Ok(part) => metas.extend(part?),
-                Err(_) => {
-                    return Err(ArchiveError::CorruptMetadata {
-                        what: format!("run {run}"),
-                        reason: "a note parser thread panicked".into(),
-                    });
-                }
+                Ok(part) => metas.extend(part),
+                Err(_) => metas.extend(
+                    vs.iter()
+                        .map(|(id, _, _)| unreadable(*id, "its parser panicked".into())),
+                ),
             }
         }
-        Ok(metas)
+        metas
     })
 }
 

@@ -385,3 +385,91 @@ fn branch_and_promote_take_the_change_for_review() {
         "promoting twice is refused"
     );
 }
+
+/// One malformed note, one malformed run record and one run record asking
+/// for an absurd number of islands (before: `Archive::open` failed for
+/// every command on the first two, and the third aborted at allocation).
+/// Now each is skipped and reported by its commit; the rest reads as before.
+#[test]
+fn bad_records_are_skipped_and_reported_not_fatal() {
+    let repo = user_repo();
+    let mut archive = Archive::open_or_create(repo.path()).unwrap();
+    start_run(&mut archive, "good", PopulationConfig::default());
+    let seed = archive
+        .insert("good", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let child = archive
+        .insert("good", new(Some(0), lib_rs(2), validated(2.0)))
+        .unwrap();
+    start_run(&mut archive, "broken", PopulationConfig::default());
+    start_run(&mut archive, "huge", PopulationConfig::default());
+    drop(archive);
+
+    let path = repo.path();
+    git(
+        path,
+        &[
+            "notes",
+            "--ref=clade",
+            "add",
+            "-f",
+            "-m",
+            "{not json",
+            &child.commit,
+        ],
+    );
+    let bad_run = |run: &str, json: &str| {
+        let blob = git_stdin(path, &["hash-object", "-w", "--stdin"], json);
+        let tree = git_stdin(
+            path,
+            &["mktree"],
+            &format!("100644 blob {}\trun.json\n", blob.trim()),
+        );
+        let commit = git(path, &["commit-tree", tree.trim(), "-m", "bad run"]);
+        git(
+            path,
+            &[
+                "update-ref",
+                &format!("refs/clade/{run}/run"),
+                commit.trim(),
+            ],
+        );
+        commit.trim().to_string()
+    };
+    let broken = bad_run("broken", "{\"name\": 3");
+    let huge = bad_run(
+        "huge",
+        &format!(
+            "{{\"name\":\"huge\",\"seed\":1,\"base_commit\":null,\"direction\":\"maximize\",\"population\":{},\"created_ms\":1}}",
+            serde_json::to_string(&PopulationConfig {
+                islands: usize::MAX / 2,
+                ..PopulationConfig::default()
+            })
+            .unwrap()
+        ),
+    );
+
+    let archive = Archive::open(path).unwrap();
+    let names: Vec<&str> = archive.runs().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["good"]);
+    let problems = archive.problems().join("\n");
+    assert!(problems.contains(&broken), "{problems}");
+    assert!(
+        problems.contains(&huge) && problems.contains("islands"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains(&format!("good/1 (commit {})", child.commit)),
+        "{problems}"
+    );
+    let read = archive.variant("good", 1).unwrap();
+    assert_eq!(read.meta.status, Some(VariantStatus::Rejected));
+    assert!(
+        read.meta
+            .reason
+            .unwrap()
+            .starts_with("metadata note unreadable")
+    );
+    assert_eq!(archive.variant("good", 0).unwrap().commit, seed.commit);
+    assert_eq!(archive.best("good").unwrap(), Some(0));
+}

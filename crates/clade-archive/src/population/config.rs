@@ -91,6 +91,28 @@ pub struct PopulationConfig {
     pub inspiration_sources: Vec<InspirationSource>,
 }
 
+impl PopulationConfig {
+    /// Checks what a config read back from git may get wrong: counts that
+    /// size allocations are bounded.
+    pub fn check(&self) -> Result<(), String> {
+        if self.islands == 0 || self.islands > 1_024 {
+            return Err(format!("islands must be 1 to 1024, not {}", self.islands));
+        }
+        if self.elite_size > 1_000_000 || self.inspirations > 1_000 {
+            return Err("elite_size or inspirations is absurdly large".into());
+        }
+        if self.feature_dimensions.len() > 8
+            || self
+                .feature_dimensions
+                .iter()
+                .any(|d| d.bins == 0 || d.bins > 10_000)
+        {
+            return Err("at most 8 feature dimensions of 1 to 10000 bins".into());
+        }
+        Ok(())
+    }
+}
+
 impl Default for PopulationConfig {
     fn default() -> Self {
         PopulationConfig {

@@ -5,7 +5,6 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use clade_archive::Archive;
 
 /// (label, folder) for each agent argument; `RUN/ID` variants are written
 /// under `scratch`.
@@ -27,8 +26,8 @@ pub fn resolve_agents(
         }
         if archive.is_none() {
             archive = Some(
-                Archive::open(repo)
-                    .with_context(|| format!("{spec} is no folder; opening the archive"))?,
+                crate::commands::review::open(repo)
+                    .with_context(|| format!("{spec} is no folder"))?,
             );
         }
         if let Some(archive) = &archive {
@@ -40,7 +39,7 @@ pub fn resolve_agents(
 
 /// Writes the lineage plot of `run` to `path`.
 pub fn write(repo: &Path, run: &str, path: &Path) -> anyhow::Result<()> {
-    let archive = Archive::open(repo).context("opening the archive")?;
+    let archive = crate::commands::review::open(repo)?;
     let (nodes, higher) = clade_agent_bench::lineage_nodes(&archive, run)?;
     let title = format!("{run}: {} variants", nodes.len());
     let svg = clade_agent_bench::svg::lineage(&title, "score", higher, &nodes);

@@ -8,8 +8,15 @@ use anyhow::Context;
 use clade_archive::{Archive, Variant, VariantStatus, unified_diff};
 use serde_json::{Value, json};
 
-fn open(repo: &Path) -> anyhow::Result<Archive> {
-    Archive::open(repo).with_context(|| format!("opening the Clade archive at {}", repo.display()))
+/// The archive at `repo`; records it had to skip are warned about on
+/// stderr, each naming its commit.
+pub(crate) fn open(repo: &Path) -> anyhow::Result<Archive> {
+    let archive = Archive::open(repo)
+        .with_context(|| format!("opening the Clade archive at {}", repo.display()))?;
+    for problem in archive.problems() {
+        eprintln!("warning: {problem}");
+    }
+    Ok(archive)
 }
 
 /// The run to show: the one named, else the most recently created.
