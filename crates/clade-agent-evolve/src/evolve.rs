@@ -1073,10 +1073,10 @@ fn repo_root(archive: &Archive) -> Result<PathBuf, EvolveAgentError> {
             "evolve-agent needs a git repository with a working tree holding the agent".into(),
         ));
     }
-    let git_dir = archive.git_dir();
-    git_dir.parent().map(Path::to_path_buf).ok_or_else(|| {
-        EvolveAgentError::Setup(format!("{} has no parent folder", git_dir.display()))
-    })
+    archive
+        .workdir()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| EvolveAgentError::Setup("the repository has no working tree".into()))
 }
 
 /// The run to make or continue, and its config.

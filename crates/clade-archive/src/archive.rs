@@ -99,13 +99,16 @@ impl Archive {
     /// single-writer lock, and clears lock files a killed writer left behind.
     pub fn open_or_create(path: &Path) -> Result<Self, ArchiveError> {
         let repo = find_repository(path, true)?;
-        let lock = take_writer_lock(repo.path())?;
-        clear_stale_ref_locks(repo.path());
+        let lock = take_writer_lock(repo.commondir())?;
+        clear_stale_ref_locks(repo.commondir());
         let mut archive = Self::load(repo)?;
         archive._writer_lock = Some(lock);
         Ok(archive)
     }
 
+    /// The repository's common git dir: where its refs, objects and
+    /// Clade's own files live (in a linked worktree, not the worktree's
+    /// private `.git/worktrees/<name>/`).
     pub fn git_dir(&self) -> &Path {
         &self.git_dir
     }
@@ -127,7 +130,9 @@ impl Archive {
     }
 
     fn load(repo: Repository) -> Result<Self, ArchiveError> {
-        let git_dir = repo.path().to_path_buf();
+        // Refs are shared by every worktree and live in the common dir; a
+        // linked worktree's own git dir holds only its HEAD and index.
+        let git_dir = repo.commondir().to_path_buf();
         let mut archive = Archive {
             repo,
             git_dir,

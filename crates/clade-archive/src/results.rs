@@ -37,8 +37,9 @@ impl ResultStore {
         })
     }
 
+    /// The repository's common git dir.
     pub fn git_dir(&self) -> &Path {
-        self.repo.path()
+        self.repo.commondir()
     }
 
     /// The git tree id of `files` (relative paths), written to the object

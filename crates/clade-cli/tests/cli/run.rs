@@ -864,3 +864,54 @@ fn a_run_name_that_is_a_path_is_refused_before_anything_is_written() {
     assert!(!git_dir.join("clade/runs/a").exists());
     assert!(server.requests().is_empty(), "no model call");
 }
+
+/// A run in a linked worktree (`git worktree add`): its refs and notes must
+/// go to the repository's common dir, where git keeps refs, or reopening
+/// finds no variants and `git gc` deletes them (before the fix the second
+/// `clade tree` listed nothing).
+#[test]
+fn a_run_in_a_linked_worktree_keeps_its_variants() {
+    let server = scripted_llm(Duration::ZERO);
+    let dir = project(&server.url(), 2, "");
+    let linked = dir.path().join("linked");
+    git(
+        dir.path(),
+        &[
+            "worktree",
+            "add",
+            "-q",
+            "-b",
+            "side",
+            linked.to_str().unwrap(),
+        ],
+    );
+    let out = clade(&linked, &["run", "--json", "--name", "wt"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let before = shape(&linked, "wt");
+    assert_eq!(before.len(), 3, "{before:?}");
+    git(&linked, &["gc", "--prune=now", "--quiet"]);
+    assert_eq!(
+        shape(&linked, "wt"),
+        before,
+        "seen from the worktree after gc"
+    );
+    assert_eq!(
+        shape(dir.path(), "wt"),
+        before,
+        "seen from the main checkout"
+    );
+    let out = clade(
+        &linked,
+        &["run", "--json", "--resume", "wt", "--iterations", "3"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(shape(&linked, "wt").len(), 4);
+}
