@@ -74,6 +74,10 @@ pub struct ModelConfig {
     /// lines are the program's own (default true).
     #[serde(default = "yes")]
     pub grammar: bool,
+    /// Allow plain `http://` to a host other than this machine (a lab's
+    /// server): the key and the prompts then cross the network unencrypted.
+    #[serde(default)]
+    pub allow_insecure_http: bool,
 }
 
 fn yes() -> bool {
@@ -115,6 +119,7 @@ impl ModelConfig {
             context_size: None,
             threads: None,
             grammar: true,
+            allow_insecure_http: false,
         }
     }
 

@@ -69,6 +69,18 @@ impl Endpoint {
                     .into(),
             ));
         }
+        if config.provider != ProviderKind::Local
+            && !config.allow_insecure_http
+            && config.base_url().starts_with("http://")
+            && !is_loopback(&config.base_url())
+        {
+            return Err(LlmError::Config(format!(
+                "{}: {} is plain HTTP to another machine, which would send the key and the prompts \
+                 unencrypted; use https, or set allow_insecure_http = true for a server you trust",
+                config.label(),
+                config.base_url()
+            )));
+        }
         let replay_only = matches!(cache, Some((_, CacheMode::ReplayOnly)));
         let key = match config.api_key_env() {
             Some(env) => match ApiKey::from_env(&env) {
@@ -86,8 +98,11 @@ impl Endpoint {
         };
         // Installing the process-wide TLS provider twice is harmless.
         let _ = rustls::crypto::ring::default_provider().install_default();
+        // No redirects: a redirect to another host would carry the key
+        // (and the extra headers) there.
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| LlmError::Config(format!("HTTP client: {e}")))?;
         Ok(Endpoint {
@@ -294,9 +309,19 @@ impl Endpoint {
         for (name, value) in &self.config.extra_headers {
             builder = builder.header(name, value);
         }
-        let scrub = |text: &str| match &self.key {
-            Some(key) => key.scrub(text),
-            None => text.to_string(),
+        // Everything the endpoint sends back is scrubbed of the secrets
+        // sent to it (the key, the extra headers' values), success or not.
+        let scrub = |text: &str| {
+            let mut text = match &self.key {
+                Some(key) => key.scrub(text),
+                None => text.to_string(),
+            };
+            for value in self.config.extra_headers.values() {
+                if value.len() >= 8 {
+                    text = text.replace(value.as_str(), "[redacted]");
+                }
+            }
+            text
         };
         let response = builder
             .send()
@@ -312,6 +337,7 @@ impl Endpoint {
             .text()
             .await
             .map_err(|e| (self.transport_error(&e, &scrub), None))?;
+        let text = scrub(&text);
         if !status.is_success() {
             let mut body = scrub(text.trim());
             if body.len() > BODY_LIMIT {
@@ -380,9 +406,21 @@ impl Endpoint {
     }
 }
 
+/// Whether `url`'s host is this machine: `localhost` or a loopback
+/// address, exactly (`localhost.example.com` is not).
 fn is_loopback(url: &str) -> bool {
-    let host = url.split("://").nth(1).unwrap_or(url);
-    host.starts_with("127.") || host.starts_with("localhost") || host.starts_with("[::1]")
+    let rest = url.split("://").nth(1).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let authority = authority.rsplit('@').next().unwrap_or(authority);
+    let host = if let Some(v6) = authority.strip_prefix('[') {
+        v6.split(']').next().unwrap_or("")
+    } else {
+        authority.split(':').next().unwrap_or("")
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 /// The worker of a `local` model config; the file must exist and be GGUF.

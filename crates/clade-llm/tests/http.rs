@@ -391,3 +391,84 @@ async fn absurd_retry_after_values_neither_panic_nor_stall() {
         started.elapsed()
     );
 }
+
+/// A redirect to another host must not carry the key or any extra header:
+/// redirects are not followed at all (before, reqwest followed a 307 to the
+/// other server with the Anthropic `x-api-key` and the extra headers).
+#[tokio::test]
+async fn a_redirect_is_not_followed_and_no_secret_reaches_another_host() {
+    let other = ScriptedServer::start(vec![Reply::anthropic("stolen", 1, 1)]).unwrap();
+    let location = format!("{}/messages", other.url());
+    let server = ScriptedServer::start(vec![
+        Reply::json(307, "{}").with_header("Location", &location),
+    ])
+    .unwrap();
+    let mut config = config(ProviderKind::Anthropic, &server, "CLADE_T_REDIRECT");
+    config
+        .extra_headers
+        .insert("x-team-secret".into(), "team-0123456789".into());
+    config.max_retries = 0;
+    let endpoint = Endpoint::new(config, None).unwrap();
+    let err = endpoint.complete(&request()).await.unwrap_err().to_string();
+    assert!(err.contains("307"), "{err}");
+    assert!(other.requests().is_empty(), "the other host got a request");
+}
+
+/// An endpoint that echoes the key in a successful reply: the key reaches
+/// neither the completion nor the response cache.
+#[tokio::test]
+async fn a_reply_echoing_the_key_is_scrubbed_before_it_is_kept() {
+    let server = ScriptedServer::start(vec![Reply::openai(
+        &format!("your key is {KEY}, thanks"),
+        5,
+        5,
+    )])
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let endpoint = Endpoint::new(
+        config(ProviderKind::Openai, &server, "CLADE_T_ECHO"),
+        Some((ResponseCache::new(dir.path().into()), CacheMode::ReadWrite)),
+    )
+    .unwrap();
+    let completion = endpoint.complete(&request()).await.unwrap();
+    assert_eq!(completion.text, "your key is [redacted], thanks");
+    for file in walk(dir.path()) {
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        assert!(!text.contains(KEY), "the key is in {}", file.display());
+    }
+}
+
+/// Plain HTTP to a remote host would send the key in the clear: refused
+/// unless the config opts out; `localhost.example.com` is not loopback.
+#[test]
+fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
+    // SAFETY (test): its own variable name.
+    unsafe { std::env::set_var("CLADE_T_PLAIN", KEY) };
+    let remote = |url: &str| ModelConfig {
+        base_url: Some(url.into()),
+        api_key_env: Some("CLADE_T_PLAIN".into()),
+        ..ModelConfig::new(ProviderKind::Openai, "m")
+    };
+    for url in [
+        "http://api.example.com/v1",
+        "http://localhost.example.com/v1",
+        "http://127.0.0.1.example.com/v1",
+    ] {
+        let err = Endpoint::new(remote(url), None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("https"), "{url}: {err}");
+    }
+    for url in [
+        "http://127.0.0.1:8080/v1",
+        "http://localhost:11434/v1",
+        "http://[::1]:8000/v1",
+        "https://api.example.com/v1",
+    ] {
+        assert!(Endpoint::new(remote(url), None).is_ok(), "{url}");
+    }
+    let mut lab = remote("http://gpu-box.lab:8000/v1");
+    lab.allow_insecure_http = true;
+    assert!(Endpoint::new(lab, None).is_ok());
+}
