@@ -647,3 +647,31 @@ fn the_memory_limit_counts_every_linear_memory_together() {
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
     assert_eq!(outcome.peak_memory_bytes, 4 * 48 * 65_536);
 }
+
+/// A FIFO in a mounted folder: opening it would block inside WASI, where no
+/// deadline reaches. The mount is refused, naming the FIFO (before, the run
+/// went ahead).
+#[test]
+fn a_mount_holding_a_fifo_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    std::fs::write(dir.path().join("data.txt"), "1 2 3\n").unwrap();
+    let fifo = dir.path().join("sub/pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let req = RunRequest {
+        dirs: vec![DirMount {
+            host: dir.path().to_path_buf(),
+            guest: "/input".into(),
+        }],
+        ..request(&[])
+    };
+    let err = runner().run(&guest("noop"), &req).unwrap_err().to_string();
+    assert!(err.contains("sub/pipe") && err.contains("FIFO"), "{err}");
+    std::fs::remove_file(&fifo).unwrap();
+    let outcome = runner().run(&guest("noop"), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+}

@@ -404,6 +404,7 @@ impl Runner {
                     reason: "not a directory".into(),
                 });
             }
+            only_plain_files(&dir.host)?;
             builder
                 .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadOnly)
                 .map_err(|e| SandboxError::Mount {
@@ -442,6 +443,54 @@ fn classify(err: &wasmtime::Error) -> (RunStatus, Option<i32>, Option<String>) {
         _ => RunStatus::Trapped,
     };
     (status, None, message)
+}
+
+/// The most entries a mounted folder may hold: each is checked per run.
+const MAX_MOUNT_ENTRIES: usize = 10_000;
+
+/// Refuses a mount holding anything but files, folders and symlinks: opening
+/// a FIFO, a socket or a device blocks (or worse) inside WASI, where no
+/// deadline reaches, so a guest could hang its run past every limit.
+fn only_plain_files(root: &std::path::Path) -> Result<(), SandboxError> {
+    use std::os::unix::fs::FileTypeExt;
+    let refuse = |path: &std::path::Path, reason: String| SandboxError::Mount {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let mut stack = vec![root.to_path_buf()];
+    let mut seen = 0usize;
+    while let Some(dir) = stack.pop() {
+        let entries = std::fs::read_dir(&dir).map_err(|e| refuse(&dir, e.to_string()))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| refuse(&dir, e.to_string()))?;
+            seen += 1;
+            if seen > MAX_MOUNT_ENTRIES {
+                return Err(refuse(
+                    root,
+                    format!("it holds more than {MAX_MOUNT_ENTRIES} entries"),
+                ));
+            }
+            let kind = entry
+                .file_type()
+                .map_err(|e| refuse(&entry.path(), e.to_string()))?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_fifo()
+                || kind.is_socket()
+                || kind.is_block_device()
+                || kind.is_char_device()
+            {
+                return Err(refuse(
+                    root,
+                    format!(
+                        "{} is a FIFO, socket or device; a mount may hold only files and folders",
+                        entry.path().display()
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
