@@ -675,3 +675,73 @@ fn a_mount_holding_a_fifo_is_refused() {
     let outcome = runner().run(&guest("noop"), &req).unwrap();
     assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
 }
+
+/// A module of `count` small functions (each distinct by `salt`, so no
+/// cache already holds it) and an empty `_start`: slow to compile, instant
+/// to run.
+fn many_functions(count: u32, salt: i64) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction as I,
+        Module, TypeSection, ValType,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    types.ty().function([ValType::I64], [ValType::I64]);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    let mut code = CodeSection::new();
+    let mut start = Function::new([]);
+    start.instruction(&I::End);
+    code.function(&start);
+    for n in 0..count {
+        functions.function(1);
+        let mut f = Function::new([]);
+        for op in [
+            I::LocalGet(0),
+            I::I64Const(salt ^ i64::from(n)),
+            I::I64Mul,
+            I::I64Const(7),
+            I::I64Add,
+            I::End,
+        ] {
+            f.instruction(&op);
+        }
+        code.function(&f);
+    }
+    let mut exports = ExportSection::new();
+    exports.export("_start", ExportKind::Func, 0);
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&functions)
+        .section(&exports)
+        .section(&code);
+    module.finish()
+}
+
+/// Compiling counts against the run's time limit (before, the clock
+/// started after compiling, so a module built to compile slowly ran
+/// "within" any limit), and a module over 32 MiB is refused unread.
+#[test]
+fn compiling_counts_against_the_time_limit_and_huge_modules_are_refused() {
+    let salt = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as i64;
+    let req = RunRequest {
+        limits: RunLimits {
+            timeout: Duration::from_millis(2),
+            ..limits()
+        },
+        ..request(&[])
+    };
+    let outcome = runner().run(&many_functions(3_000, salt), &req).unwrap();
+    assert_eq!(outcome.status, RunStatus::Timeout, "{outcome:?}");
+    assert!(outcome.trap.unwrap_or_default().contains("compiling"));
+
+    let mut huge = many_memories(1, 1);
+    huge.extend(std::iter::repeat_n(0u8, 33 << 20));
+    let outcome = runner().run(&huge, &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Trapped, "{outcome:?}");
+    assert!(outcome.trap.unwrap_or_default().contains("at most"));
+}

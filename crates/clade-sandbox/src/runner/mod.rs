@@ -281,7 +281,8 @@ impl Runner {
     }
 
     /// Compiles (or fetches) the module and makes a store with every limit
-    /// set; the clock starts here, after compiling, which is host work.
+    /// set; compiling (host work, but on a module the guest chose) counts
+    /// against the run's time limit.
     fn arm(
         &self,
         wasm: &[u8],
@@ -293,6 +294,21 @@ impl Runner {
         let stderr = CapturePipe::new(limits.stderr_bytes);
         let wasi = self.wasi_context(request, &stdout, &stderr)?;
         let compile_started = Instant::now();
+        if wasm.len() > MAX_MODULE_BYTES {
+            return Ok(Err(finish(
+                RunStatus::Trapped,
+                None,
+                Some(format!(
+                    "the module is {} bytes; a module may be at most {MAX_MODULE_BYTES}",
+                    wasm.len()
+                )),
+                Some(0),
+                compile_started,
+                0,
+                (&stdout, limits.stdout_bytes),
+                (&stderr, limits.stderr_bytes),
+            )));
+        }
         let pre = match self.cache.get(&self.engine, &self.linker, wasm) {
             Ok(pre) => pre,
             Err(message) => {
@@ -308,6 +324,28 @@ impl Runner {
                 )));
             }
         };
+        // Compiling counts against the run's time: a module built to compile
+        // slowly gets no more time than one that runs slowly.
+        let compiling = compile_started.elapsed();
+        let Some(left) = limits
+            .timeout
+            .checked_sub(compiling)
+            .filter(|l| !l.is_zero())
+        else {
+            return Ok(Err(finish(
+                RunStatus::Timeout,
+                None,
+                Some(format!(
+                    "compiling the module took {:.0} ms, the run's whole time limit",
+                    compiling.as_secs_f64() * 1e3
+                )),
+                None,
+                compile_started,
+                0,
+                (&stdout, limits.stdout_bytes),
+                (&stderr, limits.stderr_bytes),
+            )));
+        };
         let started = Instant::now();
         let mut store = Store::new(
             &self.engine,
@@ -318,7 +356,7 @@ impl Runner {
                 ),
                 host_reply: None,
                 run_host,
-                deadline: started + limits.timeout,
+                deadline: started + left,
                 monotonic_origin: started,
             },
         );
@@ -329,7 +367,7 @@ impl Runner {
                 .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         }
         let tick = self.epoch_tick.as_nanos().max(1);
-        store.set_epoch_deadline((limits.timeout.as_nanos().div_ceil(tick) as u64).max(1));
+        store.set_epoch_deadline((left.as_nanos().div_ceil(tick) as u64).max(1));
         store.epoch_deadline_trap();
         Ok(Ok((
             Armed {
@@ -444,6 +482,10 @@ fn classify(err: &wasmtime::Error) -> (RunStatus, Option<i32>, Option<String>) {
     };
     (status, None, message)
 }
+
+/// The largest module a run takes: compiling is host work, bounded by size
+/// here and by the run's time limit after.
+const MAX_MODULE_BYTES: usize = 32 << 20;
 
 /// The most entries a mounted folder may hold: each is checked per run.
 const MAX_MOUNT_ENTRIES: usize = 10_000;
