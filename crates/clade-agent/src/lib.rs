@@ -27,6 +27,6 @@ pub use diff::unified as unified_diff;
 pub use operators::{Operator, OperatorMix};
 pub use parse::{Edit, ParseError, parse_reply};
 pub use prompt::{
-    Attempt, Program, Prompt, PromptInput, Templates, asks_for_blocks, build_prompt, render,
-    single_region, truncate,
+    Attempt, Program, Prompt, PromptInput, Templates, asks_for_blocks, build_prompt, fenced,
+    render, single_region, truncate,
 };

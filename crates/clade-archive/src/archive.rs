@@ -829,10 +829,12 @@ fn commit_message(meta: &VariantMeta) -> String {
     let parent = meta
         .parent
         .map_or("none (seed)".to_string(), |p| format!("{}/{p}", meta.run));
-    format!(
+    let message = format!(
         "clade {}/{}: {what}{operator}\n\nClade-Run: {}\nClade-Variant: {}\nClade-Parent: {parent}\n",
         meta.run, meta.id, meta.run, meta.id
-    )
+    );
+    // The reason can quote a candidate's output: `git log` prints this.
+    crate::review::printable(&message).into_owned()
 }
 
 /// Parses the notes of `variants` (`raw[i]` is variant i's note, if any) on

@@ -40,4 +40,4 @@ pub use population::{
     FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
 };
 pub use results::{RESULTS_ROOT, ResultStore};
-pub use review::{FileDiff, unified_diff};
+pub use review::{FileDiff, printable, unified_diff};

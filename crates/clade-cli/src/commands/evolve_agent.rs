@@ -182,7 +182,8 @@ fn show(event: &Event, json: bool) {
         Event::Stopping { reason } => format!("stopping: {}", reason_text(*reason)),
         Event::Finish { .. } => return,
     };
-    eprintln!("{line}");
+    // Rejections quote compiler output on code a model wrote.
+    eprintln!("{}", clade_archive::printable(&line));
 }
 
 fn first_line(text: &str) -> &str {

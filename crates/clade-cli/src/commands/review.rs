@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::Path;
 
 use anyhow::Context;
-use clade_archive::{Archive, Variant, VariantStatus, unified_diff};
+use clade_archive::{Archive, Variant, VariantStatus, printable, unified_diff};
 use serde_json::{Value, json};
 
 /// The archive at `repo`; records it had to skip are warned about on
@@ -157,7 +157,7 @@ pub fn tree(repo: &Path, run: Option<String>, all: bool, json_out: bool) -> anyh
         );
     }
     for line in lines {
-        println!("{line}");
+        println!("{}", printable(&line));
     }
     Ok(())
 }
@@ -267,7 +267,10 @@ pub fn show(repo: &Path, spec: &str, json_out: bool) -> anyhow::Result<()> {
     );
     let status = match (m.status, m.score) {
         (Some(VariantStatus::Validated), Some(score)) => format!("validated, score {score}"),
-        _ => style.red(&format!("rejected: {}", m.reason.as_deref().unwrap_or("?"))),
+        _ => style.red(&format!(
+            "rejected: {}",
+            printable(m.reason.as_deref().unwrap_or("?"))
+        )),
     };
     println!("status     {status}");
     let parent = m
@@ -309,7 +312,10 @@ pub fn show(repo: &Path, spec: &str, json_out: bool) -> anyhow::Result<()> {
         );
     }
     if let Some(feedback) = &m.feedback {
-        println!("feedback   {}", feedback.lines().next().unwrap_or(""));
+        println!(
+            "feedback   {}",
+            printable(feedback.lines().next().unwrap_or(""))
+        );
     }
     println!();
     print_diff(&files, &style);
@@ -355,7 +361,8 @@ fn print_diff(files: &[clade_archive::FileDiff], style: &Style) {
         println!("(no changes)");
     }
     for file in files {
-        for line in unified_diff(file).lines() {
+        let diff = unified_diff(file);
+        for line in printable(&diff).lines() {
             let line = if line.starts_with("+++") || line.starts_with("---") {
                 style.bold(line)
             } else if line.starts_with('+') {

@@ -124,7 +124,10 @@ impl Display {
         }
     }
 
+    /// One progress line; rejection reasons quote candidates' output, so
+    /// control characters are shown, never sent to the terminal.
     fn line(&self, text: String) {
+        let text = clade_archive::printable(&text).into_owned();
         if self.live {
             self.bar.println(text);
         } else {
