@@ -114,7 +114,7 @@ fn cargo_wasm() -> BuildKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(untagged)]
+#[serde(untagged, deny_unknown_fields)]
 pub enum ScorerConfig {
     /// `"stdout-json"`: the candidate's last stdout line is a JSON object of
     /// metrics (for a user's own code).
@@ -294,6 +294,19 @@ impl Config {
         {
             return Err("evaluate.scorer.command must not be empty".into());
         }
+        let eval = &self.evaluate;
+        if eval.memory_mb == 0 || eval.memory_mb > 65_536 {
+            return Err(format!(
+                "evaluate.memory_mb must be 1 to 65536 (64 GiB), not {}",
+                eval.memory_mb
+            ));
+        }
+        if eval.timeout_ms == 0 || eval.timeout_ms > 86_400_000 {
+            return Err(format!(
+                "evaluate.timeout_ms must be 1 to 86400000 (a day), not {}",
+                eval.timeout_ms
+            ));
+        }
         if let Some(minutes) = self.run.max_wall_minutes
             && !(minutes.is_finite() && minutes > 0.0 && minutes <= 525_600.0)
         {
@@ -387,6 +400,19 @@ scorer = "stdout-json"
                 .to_string();
             assert!(err.contains(key), "{run}: {err}");
         }
+        for (evaluate, key) in [
+            ("memory_mb = 17592186044416", "evaluate.memory_mb"),
+            ("timeout_ms = 18446744073709551615", "evaluate.timeout_ms"),
+        ] {
+            let text = base.replace("[evaluate]\n", &format!("[evaluate]\n{evaluate}\n"));
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains(key), "{evaluate}: {err}");
+        }
+        let extra = base.replace(
+            "scorer = \"stdout-json\"",
+            "scorer = { builtin = \"tsp\", dta = \"data\" }",
+        );
+        assert!(parse(&extra).is_err(), "a misspelt scorer key is an error");
         let model = "[[llm.models]]\nprovider = \"openai\"\nmodel = \"m\"\ntimeout_s = 1e300\n";
         let err = parse(&format!("{base}\n{model}")).unwrap_err().to_string();
         assert!(err.contains("timeout_s"), "{err}");

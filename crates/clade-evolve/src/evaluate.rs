@@ -243,7 +243,7 @@ impl Evaluator {
         };
         let build_ms = ms(started);
         let eval_started = Instant::now();
-        let evaluation = self.run_stages(&wasm, files, random_seed)?;
+        let evaluation = self.run_stages(&wasm, files, key, random_seed)?;
         Ok(evaluation.with_times(build_ms, ms(eval_started)))
     }
 
@@ -310,6 +310,7 @@ impl Evaluator {
         &self,
         wasm: &[u8],
         files: &BTreeMap<String, String>,
+        key: &str,
         random_seed: u64,
     ) -> Result<Evaluation, EvolveError> {
         if let Some((
@@ -363,7 +364,14 @@ impl Evaluator {
                     eval_ms: 0.0,
                 });
             }
-            let mut metrics = match self.score(&outcome, stage) {
+            let stdin_file = self.stdin_file(stage, key, &request.stdin)?;
+            let scored = self.score(&outcome, stage, stdin_file.as_deref());
+            if let Some(path) =
+                stdin_file.filter(|p| Some(p.as_path()) != stage.stdin_path.as_deref())
+            {
+                let _ = std::fs::remove_file(path);
+            }
+            let mut metrics = match scored {
                 Ok(metrics) => metrics,
                 Err(message) => {
                     return Ok(Evaluation::Rejected {
@@ -479,7 +487,34 @@ impl Evaluator {
         }
     }
 
-    fn score(&self, outcome: &RunOutcome, stage: &Stage) -> Result<Metrics, String> {
+    /// The file a command scorer reads as the run's stdin: the candidate's
+    /// own version when stdin is an evolvable file (written under the job's
+    /// scratch name), the configured file otherwise.
+    fn stdin_file(
+        &self,
+        stage: &Stage,
+        key: &str,
+        stdin: &[u8],
+    ) -> Result<Option<PathBuf>, EvolveError> {
+        if !matches!(self.scorer, ScorerConfig::Command { .. }) {
+            return Ok(stage.stdin_path.clone());
+        }
+        match &stage.stdin {
+            Stdin::Bytes(_) => Ok(stage.stdin_path.clone()),
+            Stdin::Evolvable(_) => {
+                let path = self.scratch.join(format!("{key}.stdin"));
+                std::fs::write(&path, stdin).map_err(EvolveError::io("write", &path))?;
+                Ok(Some(path))
+            }
+        }
+    }
+
+    fn score(
+        &self,
+        outcome: &RunOutcome,
+        stage: &Stage,
+        stdin_file: Option<&Path>,
+    ) -> Result<Metrics, String> {
         if outcome.stdout_truncated {
             return Err("the output exceeded the stdout limit and was cut".into());
         }
@@ -493,7 +528,7 @@ impl Evaluator {
                 &outcome.stdout,
                 &EvaluationInputs {
                     args: &stage.args,
-                    stdin_file: stage.stdin_path.as_deref(),
+                    stdin_file,
                     dirs: &self.dirs_text,
                 },
                 &self.hidden_env,

@@ -958,3 +958,54 @@ fn candidate_output_cannot_drive_the_terminal_or_close_the_prompts_fence() {
         "{text}"
     );
 }
+
+/// A command scorer reading `CLADE_STDIN_FILE` when stdin is an evolvable
+/// file: it must see the candidate's version, not the working tree's
+/// (before, every variant scored the seed's file: 1).
+#[test]
+fn a_command_scorer_reads_the_candidates_own_stdin_file() {
+    let server = ScriptedServer::start_with(|_, _| {
+        Reply::openai(
+            "params.txt\n```\n<<<<<<< SEARCH\n{\"score\": 1}\n=======\n{\"score\": 5}\n>>>>>>> REPLACE\n```\n",
+            20,
+            10,
+        )
+    })
+    .unwrap();
+    let dir = demo_crate(
+        "fn main() { println!(\"ok\"); }\n",
+        &format!(
+            r#"[run]
+iterations = 1
+
+[target]
+files = ["params.txt"]
+package = "demo"
+
+[evaluate]
+stdin = "params.txt"
+scorer = {{ command = ["sh", "-c", "tail -n 1 \"$CLADE_STDIN_FILE\""] }}
+
+[[llm.models]]
+provider = "openai"
+model = "scripted"
+base_url = "{}"
+max_retries = 0
+"#,
+            server.url()
+        ),
+    );
+    std::fs::write(dir.path().join("params.txt"), "{\"score\": 1}\n").unwrap();
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-qm", "params"]);
+    let out = clade(dir.path(), &["run", "--json", "--name", "stdin"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows = shape(dir.path(), "stdin");
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert_eq!(rows[0].3, Some(1.0));
+    assert_eq!(rows[1].3, Some(5.0), "{rows:?}");
+}
