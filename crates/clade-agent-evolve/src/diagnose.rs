@@ -314,7 +314,7 @@ pub fn self_edit_statement(diagnosis: &Diagnosis) -> String {
 }
 
 /// `text` cut to at most `limit` bytes at a character boundary.
-fn cut(text: &str, limit: usize) -> String {
+pub(crate) fn cut(text: &str, limit: usize) -> String {
     if text.len() <= limit {
         return text.to_string();
     }

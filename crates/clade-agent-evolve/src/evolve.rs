@@ -23,7 +23,7 @@ use clade_archive::{Archive, Direction, PopulationConfig, ResultStore, Rng, RunR
 use clade_sandbox::{BuildStatus, BuilderConfig, Isolation};
 
 use crate::config::{ArchivePolicy, EvolveConfig};
-use crate::diagnose::{self, Diagnosis, Limits, RunEvidence, Subject};
+use crate::diagnose::{self, Diagnosis, Limits, RunEvidence, Subject, cut};
 use crate::events::{ChildRejection, Event, Step, StopReason};
 use crate::record::{self, AgentRecord, NewAgent, Rescored};
 use crate::select::{self, Candidate, Entry};
@@ -1053,17 +1053,6 @@ fn task_statement(suite: &Path, task: &str) -> Result<String, EvolveAgentError> 
 
 fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
     serde_json::to_vec_pretty(value).unwrap_or_default()
-}
-
-fn cut(text: &str, limit: usize) -> String {
-    if text.len() <= limit {
-        return text.to_string();
-    }
-    let mut end = limit;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    format!("{}…", &text[..end])
 }
 
 /// The repository's top folder.

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use crate::env::{clade, repo_root};
+use crate::env::{clade, copy_dir, repo_root};
 use clade_llm::{Reply, ScriptedServer};
 use serde_json::Value;
 
@@ -15,19 +15,6 @@ fn json_of(output: &std::process::Output) -> Value {
         String::from_utf8_lossy(&output.stderr)
     );
     serde_json::from_str(stdout.trim()).unwrap_or_else(|e| panic!("{e}: {stdout}"))
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn config_for(dir: &Path, server: &ScriptedServer) -> std::path::PathBuf {

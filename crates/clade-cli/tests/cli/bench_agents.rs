@@ -6,25 +6,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
-use crate::env::{clade_command, git, repo_root};
+use crate::env::{clade_command, copy_dir, git, repo_root};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 use serde_json::Value;
 
 /// The marker the second agent's prompt carries.
 const CAREFUL: &str = "Check every edge case before you answer.";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A git repository holding `seed` (agents/seed) and `careful` (the same
 /// with one more sentence in its solve prompt).

@@ -10,25 +10,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-use crate::env::{clade, clade_command, git, repo_root};
+use crate::env::{clade, clade_command, copy_dir, git, repo_root};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 use serde_json::Value;
 
 const GOOD: &str = "GOOD-MARKER: answer carefully.";
 const WORSE: &str = "WORSE-MARKER: answer quickly.";
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
 
 /// A committed repository with `agents/seed` and the mini suite at
 /// `tasks/mini` (add-numbers: train, reverse-string: validate,

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::env::{clade_command, demo_crate, git};
+use crate::env::{clade_command, copy_dir, demo_crate, git};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 
 use serde_json::Value;
@@ -412,18 +412,6 @@ fn without_a_config_run_says_what_to_do_and_init_writes_one() {
         stderr.contains("iteratons") && stderr.contains("line"),
         "{stderr}"
     );
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 #[test]
