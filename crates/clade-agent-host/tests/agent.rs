@@ -249,6 +249,14 @@ fn a_hostile_agent_is_refused_everything_past_its_rights_and_budget() {
             "missing {line:?} in {notes:#?}"
         );
     }
+    // The host's diff of the workspace, through the import.
+    let diff = notes.iter().find(|n| n.starts_with("diff: ")).unwrap();
+    assert!(diff.contains("src/lib.rs"), "{diff}");
+    assert!(diff.contains("\n+pub fn extra() {}"), "{diff}");
+    assert!(
+        diff.contains("\n-pub fn add(a: i64, b: i64) -> i64 {"),
+        "{diff}"
+    );
     for path in [
         "/etc/passwd",
         "/agent/prompts/../../etc/passwd",

@@ -28,6 +28,13 @@ fn main() {
         Ok(()) => agent::note("big write: ok"),
         Err(e) => agent::note(&format!("big write: {e}")),
     }
+    // One allowed write, and the host's diff of it.
+    if agent::write_file("src/lib.rs", "pub fn extra() {}\n").is_ok() {
+        match agent::diff() {
+            Ok(diff) => agent::note(&format!("diff: {diff}")),
+            Err(e) => agent::note(&format!("diff: {e}")),
+        }
+    }
     for path in ["/etc/passwd", "/agent/prompts/../../etc/passwd", "hidden/tests.rs"] {
         match std::fs::read_to_string(path) {
             Ok(text) => agent::note(&format!("fs read {path}: {} bytes", text.len())),
