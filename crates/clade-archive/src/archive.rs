@@ -834,7 +834,7 @@ fn commit_message(meta: &VariantMeta) -> String {
         meta.run, meta.id, meta.run, meta.id
     );
     // The reason can quote a candidate's output: `git log` prints this.
-    crate::review::printable(&message).into_owned()
+    crate::text::printable(&message).into_owned()
 }
 
 /// Parses the notes of `variants` (`raw[i]` is variant i's note, if any) on

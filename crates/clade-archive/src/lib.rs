@@ -31,6 +31,7 @@ pub mod population;
 mod results;
 mod review;
 mod store;
+mod text;
 
 pub use archive::{Archive, NewVariant, TreeSource, Variant, validate_run_name};
 pub use direction::Direction;
@@ -40,4 +41,5 @@ pub use population::{
     FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
 };
 pub use results::{RESULTS_ROOT, ResultStore};
-pub use review::{FileDiff, printable, unified_diff};
+pub use review::{FileDiff, unified_diff};
+pub use text::printable;

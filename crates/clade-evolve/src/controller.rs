@@ -47,18 +47,24 @@ const CONTEXT_CODE_LIMIT: usize = 6000;
 pub(crate) const FAILURES_KEPT: usize = 4;
 /// Earlier attempts shown per parent.
 pub(crate) const ATTEMPTS_KEPT: usize = 3;
-/// The stream tag of evaluation seeds: iteration `j` evaluates with
-/// `Rng::derive(seed, EVAL_STREAM | (j + 1))` and the seed program with
-/// `Rng::derive(seed, EVAL_STREAM)`, apart from the streams that plan
+/// The stream tag of evaluation seeds, apart from the streams that plan
 /// iterations, so changing how a plan draws never changes a candidate's
 /// inputs (WASI randomness, benchmark draws), and the reverse.
 pub(crate) const EVAL_STREAM: u64 = 1 << 63;
+/// The step of the held-back inputs within [`EVAL_STREAM`].
+const HELD_BACK_STEP: u64 = 1 << 62;
 
-/// The seed a candidate of `iteration` (`None`: the seed program) is
-/// evaluated with.
-pub(crate) fn evaluation_seed(seed: u64, iteration: Option<u64>) -> u64 {
-    let step = iteration.map_or(0, |j| j + 1);
-    Rng::derive(seed, EVAL_STREAM | step).next_u64()
+/// The seed every candidate of a run (and its seed program) is evaluated
+/// with: one fixed input set per run, so identical code gets identical
+/// scores and selection ranks code, not lucky draws.
+pub(crate) fn ranking_seed(seed: u64) -> u64 {
+    Rng::derive(seed, EVAL_STREAM).next_u64()
+}
+
+/// The seed of the held-back inputs: the best variant and the seed program
+/// are evaluated on them once the run ends, inputs the search never saw.
+pub(crate) fn held_back_seed(seed: u64) -> u64 {
+    Rng::derive(seed, EVAL_STREAM | HELD_BACK_STEP).next_u64()
 }
 
 /// Consecutive LLM failures (each after its retries) that stop the run.
@@ -427,7 +433,7 @@ impl Controller {
             .collect();
         let endpoint = self.models.pick(rng.unit());
         let llm_seed = rng.next_u64();
-        let eval_seed = evaluation_seed(self.settings.seed, Some(iteration));
+        let eval_seed = ranking_seed(self.settings.seed);
         let parent_program = self.program(parent)?;
         let base_files = match &failed {
             Some(failure) => failure.files.clone(),
@@ -1168,17 +1174,13 @@ mod tests {
     }
 
     #[test]
-    fn evaluation_seeds_are_their_own_stream() {
+    fn ranking_and_held_back_seeds_are_their_own_streams() {
         let plan_draws: Vec<u64> = (0..50).map(|j| Rng::derive(7, j).next_u64()).collect();
-        let eval: Vec<u64> = (0..50).map(|j| evaluation_seed(7, Some(j))).collect();
-        assert!(eval.iter().all(|seed| !plan_draws.contains(seed)));
-        let mut unique = eval.clone();
-        unique.sort_unstable();
-        unique.dedup();
-        assert_eq!(unique.len(), eval.len());
-        assert!(!eval.contains(&evaluation_seed(7, None)));
-        assert_eq!(evaluation_seed(7, Some(3)), eval[3]);
-        assert_ne!(evaluation_seed(8, Some(3)), eval[3]);
+        assert!(!plan_draws.contains(&ranking_seed(7)));
+        assert!(!plan_draws.contains(&held_back_seed(7)));
+        assert_ne!(ranking_seed(7), held_back_seed(7));
+        assert_eq!(ranking_seed(7), ranking_seed(7));
+        assert_ne!(ranking_seed(8), ranking_seed(7));
     }
 
     #[test]
@@ -1280,7 +1282,7 @@ mod tests {
                 (y.parent, y.operator, y.llm_seed, y.eval_seed, y.island)
             );
             assert_eq!(x.prompt, y.prompt);
-            assert_eq!(x.eval_seed, evaluation_seed(5, Some(iteration)));
+            assert_eq!(x.eval_seed, ranking_seed(5), "one input set per run");
         }
         let (first, second) = (a.plan(0).unwrap(), a.plan(1).unwrap());
         assert_ne!(first.llm_seed, second.llm_seed);
@@ -1358,7 +1360,7 @@ mod tests {
         let better = outcome(
             &mut c,
             0,
-            candidate("fn main() { /* 12 */ }\n", Some(scored(12.0))),
+            candidate("fn main() { let _ = 12; }\n", Some(scored(12.0))),
         );
         let stop = c
             .record(better, &queue, &mut |e| events.push(e.clone()))
@@ -1439,13 +1441,13 @@ mod tests {
         let short = outcome(
             &mut c,
             0,
-            candidate("fn main() { /* 11 */ }\n", Some(scored(11.0))),
+            candidate("fn main() { let _ = 11; }\n", Some(scored(11.0))),
         );
         assert_eq!(c.record(short, &queue, &mut |_| {}).unwrap(), None);
         let hit = outcome(
             &mut c,
             1,
-            candidate("fn main() { /* 12 */ }\n", Some(scored(12.0))),
+            candidate("fn main() { let _ = 12; }\n", Some(scored(12.0))),
         );
         let stop = c.record(hit, &queue, &mut |_| {}).unwrap();
         assert_eq!(stop.map(|s| s.0), Some(StopReason::TargetScore));

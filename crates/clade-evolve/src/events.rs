@@ -90,9 +90,23 @@ pub enum Event {
         best: Option<Best>,
         seed_score: Option<f64>,
         totals: Totals,
+        /// The best and the seed on inputs the search never saw.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        held_back: Option<HeldBack>,
         /// Commands to review the result.
         review: Vec<String>,
     },
+}
+
+/// The best variant and the seed program on held-back inputs.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HeldBack {
+    /// The seed of those inputs (the run ranked on another).
+    pub seed: u64,
+    pub best_id: u64,
+    /// `None` when the program was rejected there.
+    pub best_score: Option<f64>,
+    pub seed_score: Option<f64>,
 }
 
 /// Why a run ended (serialized as [`StopReason::as_str`]).

@@ -53,7 +53,7 @@ pub use config::{
 pub use controller::{FrameworkTimes, StopReason};
 pub use error::EvolveError;
 pub use evaluate::{Evaluation, Evaluator};
-pub use events::{Best, Event, Totals};
+pub use events::{Best, Event, HeldBack, Totals};
 pub use project::{Project, find_crate};
 pub use proposer::{Evaluate, Proposal, ProposalRequest, Proposer};
 pub use rejection::Rejection;

@@ -167,11 +167,14 @@ impl Shared {
     }
 }
 
-/// The digest of a candidate's evolvable files: equal digests mean equal
-/// trees, since nothing else in a candidate differs from the base.
+/// The digest of a candidate's evolvable files as they behave: comments,
+/// spacing and unused imports do not count (`clade_agent::normalize`), so
+/// a candidate that only changes those is a duplicate of the variant it
+/// repeats, never a new score from the same code.
 pub(crate) fn files_digest(files: &BTreeMap<String, String>) -> String {
     let mut hasher = Sha256::new();
     for (path, text) in files {
+        let text = clade_agent::normalize::normalize(text, path.ends_with(".rs"));
         hasher.update((path.len() as u64).to_le_bytes());
         hasher.update(path.as_bytes());
         hasher.update((text.len() as u64).to_le_bytes());

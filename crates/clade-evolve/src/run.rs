@@ -21,11 +21,11 @@ use crate::backend::{EvalBackend, EvalJob};
 use crate::config::{BuildKind, Config};
 use crate::controller::LoopEnd;
 use crate::controller::{
-    Controller, FrameworkTimes, Recorded, Settings, StopReason, cut, evaluation_seed,
+    Controller, FrameworkTimes, Recorded, Settings, StopReason, cut, held_back_seed, ranking_seed,
 };
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
-use crate::events::{Best, Event, Totals};
+use crate::events::{Best, Event, HeldBack, Totals};
 use crate::project::{Project, is_crate_file};
 use crate::proposal::{Shared, files_digest};
 use crate::writer::{Ack, Writer};
@@ -63,6 +63,9 @@ pub struct Summary {
     pub best: Option<Best>,
     pub seed_score: Option<f64>,
     pub totals: Totals,
+    /// The best and the seed on held-back inputs (when the best is not the
+    /// seed).
+    pub held_back: Option<HeldBack>,
     pub git_dir: PathBuf,
     pub run_dir: PathBuf,
     pub times: FrameworkTimes,
@@ -282,6 +285,7 @@ fn finish_run(
     if ended.reason.resumable() {
         review.push(format!("clade run --resume {run_name}"));
     }
+    let held_back = held_back(controller, best.as_ref());
     let summary = Summary {
         run: run_name.clone(),
         reason: ended.reason,
@@ -289,6 +293,7 @@ fn finish_run(
         best: best.clone(),
         seed_score: controller.counters.seed_score,
         totals: totals.clone(),
+        held_back: held_back.clone(),
         git_dir,
         run_dir,
         times: std::mem::take(&mut controller.counters.times),
@@ -300,9 +305,52 @@ fn finish_run(
         best,
         seed_score: controller.counters.seed_score,
         totals,
+        held_back,
         review,
     });
     Ok(summary)
+}
+
+/// The best variant and the seed program evaluated on held-back inputs,
+/// when the best is not the seed: what the search found, measured on inputs
+/// it never ranked anything on.
+fn held_back(controller: &Controller, best: Option<&Best>) -> Option<HeldBack> {
+    let best = best.filter(|b| b.id != 0)?;
+    let seed = held_back_seed(controller.settings.seed);
+    let score = |id: u64, key: &str| -> Option<f64> {
+        let files = controller.memory.known.get(&id)?.files.as_ref().clone();
+        let job = EvalJob {
+            files,
+            key: key.into(),
+            seed,
+        };
+        // On a thread of its own: the backend blocks (and wasmtime-wasi
+        // starts a runtime of its own), which it must not do on the run's.
+        let backend = controller.shared.backend.clone();
+        let evaluated = std::thread::scope(|scope| {
+            scope
+                .spawn(move || backend.evaluate(&job))
+                .join()
+                .unwrap_or_else(|_| Err(EvolveError::Internal("the evaluation panicked".into())))
+        });
+        match evaluated {
+            Ok(Evaluation::Scored { score, .. }) => Some(score),
+            Ok(Evaluation::Rejected { reason, .. }) => {
+                tracing::warn!(id, %reason, "rejected on the held-back inputs");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(id, error = %e, "held-back evaluation failed");
+                None
+            }
+        }
+    };
+    Some(HeldBack {
+        seed,
+        best_id: best.id,
+        best_score: score(best.id, "held-back-best"),
+        seed_score: score(0, "held-back-seed"),
+    })
 }
 
 /// Step: find `clade.toml` and parse it; the text is kept, to be stored
@@ -582,7 +630,7 @@ async fn evaluate_seed(
     let job = EvalJob {
         files: seed_files.clone(),
         key: "seed".into(),
-        seed: evaluation_seed(config.run.seed, None),
+        seed: ranking_seed(config.run.seed),
     };
     // Unlike a child's, the seed's host fault stops the run: nothing can be
     // evolved from a seed that was never evaluated.

@@ -270,6 +270,18 @@ fn print_summary(summary: &Summary) {
         (Some(best), None) => println!("  best: {}/{} scores {}", summary.run, best.id, best.score),
         _ => {}
     }
+    if let Some(held) = &summary.held_back {
+        let shown = |s: Option<f64>| s.map_or("rejected".to_string(), |s| s.to_string());
+        let change = match (held.best_score, held.seed_score) {
+            (Some(best), Some(seed)) => format!(", change {:+}", best - seed),
+            _ => String::new(),
+        };
+        println!(
+            "  on held-back inputs the search never saw: best {}, seed {}{change}",
+            shown(held.best_score),
+            shown(held.seed_score)
+        );
+    }
     if let Some(best) = &summary.best {
         println!("  review: clade show {}/{}", summary.run, best.id);
         println!("          clade branch {}/{}", summary.run, best.id);

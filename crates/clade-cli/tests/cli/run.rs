@@ -771,8 +771,12 @@ fn a_failed_candidate_is_repaired_within_its_iteration() {
 /// agent never sees), evaluated again by the run.
 #[test]
 fn an_agent_proposes_the_candidates_of_a_run() {
-    let server = ScriptedServer::start_with(|n, request| {
-        let steps = steps_in(request) + 1 + n as u64 % 2;
+    // Each call's step depends on its seed, which differs per iteration
+    // and per call, so two iterations never leave the same program.
+    let server = ScriptedServer::start_with(|_, request| {
+        let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+        let seed = body["seed"].as_u64().unwrap_or(0);
+        let steps = steps_in(request) + 1 + seed % 5;
         Reply::openai(
             &improvement(steps_in(request), &format!("    let steps: u64 = {steps};")),
             120,
@@ -996,4 +1000,94 @@ max_retries = 0
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].3, Some(1.0));
     assert_eq!(rows[1].3, Some(5.0), "{rows:?}");
+}
+
+/// A program whose score depends on the run's random inputs (a hash seeded
+/// from WASI randomness) plus its `steps`.
+const DRAWN_RS: &str = r#"use std::hash::BuildHasher;
+// EVOLVE-BLOCK-START
+fn score() -> u64 {
+    let steps: u64 = 1;
+    steps
+}
+// EVOLVE-BLOCK-END
+
+fn main() {
+    let drawn = std::hash::RandomState::new().hash_one(0u8) % 1000;
+    println!("{{\"score\": {}}}", drawn + score());
+}
+"#;
+
+/// The `let steps` line of the program in a request.
+fn steps_line(request: &Recorded) -> String {
+    let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+    let user = body["messages"][1]["content"].as_str().unwrap_or("");
+    user.lines()
+        .find(|l| l.contains("let steps: u64 ="))
+        .unwrap_or("    let steps: u64 = 1;")
+        .to_string()
+}
+
+/// Identical code scores identically within a run (one input set per run:
+/// before, each iteration drew its own inputs); a comment-only change is a
+/// duplicate of its parent, not a new variant; the best is re-measured on
+/// held-back inputs beside the seed.
+#[test]
+fn scores_rank_code_not_draws_and_the_best_is_checked_on_held_back_inputs() {
+    let server = ScriptedServer::start_with(|n, request| {
+        let line = steps_line(request);
+        let replacement = match n {
+            0 => "    let steps: u64 = 2 - 1;".to_string(),
+            1..=3 => format!("{line} // the same code"),
+            _ => "    let steps: u64 = 2;".to_string(),
+        };
+        let text = format!(
+            "src/main.rs\n<<<<<<< SEARCH\n{line}\n=======\n{replacement}\n>>>>>>> REPLACE\n"
+        );
+        Reply::openai(&text, 20, 10)
+    })
+    .unwrap();
+    let dir = demo_crate(
+        DRAWN_RS,
+        &format!(
+            "[run]\nseed = 3\niterations = 3\nparallel_proposals = 1\nrepairs = 0\n\n\
+             [target]\nfiles = [\"src/main.rs\"]\npackage = \"demo\"\n\n[evaluate]\nscorer = \"stdout-json\"\n\n\
+             [search]\noperators = {{ diff = 1.0 }}\n\n\
+             [[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\nmax_retries = 0\n",
+            server.url()
+        ),
+    );
+    let out = clade(dir.path(), &["run", "--json", "--name", "drawn"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    let rows = shape(dir.path(), "drawn");
+    let seed = rows[0].3.unwrap();
+    assert_eq!(
+        rows[1].3,
+        Some(seed),
+        "the same code, the same score: {rows:?}"
+    );
+    assert_eq!(rows[2].2, "rejected", "{rows:?}");
+    let reasons: Vec<String> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .map(|e| e["reason"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(reasons[1].starts_with("duplicate"), "{reasons:?}");
+    assert_eq!(rows[3].3, Some(seed + 1.0), "{rows:?}");
+    let held = &finish(&events)["held_back"];
+    assert_eq!(held["best_id"], 3, "{held}");
+    let (best, base) = (
+        held["best_score"].as_f64().unwrap(),
+        held["seed_score"].as_f64().unwrap(),
+    );
+    assert_eq!(best, base + 1.0, "{held}");
+    assert_ne!(
+        base, seed,
+        "held-back inputs differ from the ranking ones: {held}"
+    );
 }

@@ -72,6 +72,10 @@ const AGENT_LIB_FILES: &[(&str, &str)] = &[
         include_str!("../../../clade-agent/src/grammar.rs"),
     ),
     (
+        "src/normalize.rs",
+        include_str!("../../../clade-agent/src/normalize.rs"),
+    ),
+    (
         "src/operators.rs",
         include_str!("../../../clade-agent/src/operators.rs"),
     ),

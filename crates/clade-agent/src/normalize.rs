@@ -1,0 +1,306 @@
+//! Code as it behaves, not as it is spelled: comments dropped, every run of
+//! white space outside literals one space, and `use` items that import a
+//! name the file never mentions dropped. Two programs with the same
+//! normalized text are the same program for duplicate detection: a
+//! candidate that only adds a comment or an unused import is its parent
+//! again, not a new variant (whose score would be noise).
+//!
+//! This is a lexer of Rust's comments and literals, not a parser: what it
+//! cannot tell apart it keeps, so it never makes two different programs
+//! look alike beyond comments, spacing and unused imports.
+
+/// `text` normalized for comparison; `rust` selects Rust's comment and
+/// literal rules, otherwise only trailing white space and blank lines go.
+pub fn normalize(text: &str, rust: bool) -> String {
+    if !rust {
+        return text
+            .lines()
+            .map(str::trim_end)
+            .filter(|l| !l.is_empty())
+            .collect::<Vec<_>>()
+            .join("\n");
+    }
+    drop_unused_imports(&strip(text))
+}
+
+/// Comments removed and white space collapsed, literals kept verbatim.
+fn strip(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    let mut pending_space = false;
+    let push_space = |out: &mut String, pending: &mut bool| {
+        if *pending && !out.is_empty() {
+            out.push(' ');
+        }
+        *pending = false;
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+            pending_space = true;
+        } else if c == '/' && next == Some('*') {
+            let mut depth = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    depth += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    depth -= 1;
+                    i += 2;
+                    if depth == 0 {
+                        break;
+                    }
+                } else {
+                    i += 1;
+                }
+            }
+            pending_space = true;
+        } else if c.is_whitespace() {
+            pending_space = true;
+            i += 1;
+        } else if c == '"' || (c == 'r' && raw_string_start(&chars, i).is_some()) {
+            push_space(&mut out, &mut pending_space);
+            let end = literal_end(&chars, i);
+            out.extend(&chars[i..end]);
+            i = end;
+        } else if c == '\'' {
+            push_space(&mut out, &mut pending_space);
+            let end = char_literal_end(&chars, i);
+            out.extend(&chars[i..end]);
+            i = end;
+        } else {
+            push_space(&mut out, &mut pending_space);
+            out.push(c);
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The number of `#` of a raw string starting at `i` (`r"`, `r#"`, …).
+fn raw_string_start(chars: &[char], i: usize) -> Option<usize> {
+    // `br"..."` and identifiers ending in r (`for"`) are not raw strings
+    // unless the `r` begins a token.
+    if i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_') && chars[i - 1] != 'b' {
+        return None;
+    }
+    let mut j = i + 1;
+    let mut hashes = 0;
+    while chars.get(j) == Some(&'#') {
+        hashes += 1;
+        j += 1;
+    }
+    (chars.get(j) == Some(&'"')).then_some(hashes)
+}
+
+/// Where the string literal starting at `i` ends (one past it).
+fn literal_end(chars: &[char], i: usize) -> usize {
+    if let Some(hashes) = raw_string_start(chars, i).filter(|_| chars[i] == 'r') {
+        let mut j = i + 2 + hashes;
+        while j < chars.len() {
+            if chars[j] == '"' && (0..hashes).all(|k| chars.get(j + 1 + k) == Some(&'#')) {
+                return j + 1 + hashes;
+            }
+            j += 1;
+        }
+        return chars.len();
+    }
+    let mut j = i + 1;
+    while j < chars.len() {
+        match chars[j] {
+            '\\' => j += 2,
+            '"' => return j + 1,
+            _ => j += 1,
+        }
+    }
+    chars.len()
+}
+
+/// Where a char literal starting at `i` ends, or just past the quote of a
+/// lifetime.
+fn char_literal_end(chars: &[char], i: usize) -> usize {
+    match (chars.get(i + 1), chars.get(i + 2)) {
+        (Some('\\'), _) => {
+            let mut j = i + 2;
+            while j < chars.len() && chars[j] != '\'' {
+                j += 1;
+            }
+            (j + 1).min(chars.len())
+        }
+        (Some(_), Some('\'')) => i + 3,
+        _ => i + 1,
+    }
+}
+
+/// Drops `use` items none of whose imported names (or aliases) appear
+/// anywhere else in the text. Glob imports are kept.
+fn drop_unused_imports(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = find_use(rest) {
+        let Some(end) = rest[at..].find(';') else {
+            break;
+        };
+        let item = &rest[at..at + end + 1];
+        if !is_use_item(item) {
+            // `use ` inside a string or a macro: not an import; keep it.
+            out.push_str(&rest[..at + 4]);
+            rest = &rest[at + 4..];
+            continue;
+        }
+        out.push_str(&rest[..at]);
+        let names = imported_names(item);
+        let others = text.replacen(item, "", 1);
+        let used = names.is_empty() || names.iter().any(|n| mentions(&others, n));
+        rest = &rest[at + end + 1..];
+        if used {
+            out.push_str(item);
+        } else {
+            // The single space that followed the dropped item goes too.
+            rest = rest.strip_prefix(' ').unwrap_or(rest);
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}
+
+/// The start of the next `use` item (the keyword as a whole word).
+fn find_use(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while let Some(found) = text[from..].find("use ") {
+        let at = from + found;
+        let before = at.checked_sub(1).map(|b| bytes[b]);
+        if before.is_none_or(|b| !(b.is_ascii_alphanumeric() || b == b'_')) {
+            return Some(at);
+        }
+        from = at + 4;
+    }
+    None
+}
+
+/// Whether `item` (from `use ` to `;`) reads as an import: only path
+/// characters, braces, commas, globs and `as`.
+fn is_use_item(item: &str) -> bool {
+    item["use ".len()..item.len() - 1]
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '_' | ':' | '{' | '}' | ',' | '*' | ' '))
+}
+
+/// The names a `use` item brings into scope; empty for a glob (kept).
+fn imported_names(item: &str) -> Vec<String> {
+    if item.contains('*') {
+        return Vec::new();
+    }
+    let body = item
+        .trim_start_matches("use ")
+        .trim_end_matches(';')
+        .replace(['{', '}'], ",");
+    body.split(',')
+        .filter_map(|part| {
+            let part = part.trim();
+            let name = match part.split(" as ").nth(1) {
+                Some(alias) => alias.trim(),
+                None => part.rsplit("::").next().unwrap_or("").trim(),
+            };
+            (!name.is_empty() && name != "self" && name != "_").then(|| name.to_string())
+        })
+        .collect()
+}
+
+/// Whether `name` appears in `text` as a whole word.
+fn mentions(text: &str, name: &str) -> bool {
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    text.match_indices(name).any(|(at, _)| {
+        let before = text[..at].chars().next_back();
+        let after = text[at + name.len()..].chars().next();
+        !before.is_some_and(word) && !after.is_some_and(word)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const PROGRAM: &str = "use std::collections::HashMap;\n\n/// Sorts.\nfn sort(v: &mut Vec<u32>) {\n    // insertion sort\n    for i in 1..v.len() {\n        let mut j = i;\n        while j > 0 && v[j - 1] > v[j] { v.swap(j - 1, j); j -= 1; }\n    }\n    let _m: HashMap<u32, u32> = HashMap::new();\n}\n";
+
+    #[test]
+    fn comments_spacing_and_unused_imports_do_not_count() {
+        let base = normalize(PROGRAM, true);
+        let commented = PROGRAM.replace("// insertion sort", "// a better comment /* nested */");
+        let spaced = PROGRAM.replace("let mut j = i;", "let  mut j =\n        i;");
+        let imported = format!(
+            "use std::cmp::Ordering;\nuse std::fmt::{{Display, Debug as Shown}};\n{PROGRAM}"
+        );
+        let block = PROGRAM.replace("/// Sorts.", "/* Sorts,\n   in place. */");
+        for other in [commented, spaced, imported, block] {
+            assert_eq!(normalize(&other, true), base, "{other}");
+        }
+    }
+
+    #[test]
+    fn code_and_literals_still_count() {
+        let base = normalize(PROGRAM, true);
+        for other in [
+            PROGRAM.replace("v[j - 1] > v[j]", "v[j - 1] >= v[j]"),
+            PROGRAM.replace("fn sort", "fn sort2"),
+            format!("{PROGRAM}\nconst S: &str = \"a  // b\";\n"),
+        ] {
+            assert_ne!(normalize(&other, true), base, "{other}");
+        }
+        // Spaces inside a string literal are the program's.
+        assert_ne!(
+            normalize("fn f() -> &'static str { \"a  b\" }", true),
+            normalize("fn f() -> &'static str { \"a b\" }", true)
+        );
+        assert_eq!(
+            normalize("let s = r#\"x // not a comment\"#; // comment", true),
+            "let s = r#\"x // not a comment\"#;"
+        );
+        assert_eq!(
+            normalize("let c = '\"'; let d = '/';", true),
+            "let c = '\"'; let d = '/';"
+        );
+        // `use` inside a string is not an import.
+        assert_ne!(
+            normalize("let s = \"use a\"; f();", true),
+            normalize("let s = \"use b\"; f();", true)
+        );
+    }
+
+    #[test]
+    fn a_used_import_is_kept_and_a_glob_is_never_dropped() {
+        assert_eq!(
+            normalize(
+                "use std::cmp::Ordering; fn f() -> Ordering { Ordering::Less }",
+                true
+            ),
+            "use std::cmp::Ordering; fn f() -> Ordering { Ordering::Less }"
+        );
+        assert_eq!(
+            normalize("use std::cmp::*; fn f() {}", true),
+            "use std::cmp::*; fn f() {}"
+        );
+        assert_eq!(
+            normalize("use a::B as C; fn f(_: C) {}", true),
+            "use a::B as C; fn f(_: C) {}"
+        );
+        assert_eq!(
+            normalize("use a::B as C; fn f(_: B) {}", true),
+            "fn f(_: B) {}"
+        );
+    }
+
+    #[test]
+    fn other_files_lose_only_trailing_space_and_blank_lines() {
+        assert_eq!(
+            normalize("x = 1  \n\n# c\ny = 2\n", false),
+            "x = 1\n# c\ny = 2"
+        );
+    }
+}
