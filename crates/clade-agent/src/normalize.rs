@@ -23,6 +23,31 @@ pub fn normalize(text: &str, rust: bool) -> String {
     drop_unused_imports(&strip(text))
 }
 
+/// The identifiers (and keywords) of Rust code outside its comments and
+/// literals: what the code names, not what it says.
+pub fn identifiers(text: &str) -> std::collections::BTreeSet<String> {
+    let chars: Vec<char> = strip(text).chars().collect();
+    let mut out = std::collections::BTreeSet::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '"' || (c == 'r' && raw_string_start(&chars, i).is_some()) {
+            i = literal_end(&chars, i);
+        } else if c == '\'' {
+            i = char_literal_end(&chars, i).max(i + 1);
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.insert(chars[start..i].iter().collect());
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
 /// Comments removed and white space collapsed, literals kept verbatim.
 fn strip(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
@@ -294,6 +319,14 @@ mod tests {
             normalize("use a::B as C; fn f(_: B) {}", true),
             "fn f(_: B) {}"
         );
+    }
+
+    #[test]
+    fn identifiers_skip_comments_and_literals() {
+        let ids =
+            identifiers("fn f() { // println here\n let s = \"exit\"; std::process::abort() }");
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        assert_eq!(ids, ["abort", "f", "fn", "let", "process", "s", "std"]);
     }
 
     #[test]

@@ -47,6 +47,21 @@ impl std::fmt::Display for RegionError {
 
 impl std::error::Error for RegionError {}
 
+/// The lines of `text` an edit may change: those inside its regions, or
+/// all of it when it has no markers (or broken ones).
+pub fn editable_source(text: &str) -> String {
+    match find_regions(text) {
+        Ok(regions) if !regions.is_empty() => text
+            .lines()
+            .enumerate()
+            .filter(|(i, _)| in_regions(&regions, *i))
+            .map(|(_, l)| l)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        _ => text.to_string(),
+    }
+}
+
 /// The regions of `text`, in order. No markers: no regions.
 pub fn find_regions(text: &str) -> Result<Vec<Region>, RegionError> {
     let mut regions = Vec::new();

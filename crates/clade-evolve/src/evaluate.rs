@@ -7,6 +7,8 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use clade_agent::normalize::identifiers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -71,6 +73,27 @@ impl Evaluation {
         self
     }
 }
+
+/// Names through which code could print its own score, end the program
+/// before the reporting code runs, or shadow that code's macros.
+const SELF_REPORTING: &[&str] = &[
+    "macro_rules",
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "write",
+    "writeln",
+    "stdout",
+    "stderr",
+    "exit",
+    "abort",
+    "include",
+    "include_str",
+    "include_bytes",
+    "extern",
+    "unsafe",
+];
 
 /// Where a run's stdin comes from.
 #[derive(Debug, Clone)]
@@ -237,6 +260,9 @@ impl Evaluator {
         random_seed: u64,
     ) -> Result<Evaluation, EvolveError> {
         let started = Instant::now();
+        if let Some(rejection) = self.reports_its_own_score(files) {
+            return Ok(Evaluation::rejected(rejection, None).with_times(ms(started), 0.0));
+        }
         let wasm = match self.wasm_of(files, key)? {
             Ok(wasm) => wasm,
             Err(rejection) => return Ok(rejection.with_times(ms(started), 0.0)),
@@ -245,6 +271,40 @@ impl Evaluator {
         let eval_started = Instant::now();
         let evaluation = self.run_stages(&wasm, files, key, random_seed)?;
         Ok(evaluation.with_times(build_ms, ms(eval_started)))
+    }
+
+    /// Under `stdout-json` the program's own last line is its score, so
+    /// the code an edit may change must not gain a way to print or to end
+    /// the program early (or a macro that could shadow the reporting
+    /// code's): any of those names that its regions add over the seed's
+    /// rejects the candidate before it is built.
+    fn reports_its_own_score(&self, files: &BTreeMap<String, String>) -> Option<Rejection> {
+        if !matches!(self.scorer, ScorerConfig::Named(_)) {
+            return None;
+        }
+        for (rel, text) in files.iter().filter(|(p, _)| p.ends_with(".rs")) {
+            let seed = self
+                .project
+                .in_crate(rel)
+                .and_then(|path| self.crate_files.get(path))
+                .map(|b| String::from_utf8_lossy(b).into_owned())
+                .unwrap_or_default();
+            let before = identifiers(&clade_agent::regions::editable_source(&seed));
+            let after = identifiers(&clade_agent::regions::editable_source(text));
+            let added: Vec<&str> = after
+                .difference(&before)
+                .map(String::as_str)
+                .filter(|name| SELF_REPORTING.contains(name))
+                .collect();
+            if !added.is_empty() {
+                return Some(Rejection::BuildRejected(format!(
+                    "{rel}: under the stdout-json scorer the program's own output is its score, \
+                     so the editable code may not add `{}`",
+                    added.join("`, `")
+                )));
+            }
+        }
+        None
     }
 
     fn wasm_of(

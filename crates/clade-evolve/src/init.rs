@@ -115,6 +115,12 @@ files = [{{files}}]  # evolvable files (required); EVOLVE-BLOCK-START/END marker
 scorer = "stdout-json"            # required: "stdout-json" (the last stdout line is a JSON object
                                   # of metrics), { command = ["python3", "score.py"] }, or
                                   # { builtin = "<name>" } (see `clade bench list`)
+# stdout-json trusts the program's own report: Clade refuses edits whose
+# editable code adds printing, exiting, macros or unsafe code, but code that
+# computes the metrics can still be changed to report what it likes. When
+# the score must be earned, have the program print its solution and score it
+# with your own command scorer (it runs natively, outside the sandbox, and
+# gets the candidate's stdout on its stdin).
 # metric = "score"                # the primary metric
 # direction = "maximize"          # or "minimize"
 # args = []                       # program arguments

@@ -925,7 +925,16 @@ fn candidate_output_cannot_drive_the_terminal_or_close_the_prompts_fence() {
         Reply::openai(&text, 50, 20)
     })
     .unwrap();
+    // A command scorer: the candidate may print (under stdout-json its
+    // region could not add output at all).
     let dir = project(&server.url(), 1, "repairs = 1");
+    let config = dir.path().join("clade.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "scorer = \"stdout-json\"",
+        "scorer = { command = [\"sh\", \"-c\", \"tail -n 1\"] }",
+    );
+    std::fs::write(&config, text).unwrap();
+    git(dir.path(), &["commit", "-qam", "a command scorer"]);
     let out = clade(dir.path(), &["run", "--json", "--name", "esc"]);
     assert!(
         out.status.success(),
@@ -1090,4 +1099,34 @@ fn scores_rank_code_not_draws_and_the_best_is_checked_on_held_back_inputs() {
         base, seed,
         "held-back inputs differ from the ranking ones: {held}"
     );
+}
+
+/// Under `stdout-json` the program's own output is its score: an edit whose
+/// region adds a way to print or exit is refused before it is built
+/// (before, this candidate printed 1000 and was kept as the best).
+#[test]
+fn under_stdout_json_a_region_cannot_print_its_own_score() {
+    let forged = "    let steps: u64 = 1;\n    println!(\"{{\\\"score\\\": 1000}}\");\n    std::process::exit(0);";
+    let server = ScriptedServer::start_with(move |_, request| {
+        Reply::openai(&improvement(steps_in(request), forged), 20, 10)
+    })
+    .unwrap();
+    let dir = project(&server.url(), 1, "");
+    let out = clade(dir.path(), &["run", "--json", "--name", "forge"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let events = parse_events(&out);
+    let variant = events.iter().find(|e| e["event"] == "variant").unwrap();
+    assert_eq!(variant["status"], "rejected", "{variant}");
+    let reason = variant["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("build_rejected: src/main.rs: under the stdout-json scorer")
+            && reason.contains("`exit`")
+            && reason.contains("`println`"),
+        "{reason}"
+    );
+    assert_eq!(finish(&events)["best"]["id"], 0);
 }
