@@ -28,7 +28,9 @@ mod error;
 pub mod process;
 mod runner;
 
-pub use builder::{BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation, TestBuild};
+pub use builder::{
+    BuildLimits, BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation, TestBuild,
+};
 pub use error::SandboxError;
 pub use runner::host_imports::{HostFn, HostImports, RunHost};
 pub use runner::outcome::{RunOutcome, RunStatus};

@@ -178,41 +178,212 @@ fn check_manifest(text: &str) -> Result<(), String> {
     Ok(())
 }
 
-const PATH_MACROS: &[&str] = &["include_str!", "include_bytes!", "include!"];
+/// The include macros, by name.
+const PATH_MACROS: &[&str] = &["include_str", "include_bytes", "include"];
 
-/// Rejects file paths in source that leave the crate: `#[path = ...]` and the
-/// include macros with an absolute or `..` path.
+/// A token of Rust source, as far as the path checks need one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Token {
+    Ident(String),
+    /// A string literal's contents (plain, raw or byte).
+    Str(String),
+    Punct(char),
+}
+
+/// Rejects file paths in source that leave the crate: `#[path = ...]`
+/// (however written: spread over lines, inside `cfg_attr`) and the include
+/// macros (with any delimiter), whose argument must be a plain relative
+/// string literal. Works on tokens, so comments, spacing and `//` inside a
+/// string change nothing.
 fn check_source(file: &str, text: &str) -> Result<(), String> {
-    for (line_no, line) in text.lines().enumerate() {
-        let code = line.split("//").next().unwrap_or("");
-        for needle in PATH_MACROS.iter().copied().chain(["#[path", "#![path"]) {
-            let mut rest = code;
-            while let Some(at) = rest.find(needle) {
-                rest = &rest[at + needle.len()..];
-                let after =
-                    rest.trim_start_matches(|c: char| c.is_whitespace() || c == '(' || c == '=');
-                if let Some(literal) = string_literal(after)
-                    && escapes(literal)
-                {
-                    return Err(format!(
-                        "{file}:{}: `{needle}` names {literal:?}, outside the crate",
-                        line_no + 1
-                    ));
+    let tokens = tokenize(text);
+    let refuse = |line: usize, what: &str| Err(format!("{file}:{line}: {what}"));
+    let mut attribute_depth: Option<usize> = None;
+    let mut depth = 0usize;
+    for (k, (line, token)) in tokens.iter().enumerate() {
+        let next = |n: usize| tokens.get(k + n).map(|(_, t)| t);
+        match token {
+            Token::Punct('#') => {
+                let bang = usize::from(next(1) == Some(&Token::Punct('!')));
+                if next(1 + bang) == Some(&Token::Punct('[')) && attribute_depth.is_none() {
+                    attribute_depth = Some(depth);
                 }
             }
+            Token::Punct('[' | '(' | '{') => depth += 1,
+            Token::Punct(']' | ')' | '}') => {
+                depth = depth.saturating_sub(1);
+                if attribute_depth == Some(depth) {
+                    attribute_depth = None;
+                }
+            }
+            Token::Ident(name)
+                if PATH_MACROS.contains(&name.as_str()) && next(1) == Some(&Token::Punct('!')) =>
+            {
+                let argument = (next(2), next(3), next(4));
+                match argument {
+                    (
+                        Some(Token::Punct('(' | '[' | '{')),
+                        Some(Token::Str(path)),
+                        Some(Token::Punct(')' | ']' | '}')),
+                    ) if !escapes(path) => {}
+                    (Some(Token::Punct(_)), Some(Token::Str(path)), _) if escapes(path) => {
+                        return refuse(
+                            *line,
+                            &format!("`{name}!` names {path:?}, outside the crate"),
+                        );
+                    }
+                    _ => {
+                        return refuse(
+                            *line,
+                            &format!(
+                                "`{name}!` takes one plain string literal naming a file inside the crate"
+                            ),
+                        );
+                    }
+                }
+            }
+            Token::Ident(name)
+                if name == "path"
+                    && attribute_depth.is_some()
+                    && next(1) == Some(&Token::Punct('=')) =>
+            {
+                match next(2) {
+                    Some(Token::Str(path)) if !escapes(path) => {}
+                    Some(Token::Str(path)) => {
+                        return refuse(
+                            *line,
+                            &format!("`#[path]` names {path:?}, outside the crate"),
+                        );
+                    }
+                    _ => return refuse(*line, "`#[path]` takes one plain string literal"),
+                }
+            }
+            _ => {}
         }
     }
     Ok(())
 }
 
-/// The contents of a plain or raw string literal at the start of `s`.
-fn string_literal(s: &str) -> Option<&str> {
-    let s = s
-        .strip_prefix('r')
-        .map(|r| r.trim_start_matches('#'))
-        .unwrap_or(s);
-    let body = s.strip_prefix('"')?;
-    body.find('"').map(|end| &body[..end])
+/// The tokens of `text` with their 1-based lines: comments dropped, string
+/// literals whole, lifetimes and chars skipped, numbers as identifiers.
+fn tokenize(text: &str) -> Vec<(usize, Token)> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = Vec::new();
+    let (mut i, mut line) = (0, 1);
+    while i < chars.len() {
+        let c = chars[i];
+        let next = chars.get(i + 1).copied();
+        let start_line = line;
+        if c == '\n' {
+            line += 1;
+            i += 1;
+        } else if c.is_whitespace() {
+            i += 1;
+        } else if c == '/' && next == Some('/') {
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && next == Some('*') {
+            let mut nesting = 0;
+            while i < chars.len() {
+                if chars[i] == '/' && chars.get(i + 1) == Some(&'*') {
+                    nesting += 1;
+                    i += 2;
+                } else if chars[i] == '*' && chars.get(i + 1) == Some(&'/') {
+                    nesting -= 1;
+                    i += 2;
+                    if nesting == 0 {
+                        break;
+                    }
+                } else {
+                    line += usize::from(chars[i] == '\n');
+                    i += 1;
+                }
+            }
+        } else if let Some((contents, end)) = string_at(&chars, i) {
+            line += contents.matches('\n').count();
+            out.push((start_line, Token::Str(contents)));
+            i = end;
+        } else if c == '\'' {
+            // A char literal ('x', '\n') or a lifetime ('a): skipped.
+            i += match (next, chars.get(i + 2)) {
+                (Some('\\'), _) => chars[i + 2..]
+                    .iter()
+                    .position(|&c| c == '\'')
+                    .map_or(chars.len(), |p| p + 3),
+                (Some(_), Some('\'')) => 3,
+                _ => 1,
+            };
+        } else if c.is_alphanumeric() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            out.push((start_line, Token::Ident(chars[start..i].iter().collect())));
+        } else {
+            out.push((start_line, Token::Punct(c)));
+            i += 1;
+        }
+    }
+    out
+}
+
+/// A string literal starting at `i` (`"…"`, `r#"…"#`, `b"…"`, `br"…"`):
+/// its contents and where it ends.
+fn string_at(chars: &[char], i: usize) -> Option<(String, usize)> {
+    let mut j = i;
+    if chars.get(j) == Some(&'b') {
+        j += 1;
+    }
+    if chars.get(j) == Some(&'r') {
+        j += 1;
+        let mut hashes = 0;
+        while chars.get(j) == Some(&'#') {
+            hashes += 1;
+            j += 1;
+        }
+        if chars.get(j) != Some(&'"')
+            || (j == i + 1 && chars[i] == 'b') && hashes == 0 && chars[i + 1] != 'r'
+        {
+            return None;
+        }
+        if i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_') {
+            return None;
+        }
+        let body = j + 1;
+        let mut k = body;
+        while k < chars.len() {
+            if chars[k] == '"' && (0..hashes).all(|h| chars.get(k + 1 + h) == Some(&'#')) {
+                return Some((chars[body..k].iter().collect(), k + 1 + hashes));
+            }
+            k += 1;
+        }
+        return Some((chars[body..].iter().collect(), chars.len()));
+    }
+    if chars.get(j) != Some(&'"')
+        || (j > i && i > 0 && (chars[i - 1].is_alphanumeric() || chars[i - 1] == '_'))
+    {
+        return None;
+    }
+    let mut contents = String::new();
+    let mut k = j + 1;
+    while k < chars.len() {
+        match chars[k] {
+            '\\' => {
+                if let Some(&escaped) = chars.get(k + 1) {
+                    contents.push('\\');
+                    contents.push(escaped);
+                }
+                k += 2;
+            }
+            '"' => return Some((contents, k + 1)),
+            c => {
+                contents.push(c);
+                k += 1;
+            }
+        }
+    }
+    Some((contents, chars.len()))
 }
 
 fn escapes(literal: &str) -> bool {
@@ -247,12 +418,36 @@ mod tests {
         }
     }
 
+    /// Ways around a line-based check: other delimiters, spacing and
+    /// lines inside the macro call or the attribute, `cfg_attr`, a `//`
+    /// inside a string that hid the rest of its line, a macro-built path.
+    #[test]
+    fn escapes_are_found_however_they_are_written() {
+        for src in [
+            r#"const X: &str = include_str! {"/etc/passwd"};"#,
+            r#"const X: &str = include_str![ "/etc/passwd" ];"#,
+            "const X: &str = include_str!\n(\n\"/etc/passwd\"\n);",
+            "const X: &str = include_str /* c */ ! (\"/etc/passwd\");",
+            r#"#[cfg_attr(all(), path = "/tmp/x.rs")] mod x;"#,
+            "#[\n path\n =\n \"/tmp/x.rs\"\n] mod x;",
+            r#"const S: &str = "//"; const X: &str = include_str!("/etc/hostname");"#,
+            r#"const X: &str = include_str!(concat!("/etc", "/passwd"));"#,
+            r#"const X: &[u8] = include_bytes!(br"/etc/passwd");"#,
+        ] {
+            assert!(check_source("src/main.rs", src).is_err(), "accepted: {src}");
+        }
+    }
+
     #[test]
     fn include_inside_the_crate_and_comments_are_fine() {
         for src in [
             r#"const X: &str = include_str!("data.rs");"#,
             r#"#[path = "sub/x.rs"] mod x;"#,
             r#"// include_str!("/etc/hostname")"#,
+            r#"const S: &str = "include_str!(\"/etc/passwd\")";"#,
+            r#"/* #[path = "/tmp/x.rs"] */ fn f<'a>(x: &'a str) -> char { let _ = x; 'p' }"#,
+            r#"#[derive(Debug)] struct P { path: String }"#,
+            r#"fn f() { let path = "/etc"; let _ = path; }"#,
         ] {
             assert!(check_source("src/main.rs", src).is_ok(), "rejected: {src}");
         }

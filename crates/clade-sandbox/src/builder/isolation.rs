@@ -7,6 +7,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use super::BuildLimits;
+
 /// How builds are isolated from the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Isolation {
@@ -56,8 +58,47 @@ pub(crate) const BUILD_ARGS: &[&str] = &[
     "never",
 ];
 
-/// The `cargo <cargo_args>` command for the crate in `paths.build_dir`.
+/// The `cargo <cargo_args>` command for the crate in `paths.build_dir`,
+/// its process tree bounded by `limits`.
 pub(crate) fn cargo_command(
+    limits: BuildLimits,
+    isolation: Isolation,
+    bwrap: Option<&Path>,
+    paths: &BuildPaths,
+    cargo_args: &[&str],
+) -> Command {
+    let mut cmd = unbounded_command(isolation, bwrap, paths, cargo_args);
+    bound(&mut cmd, limits);
+    cmd
+}
+
+/// Sets `limits` in the child between fork and exec; children inherit them.
+fn bound(cmd: &mut Command, limits: BuildLimits) {
+    use std::os::unix::process::CommandExt;
+    let set = |resource, value: u64| {
+        let limit = libc::rlimit {
+            rlim_cur: value as libc::rlim_t,
+            rlim_max: value as libc::rlim_t,
+        };
+        // SAFETY: setrlimit is async-signal-safe and reads only `limit`.
+        if unsafe { libc::setrlimit(resource, &limit) } == 0 {
+            Ok(())
+        } else {
+            Err(std::io::Error::last_os_error())
+        }
+    };
+    // SAFETY: the closure calls only setrlimit, which is async-signal-safe,
+    // and allocates nothing.
+    unsafe {
+        cmd.pre_exec(move || {
+            set(libc::RLIMIT_AS, limits.address_space_bytes)?;
+            set(libc::RLIMIT_FSIZE, limits.file_bytes)?;
+            set(libc::RLIMIT_CORE, 0)
+        });
+    }
+}
+
+fn unbounded_command(
     isolation: Isolation,
     bwrap: Option<&Path>,
     paths: &BuildPaths,

@@ -35,6 +35,8 @@ pub struct BuilderConfig {
     pub timeout: Duration,
     /// Compiler diagnostics kept for feedback, in bytes.
     pub diagnostics_limit: usize,
+    /// Resource bounds of the build's process tree.
+    pub limits: BuildLimits,
 }
 
 impl Default for BuilderConfig {
@@ -44,6 +46,28 @@ impl Default for BuilderConfig {
             isolation: Isolation::Bubblewrap,
             timeout: Duration::from_secs(120),
             diagnostics_limit: 16 << 10,
+            limits: BuildLimits::default(),
+        }
+    }
+}
+
+/// Bounds on a build's process tree, set as rlimits on the build process
+/// and inherited by cargo, rustc and the linker: a candidate's code
+/// (an exponential macro, a huge constant) cannot take the host's memory
+/// or disk, whatever it asks the compiler to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildLimits {
+    /// Virtual memory of each process (`RLIMIT_AS`).
+    pub address_space_bytes: u64,
+    /// The largest file a process may write (`RLIMIT_FSIZE`).
+    pub file_bytes: u64,
+}
+
+impl Default for BuildLimits {
+    fn default() -> Self {
+        BuildLimits {
+            address_space_bytes: 8 << 30,
+            file_bytes: 1 << 30,
         }
     }
 }
@@ -251,6 +275,7 @@ impl Builder {
             target_dir: &target_dir,
         };
         let command = isolation::cargo_command(
+            self.config.limits,
             self.config.isolation,
             self.bwrap.as_deref(),
             &paths,

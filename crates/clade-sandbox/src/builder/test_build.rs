@@ -211,8 +211,13 @@ impl Builder {
         args: &[&str],
         until: Instant,
     ) -> Result<crate::process::Finished, SandboxError> {
-        let command =
-            isolation::cargo_command(self.config.isolation, self.bwrap.as_deref(), paths, args);
+        let command = isolation::cargo_command(
+            self.config.limits,
+            self.config.isolation,
+            self.bwrap.as_deref(),
+            paths,
+            args,
+        );
         let limit = self.config.diagnostics_limit;
         let left = until.saturating_duration_since(Instant::now());
         crate::process::run_with_deadline(command, &[], left, 4 << 20, limit)
