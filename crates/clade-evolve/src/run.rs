@@ -353,6 +353,72 @@ fn held_back(controller: &Controller, best: Option<&Best>) -> Option<HeldBack> {
     })
 }
 
+/// What a stored config says instead of an extra header's value.
+const REDACTED: &str = "[redacted]";
+
+/// The config text as a run stores it in git: the values of every model's
+/// `extra_headers` (which may carry a token) replaced by `[redacted]`. Text
+/// without extra headers is stored as written.
+fn redact_headers(text: &str) -> String {
+    let Ok(mut table) = text.parse::<toml::Table>() else {
+        return text.to_string();
+    };
+    let mut redacted = false;
+    if let Some(models) = table
+        .get_mut("llm")
+        .and_then(|l| l.get_mut("models"))
+        .and_then(|m| m.as_array_mut())
+    {
+        for model in models {
+            if let Some(headers) = model
+                .get_mut("extra_headers")
+                .and_then(|h| h.as_table_mut())
+            {
+                for (_, value) in headers.iter_mut() {
+                    *value = toml::Value::String(REDACTED.into());
+                    redacted = true;
+                }
+            }
+        }
+    }
+    if !redacted {
+        return text.to_string();
+    }
+    toml::to_string(&table).unwrap_or_else(|_| text.to_string())
+}
+
+/// A resumed run's models get back the extra headers its stored config
+/// redacted, from the same model (by label) in the config file now.
+fn restore_headers(stored: &mut Config, current: &Config) -> Result<(), EvolveError> {
+    for model in &mut stored.llm.models {
+        if !model.extra_headers.values().any(|v| v == REDACTED) {
+            continue;
+        }
+        let label = model.label();
+        let source = current
+            .llm
+            .models
+            .iter()
+            .find(|m| m.label() == label)
+            .ok_or_else(|| {
+                EvolveError::Setup(format!(
+                    "the run's model {label} sends extra headers, which the archive keeps redacted; \
+                     the config file no longer lists {label} to take them from"
+                ))
+            })?;
+        for (name, value) in &mut model.extra_headers {
+            if value == REDACTED {
+                *value = source.extra_headers.get(name).cloned().ok_or_else(|| {
+                    EvolveError::Setup(format!(
+                        "the run's model {label} sends the header {name}, which the config file no longer sets"
+                    ))
+                })?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Step: find `clade.toml` and parse it; the text is kept, to be stored
 /// with a new run.
 fn load_config(options: &RunOptions) -> Result<(Config, String), EvolveError> {
@@ -436,11 +502,13 @@ fn resolve_run(
                     git_dir.display()
                 ))
             })?;
-            *config = Config::parse(
+            let mut stored = Config::parse(
                 &text,
                 &PathBuf::from(format!("{name}:config.toml")),
                 &config.base_dir,
             )?;
+            restore_headers(&mut stored, config)?;
+            *config = stored;
             (name, true)
         }
     };
@@ -674,7 +742,7 @@ async fn evaluate_seed(
             population: population_config.clone(),
             created_ms: 0,
         },
-        config_source,
+        &redact_headers(config_source),
     )?;
     let features = controller.population.features_for(&metrics);
     let seed_meta = VariantMeta {

@@ -1130,3 +1130,42 @@ fn under_stdout_json_a_region_cannot_print_its_own_score() {
     );
     assert_eq!(finish(&events)["best"]["id"], 0);
 }
+
+/// A model's extra headers may carry a token: the run's stored config keeps
+/// them redacted, and a resumed run takes them from the config file again
+/// (before, the value sat in the run commit verbatim).
+#[test]
+fn extra_header_values_stay_out_of_the_archive_and_resume_still_sends_them() {
+    let server = scripted_llm(Duration::ZERO);
+    let dir = project(&server.url(), 1, "");
+    let config = dir.path().join("clade.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("extra_headers = { \"x-team-token\" = \"team-secret-0123456789\" }\n");
+    // Left uncommitted, so no git object of the user's holds the value.
+    std::fs::write(&config, text).unwrap();
+    let out = clade(dir.path(), &["run", "--json", "--name", "hdr"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all_git_objects(dir.path()).contains("team-secret-0123456789"));
+    let sent = server.requests().len();
+    let out = clade(
+        dir.path(),
+        &["run", "--json", "--resume", "hdr", "--iterations", "2"],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let requests = server.requests();
+    assert!(requests.len() > sent, "the resumed run asked the model");
+    assert!(
+        requests[sent..]
+            .iter()
+            .all(|r| r.header("x-team-token") == Some("team-secret-0123456789")),
+        "the resumed run sends the header from the config file"
+    );
+}
