@@ -99,6 +99,10 @@ enum Command {
     /// Evolve an agent's own code (the Darwin Gödel Machine loop): every agent
     /// is a commit of an archive run, scored on train and validate tasks.
     EvolveAgent(commands::evolve_agent::EvolveAgentArgs),
+    /// Remove cache files older than a number of days: compiled and built
+    /// modules, build and run scratch, transcripts (and, with --llm-cache,
+    /// the response cache replays need). Models, archives and logs stay.
+    Gc(commands::gc::GcArgs),
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -140,6 +144,7 @@ fn main() -> ExitCode {
         Command::Tasks { command } => commands::tasks::run(command),
         Command::Agent { command } => commands::agent::run(command),
         Command::EvolveAgent(args) => commands::evolve_agent::run(args),
+        Command::Gc(args) => commands::gc::run(args).map(ok),
     };
     match result {
         Ok(code) => code,

@@ -21,7 +21,8 @@
 //!   and `clade bench list` read;
 //! - [`init`]: a commented `clade.toml` for an existing crate;
 //! - [`bench`]: the shipped benchmarks, and scoring a solution against one;
-//! - [`functions`]: the function benchmarks' host skeletons in call mode.
+//! - [`functions`]: the function benchmarks' host skeletons in call mode;
+//! - [`gc`]: `clade gc`, the caches' old files removed by age.
 //!
 //! Candidates are hostile: they only ever run in clade-sandbox, and a failing
 //! candidate is a rejected variant, never an error of this crate.
@@ -35,6 +36,7 @@ mod error;
 mod evaluate;
 mod events;
 pub mod functions;
+pub mod gc;
 pub mod init;
 mod project;
 mod proposal;

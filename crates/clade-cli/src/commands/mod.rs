@@ -4,6 +4,7 @@ pub mod agent;
 pub mod bench;
 pub mod bench_agents;
 pub mod evolve_agent;
+pub mod gc;
 mod lineage;
 pub mod review;
 pub mod run;

@@ -198,3 +198,44 @@ fn branch_and_promote_through_the_cli() {
     );
     assert_eq!(git(repo.path(), &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn gc_removes_old_cache_files_and_says_how_much() {
+    let home = tempfile::tempdir().unwrap();
+    let old = home.path().join("modules/engine/old.cwasm");
+    let new = home.path().join("modules/engine/new.cwasm");
+    std::fs::create_dir_all(old.parent().unwrap()).unwrap();
+    std::fs::write(&old, vec![0u8; 2048]).unwrap();
+    std::fs::write(&new, b"fresh").unwrap();
+    let month_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(30 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .unwrap()
+        .set_modified(month_ago)
+        .unwrap();
+    let gc = |extra: &[&str]| {
+        let mut cmd = crate::env::clade_command(home.path(), &["gc", "--json"]);
+        let out = cmd
+            .args(extra)
+            .env("CLADE_HOME", home.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
+    };
+    let dry = gc(&["--dry-run"]);
+    assert_eq!(
+        (dry["files"].as_u64(), dry["bytes"].as_u64()),
+        (Some(1), Some(2048)),
+        "{dry}"
+    );
+    assert!(old.exists());
+    let done = gc(&[]);
+    assert_eq!(done["files"], 1, "{done}");
+    assert!(!old.exists() && new.exists());
+}
