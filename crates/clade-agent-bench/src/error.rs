@@ -29,6 +29,15 @@ pub enum BenchError {
     #[error("{0}")]
     Invalid(String),
 
+    /// A model call failed (after its retries, or a replay miss): the cell
+    /// would measure the model, not the agent, so it is not stored.
+    #[error("{agent} on {task}: {error}; the results before it are stored, run again to go on")]
+    Model {
+        agent: String,
+        task: String,
+        error: String,
+    },
+
     /// The plan's stop flag was set; every finished cell is stored.
     #[error("stopped before every cell ran; the finished ones are stored")]
     Stopped,

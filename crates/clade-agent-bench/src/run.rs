@@ -358,8 +358,10 @@ impl CellRunner<'_> {
         let task = &self.tasks[c.task];
         let seed = cell::seed(task, c.repeat);
         let key = cell::key(&agent.tree, self.params, task, c.repeat);
+        // The agent's index too: two labels may name the same tree.
         let transcript = self.plan.scratch.join(format!(
-            "{}-{task}-{}-{}.jsonl",
+            "{}-{}-{task}-{}-{}.jsonl",
+            c.agent,
             &agent.tree[..12],
             c.repeat,
             std::process::id()
@@ -382,6 +384,14 @@ impl CellRunner<'_> {
                 let cost = self
                     .model
                     .cost(outcome.spent.tokens_in, outcome.spent.tokens_out);
+                if let Some(error) = &outcome.model_error {
+                    let _ = std::fs::remove_file(&transcript);
+                    return Err(BenchError::Model {
+                        agent: agent.label.clone(),
+                        task: task.clone(),
+                        error: error.clone(),
+                    });
+                }
                 diff = outcome.diff.clone();
                 CellResult::of(&outcome, c.repeat, seed, cost)
             }

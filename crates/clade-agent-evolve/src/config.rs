@@ -246,9 +246,11 @@ impl EvolveConfig {
             ));
         }
         let selection = &self.selection;
-        if !(selection.lambda.is_finite() && selection.lambda > 0.0 && selection.lambda <= 1000.0) {
+        // Above ~700 the sigmoid of a score far from the midpoint is 0 in
+        // f64, and an agent could never be drawn.
+        if !(selection.lambda.is_finite() && selection.lambda > 0.0 && selection.lambda <= 100.0) {
             return Err(format!(
-                "selection.lambda must be in (0, 1000], not {}",
+                "selection.lambda must be in (0, 100], not {}",
                 selection.lambda
             ));
         }

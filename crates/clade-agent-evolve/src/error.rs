@@ -15,6 +15,11 @@ pub enum EvolveAgentError {
     #[error("{0}")]
     Setup(String),
 
+    /// A model call failed (after its retries, or a replay miss): what it
+    /// would have decided is unknown, so the run stops; `--resume` goes on.
+    #[error("the model failed {0}; the run can go on with --resume")]
+    Model(String),
+
     #[error("cannot {action} {path}: {source}")]
     Io {
         action: &'static str,

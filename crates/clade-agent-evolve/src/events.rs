@@ -8,8 +8,6 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", content = "detail", rename_all = "snake_case")]
 pub enum ChildRejection {
-    /// The meta model's diagnosis call failed.
-    DiagnosisFailed(String),
     /// The parent's self-edit left its files as they were.
     EmptyPatch,
     /// The child does not build with the host's agent template.
@@ -23,7 +21,6 @@ pub enum ChildRejection {
 impl std::fmt::Display for ChildRejection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ChildRejection::DiagnosisFailed(why) => write!(f, "diagnosis_failed: {why}"),
             ChildRejection::EmptyPatch => write!(f, "empty_patch: the self-edit changed nothing"),
             ChildRejection::BuildFailed(why) => write!(f, "build_failed: {why}"),
             ChildRejection::CanaryFailed(why) => write!(f, "canary_failed: {why}"),

@@ -31,6 +31,7 @@
 //! folder, and a self-edit can write only `src/**/*.rs` and `prompts/*.md`
 //! of its copy.
 
+mod child;
 mod config;
 pub mod diagnose;
 mod error;
@@ -38,6 +39,7 @@ mod events;
 mod evolve;
 pub mod record;
 pub mod select;
+mod setup;
 pub mod stages;
 
 pub use config::{

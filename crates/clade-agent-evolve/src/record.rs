@@ -28,6 +28,8 @@ pub struct AgentRecord {
     /// Pass rate over every task run (re-evaluations included).
     pub score: Option<f64>,
     pub stage1: Option<f64>,
+    /// The last stage it ran (0: none, 1, 2).
+    pub stage: u8,
     pub commit: String,
 }
 
@@ -48,6 +50,7 @@ pub fn records(
             validated: m.is_validated(),
             score: rescored.map(|r| r.score).or(m.score),
             stage1: m.metrics.get("stage1").copied(),
+            stage: m.metrics.get("stage").map_or(0, |s| *s as u8),
             commit: v.commit.clone(),
         });
     }
@@ -179,6 +182,45 @@ pub fn insert(archive: &mut Archive, run: &str, agent: NewAgent) -> Result<u64, 
         },
     )?;
     Ok(variant.meta.id)
+}
+
+/// The store key of the run's own extras (re-evaluation plans).
+fn run_key(run: &str) -> String {
+    format!("agent-evolve/{run}/run")
+}
+
+/// A run-level JSON extra, if recorded.
+pub fn read_run_extra<T: for<'de> Deserialize<'de>>(
+    store: &ResultStore,
+    run: &str,
+    name: &str,
+) -> Result<Option<T>, EvolveAgentError> {
+    let Some(files) = store.get(&run_key(run))? else {
+        return Ok(None);
+    };
+    Ok(files.get(name).and_then(|b| serde_json::from_slice(b).ok()))
+}
+
+/// Every run-level extra (name → bytes).
+pub fn run_extras(
+    store: &ResultStore,
+    run: &str,
+) -> Result<BTreeMap<String, Vec<u8>>, EvolveAgentError> {
+    Ok(store.get(&run_key(run))?.unwrap_or_default())
+}
+
+/// Writes a run-level extra (merged with what is there).
+pub fn write_run_extra(
+    store: &ResultStore,
+    run: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<(), EvolveAgentError> {
+    let key = run_key(run);
+    let mut all = store.get(&key)?.unwrap_or_default();
+    all.insert(name.to_string(), bytes);
+    store.put(&key, &all.into_iter().collect::<Vec<_>>())?;
+    Ok(())
 }
 
 /// The store key of an agent's extras.

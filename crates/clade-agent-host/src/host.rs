@@ -144,6 +144,9 @@ pub(crate) struct State {
     pub transcript: Transcript,
     pub tester: Box<dyn Tester>,
     pub done: Option<String>,
+    /// The first model call that failed (after its retries, or a replay
+    /// miss): the run's result then says nothing about the agent.
+    pub model_error: Option<String>,
 }
 
 pub struct AgentHost {
@@ -392,6 +395,7 @@ impl AgentHost {
             Ok(completion) => completion,
             Err(Some(e)) => {
                 let error = format!("the model call failed: {e}");
+                state.model_error.get_or_insert_with(|| error.clone());
                 state.transcript.push(Event::LlmError {
                     error: error.clone(),
                 });

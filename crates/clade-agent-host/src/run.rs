@@ -108,6 +108,10 @@ pub struct AgentOutcome {
     /// The first budget the agent ran into (`llm_calls`, `tokens`,
     /// `test_runs`, `wall`), if any.
     pub budget_exhausted: Option<String>,
+    /// The first model call that failed (after its retries, or a replay
+    /// miss): a result with one measures the model's availability, not the
+    /// agent, and is not kept as the agent's.
+    pub model_error: Option<String>,
     /// The final workspace against the task's files (unified diff).
     #[serde(skip)]
     pub diff: String,
@@ -166,6 +170,12 @@ impl AgentRunner {
         })
     }
 
+    /// Compiles `wasm` into the module cache now, so a run of it does not
+    /// spend its own time compiling (a failure is the run's to report).
+    pub fn precompile(&self, wasm: &[u8]) {
+        let _ = self.inner.runner.precompile(wasm);
+    }
+
     /// Builds the agent at `dir` with the host's agent template.
     pub fn build(&self, dir: &Path) -> Result<BuildOutcome, AgentHostError> {
         Ok(self.inner.builder.build_agent(dir)?)
@@ -193,6 +203,7 @@ impl AgentRunner {
             transcript,
             tester,
             done: None,
+            model_error: None,
         };
         let request = guest_request(&run);
         let (outcome, state) = self.run_guest(run.agent_wasm, &request, run.model, state)?;
@@ -222,6 +233,7 @@ impl AgentRunner {
         graded.edited = !diff.is_empty();
         graded.diff = diff;
         graded.budget_exhausted = exhausted.map(str::to_string);
+        graded.model_error = state.model_error.clone();
         graded.transcript = run.transcript;
         Ok(graded)
     }
@@ -389,6 +401,7 @@ impl AgentOutcome {
             build_reason: None,
             edited: false,
             budget_exhausted: None,
+            model_error: None,
             diff: String::new(),
             files: BTreeMap::new(),
             transcript: PathBuf::new(),

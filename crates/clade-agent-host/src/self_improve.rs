@@ -44,7 +44,7 @@ pub fn canary_budget() -> Budget {
         llm_calls: 4,
         tokens: 1_000_000,
         test_runs: 4,
-        wall_s: 10,
+        wall_s: 30,
     }
 }
 
@@ -70,6 +70,9 @@ impl Canary {
         prompts: &Path,
         transcript: PathBuf,
     ) -> Result<Option<String>, AgentHostError> {
+        // Compiled outside the clock: the verdict is about the agent, not
+        // about how loaded the machine was while its module compiled.
+        runner.precompile(wasm);
         let outcome = runner.run_task(TaskRun {
             agent_wasm: wasm,
             prompts,

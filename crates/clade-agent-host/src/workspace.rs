@@ -11,6 +11,8 @@ use serde::Serialize;
 pub const MAX_FILE_BYTES: usize = 256 << 10;
 /// The most editable files a workspace may hold.
 pub const MAX_FILES: usize = 64;
+/// The longest file or folder name (file systems take 255 bytes).
+const MAX_NAME_BYTES: usize = 200;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct File {
@@ -131,6 +133,9 @@ impl Workspace {
             }
             Some(_) => Err(format!("refused: {path} is read-only")),
             None => {
+                if let Some(why) = self.clash(&path) {
+                    return Err(why);
+                }
                 if !self.may_create(&path) {
                     return Err(format!(
                         "refused: {path} is not an editable file ({})",
@@ -152,6 +157,26 @@ impl Workspace {
                 Ok(())
             }
         }
+    }
+
+    /// Why a new file at `path` could not exist beside the workspace's
+    /// files on a disk: a file where a folder of it would be (or the
+    /// reverse), or a name longer than file systems take.
+    fn clash(&self, path: &str) -> Option<String> {
+        if path.split('/').any(|part| part.len() > MAX_NAME_BYTES) {
+            return Some(format!(
+                "refused: {path} has a name longer than {MAX_NAME_BYTES} bytes"
+            ));
+        }
+        self.files.keys().find_map(|existing| {
+            let nested = |inner: &str, outer: &str| {
+                inner.len() > outer.len()
+                    && inner.starts_with(outer)
+                    && inner.as_bytes()[outer.len()] == b'/'
+            };
+            (nested(path, existing) || nested(existing, path))
+                .then(|| format!("refused: {path} and {existing} cannot both be files"))
+        })
     }
 
     fn may_create(&self, path: &str) -> bool {
@@ -285,6 +310,24 @@ mod tests {
         let diff = ws.diff();
         assert!(diff.contains("+pub fn u() {}"), "{diff}");
         assert!(diff.contains("-pub fn a() {}"), "{diff}");
+    }
+
+    /// A file where a folder would be, or a name too long for a disk:
+    /// refused at the write, not found out when the host writes the
+    /// workspace out (where it was a host error).
+    #[test]
+    fn paths_that_could_not_exist_on_a_disk_are_refused() {
+        let mut ws = workspace();
+        let err = ws.write("src/lib.rs/inner.rs", "x").unwrap_err();
+        assert!(err.contains("cannot both be files"), "{err}");
+        ws.write("src/a/b.rs", "x").unwrap();
+        let err = ws
+            .write("src/a.rs", "x")
+            .map(|_| ())
+            .and_then(|_| ws.write("src/a", "x"));
+        assert!(err.unwrap_err().contains("cannot both be files"));
+        let long = format!("src/{}.rs", "n".repeat(300));
+        assert!(ws.write(&long, "x").unwrap_err().contains("longer than"));
     }
 
     #[test]

@@ -266,3 +266,27 @@ fn stable(mut report: Value) -> Value {
     }
     report
 }
+
+/// A model that fails (500 after retries) says nothing about the agent: the
+/// comparison stops naming the error and stores no result, and a run with a
+/// working model later runs the cell (before, the failure was stored as the
+/// agent's fail and reused).
+#[test]
+fn a_failing_model_stops_the_comparison_and_stores_nothing() {
+    let dir = workspace();
+    let root = dir.path();
+    let suite = repo_root().join("tasks/test-mini");
+    let down = ScriptedServer::start_with(|_, _| Reply::json(500, r#"{"error":"down"}"#)).unwrap();
+    let config_down = config(root, "down.toml", "scripted", &down.url(), 2);
+    let out = bench(root, &suite, &config_down, 1, &["--json"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("the model call failed"), "{stderr}");
+    let stored = git(root, &["for-each-ref", "refs/clade-results/"]);
+    assert!(stored.is_empty(), "nothing stored: {stored}");
+    // The same model name on a working server: the cells run now.
+    let up = server();
+    let config_up = config(root, "up.toml", "scripted", &up.url(), 2);
+    let (cells, _) = json_lines(&bench(root, &suite, &config_up, 1, &["--json"]));
+    assert!(cells.iter().all(|c| c["cached"] == false), "{cells:?}");
+}

@@ -498,3 +498,26 @@ fn hostile_self_edits_are_contained() {
         );
     }
 }
+
+/// The seed agent is the committed folder (so a resumed run evaluates the
+/// same seed): uncommitted changes to its prompts are refused by name.
+#[test]
+fn an_uncommitted_seed_is_refused_naming_the_file() {
+    let dir = repository();
+    let root = dir.path();
+    let solve = root.join("agents/seed/prompts/solve.md");
+    let text = std::fs::read_to_string(&solve).unwrap();
+    std::fs::write(&solve, format!("{text}Be brief.\n")).unwrap();
+    let server = server(&["good"]);
+    let config = config(root, &server, "");
+    let out = evolve_command(root, &config, &["--generations", "1", "--children", "1"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("agents/seed/prompts/solve.md differs from the last commit"),
+        "{stderr}"
+    );
+    assert!(server.requests().is_empty());
+}

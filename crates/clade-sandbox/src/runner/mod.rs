@@ -211,6 +211,16 @@ impl Runner {
     /// Runs the WASI command `wasm` (its `_start`). Whatever the module does,
     /// including being invalid, the answer is a [`RunOutcome`]; only a host
     /// fault such as a missing input directory is an error.
+    /// Compiles `wasm` into the module cache without running it, for a
+    /// caller that wants a run's time to be the run's alone; `Err` says why
+    /// the module cannot be used (the run would report it too).
+    pub fn precompile(&self, wasm: &[u8]) -> Result<(), String> {
+        if wasm.len() > MAX_MODULE_BYTES {
+            return Err(format!("the module is {} bytes", wasm.len()));
+        }
+        self.cache.get(&self.engine, &self.linker, wasm).map(|_| ())
+    }
+
     pub fn run(&self, wasm: &[u8], request: &RunRequest) -> Result<RunOutcome, SandboxError> {
         self.run_inner(wasm, request, None)
     }
