@@ -340,9 +340,12 @@ fn the_seed_agent_asks_for_the_whole_file_on_a_coding_task() {
 #[test]
 fn a_never_ending_build_of_the_task_is_killed_at_the_deadline() {
     // The final grade builds the same code again, bounded by the builder's
-    // own timeout: kept short here so the test stays short.
+    // own timeout: kept short here so the test stays short. A work folder
+    // of its own, so the processes it looks for are this test's alone (the
+    // other tests build tasks in the shared one at the same time).
+    let private = tempfile::tempdir().unwrap();
     let runner = AgentRunner::new(BuilderConfig {
-        work_dir: work_dir(),
+        work_dir: private.path().to_path_buf(),
         timeout: Duration::from_secs(10),
         ..BuilderConfig::default()
     })
@@ -374,7 +377,7 @@ fn a_never_ending_build_of_the_task_is_killed_at_the_deadline() {
         "{output}"
     );
     assert!(
-        !output.contains(&work_dir().display().to_string()),
+        !output.contains(&private.path().display().to_string()),
         "{output}"
     );
     let tests_ms = tests["ms"].as_u64().unwrap();
@@ -388,7 +391,7 @@ fn a_never_ending_build_of_the_task_is_killed_at_the_deadline() {
             .is_some_and(|r| r.contains("timed out")),
         "{o:?}"
     );
-    let work = work_dir().display().to_string();
+    let work = private.path().display().to_string();
     let left: Vec<String> = std::fs::read_dir("/proc")
         .unwrap()
         .filter_map(|e| std::fs::read(e.ok()?.path().join("cmdline")).ok())
