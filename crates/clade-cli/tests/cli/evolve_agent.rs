@@ -411,6 +411,26 @@ fn two_generations_record_the_seed_and_four_children_resume_after_a_kill_and_rep
         "the diff shows the prompt change: {shown}"
     );
 
+    // The lineage as a picture: a dot per kept agent, a cross per rejected
+    // one, an edge per child.
+    let lineage = clade(root, &["bench", "agents", "--lineage", "evo"]);
+    assert!(
+        lineage.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lineage.stderr)
+    );
+    let svg = std::fs::read_to_string(root.join("evo-lineage.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the lineage is XML");
+    let count = |class: &str| {
+        doc.descendants()
+            .filter(|n| n.attribute("class") == Some(class))
+            .count()
+    };
+    assert_eq!(
+        (count("variant"), count("rejected"), count("edge")),
+        (3, 2, 4)
+    );
+
     // Replay: the same tree from the caches alone, no model call.
     let calls = server.requests().len();
     let out = evolve_command(

@@ -1059,14 +1059,28 @@ fn scores_rank_code_not_draws_and_the_best_is_checked_on_held_back_inputs() {
     let dir = demo_crate(
         DRAWN_RS,
         &format!(
-            "[run]\nseed = 3\niterations = 3\nparallel_proposals = 1\nrepairs = 0\n\n\
+            "[run]\nseed = 3\niterations = 1\nparallel_proposals = 1\nrepairs = 0\n\n\
              [target]\nfiles = [\"src/main.rs\"]\npackage = \"demo\"\n\n[evaluate]\nscorer = \"stdout-json\"\n\n\
              [search]\noperators = {{ diff = 1.0 }}\n\n\
              [[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\nmax_retries = 0\n",
             server.url()
         ),
     );
-    let out = clade(dir.path(), &["run", "--json", "--name", "drawn"]);
+    // One iteration at a time (two in flight would race for the replies,
+    // which depend on the order requests arrive): a run of one, then two
+    // resumes.
+    let mut out = clade(dir.path(), &["run", "--json", "--name", "drawn"]);
+    for total in ["2", "3"] {
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out = clade(
+            dir.path(),
+            &["run", "--json", "--resume", "drawn", "--iterations", total],
+        );
+    }
     assert!(
         out.status.success(),
         "{}",
@@ -1081,12 +1095,10 @@ fn scores_rank_code_not_draws_and_the_best_is_checked_on_held_back_inputs() {
         "the same code, the same score: {rows:?}"
     );
     assert_eq!(rows[2].2, "rejected", "{rows:?}");
-    let reasons: Vec<String> = events
-        .iter()
-        .filter(|e| e["event"] == "variant")
-        .map(|e| e["reason"].as_str().unwrap_or("").to_string())
-        .collect();
-    assert!(reasons[1].starts_with("duplicate"), "{reasons:?}");
+    let shown = clade(dir.path(), &["show", "drawn/2", "--json"]);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    let reason = shown["meta"]["reason"].as_str().unwrap_or("");
+    assert!(reason.starts_with("duplicate"), "{reason}");
     assert_eq!(rows[3].3, Some(seed + 1.0), "{rows:?}");
     let held = &finish(&events)["held_back"];
     assert_eq!(held["best_id"], 3, "{held}");
