@@ -269,21 +269,9 @@ pub(crate) fn watch_signals(stop: Arc<AtomicBool>) {
                 return;
             };
             runtime.block_on(async move {
-                use tokio::signal::unix::{SignalKind, signal};
-                let (Ok(mut int), Ok(mut term)) = (
-                    signal(SignalKind::interrupt()),
-                    signal(SignalKind::terminate()),
-                ) else {
-                    return;
-                };
-                let mut count = 0;
-                loop {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                    count += 1;
-                    if count >= 2 {
+                let mut count = clade_evolve::signals::counted();
+                while let Some(n) = count.recv().await {
+                    if n >= 2 {
                         std::process::exit(130);
                     }
                     stop.store(true, Ordering::SeqCst);

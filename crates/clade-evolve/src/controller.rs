@@ -1043,34 +1043,15 @@ pub(crate) fn cut(text: &str, limit: usize) -> String {
 /// SIGINT and SIGTERM, counted; a channel that never yields when signals
 /// are not caught (tests driving the library).
 fn signals(catch: bool) -> mpsc::UnboundedReceiver<u32> {
-    let (tx, rx) = mpsc::unbounded_channel();
     if catch {
-        use tokio::signal::unix::{SignalKind, signal};
-        if let (Ok(mut int), Ok(mut term)) = (
-            signal(SignalKind::interrupt()),
-            signal(SignalKind::terminate()),
-        ) {
-            tokio::spawn(async move {
-                let mut count = 0;
-                loop {
-                    tokio::select! {
-                        _ = int.recv() => {}
-                        _ = term.recv() => {}
-                    }
-                    count += 1;
-                    if tx.send(count).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-    } else {
-        // Keep the sender alive so the receiver simply never yields.
-        tokio::spawn(async move {
-            let _tx = tx;
-            std::future::pending::<()>().await;
-        });
+        return crate::signals::counted();
     }
+    let (tx, rx) = mpsc::unbounded_channel();
+    // Keep the sender alive so the receiver simply never yields.
+    tokio::spawn(async move {
+        let _tx = tx;
+        std::future::pending::<()>().await;
+    });
     rx
 }
 

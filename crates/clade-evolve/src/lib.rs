@@ -44,6 +44,7 @@ mod proposer;
 mod rejection;
 mod run;
 pub mod scoring;
+pub mod signals;
 mod writer;
 
 pub use backend::{EvalBackend, EvalJob};

@@ -233,11 +233,7 @@ fn the_text_report_has_a_row_per_agent_and_a_matrix_per_task() {
     let config = config(root, "agent.toml", "scripted", &server.url(), 2);
     let out = bench(root, &suite, &config, 1, &["--per-task"]);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::env::assert_ok(&out);
     let row = |agent: &str| {
         stdout
             .lines()

@@ -78,6 +78,15 @@ pub fn clade(dir: &Path, args: &[&str]) -> Output {
     clade_command(dir, args).output().expect("run clade")
 }
 
+/// Panics with the command's stderr unless it exited successfully.
+pub fn assert_ok(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Runs git in `dir`, hermetic; panics with its stderr on failure.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let mut cmd = Command::new("git");

@@ -414,11 +414,7 @@ fn two_generations_record_the_seed_and_four_children_resume_after_a_kill_and_rep
     // The lineage as a picture: a dot per kept agent, a cross per rejected
     // one, an edge per child.
     let lineage = clade(root, &["bench", "agents", "--lineage", "evo"]);
-    assert!(
-        lineage.status.success(),
-        "{}",
-        String::from_utf8_lossy(&lineage.stderr)
-    );
+    crate::env::assert_ok(&lineage);
     let svg = std::fs::read_to_string(root.join("evo-lineage.svg")).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("the lineage is XML");
     let count = |class: &str| {

@@ -171,11 +171,7 @@ fn a_scripted_run_gives_the_recorded_events_and_notes() {
         .env("CLADE_GOLDEN_KEY", "sk-golden")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::env::assert_ok(&out);
     let mut events: Vec<Value> = String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -234,11 +230,7 @@ fn a_run_asks_with_the_prompt_templates_its_config_names() {
         .env("CLADE_GOLDEN_KEY", "sk-golden")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::env::assert_ok(&out);
     let requests = server.requests();
     assert!(!requests.is_empty());
     for request in &requests {

@@ -221,11 +221,7 @@ fn gc_removes_old_cache_files_and_says_how_much() {
             .env("CLADE_HOME", home.path())
             .output()
             .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        crate::env::assert_ok(&out);
         serde_json::from_slice::<serde_json::Value>(&out.stdout).unwrap()
     };
     let dry = gc(&["--dry-run"]);

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::env::{clade_command, copy_dir, demo_crate, git};
+use crate::env::{assert_ok, clade_command, copy_dir, demo_crate, git};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 
 use serde_json::Value;
@@ -129,11 +129,7 @@ fn finish(events: &[Value]) -> &Value {
 /// (id, parent, status, score) of every variant of `run`, from `clade tree --json`.
 fn shape(dir: &Path, run: &str) -> Vec<(u64, Option<u64>, String, Option<f64>)> {
     let out = clade(dir, &["tree", run, "--all", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let tree: Value = serde_json::from_slice(&out.stdout).unwrap();
     let mut rows: Vec<_> = tree["variants"]
         .as_array()
@@ -385,11 +381,7 @@ fn without_a_config_run_says_what_to_do_and_init_writes_one() {
     let project = project(&server.url(), 1, "");
     std::fs::remove_file(project.path().join("clade.toml")).unwrap();
     let out = clade(project.path(), &["init"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         stdout.contains("package: demo") && stdout.contains("src/main.rs"),
@@ -447,11 +439,7 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
     git(&root, &["add", "-A"]);
     git(&root, &["commit", "-q", "-m", "benchmark"]);
     let out = clade(&root, &["run", ".", "--iterations", "3", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
     let seed_score = seed["score"].as_f64().unwrap();
@@ -532,11 +520,7 @@ fn with_no_models_configured_the_local_model_runs_the_evolution() {
         .env("CLADE_MODEL", &model)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     assert_eq!(events[0]["default_model"], true, "{}", events[0]);
     assert!(
@@ -616,20 +600,12 @@ fn ctrl_c_stops_cleanly_and_budgets_end_runs() {
 
     // A token budget ends the resumed run early, counting earlier sessions.
     let out = clade(root, &["run", "--resume", "stopped", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     assert_eq!(finish(&events)["reason"], "iterations");
     let dir = project(&server.url(), 40, "name = \"budget\"\nmax_tokens = 700");
     let out = clade(dir.path(), &["run", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     let end = finish(&events);
     assert_eq!(end["reason"], "max_tokens", "{end}");
@@ -735,11 +711,7 @@ fn a_failed_candidate_is_repaired_within_its_iteration() {
         .replace("parallel_proposals = 2", "parallel_proposals = 1");
     std::fs::write(&config, text).unwrap();
     let out = clade(dir.path(), &["run", ".", "--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
     // Both iterations start from the seed, so either may ask first.
@@ -800,11 +772,7 @@ fn an_agent_proposes_the_candidates_of_a_run() {
         .arg(&agent)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     let rows = shape(dir.path(), finish(&events)["run"].as_str().unwrap());
     assert_eq!(rows.len(), 3, "the seed and two proposals: {rows:?}");
@@ -878,11 +846,7 @@ fn a_run_in_a_linked_worktree_keeps_its_variants() {
         ],
     );
     let out = clade(&linked, &["run", "--json", "--name", "wt"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let before = shape(&linked, "wt");
     assert_eq!(before.len(), 3, "{before:?}");
     git(&linked, &["gc", "--prune=now", "--quiet"]);
@@ -900,11 +864,7 @@ fn a_run_in_a_linked_worktree_keeps_its_variants() {
         &linked,
         &["run", "--json", "--resume", "wt", "--iterations", "3"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert_eq!(shape(&linked, "wt").len(), 4);
 }
 
@@ -936,11 +896,7 @@ fn candidate_output_cannot_drive_the_terminal_or_close_the_prompts_fence() {
     std::fs::write(&config, text).unwrap();
     git(dir.path(), &["commit", "-qam", "a command scorer"]);
     let out = clade(dir.path(), &["run", "--json", "--name", "esc"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let requests = server.requests();
     assert!(requests.len() >= 2, "a FIX prompt followed the failure");
     let fix: Value = serde_json::from_str(&requests[1].body).unwrap();
@@ -1000,11 +956,7 @@ max_retries = 0
     git(dir.path(), &["add", "-A"]);
     git(dir.path(), &["commit", "-qm", "params"]);
     let out = clade(dir.path(), &["run", "--json", "--name", "stdin"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let rows = shape(dir.path(), "stdin");
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert_eq!(rows[0].3, Some(1.0));
@@ -1071,21 +1023,13 @@ fn scores_rank_code_not_draws_and_the_best_is_checked_on_held_back_inputs() {
     // resumes.
     let mut out = clade(dir.path(), &["run", "--json", "--name", "drawn"]);
     for total in ["2", "3"] {
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert_ok(&out);
         out = clade(
             dir.path(),
             &["run", "--json", "--resume", "drawn", "--iterations", total],
         );
     }
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     let rows = shape(dir.path(), "drawn");
     let seed = rows[0].3.unwrap();
@@ -1125,11 +1069,7 @@ fn under_stdout_json_a_region_cannot_print_its_own_score() {
     .unwrap();
     let dir = project(&server.url(), 1, "");
     let out = clade(dir.path(), &["run", "--json", "--name", "forge"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let events = parse_events(&out);
     let variant = events.iter().find(|e| e["event"] == "variant").unwrap();
     assert_eq!(variant["status"], "rejected", "{variant}");
@@ -1156,22 +1096,14 @@ fn extra_header_values_stay_out_of_the_archive_and_resume_still_sends_them() {
     // Left uncommitted, so no git object of the user's holds the value.
     std::fs::write(&config, text).unwrap();
     let out = clade(dir.path(), &["run", "--json", "--name", "hdr"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     assert!(!all_git_objects(dir.path()).contains("team-secret-0123456789"));
     let sent = server.requests().len();
     let out = clade(
         dir.path(),
         &["run", "--json", "--resume", "hdr", "--iterations", "2"],
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_ok(&out);
     let requests = server.requests();
     assert!(requests.len() > sent, "the resumed run asked the model");
     assert!(
