@@ -1,7 +1,7 @@
 # Idempotent installers shared by scripts/quickstart.sh and scripts/test.sh.
 # Each checks first and installs only what is missing, saying what it does.
 
-log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+log() { printf '\033[1m==>\033[0m [%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 
 as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"
