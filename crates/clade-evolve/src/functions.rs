@@ -224,68 +224,83 @@ fn bin_packing_metrics(
     session: &mut Session<'_>,
     sets: &[(&str, Vec<bin_packing::Instance>)],
 ) -> Result<Metrics, FunctionFailure> {
-    let max = sets
-        .iter()
-        .flat_map(|(_, s)| s.iter().map(|i| i.items.len()))
-        .max()
-        .unwrap_or(1) as u32;
-    let remaining_ptr = session.alloc(4 * max).map_err(|e| call_failed(&e))?;
-    let scores_ptr = session.alloc(8 * max).map_err(|e| call_failed(&e))?;
     let mut metrics = Metrics::new();
+    let mut first = true;
     for (key, instances) in sets {
-        let mut failure: Option<CallError> = None;
-        let excess = bin_packing::mean_excess_percent(instances, |item, bins| {
-            if failure.is_some() {
-                return vec![0.0; bins.len()];
+        let (mut bins, mut bound) = (0u64, 0u64);
+        for instance in instances {
+            // Each instance meets a fresh candidate: nothing it learned on
+            // the previous ones survives.
+            if !std::mem::take(&mut first) {
+                session.restart().map_err(|e| call_failed(&e))?;
             }
-            let bytes: Vec<u8> = bins.iter().flat_map(|b| b.to_le_bytes()).collect();
-            let called = session.write(remaining_ptr, &bytes).and_then(|()| {
-                session.call(
-                    "clade_priority",
-                    &[
-                        Value::I32(item as i32),
-                        Value::I32(remaining_ptr as i32),
-                        Value::I32(bins.len() as i32),
-                        Value::I32(scores_ptr as i32),
-                    ],
-                )
-            });
-            match called.and_then(|_| session.read(scores_ptr, 8 * bins.len() as u32)) {
-                Ok(raw) => raw
-                    .chunks_exact(8)
-                    .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-                    .collect(),
-                Err(err) => {
-                    failure = Some(err);
-                    vec![0.0; bins.len()]
-                }
-            }
-        });
-        if let Some(err) = failure {
-            return Err(call_failed(&err));
+            bins += pack_one(session, instance)?;
+            bound += instance.l1_bound();
         }
-        let excess = excess.map_err(|r| r.0)?;
-        metrics.insert((*key).to_string(), excess);
+        metrics.insert((*key).to_string(), bin_packing::excess_percent(bins, bound));
     }
     Ok(metrics)
+}
+
+/// Packs one instance with the candidate's `clade_priority`; the bins used.
+fn pack_one(
+    session: &mut Session<'_>,
+    instance: &bin_packing::Instance,
+) -> Result<u64, FunctionFailure> {
+    let max = instance.items.len().max(1) as u32;
+    let remaining_ptr = session.alloc(4 * max).map_err(|e| call_failed(&e))?;
+    let scores_ptr = session.alloc(8 * max).map_err(|e| call_failed(&e))?;
+    let mut failure: Option<CallError> = None;
+    let bins = bin_packing::pack(instance, |item, bins| {
+        if failure.is_some() {
+            return vec![0.0; bins.len()];
+        }
+        let bytes: Vec<u8> = bins.iter().flat_map(|b| b.to_le_bytes()).collect();
+        let called = session.write(remaining_ptr, &bytes).and_then(|()| {
+            session.call(
+                "clade_priority",
+                &[
+                    Value::I32(item as i32),
+                    Value::I32(remaining_ptr as i32),
+                    Value::I32(bins.len() as i32),
+                    Value::I32(scores_ptr as i32),
+                ],
+            )
+        });
+        match called.and_then(|_| session.read(scores_ptr, 8 * bins.len() as u32)) {
+            Ok(raw) => raw
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+                .collect(),
+            Err(err) => {
+                failure = Some(err);
+                vec![0.0; bins.len()]
+            }
+        }
+    });
+    if let Some(err) = failure {
+        return Err(call_failed(&err));
+    }
+    bins.map_err(|r| FunctionFailure::Scorer(r.0))
 }
 
 fn tsp_metrics(
     session: &mut Session<'_>,
     sets: &[(&str, Vec<Vec<[f64; 2]>>)],
 ) -> Result<Metrics, FunctionFailure> {
-    let max = sets
-        .iter()
-        .flat_map(|(_, s)| s.iter().map(Vec::len))
-        .max()
-        .unwrap_or(1) as u32;
-    let unvisited_ptr = session.alloc(4 * max).map_err(|e| call_failed(&e))?;
-    let distances_ptr = session.alloc(8 * max * max).map_err(|e| call_failed(&e))?;
     let mut metrics = Metrics::new();
+    let mut first = true;
     for (key, instances) in sets {
         let mut total = 0.0;
         for points in instances {
+            // A fresh candidate for each instance, as in bin packing.
+            if !std::mem::take(&mut first) {
+                session.restart().map_err(|e| call_failed(&e))?;
+            }
             let n = points.len();
+            let max = n.max(1) as u32;
+            let unvisited_ptr = session.alloc(4 * max).map_err(|e| call_failed(&e))?;
+            let distances_ptr = session.alloc(8 * max * max).map_err(|e| call_failed(&e))?;
             let matrix = tsp::distance_matrix(points);
             let flat: Vec<u8> = matrix
                 .iter()

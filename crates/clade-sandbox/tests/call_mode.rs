@@ -1,5 +1,6 @@
 //! Call mode: one instance, many calls, one budget; data through guest
-//! memory; a failing call poisons the session.
+//! memory; a restart clears the candidate's state but not the budget; a
+//! failing call poisons the session.
 
 mod common;
 
@@ -156,4 +157,95 @@ fn a_failing_call_poisons_the_session() {
         RunStatus::Timeout
     );
     assert_eq!(session.finish().status, RunStatus::Timeout);
+}
+
+fn count(session: &mut clade_sandbox::Session<'_>) -> Value {
+    session.call("count", &[]).unwrap()[0]
+}
+
+#[test]
+fn a_restart_forgets_the_candidates_state() {
+    let runner = runner();
+    let mut session = runner
+        .session(&guest("call-mode"), &request(10_000_000))
+        .unwrap()
+        .unwrap();
+    assert_eq!(count(&mut session), Value::I32(1));
+    assert_eq!(count(&mut session), Value::I32(2));
+    let ptr = session.alloc(4).unwrap();
+    session.write(ptr, &[9, 9, 9, 9]).unwrap();
+    session.restart().unwrap();
+    assert_eq!(count(&mut session), Value::I32(1));
+    // The fresh memory holds nothing the old instance wrote.
+    assert_eq!(session.read(ptr, 4).unwrap(), [0, 0, 0, 0]);
+    assert_eq!(session.finish().status, RunStatus::Exited);
+}
+
+#[test]
+fn a_restart_spends_the_same_budget() {
+    let runner = runner();
+    let calls = |restarts: bool| {
+        let mut session = runner
+            .session(&guest("call-mode"), &request(10_000_000))
+            .unwrap()
+            .unwrap();
+        for _ in 0..20 {
+            count(&mut session);
+            if restarts {
+                session.restart().unwrap();
+            }
+        }
+        session.finish()
+    };
+    let (kept, restarted) = (calls(false), calls(true));
+    assert_eq!(restarted.status, RunStatus::Exited, "{restarted:?}");
+    // Fuel is counted across the instances, not reset with them.
+    assert!(
+        restarted.fuel_used.unwrap() >= kept.fuel_used.unwrap(),
+        "{restarted:?} vs {kept:?}"
+    );
+
+    // A budget spent before the restart stays spent after it: half the
+    // calls a budget affords, a restart, then calls until it runs out make
+    // (nearly) as many calls as the budget affords without a restart.
+    let until_out = |session: &mut clade_sandbox::Session<'_>| {
+        let mut n = 0u32;
+        while session.call("count", &[]).is_ok() {
+            n += 1;
+        }
+        n
+    };
+    let budget = || {
+        runner
+            .session(&guest("call-mode"), &request(1_000_000))
+            .unwrap()
+            .unwrap()
+    };
+    let affords = until_out(&mut budget());
+    let mut session = budget();
+    for _ in 0..affords / 2 {
+        count(&mut session);
+    }
+    session.restart().unwrap();
+    let total = affords / 2 + until_out(&mut session);
+    assert!(
+        total <= affords && total >= affords * 9 / 10,
+        "{total} calls across a restart, {affords} without"
+    );
+    assert_eq!(session.finish().status, RunStatus::OutOfFuel);
+}
+
+#[test]
+fn a_poisoned_session_does_not_restart() {
+    let runner = runner();
+    let mut session = runner
+        .session(&guest("call-mode"), &request(1_000_000))
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        session.call("spin", &[]).unwrap_err().status,
+        RunStatus::OutOfFuel
+    );
+    assert_eq!(session.restart().unwrap_err().status, RunStatus::OutOfFuel);
+    assert_eq!(session.finish().fuel_used, Some(1_000_000));
 }

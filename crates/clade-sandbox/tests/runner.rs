@@ -745,3 +745,88 @@ fn compiling_counts_against_the_time_limit_and_huge_modules_are_refused() {
     assert_eq!(outcome.status, RunStatus::Trapped, "{outcome:?}");
     assert!(outcome.trap.unwrap_or_default().contains("at most"));
 }
+
+/// A module whose `_start` runs one bulk operation on `len` bytes of its
+/// 32-page memory: `memory.fill(0, 7, len)` or `memory.copy(len, 0, len)`.
+fn bulk(copy: bool, len: i32) -> Vec<u8> {
+    use wasm_encoder::{
+        CodeSection, ExportKind, ExportSection, Function, FunctionSection, Instruction as I,
+        MemorySection, MemoryType, Module, TypeSection,
+    };
+    let mut types = TypeSection::new();
+    types.ty().function([], []);
+    let mut functions = FunctionSection::new();
+    functions.function(0);
+    let mut memories = MemorySection::new();
+    memories.memory(MemoryType {
+        minimum: 32,
+        maximum: Some(32),
+        memory64: false,
+        shared: false,
+        page_size_log2: None,
+    });
+    let mut exports = ExportSection::new();
+    exports.export("memory", ExportKind::Memory, 0);
+    exports.export("_start", ExportKind::Func, 0);
+    let mut start = Function::new([]);
+    let ops = if copy {
+        vec![
+            I::I32Const(len),
+            I::I32Const(0),
+            I::I32Const(len),
+            I::MemoryCopy {
+                src_mem: 0,
+                dst_mem: 0,
+            },
+            I::End,
+        ]
+    } else {
+        vec![
+            I::I32Const(0),
+            I::I32Const(7),
+            I::I32Const(len),
+            I::MemoryFill(0),
+            I::End,
+        ]
+    };
+    for op in &ops {
+        start.instruction(op);
+    }
+    let mut code = CodeSection::new();
+    code.function(&start);
+    let mut module = Module::new();
+    module
+        .section(&types)
+        .section(&functions)
+        .section(&memories)
+        .section(&exports)
+        .section(&code);
+    module.finish()
+}
+
+fn bulk_fuel(copy: bool, len: i32) -> u64 {
+    let outcome = runner().run(&bulk(copy, len), &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    outcome.fuel_used.unwrap()
+}
+
+#[test]
+fn a_bulk_fill_costs_fuel_by_its_length() {
+    // Wasmtime 48 charges bulk operations one unit per byte on top of the
+    // operator's own unit, so work cannot hide in one `memory.fill`. This
+    // pins it: a wasmtime upgrade that went back to a flat charge would let
+    // a fuel-scored candidate look a million times cheaper than it is.
+    assert_eq!(bulk_fuel(false, 1 << 20) - bulk_fuel(false, 0), 1 << 20);
+    assert_eq!(bulk_fuel(false, 64) - bulk_fuel(false, 0), 64);
+}
+
+#[test]
+fn a_bulk_copy_costs_fuel_by_its_length() {
+    assert_eq!(bulk_fuel(true, 1 << 19) - bulk_fuel(true, 0), 1 << 19);
+}
+
+#[test]
+fn a_bulk_operation_out_of_bounds_traps() {
+    let outcome = runner().run(&bulk(false, 33 << 16), &request(&[])).unwrap();
+    assert_eq!(outcome.status, RunStatus::Trapped, "{outcome:?}");
+}

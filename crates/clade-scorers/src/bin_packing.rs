@@ -155,5 +155,12 @@ pub fn mean_excess_percent(
         bins += pack(instance, &mut priority)?;
         bound += instance.l1_bound();
     }
-    Ok((bins as f64 - bound as f64) / (bound.max(1) as f64) * 100.0)
+    Ok(excess_percent(bins, bound))
+}
+
+/// (bins − bound) / bound in percent, from totals over a set of instances:
+/// [`mean_excess_percent`]'s formula, for callers that pack each instance
+/// themselves.
+pub fn excess_percent(bins: u64, bound: u64) -> f64 {
+    (bins as f64 - bound as f64) / (bound.max(1) as f64) * 100.0
 }

@@ -227,3 +227,27 @@ fn cheats_are_rejected_with_a_reason() {
         "{value}"
     );
 }
+
+#[test]
+fn a_function_candidate_keeps_no_state_between_instances() {
+    // Best fit for its first 5,000 calls, worst fit after: a candidate that
+    // could carry state across instances would pack the later sets worse.
+    // Every instance meets a fresh instance of the module (none has more
+    // than 5,000 items), so it scores exactly as best fit everywhere.
+    let stateful = variant(
+        "bin-packing-online",
+        "{\n    for (score, &left) in scores.iter_mut().zip(remaining) {
+        *score = -(f64::from(left) - f64::from(item));",
+        "{\n    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let calls = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    for (score, &left) in scores.iter_mut().zip(remaining) {
+        let fit = f64::from(left) - f64::from(item);
+        *score = if calls < 5_000 { -fit } else { fit };",
+    );
+    let (ok, value) = score("bin-packing-online", stateful.path());
+    assert!(ok, "{value}");
+    for (key, best_fit) in [("or2", 6.06), ("or4", 4.94), ("weibull_5k", 3.98)] {
+        let got = value["metrics"][key].as_f64().unwrap();
+        assert_eq!((got * 100.0).round() / 100.0, best_fit, "{key}: {got}");
+    }
+}

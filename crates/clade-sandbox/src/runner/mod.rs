@@ -141,6 +141,9 @@ pub(crate) struct Armed {
     stdout: CapturePipe,
     stderr: CapturePipe,
     started: Instant,
+    /// The highest memory of the stores this run had before this one (a
+    /// session that restarts its instance gets a fresh store each time).
+    prior_peak: usize,
 }
 
 /// The guest's argv[0]: fixed, so no host path leaks and runs are repeatable.
@@ -274,8 +277,9 @@ impl Runner {
             Ok(instance) => Ok(Ok(Session::new(
                 self,
                 armed,
+                pre,
                 instance,
-                request.limits.clone(),
+                request.clone(),
             ))),
             Err(err) => {
                 let (status, exit_code, trap) = classify(&err);
@@ -357,6 +361,30 @@ impl Runner {
             )));
         };
         let started = Instant::now();
+        let store = self.store(wasi, limits, run_host, started + left, started, limits.fuel)?;
+        Ok(Ok((
+            Armed {
+                store,
+                stdout,
+                stderr,
+                started,
+                prior_peak: 0,
+            },
+            pre,
+        )))
+    }
+
+    /// A store with every limit set: `fuel` to spend, the memory limit, and
+    /// an epoch deadline at `deadline`.
+    fn store(
+        &self,
+        wasi: WasiP1Ctx,
+        limits: &RunLimits,
+        run_host: Option<Arc<dyn RunHost>>,
+        deadline: Instant,
+        monotonic_origin: Instant,
+        fuel: u64,
+    ) -> Result<Store<GuestState>, SandboxError> {
         let mut store = Store::new(
             &self.engine,
             GuestState {
@@ -366,28 +394,47 @@ impl Runner {
                 ),
                 host_reply: None,
                 run_host,
-                deadline: started + left,
-                monotonic_origin: started,
+                deadline,
+                monotonic_origin,
             },
         );
         store.limiter(|s| &mut s.limiter);
         if self.consume_fuel {
             store
-                .set_fuel(limits.fuel)
+                .set_fuel(fuel)
                 .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
         }
         let tick = self.epoch_tick.as_nanos().max(1);
+        let left = deadline.saturating_duration_since(Instant::now());
         store.set_epoch_deadline((left.as_nanos().div_ceil(tick) as u64).max(1));
         store.epoch_deadline_trap();
-        Ok(Ok((
-            Armed {
-                store,
-                stdout,
-                stderr,
-                started,
-            },
-            pre,
-        )))
+        Ok(store)
+    }
+
+    /// Replaces `armed`'s store with a fresh one that carries on the run's
+    /// budget: the fuel left, the same deadline and output pipes, the peak
+    /// memory so far. Nothing of the old store's guest state survives.
+    /// `Err` says why the run cannot go on (its time is up).
+    fn fresh_store(&self, armed: &mut Armed, request: &RunRequest) -> Result<(), String> {
+        let deadline = armed.store.data().deadline;
+        if deadline <= Instant::now() {
+            return Err("the run's time limit was reached".into());
+        }
+        let fuel = if self.consume_fuel {
+            armed.store.get_fuel().unwrap_or(0)
+        } else {
+            0
+        };
+        let origin = armed.store.data().monotonic_origin;
+        let wasi = self
+            .wasi_context(request, &armed.stdout, &armed.stderr)
+            .map_err(|e| e.to_string())?;
+        let store = self
+            .store(wasi, &request.limits, None, deadline, origin, fuel)
+            .map_err(|e| e.to_string())?;
+        armed.prior_peak = armed.prior_peak.max(armed.store.data().limiter.peak());
+        armed.store = store;
+        Ok(())
     }
 
     /// The outcome of an armed store that has finished, however it ended.
@@ -407,7 +454,7 @@ impl Runner {
                 .ok()
                 .map(|left| limits.fuel.saturating_sub(left)),
         };
-        let peak = armed.store.data().limiter.peak() as u64;
+        let peak = armed.store.data().limiter.peak().max(armed.prior_peak) as u64;
         finish(
             status,
             exit_code,

@@ -2,18 +2,23 @@
 //!
 //! Function benchmarks (a priority function, a next-node function) are
 //! candidates the host calls thousands of times, passing data through guest
-//! memory. The fuel, memory limit and deadline of the session cover all calls
-//! together. The first failing call poisons the session: later calls return
+//! memory. The fuel and deadline of the session cover all calls together;
+//! the memory limit holds for each instance. The first failing call poisons the session: later calls return
 //! the same failure, and [`Session::finish`] reports it as the outcome.
+//!
+//! [`Session::restart`] gives the candidate a fresh instance (new memory,
+//! globals and WASI state) that spends what is left of the same budget, so a
+//! benchmark can call each problem instance on a candidate that remembers
+//! nothing of the previous ones.
 //!
 //! Guest memory is reached through the guest's exported `memory`; buffers are
 //! allocated with the guest's `clade_alloc(len) -> ptr` export, which the
 //! guest SDK's `export_alloc!()` provides.
 
-use wasmtime::{Instance, Val};
+use wasmtime::{Instance, InstancePre, Val};
 
 use super::outcome::{RunOutcome, RunStatus};
-use super::{Armed, RunLimits, Runner, classify};
+use super::{Armed, GuestState, RunRequest, Runner, classify};
 
 /// A wasm value passed to or returned from an export.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -56,8 +61,9 @@ pub struct CallError {
 pub struct Session<'r> {
     runner: &'r Runner,
     armed: Armed,
+    pre: InstancePre<GuestState>,
     instance: Instance,
-    limits: RunLimits,
+    request: RunRequest,
     failure: Option<CallError>,
     calls: u64,
 }
@@ -66,16 +72,44 @@ impl<'r> Session<'r> {
     pub(super) fn new(
         runner: &'r Runner,
         armed: Armed,
+        pre: InstancePre<GuestState>,
         instance: Instance,
-        limits: RunLimits,
+        request: RunRequest,
     ) -> Self {
         Session {
             runner,
             armed,
+            pre,
             instance,
-            limits,
+            request,
             failure: None,
             calls: 0,
+        }
+    }
+
+    /// Drops the instance and makes a fresh one from the module, in a fresh
+    /// store that spends what is left of the session's fuel and time: the
+    /// candidate keeps no memory, global or WASI state from before. Output
+    /// goes on into the same capped pipes; buffers must be allocated again.
+    pub fn restart(&mut self) -> Result<(), CallError> {
+        if let Some(failure) = &self.failure {
+            return Err(failure.clone());
+        }
+        if let Err(message) = self.runner.fresh_store(&mut self.armed, &self.request) {
+            return self.fail(RunStatus::Timeout, message);
+        }
+        match self.pre.instantiate(&mut self.armed.store) {
+            Ok(instance) => {
+                self.instance = instance;
+                Ok(())
+            }
+            Err(err) => {
+                let (status, _, trap) = classify(&err);
+                self.fail(
+                    status,
+                    trap.unwrap_or_else(|| "re-instantiating failed".into()),
+                )
+            }
         }
     }
 
@@ -190,6 +224,6 @@ impl<'r> Session<'r> {
             Some(failure) => (failure.status, None, Some(failure.message)),
         };
         self.runner
-            .conclude(self.armed, &self.limits, status, exit_code, trap)
+            .conclude(self.armed, &self.request.limits, status, exit_code, trap)
     }
 }

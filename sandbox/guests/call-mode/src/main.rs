@@ -1,5 +1,5 @@
-//! Exports for call-mode tests: scalars, data through guest memory, and a
-//! function that never returns.
+//! Exports for call-mode tests: scalars, data through guest memory, state
+//! kept between calls, and a function that never returns.
 
 clade_guest::export_alloc!();
 
@@ -30,6 +30,13 @@ pub unsafe extern "C" fn priority(item: u32, remaining: *const u32, n: u32, out:
     for (score, &left) in out.iter_mut().zip(remaining) {
         *score = -(f64::from(left) - f64::from(item));
     }
+}
+
+/// How many times it was called in this instance: state a restart must clear.
+#[unsafe(no_mangle)]
+pub extern "C" fn count() -> u32 {
+    static CALLS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1
 }
 
 #[unsafe(no_mangle)]
