@@ -53,10 +53,24 @@ show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 log "evolving $benchmark for $iterations iterations with the local model (${size})"
 cd "$work"
 run="quickstart-$(date +%s)"
-show "$clade" run . --name "$run" --iterations "$iterations"
+summary="$work/.git/clade/quickstart-$run.txt"
+mkdir -p "$(dirname "$summary")"
+printf '\n\033[1m$ %s\033[0m\n' "$clade run . --name $run --iterations $iterations"
+"$clade" run . --name "$run" --iterations "$iterations" | tee "$summary"
 show "$clade" tree "$run"
-best=$("$clade" runs --json | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["run"]==sys.argv[1]][0]; print(r["best"]["id"])' "$run")
+best=$("$clade" runs --json | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["run"]==sys.argv[1]][0]; print((r.get("best") or {}).get("id", 0))' "$run")
 show "$clade" show "$run/$best"
 
-log "done. The run lives in $work (git log --all, clade tree, clade branch $run/$best)."
+# The verdict: the search ranked every candidate on one input set; the best
+# and the seed were measured again on inputs it never saw.
+printf '\n\033[1mresult\033[0m\n'
+if grep -q "held-back" "$summary"; then
+    grep -E "best:|held-back" "$summary"
+    echo "  (an improvement counts when it holds on the held-back inputs)"
+else
+    echo "  no variant beat the seed on the run's inputs: the seed stays the best"
+fi
+log "done. The run lives in $work:"
+log "  clade tree $run; clade show $run/$best; git log --all"
+log "  adopt it: clade branch $run/$best (a branch to review) or clade promote $run/$best"
 log "Next: scripts/test.sh runs the whole test suite."
