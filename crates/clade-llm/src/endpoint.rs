@@ -26,6 +26,9 @@ const LOCAL_CONTEXT: u32 = 8192;
 const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
 /// Error bodies are kept for messages up to this length.
 const BODY_LIMIT: usize = 2000;
+/// Reply bodies are read up to this size; a larger one is refused, so an
+/// endpoint cannot fill the host's memory (a real reply is kilobytes).
+const REPLY_LIMIT: usize = 16 << 20;
 
 pub struct Endpoint {
     config: ModelConfig,
@@ -333,11 +336,21 @@ impl Endpoint {
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
             .and_then(parse_retry_after);
-        let text = response
-            .text()
+        let Some(body) = read_capped(response, REPLY_LIMIT)
             .await
-            .map_err(|e| (self.transport_error(&e, &scrub), None))?;
-        let text = scrub(&text);
+            .map_err(|e| (self.transport_error(&e, &scrub), None))?
+        else {
+            let reason = format!("the reply body is over {} MiB", REPLY_LIMIT >> 20);
+            return Err((
+                LlmError::Malformed {
+                    endpoint: label,
+                    api,
+                    reason,
+                },
+                None,
+            ));
+        };
+        let text = scrub(&String::from_utf8_lossy(&body));
         if !status.is_success() {
             let mut body = scrub(text.trim());
             if body.len() > BODY_LIMIT {
@@ -463,6 +476,25 @@ fn shape(config: &ModelConfig, req: &mut ChatRequest) {
     if config.grammar && req.grammar.is_none() {
         req.grammar = grammar;
     }
+}
+
+/// The response's body, or `None` when it is longer than `limit` bytes
+/// (refused by its announced length, else as soon as it passes the limit).
+async fn read_capped(
+    mut response: reqwest::Response,
+    limit: usize,
+) -> Result<Option<Vec<u8>>, reqwest::Error> {
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Ok(None);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await? {
+        if body.len() + chunk.len() > limit {
+            return Ok(None);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(body))
 }
 
 #[cfg(test)]

@@ -472,3 +472,20 @@ fn plain_http_to_a_remote_host_is_refused_unless_allowed() {
     lab.allow_insecure_http = true;
     assert!(Endpoint::new(lab, None).is_ok());
 }
+
+/// A reply body larger than any real reply is refused by size instead of
+/// being read into memory whole.
+#[tokio::test]
+async fn a_huge_reply_body_is_refused() {
+    let huge = format!(
+        r#"{{"choices": [{{"message": {{"content": "{}"}}}}]}}"#,
+        "x".repeat(17 << 20)
+    );
+    let server = ScriptedServer::start(vec![Reply::json(200, huge)]).unwrap();
+    let mut config = config(ProviderKind::Openai, &server, "CLADE_T_HUGE");
+    config.max_retries = 0;
+    let endpoint = Endpoint::new(config, None).unwrap();
+    let err = endpoint.complete(&request()).await.unwrap_err();
+    assert!(matches!(err, LlmError::Malformed { .. }), "{err}");
+    assert!(err.to_string().contains("over 16 MiB"), "{err}");
+}
