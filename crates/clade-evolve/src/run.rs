@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub name: Option<String>,
     /// Overrides `run.iterations` (on resume: the new total).
     pub iterations: Option<u64>,
+    /// Overrides `run.seed` of a new run (a resumed run keeps its own).
+    pub seed: Option<u64>,
     pub cache: CacheMode,
     /// Default: `<git dir>/clade/llm-cache`.
     pub cache_dir: Option<PathBuf>,
@@ -480,7 +482,15 @@ fn resolve_run(
                      or start another with --name"
                 )));
             }
+            if let Some(seed) = options.seed {
+                config.run.seed = seed;
+            }
             (name, false)
+        }
+        Some(_) if options.seed.is_some() => {
+            return Err(EvolveError::Setup(
+                "--seed starts a new run; a resumed run keeps the seed it began with".into(),
+            ));
         }
         Some(requested) => {
             let name = match requested {
@@ -508,6 +518,12 @@ fn resolve_run(
                 &config.base_dir,
             )?;
             restore_headers(&mut stored, config)?;
+            // The seed the run began with (its config file may have been
+            // overridden by --seed).
+            stored.run.seed = archive
+                .run(&name)
+                .map_err(|e| EvolveError::Setup(e.to_string()))?
+                .seed;
             *config = stored;
             (name, true)
         }

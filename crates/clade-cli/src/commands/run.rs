@@ -27,6 +27,9 @@ pub struct RunArgs {
     /// Iterations in total (overrides run.iterations; with --resume, the new total).
     #[arg(long)]
     pub iterations: Option<u64>,
+    /// Seed of a new run: every draw of the search and the evaluation's inputs (overrides run.seed).
+    #[arg(long, conflicts_with = "resume")]
+    pub seed: Option<u64>,
     /// Print one JSON event per line instead of the live display.
     #[arg(long)]
     pub json: bool,
@@ -58,6 +61,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         resume: args.resume,
         name: args.name,
         iterations: args.iterations,
+        seed: args.seed,
         cache: if args.replay {
             CacheMode::ReplayOnly
         } else if args.no_cache {

@@ -1113,3 +1113,69 @@ fn extra_header_values_stay_out_of_the_archive_and_resume_still_sends_them() {
         "the resumed run sends the header from the config file"
     );
 }
+
+#[test]
+fn seed_picks_a_new_runs_draws_and_a_resumed_run_keeps_it() {
+    let server = ScriptedServer::start_with(|_, request| {
+        let steps = steps_in(request);
+        Reply::openai(
+            &improvement(steps, &format!("    let steps: u64 = {};", steps + 1)),
+            120,
+            40,
+        )
+    })
+    .unwrap();
+    let seeds = |from: usize, to: usize| -> Vec<u64> {
+        let mut seeds: Vec<u64> = server.requests()[from..to]
+            .iter()
+            .map(|r| {
+                let body: Value = serde_json::from_str(&r.body).unwrap();
+                body["seed"].as_u64().unwrap()
+            })
+            .collect();
+        seeds.sort_unstable();
+        seeds
+    };
+    // One iteration, then a resume to three: once seeded by --seed 11 over
+    // the config's 7, once by the config saying 11.
+    let split = |flag: bool| -> (Vec<u64>, Vec<u64>) {
+        let dir = project(&server.url(), 3, "");
+        if !flag {
+            let path = dir.path().join("clade.toml");
+            let text = std::fs::read_to_string(&path).unwrap();
+            std::fs::write(&path, text.replace("seed = 7", "seed = 11")).unwrap();
+            git(dir.path(), &["commit", "-qam", "seed 11"]);
+        }
+        let start = server.requests().len();
+        let mut first = vec!["run", "--json", "--name", "s", "--iterations", "1"];
+        if flag {
+            first.extend(["--seed", "11"]);
+        }
+        assert_ok(&clade(dir.path(), &first));
+        let resumed_at = server.requests().len();
+        let resume = ["run", "--json", "--resume", "s", "--iterations", "3"];
+        assert_ok(&clade(dir.path(), &resume));
+        let runs: Value =
+            serde_json::from_slice(&clade(dir.path(), &["runs", "--json"]).stdout).unwrap();
+        assert_eq!(runs[0]["seed"], 11, "{runs}");
+        let end = server.requests().len();
+        (seeds(start, resumed_at), seeds(resumed_at, end))
+    };
+    let (flag_first, flag_resumed) = split(true);
+    let (config_first, config_resumed) = split(false);
+    assert_eq!(
+        flag_first, config_first,
+        "--seed 11 draws as seed = 11 does"
+    );
+    assert_eq!(flag_resumed, config_resumed, "the resumed run kept seed 11");
+
+    // A resumed run cannot change its seed.
+    let dir = project(&server.url(), 1, "");
+    let out = clade(dir.path(), &["run", "--resume", "s", "--seed", "3"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--seed"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
