@@ -8,7 +8,7 @@
 # The benchmark is copied into a scratch git repository under
 # $CLADE_HOME/quickstart, so this checkout's history is left alone; the
 # variants are commits there (`clade tree`, `clade show`, `git log`).
-# CLADE_MODEL=0.5b picks the smaller, faster model.
+# CLADE_MODEL=0.5b picks the smaller, faster model; CLADE_SEED=N another seed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure.sh
@@ -55,8 +55,10 @@ cd "$work"
 run="quickstart-$(date +%s)"
 summary="$work/.git/clade/quickstart-$run.txt"
 mkdir -p "$(dirname "$summary")"
-printf '\n\033[1m$ %s\033[0m\n' "$clade run . --name $run --iterations $iterations"
-"$clade" run . --name "$run" --iterations "$iterations" | tee "$summary"
+seed_args=()
+if [ -n "${CLADE_SEED:-}" ]; then seed_args=(--seed "$CLADE_SEED"); fi
+printf '\n\033[1m$ %s\033[0m\n' "$clade run . --name $run --iterations $iterations ${seed_args[*]}"
+"$clade" run . --name "$run" --iterations "$iterations" "${seed_args[@]}" | tee "$summary"
 show "$clade" tree "$run"
 best=$("$clade" runs --json | python3 -c 'import json,sys; r=[x for x in json.load(sys.stdin) if x["run"]==sys.argv[1]][0]; print((r.get("best") or {}).get("id", 0))' "$run")
 show "$clade" show "$run/$best"
