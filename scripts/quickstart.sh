@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 . scripts/lib/ensure.sh
 
 benchmark="${1:-sort-speed}"
-iterations="${2:-8}"
+iterations="${2:-12}"
 case "${CLADE_MODEL:-1.5b}" in
     0.5b) size=0.5b ;;
     *) size=1.5b ;;

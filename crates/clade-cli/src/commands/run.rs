@@ -265,23 +265,23 @@ fn print_summary(summary: &Summary) {
     );
     match (&summary.best, summary.seed_score) {
         (Some(best), Some(seed)) => println!(
-            "  best: {}/{} scores {} (seed {seed}, change {:+})",
+            "  best: {}/{} scores {} (seed {seed}, change {})",
             summary.run,
             best.id,
             best.score,
-            best.score - seed
+            change(best.score, seed)
         ),
         (Some(best), None) => println!("  best: {}/{} scores {}", summary.run, best.id, best.score),
         _ => {}
     }
     if let Some(held) = &summary.held_back {
         let shown = |s: Option<f64>| s.map_or("rejected".to_string(), |s| s.to_string());
-        let change = match (held.best_score, held.seed_score) {
-            (Some(best), Some(seed)) => format!(", change {:+}", best - seed),
+        let delta = match (held.best_score, held.seed_score) {
+            (Some(best), Some(seed)) => format!(", change {}", change(best, seed)),
             _ => String::new(),
         };
         println!(
-            "  on held-back inputs the search never saw: best {}, seed {}{change}",
+            "  on held-back inputs the search never saw: best {}, seed {}{delta}",
             shown(held.best_score),
             shown(held.seed_score)
         );
@@ -354,4 +354,27 @@ fn agent_proposer(
         transcripts.display()
     );
     Ok(std::sync::Arc::new(proposer))
+}
+
+/// `best − seed` with its size relative to the seed: "-57400 (-0.03 %)", so
+/// a reader sees at once whether a change is large.
+fn change(best: f64, seed: f64) -> String {
+    let delta = best - seed;
+    if seed == 0.0 || !delta.is_finite() {
+        return format!("{delta:+}");
+    }
+    format!("{delta:+} ({:+.2} %)", 100.0 * delta / seed.abs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::change;
+
+    #[test]
+    fn a_change_shows_its_size_relative_to_the_seed() {
+        assert_eq!(change(193749545.0, 193806945.0), "-57400 (-0.03 %)");
+        assert_eq!(change(1.5, 1.0), "+0.5 (+50.00 %)");
+        assert_eq!(change(-2.0, -4.0), "+2 (+50.00 %)");
+        assert_eq!(change(3.0, 0.0), "+3");
+    }
 }
