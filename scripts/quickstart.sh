@@ -46,6 +46,10 @@ if [ ! -d "$work/.git" ]; then
     git -C "$work" init -q -b main
     git -C "$work" add -A
     git -C "$work" -c user.name=clade -c user.email=clade@localhost commit -q -m "$benchmark seed"
+elif ! git -C "$work" diff --quiet HEAD 2>/dev/null \
+    || ! diff -rq --exclude=.git "benchmarks/$benchmark" "$work" >/dev/null 2>&1; then
+    log "note: $work differs from benchmarks/$benchmark (an older copy, or adopted variants);"
+    log "      it is used as it is; remove it to start from the current benchmark"
 fi
 
 show() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
