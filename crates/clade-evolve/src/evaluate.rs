@@ -530,7 +530,8 @@ impl Evaluator {
                         let full = format!("run_failed: {message}");
                         let line = first_line(&full);
                         let detail = line.strip_prefix("run_failed: ").unwrap_or(&line);
-                        (Rejection::RunFailed(detail.to_string()), full)
+                        let detail = with_panic(detail, &message);
+                        (Rejection::RunFailed(detail), full)
                     }
                     FunctionFailure::Scorer(message) => {
                         (Rejection::ScorerRejected(first_line(&message)), message)
@@ -654,13 +655,16 @@ fn run_failure(outcome: &RunOutcome) -> Option<(String, String)> {
                 .map(|l| format!(": {l}"))
                 .unwrap_or_default()
         ),
-        status => format!(
-            "{status}{}",
-            outcome
-                .trap
-                .as_deref()
-                .map(|t| format!(": {}", first_line(t)))
-                .unwrap_or_default()
+        status => with_panic(
+            &format!(
+                "{status}{}",
+                outcome
+                    .trap
+                    .as_deref()
+                    .map(|t| format!(": {}", first_line(t)))
+                    .unwrap_or_default()
+            ),
+            &stderr,
         ),
     };
     let mut full = short.clone();
@@ -671,6 +675,35 @@ fn run_failure(outcome: &RunOutcome) -> Option<(String, String)> {
         full.push_str(&format!("\nstderr:\n{stderr}"));
     }
     Some((short, full))
+}
+
+/// A trap's one-line reason with Rust's panic message in place of the
+/// wasm trap's own ("trapped: panicked at src/main.rs:9:5: attempt to
+/// subtract with overflow"), when the guest printed one: the trap alone
+/// (`unreachable` executed) does not say what went wrong.
+fn with_panic(reason: &str, output: &str) -> String {
+    match (reason.starts_with("trapped"), panic_summary(output)) {
+        (true, Some(panic)) => format!("trapped: {panic}"),
+        _ => reason.to_string(),
+    }
+}
+
+/// "panicked at <place>: <message>" from Rust's panic output, at most 200
+/// characters.
+fn panic_summary(output: &str) -> Option<String> {
+    let mut lines = output.lines();
+    while let Some(line) = lines.next() {
+        let Some(at) = line.find("panicked at ") else {
+            continue;
+        };
+        let place = line[at..].trim_end().trim_end_matches(':');
+        let summary = match lines.next().map(str::trim).filter(|m| !m.is_empty()) {
+            Some(message) => format!("{place}: {message}"),
+            None => place.to_string(),
+        };
+        return Some(summary.chars().take(200).collect());
+    }
+    None
 }
 
 /// The first non-empty line, at most 200 characters: a reason's summary.
@@ -726,6 +759,26 @@ fn ms(since: Instant) -> f64 {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_trap_reason_carries_the_panic_message() {
+        let stderr = "thread '<unnamed>' (1) panicked at src/main.rs:28:12:\nindex out of bounds: the len is 616 but the index is 616\nnote: run with `RUST_BACKTRACE=1`\n";
+        assert_eq!(
+            with_panic(
+                "trapped: wasm trap: wasm `unreachable` instruction executed",
+                stderr
+            ),
+            "trapped: panicked at src/main.rs:28:12: index out of bounds: the len is 616 but the index is 616"
+        );
+        assert_eq!(
+            with_panic("trapped: wasm trap: out of fuel", "no panic here"),
+            "trapped: wasm trap: out of fuel"
+        );
+        assert_eq!(
+            with_panic("exited with code 1", stderr),
+            "exited with code 1"
+        );
+    }
     use super::*;
 
     #[test]

@@ -217,6 +217,11 @@ fn cheats_are_rejected_with_a_reason() {
     assert!(!ok);
     let reason = value["reason"].as_str().unwrap();
     assert!(reason.starts_with("run_failed: trapped"), "{value}");
+    // The one-line reason names the panic, not only the wasm trap.
+    assert!(
+        reason.contains("panicked at src/main.rs:") && reason.contains("index out of bounds"),
+        "{value}"
+    );
     // The feedback carries the guest's panic message, for repairs and fixes,
     // near its start (prompts keep only the start; the wasm backtrace
     // follows).
