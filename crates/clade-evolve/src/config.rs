@@ -238,6 +238,14 @@ pub struct LlmConfig {
     pub models: Vec<ModelConfig>,
 }
 
+/// A config without `evaluate.scorer`: `clade init` leaves the choice to the
+/// user, since the one scorer it could pick for any crate (`stdout-json`)
+/// trusts the program's own report.
+const NO_SCORER: &str = "evaluate.scorer is not set: choose how candidates are scored, \
+{ command = [\"python3\", \"score.py\"] } (your trusted scorer reads the program's stdout; \
+nothing a candidate writes can forge it), { builtin = \"<name>\" } (`clade bench list`), or \
+\"stdout-json\" (the program reports its own metrics: code Clade edits could report what it likes)";
+
 impl Config {
     /// Reads `clade.toml`, or `<dir>/clade.toml` when `path` is a folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -261,8 +269,13 @@ impl Config {
             path: file.to_path_buf(),
             message,
         };
-        let mut config: Config =
-            toml::from_str(text).map_err(|e| invalid(e.to_string().trim_end().to_string()))?;
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            if e.message().contains("missing field `scorer`") {
+                invalid(NO_SCORER.to_string())
+            } else {
+                invalid(e.to_string().trim_end().to_string())
+            }
+        })?;
         config.base_dir = base_dir.to_path_buf();
         config.validate().map_err(invalid)?;
         Ok(config)

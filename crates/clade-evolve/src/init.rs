@@ -112,15 +112,20 @@ files = [{{files}}]  # evolvable files (required); EVOLVE-BLOCK-START/END marker
 [evaluate]
 # The program runs in the wasm sandbox (no network, no environment, no files
 # but the read-only dirs below) and its output is scored on the host.
-scorer = "stdout-json"            # required: "stdout-json" (the last stdout line is a JSON object
-                                  # of metrics), { command = ["python3", "score.py"] }, or
-                                  # { builtin = "<name>" } (see `clade bench list`)
-# stdout-json trusts the program's own report: Clade refuses edits whose
-# editable code adds printing, exiting, macros or unsafe code, but code that
-# computes the metrics can still be changed to report what it likes. When
-# the score must be earned, have the program print its solution and score it
-# with your own command scorer (it runs natively, outside the sandbox, and
-# gets the candidate's stdout on its stdin).
+# How each candidate is scored. Required, and there is no default: choose one
+# and uncomment it. `clade run` says so until you do.
+# scorer = { command = ["python3", "score.py"] }
+#                                 # yours, trusted: runs natively, outside the sandbox,
+#                                 # gets the candidate's stdout on its stdin and prints a
+#                                 # JSON object of metrics. The candidate prints a solution,
+#                                 # your code scores it: nothing the candidate writes can
+#                                 # forge the score. The safe choice.
+# scorer = { builtin = "<name>" } # a scorer compiled into Clade (see `clade bench list`)
+# scorer = "stdout-json"          # the program's last stdout line is a JSON object of
+#                                 # its own metrics. It trusts the program's report: Clade
+#                                 # refuses edits whose editable code adds printing,
+#                                 # exiting, macros or unsafe code, but code that computes
+#                                 # the metrics can still be changed to report what it likes.
 # metric = "score"                # the primary metric
 # direction = "maximize"          # or "minimize"
 # args = []                       # program arguments
@@ -225,7 +230,23 @@ mod tests {
         let made = init(dir.path(), false).unwrap();
         assert_eq!(made.package.as_deref(), Some("demo"));
         assert_eq!(made.files, vec!["src/solver.rs".to_string()]);
+        // No scorer is chosen for the user: one that trusts the program's
+        // own report must be picked on purpose.
+        let unchosen = crate::Config::load(&made.path).unwrap_err().to_string();
+        assert!(
+            unchosen.contains("evaluate.scorer is not set") && unchosen.contains("command"),
+            "{unchosen}"
+        );
+        let chosen = made.text.replace(
+            "# scorer = { command = [\"python3\", \"score.py\"] }",
+            "scorer = { command = [\"python3\", \"score.py\"] }",
+        );
+        std::fs::write(&made.path, chosen).unwrap();
         let config = crate::Config::load(&made.path).unwrap();
+        assert!(matches!(
+            config.evaluate.scorer,
+            crate::ScorerConfig::Command { .. }
+        ));
         assert_eq!(config.target.files, vec!["src/solver.rs".to_string()]);
         assert_eq!(config.target.package.as_deref(), Some("demo"));
         assert_eq!(config.run.iterations, 50);

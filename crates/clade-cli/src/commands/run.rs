@@ -316,7 +316,9 @@ pub fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or("(none found: set target.package)")
     );
     println!("  evolvable files: {}", made.files.join(", "));
-    println!("next: check [evaluate] (how the program is scored), commit, then `clade run`");
+    println!(
+        "next: choose a scorer in [evaluate] (how candidates are scored; none is picked for you), commit, then `clade run`"
+    );
     Ok(ExitCode::SUCCESS)
 }
 

@@ -392,10 +392,20 @@ fn without_a_config_run_says_what_to_do_and_init_writes_one() {
     let out = clade(project.path(), &["init"]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
 
+    // init picks no scorer: the run asks for one, naming the safe choice.
+    let out = clade(project.path(), &["run"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("evaluate.scorer is not set") && stderr.contains("command"),
+        "{stderr}"
+    );
+
     // A typo in the config names the key, line and column.
     std::fs::write(
         project.path().join("clade.toml"),
-        text.replace("[run]\n", "[run]\niteratons = 3\n"),
+        text.replace("[run]\n", "[run]\niteratons = 3\n")
+            .replace("# scorer = \"stdout-json\"", "scorer = \"stdout-json\""),
     )
     .unwrap();
     let out = clade(project.path(), &["run"]);
