@@ -13,6 +13,20 @@ fn write_candidate(dir: &Path, main_rs: &str) {
     std::fs::write(dir.join("src/main.rs"), main_rs).unwrap();
 }
 
+/// A candidate no earlier test run has built: the module cache (keyed by
+/// the sources, not the limits) would otherwise answer a bounded build.
+fn write_fresh_candidate(dir: &Path, main_rs: &str) {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    // In code, not a comment: the source hash ignores comments.
+    write_candidate(
+        dir,
+        &format!("#[allow(dead_code)]\nconst BUILD_ID: u128 = {nanos};\n{main_rs}"),
+    );
+}
+
 fn run_stdout(wasm: &Path) -> String {
     let bytes = std::fs::read(wasm).unwrap();
     runner()
@@ -198,10 +212,55 @@ fn a_missing_crate_dir_is_a_host_error() {
 /// the file-size limit fails to build instead of filling the disk (before,
 /// builds had no bound; the same candidate builds under the default
 /// limits).
+/// The build's processes and threads are bounded together. Where the
+/// machine has no writable pids cgroup (no delegation for this user) the
+/// bound cannot be set, and the test says so instead of passing.
+#[test]
+fn a_build_is_bounded_by_its_process_count() {
+    let writable = ["/sys/fs/cgroup/pids", "/sys/fs/cgroup"]
+        .iter()
+        .any(|root| {
+            let probe =
+                std::path::Path::new(root).join(format!("clade-probe-{}", std::process::id()));
+            let made = std::fs::create_dir(&probe).is_ok() && probe.join("pids.max").is_file();
+            let _ = std::fs::remove_dir(&probe);
+            made
+        });
+    if !writable {
+        eprintln!("SKIP a_build_is_bounded_by_its_process_count: no writable pids cgroup here");
+        assert!(
+            std::env::var_os("CLADE_REQUIRE_PIDS_CGROUP").is_none(),
+            "CLADE_REQUIRE_PIDS_CGROUP is set but no pids cgroup is writable"
+        );
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    write_fresh_candidate(
+        tmp.path(),
+        "fn main() {\n    println!(\"{}\", 41 + 1);\n}\n",
+    );
+    let bounded = |processes| {
+        Builder::new(BuilderConfig {
+            work_dir: common::work_dir(),
+            limits: clade_sandbox::BuildLimits {
+                processes,
+                ..clade_sandbox::BuildLimits::default()
+            },
+            ..BuilderConfig::default()
+        })
+        .unwrap()
+    };
+    // bubblewrap, cargo and rustc need more than 2 tasks between them.
+    let outcome = bounded(2).build(tmp.path()).unwrap();
+    assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
+    let outcome = bounded(4096).build(tmp.path()).unwrap();
+    assert_eq!(outcome.status, BuildStatus::Ok, "{outcome:?}");
+}
+
 #[test]
 fn a_build_is_bounded_by_its_file_size_limit() {
     let tmp = tempfile::tempdir().unwrap();
-    write_candidate(
+    write_fresh_candidate(
         tmp.path(),
         "static BIG: [u8; 3_000_000] = [7; 3_000_000];\nfn main() {\n    println!(\"{}\", BIG[std::hint::black_box(5)]);\n}\n",
     );

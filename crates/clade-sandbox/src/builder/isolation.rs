@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::BuildLimits;
+use super::pids::PidsGroup;
 
 /// How builds are isolated from the host.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -59,21 +60,25 @@ pub(crate) const BUILD_ARGS: &[&str] = &[
 ];
 
 /// The `cargo <cargo_args>` command for the crate in `paths.build_dir`,
-/// its process tree bounded by `limits`.
+/// its process tree bounded by `limits`, and the pids group that bounds its
+/// process count (where the machine offers one): keep it until the command
+/// has finished.
 pub(crate) fn cargo_command(
     limits: BuildLimits,
     isolation: Isolation,
     bwrap: Option<&Path>,
     paths: &BuildPaths,
     cargo_args: &[&str],
-) -> Command {
+) -> (Command, Option<PidsGroup>) {
     let mut cmd = unbounded_command(isolation, bwrap, paths, cargo_args);
-    bound(&mut cmd, limits);
-    cmd
+    let group = PidsGroup::create(limits.processes);
+    bound(&mut cmd, limits, group.as_ref().map(PidsGroup::procs));
+    (cmd, group)
 }
 
-/// Sets `limits` in the child between fork and exec; children inherit them.
-fn bound(cmd: &mut Command, limits: BuildLimits) {
+/// Sets `limits` in the child between fork and exec and moves it into its
+/// pids group; children inherit both.
+fn bound(cmd: &mut Command, limits: BuildLimits, pids_procs: Option<std::ffi::CString>) {
     use std::os::unix::process::CommandExt;
     let set = |resource, value: u64| {
         let limit = libc::rlimit {
@@ -87,10 +92,13 @@ fn bound(cmd: &mut Command, limits: BuildLimits) {
             Err(std::io::Error::last_os_error())
         }
     };
-    // SAFETY: the closure calls only setrlimit, which is async-signal-safe,
-    // and allocates nothing.
+    // SAFETY: the closure calls only setrlimit and `pids::enter` (getpid,
+    // open, write, close), which are async-signal-safe, and allocates nothing.
     unsafe {
         cmd.pre_exec(move || {
+            if let Some(procs) = &pids_procs {
+                super::pids::enter(procs)?;
+            }
             set(libc::RLIMIT_AS, limits.address_space_bytes)?;
             set(libc::RLIMIT_FSIZE, limits.file_bytes)?;
             set(libc::RLIMIT_CORE, 0)

@@ -13,6 +13,7 @@
 
 mod checks;
 mod isolation;
+mod pids;
 mod template;
 mod test_build;
 
@@ -61,6 +62,10 @@ pub struct BuildLimits {
     pub address_space_bytes: u64,
     /// The largest file a process may write (`RLIMIT_FSIZE`).
     pub file_bytes: u64,
+    /// Processes and threads of the whole build together, through a `pids`
+    /// cgroup where the machine lets Clade make one (rlimits cannot bound
+    /// root's process count); unbounded elsewhere.
+    pub processes: u64,
 }
 
 impl Default for BuildLimits {
@@ -68,6 +73,7 @@ impl Default for BuildLimits {
         BuildLimits {
             address_space_bytes: 8 << 30,
             file_bytes: 1 << 30,
+            processes: 4096,
         }
     }
 }
@@ -274,7 +280,7 @@ impl Builder {
             build_dir: &build_dir,
             target_dir: &target_dir,
         };
-        let command = isolation::cargo_command(
+        let (command, _pids) = isolation::cargo_command(
             self.config.limits,
             self.config.isolation,
             self.bwrap.as_deref(),

@@ -211,7 +211,7 @@ impl Builder {
         args: &[&str],
         until: Instant,
     ) -> Result<crate::process::Finished, SandboxError> {
-        let command = isolation::cargo_command(
+        let (command, _pids) = isolation::cargo_command(
             self.config.limits,
             self.config.isolation,
             self.bwrap.as_deref(),
