@@ -92,13 +92,20 @@ pub(crate) fn enter(procs: &CStr) -> std::io::Result<()> {
 impl Drop for PidsGroup {
     fn drop(&mut self) {
         // The build's processes were waited for (or killed with their
-        // tree); a straggler still exiting makes rmdir fail briefly.
-        for _ in 0..50 {
-            if std::fs::remove_dir(&self.dir).is_ok() || !self.dir.exists() {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
+        // tree); a straggler still exiting makes rmdir fail for a moment.
+        // The build's caller does not wait for that: a thread retries.
+        if std::fs::remove_dir(&self.dir).is_ok() || !self.dir.exists() {
+            return;
         }
+        let dir = std::mem::take(&mut self.dir);
+        std::thread::spawn(move || {
+            for _ in 0..100 {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                if std::fs::remove_dir(&dir).is_ok() || !dir.exists() {
+                    return;
+                }
+            }
+        });
     }
 }
 
