@@ -110,7 +110,8 @@ impl Drop for PidsGroup {
 }
 
 /// Removes empty groups left by Clade processes that no longer run (a
-/// SIGKILL skips `Drop`). A group of a live process is never touched.
+/// SIGKILL skips `Drop`, and a process may exit while a removal is still
+/// pending). A group of a live process is never touched.
 fn sweep_stale(root: &Path) {
     let Ok(entries) = std::fs::read_dir(root) else {
         return;
