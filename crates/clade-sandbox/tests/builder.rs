@@ -212,6 +212,16 @@ fn a_missing_crate_dir_is_a_host_error() {
 /// the file-size limit fails to build instead of filling the disk (before,
 /// builds had no bound; the same candidate builds under the default
 /// limits).
+/// A builder in the shared work dir with these limits.
+fn bounded_builder(limits: clade_sandbox::BuildLimits) -> Builder {
+    Builder::new(BuilderConfig {
+        work_dir: common::work_dir(),
+        limits,
+        ..BuilderConfig::default()
+    })
+    .unwrap()
+}
+
 /// The build's processes and threads are bounded together. Where the
 /// machine has no writable pids cgroup (no delegation for this user) the
 /// bound cannot be set, and the test says so instead of passing.
@@ -240,15 +250,10 @@ fn a_build_is_bounded_by_its_process_count() {
         "fn main() {\n    println!(\"{}\", 41 + 1);\n}\n",
     );
     let bounded = |processes| {
-        Builder::new(BuilderConfig {
-            work_dir: common::work_dir(),
-            limits: clade_sandbox::BuildLimits {
-                processes,
-                ..clade_sandbox::BuildLimits::default()
-            },
-            ..BuilderConfig::default()
+        bounded_builder(clade_sandbox::BuildLimits {
+            processes,
+            ..clade_sandbox::BuildLimits::default()
         })
-        .unwrap()
     };
     // bubblewrap, cargo and rustc need more than 2 tasks between them.
     let outcome = bounded(2).build(tmp.path()).unwrap();
@@ -265,15 +270,10 @@ fn a_build_is_bounded_by_its_file_size_limit() {
         "static BIG: [u8; 3_000_000] = [7; 3_000_000];\nfn main() {\n    println!(\"{}\", BIG[std::hint::black_box(5)]);\n}\n",
     );
     let bounded = |file_bytes| {
-        Builder::new(BuilderConfig {
-            work_dir: common::work_dir(),
-            limits: clade_sandbox::BuildLimits {
-                file_bytes,
-                ..clade_sandbox::BuildLimits::default()
-            },
-            ..BuilderConfig::default()
+        bounded_builder(clade_sandbox::BuildLimits {
+            file_bytes,
+            ..clade_sandbox::BuildLimits::default()
         })
-        .unwrap()
     };
     let outcome = bounded(1 << 20).build(tmp.path()).unwrap();
     assert_eq!(outcome.status, BuildStatus::BuildFailed, "{outcome:?}");
