@@ -97,7 +97,11 @@ fn bound(cmd: &mut Command, limits: BuildLimits, pids_procs: Option<std::ffi::CS
     unsafe {
         cmd.pre_exec(move || {
             if let Some(procs) = &pids_procs {
-                super::pids::enter(procs)?;
+                // A group that cannot be entered (a container that lets
+                // Clade make groups but not move processes) leaves the
+                // count unbounded, as on machines without the controller,
+                // rather than failing every build.
+                let _ = super::pids::enter(procs);
             }
             set(libc::RLIMIT_AS, limits.address_space_bytes)?;
             set(libc::RLIMIT_FSIZE, limits.file_bytes)?;
