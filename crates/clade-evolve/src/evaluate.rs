@@ -7,11 +7,10 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-
-use clade_agent::normalize::identifiers;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use clade_agent::normalize::identifiers;
 use clade_archive::{Direction, SandboxStats};
 use clade_sandbox::{
     BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
@@ -759,6 +758,7 @@ fn ms(since: Instant) -> f64 {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_trap_reason_carries_the_panic_message() {
@@ -779,7 +779,6 @@ mod tests {
             "exited with code 1"
         );
     }
-    use super::*;
 
     #[test]
     fn compiler_output_is_summarised_by_its_first_error() {

@@ -229,17 +229,22 @@ fn bin_packing_metrics(
     for (key, instances) in sets {
         let (mut bins, mut bound) = (0u64, 0u64);
         for instance in instances {
-            // Each instance meets a fresh candidate: nothing it learned on
-            // the previous ones survives.
-            if !std::mem::take(&mut first) {
-                session.restart().map_err(|e| call_failed(&e))?;
-            }
+            fresh_unless_first(session, &mut first)?;
             bins += pack_one(session, instance)?;
             bound += instance.l1_bound();
         }
         metrics.insert((*key).to_string(), bin_packing::excess_percent(bins, bound));
     }
     Ok(metrics)
+}
+
+/// Each problem instance meets a fresh candidate, so nothing it learned on
+/// the previous ones survives: every instance but the first restarts it.
+fn fresh_unless_first(session: &mut Session<'_>, first: &mut bool) -> Result<(), FunctionFailure> {
+    if !std::mem::take(first) {
+        session.restart().map_err(|e| call_failed(&e))?;
+    }
+    Ok(())
 }
 
 /// Packs one instance with the candidate's `clade_priority`; the bins used.
@@ -293,10 +298,7 @@ fn tsp_metrics(
     for (key, instances) in sets {
         let mut total = 0.0;
         for points in instances {
-            // A fresh candidate for each instance, as in bin packing.
-            if !std::mem::take(&mut first) {
-                session.restart().map_err(|e| call_failed(&e))?;
-            }
+            fresh_unless_first(session, &mut first)?;
             let n = points.len();
             let max = n.max(1) as u32;
             let unvisited_ptr = session.alloc(4 * max).map_err(|e| call_failed(&e))?;
