@@ -2,6 +2,8 @@
 //! complete, so the model is asked for that whole file (small models write a
 //! whole file far more reliably than SEARCH blocks that must copy its lines),
 //! the visible tests are run, and what failed goes back in a FIX prompt.
+//! Repairs that keep failing to build give way to a fresh answer, and the
+//! workspace ends with the best version tested.
 
 use std::collections::BTreeMap;
 
@@ -17,21 +19,39 @@ struct Prompts {
     fix: String,
 }
 
-pub fn run(task: &Task, mut files: BTreeMap<String, String>) -> String {
+pub fn run(task: &Task, stub: BTreeMap<String, String>) -> String {
     let prompts = match read_prompts() {
         Ok(prompts) => prompts,
         Err(e) => return format!("cannot read the prompts: {e}"),
     };
+    let mut files = stub.clone();
+    let mut best: Option<Best> = None;
     let mut feedback: Option<String> = None;
+    let mut failed_fixes = 0;
     for round in 1..=policy::MAX_ROUNDS {
+        if feedback.is_some() && policy::start_afresh(failed_fixes) {
+            // A small model stuck on its own broken file repeats it; a new
+            // answer to the first prompt is a better use of the call.
+            feedback = None;
+            failed_fixes = 0;
+            files = stub.clone();
+        }
+        let fixing = feedback.is_some();
         let user = user_prompt(&prompts, task, &files, feedback.as_deref());
         let reply = match agent::llm(&chat(&prompts.system, user)) {
             Ok(reply) => reply,
-            Err(e) => return format!("round {round}: the model call failed: {e}"),
+            Err(e) => {
+                return keep_best(
+                    best,
+                    &files,
+                    format!("round {round}: the model call failed: {e}"),
+                );
+            }
         };
         let changed = match apply(&reply.text, &files) {
             Ok(changed) => changed,
             Err(why) => {
+                failed_fixes += usize::from(fixing);
                 feedback = Some(why);
                 continue;
             }
@@ -47,9 +67,47 @@ pub fn run(task: &Task, mut files: BTreeMap<String, String>) -> String {
         if policy::finished(report.built, report.passed, report.total) {
             return format!("round {round}: the visible tests pass");
         }
+        let rank = policy::rank(report.built, report.passed);
+        if best.as_ref().is_none_or(|b| rank > b.rank) {
+            best = Some(Best {
+                rank,
+                files: files.clone(),
+            });
+        }
+        failed_fixes = if fixing && !report.built {
+            failed_fixes + 1
+        } else {
+            0
+        };
         feedback = Some(report.output);
     }
-    format!("stopped after {} rounds", policy::MAX_ROUNDS)
+    keep_best(
+        best,
+        &files,
+        format!("stopped after {} rounds", policy::MAX_ROUNDS),
+    )
+}
+
+/// The tested version that went furthest, and how far.
+struct Best {
+    rank: (bool, u64),
+    files: BTreeMap<String, String>,
+}
+
+/// Ends with the best tested version in the workspace (the last one may be
+/// worse: a repair that broke the build), saying so in `said`.
+fn keep_best(best: Option<Best>, files: &BTreeMap<String, String>, said: String) -> String {
+    let Some(best) = best.filter(|b| &b.files != files) else {
+        return said;
+    };
+    let changed: Vec<String> = best.files.keys().cloned().collect();
+    match crate::write_changed(&changed, &best.files) {
+        Ok(()) => format!(
+            "{said}; kept the version that built={} with {} visible tests passing",
+            best.rank.0, best.rank.1
+        ),
+        Err(e) => format!("{said}; restoring the best version failed: {e}"),
+    }
 }
 
 fn read_prompts() -> Result<Prompts, String> {
@@ -67,7 +125,10 @@ fn user_prompt(
     files: &BTreeMap<String, String>,
     feedback: Option<&str>,
 ) -> String {
-    let (file, code) = files.iter().next().map_or(("", ""), |(p, c)| (p.as_str(), c.as_str()));
+    let (file, code) = files
+        .iter()
+        .next()
+        .map_or(("", ""), |(p, c)| (p.as_str(), c.as_str()));
     let mut vars = BTreeMap::from([
         ("task", task.statement.trim_end().to_string()),
         ("file", file.to_string()),
@@ -75,7 +136,10 @@ fn user_prompt(
     ]);
     let template = match feedback {
         Some(feedback) => {
-            vars.insert("feedback", truncate(feedback.trim_end(), policy::FEEDBACK_LIMIT));
+            vars.insert(
+                "feedback",
+                truncate(feedback.trim_end(), policy::FEEDBACK_LIMIT),
+            );
             &prompts.fix
         }
         None => &prompts.solve,
@@ -114,7 +178,7 @@ fn apply(
     let workspace = Workspace {
         files: files.clone(),
     };
-    let candidate =
-        apply_edits(&edits, &workspace).map_err(|e| format!("your answer could not be applied: {e}"))?;
+    let candidate = apply_edits(&edits, &workspace)
+        .map_err(|e| format!("your answer could not be applied: {e}"))?;
     Ok((candidate.changed, candidate.files))
 }

@@ -29,3 +29,14 @@ pub fn better(direction: &str, score: f64, best: Option<f64>) -> bool {
         Some(best) => score > best,
     }
 }
+
+/// Whether to drop the broken file and ask the first prompt again, after
+/// `failed_fixes` repairs in a row that did not build.
+pub fn start_afresh(failed_fixes: usize) -> bool {
+    failed_fixes >= 1
+}
+
+/// How far a tested version got: it built, then visible tests passed.
+pub fn rank(built: bool, passed: u64) -> (bool, u64) {
+    (built, passed)
+}

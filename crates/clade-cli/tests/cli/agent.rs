@@ -81,6 +81,61 @@ fn agent_run_passes_a_task_with_the_reference_answer_and_fails_with_a_wrong_one(
     assert_eq!(out["spent"]["llm_calls"], 2, "{out}");
 }
 
+/// A whole-file answer for add-numbers whose body is `body`.
+fn add_numbers_answer(body: &str) -> String {
+    format!("```rust\npub fn add(a: i64, b: i64) -> i64 {{\n    {body}\n}}\n```\n")
+}
+
+/// `clade agent run agents/seed` on add-numbers with `calls` model calls,
+/// the scripted model giving `answers` in turn; the `--json` report and the
+/// requests the model received.
+fn run_seed_with_answers(calls: u64, answers: Vec<String>) -> (Value, Vec<clade_llm::Recorded>) {
+    let root = repo_root();
+    let dir = tempfile::tempdir().unwrap();
+    let server = ScriptedServer::start_with(move |i, _| {
+        Reply::openai(&answers[i.min(answers.len() - 1)], 300, 20)
+    })
+    .unwrap();
+    let config = dir.path().join("agent.toml");
+    let text = format!(
+        "[[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\nmax_retries = 0\n\n[agent.budget]\nllm_calls = {calls}\ntest_runs = {calls}\nwall_s = 120\n",
+        server.url()
+    );
+    std::fs::write(&config, text).unwrap();
+    let args = ["agent", "run", "agents/seed", "--task", "tasks/test-mini/add-numbers"];
+    let mut cmd = crate::env::clade_command(&root, &args);
+    let output = cmd.arg("--config").arg(&config).arg("--json").output().unwrap();
+    (json_of(&output), server.requests())
+}
+
+fn user_prompt_of(request: &clade_llm::Recorded) -> String {
+    let body: Value = serde_json::from_str(&request.body).unwrap();
+    body["messages"][1]["content"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn the_seed_asks_afresh_after_a_repair_that_does_not_build() {
+    let broken = add_numbers_answer("a +");
+    let answers = vec![broken.clone(), broken.replace("a +", "a + +"), add_numbers_answer("a + b")];
+    let (out, requests) = run_seed_with_answers(3, answers);
+    assert_eq!(out["pass"], true, "{out}");
+    assert_eq!(out["spent"]["llm_calls"], 3, "{out}");
+    let prompts: Vec<String> = requests.iter().map(user_prompt_of).collect();
+    assert!(prompts[1].contains("# What went wrong"), "{}", prompts[1]);
+    assert!(!prompts[2].contains("# What went wrong"), "{}", prompts[2]);
+    assert!(prompts[2].contains("todo!()"), "the fresh prompt shows the stub: {}", prompts[2]);
+}
+
+#[test]
+fn the_seed_ends_with_its_best_tested_version_when_a_repair_breaks_the_build() {
+    // Passes one visible test (add(2, 3) is wrong) and every hidden test.
+    let partly = add_numbers_answer("if a == 2 { 0 } else { a + b }");
+    let (out, _) = run_seed_with_answers(2, vec![partly, add_numbers_answer("a +")]);
+    assert_eq!(out["spent"]["llm_calls"], 2, "{out}");
+    assert_eq!(out["visible"]["passed"], 1, "{out}");
+    assert_eq!(out["hidden"]["passed"], out["hidden"]["total"], "{out}");
+}
+
 #[test]
 fn a_changed_hidden_test_stops_grading_and_names_the_file() {
     let root = repo_root();

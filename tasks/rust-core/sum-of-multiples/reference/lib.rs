@@ -1,0 +1,4 @@
+/// Sum of the numbers below `limit` that are multiples of 3 or 5.
+pub fn sum_of_multiples(limit: u64) -> u64 {
+    (1..limit).filter(|n| n % 3 == 0 || n % 5 == 0).sum()
+}
