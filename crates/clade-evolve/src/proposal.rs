@@ -245,6 +245,7 @@ async fn ask(
         latency_ms = completion.latency_ms,
         tokens_per_second = completion.tokens_per_second.unwrap_or(0.0),
         grammar_resamples = completion.grammar_resamples,
+        prompt_tokens_reused = completion.prompt_tokens_reused,
         "llm reply"
     );
     let this = LlmInfo {

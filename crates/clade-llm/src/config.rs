@@ -74,6 +74,10 @@ pub struct ModelConfig {
     /// lines are the program's own (default true).
     #[serde(default = "yes")]
     pub grammar: bool,
+    /// For `local`: keep the last request's KV cache and evaluate only the
+    /// part of the next prompt that differs from it (default true).
+    #[serde(default = "yes")]
+    pub prefix_cache: bool,
     /// Allow plain `http://` to a host other than this machine (a lab's
     /// server): the key and the prompts then cross the network unencrypted.
     #[serde(default)]
@@ -119,6 +123,7 @@ impl ModelConfig {
             context_size: None,
             threads: None,
             grammar: true,
+            prefix_cache: true,
             allow_insecure_http: false,
         }
     }

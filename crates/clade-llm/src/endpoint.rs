@@ -206,6 +206,7 @@ impl Endpoint {
             latency_ms,
             tokens_per_second: None,
             grammar_resamples: 0,
+            prompt_tokens_reused: 0,
             cached: false,
             request_digest: digest.clone(),
         };
@@ -258,6 +259,7 @@ impl Endpoint {
             latency_ms: started.elapsed().as_secs_f64() * 1e3,
             tokens_per_second: Some(generated.tokens_per_second),
             grammar_resamples: generated.grammar_resamples,
+            prompt_tokens_reused: generated.prompt_tokens_reused,
             cached: false,
             request_digest: digest.clone(),
         };
@@ -456,6 +458,7 @@ fn local_model(config: &ModelConfig) -> Result<Arc<crate::local::LocalModel>, Ll
         path,
         context: config.context_size.unwrap_or(LOCAL_CONTEXT),
         threads: config.threads.unwrap_or_else(crate::local::default_threads),
+        prefix_cache: config.prefix_cache,
     })
 }
 

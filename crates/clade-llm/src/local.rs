@@ -6,6 +6,12 @@
 //! thread that loads it once (on the first request), owns its context, and
 //! serves requests in arrival order from a channel. Callers await a reply.
 //! The prompt goes through the chat template stored in the GGUF.
+//!
+//! The worker keeps the KV cache of the last request (its prompt and the
+//! tokens it generated) and evaluates only the part of the next prompt that
+//! differs from it: a repair prompt repeats its system prompt and task, and
+//! prompt evaluation is most of a short reply's time on a CPU. The cache
+//! is the context's own (no extra memory), cut back to the shared prefix.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -47,6 +53,8 @@ pub(crate) struct Generated {
     pub tokens_per_second: f64,
     /// Tokens the grammar rejected and had resampled.
     pub grammar_resamples: u64,
+    /// Prompt tokens kept from the previous request's KV cache.
+    pub prompt_tokens_reused: u64,
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<Generated, LlmError>>;
@@ -62,6 +70,8 @@ pub(crate) struct Settings {
     pub path: PathBuf,
     pub context: u32,
     pub threads: u32,
+    /// Reuse the previous request's KV cache for a shared prompt prefix.
+    pub prefix_cache: bool,
 }
 
 static BACKEND: OnceLock<Result<LlamaBackend, String>> = OnceLock::new();
@@ -142,7 +152,7 @@ fn serve(settings: &Settings, jobs: mpsc::Receiver<(Job, Reply)>) {
     let context = backend().and_then(|backend| {
         let params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(settings.context))
-            .with_n_batch(512)
+            .with_n_batch(batch_capacity() as u32)
             .with_n_threads(settings.threads as i32)
             .with_n_threads_batch(settings.threads as i32);
         model
@@ -158,8 +168,13 @@ fn serve(settings: &Settings, jobs: mpsc::Receiver<(Job, Reply)>) {
             return;
         }
     };
+    // The tokens whose KV entries are in the cache, at positions 0.., in
+    // sequence 0; empty when the cache holds nothing reusable.
+    let mut cached: Vec<LlamaToken> = Vec::new();
     for (job, reply) in jobs {
-        context.clear_kv_cache();
+        if !settings.prefix_cache {
+            cached.clear();
+        }
         // A caller that stopped waiting (a deadline, a dropped request)
         // has closed its reply: its job is skipped, or cut short between
         // tokens, instead of holding the model for nobody.
@@ -173,6 +188,7 @@ fn serve(settings: &Settings, jobs: mpsc::Receiver<(Job, Reply)>) {
             settings.context,
             &job,
             &reply,
+            &mut cached,
         );
         let _ = reply.send(result);
     }
@@ -203,6 +219,7 @@ fn generate(
     n_ctx: u32,
     job: &Job,
     reply: &Reply,
+    cached: &mut Vec<LlamaToken>,
 ) -> Result<Generated, LlmError> {
     let local = |what: &str, e: &dyn std::fmt::Display| LlmError::Local(format!("{what}: {e}"));
     let messages = job
@@ -226,23 +243,13 @@ fn generate(
     }
     let max_new = (job.max_tokens as usize).min(room - 1);
 
-    // The prompt, in batches; logits only for its last token.
-    let n_batch = 512usize;
-    let mut batch = LlamaBatch::new(n_batch, 1);
-    for (chunk_index, chunk) in tokens.chunks(n_batch).enumerate() {
-        batch.clear();
-        let base = chunk_index * n_batch;
-        for (i, token) in chunk.iter().enumerate() {
-            let pos = (base + i) as i32;
-            let last = base + i + 1 == tokens.len();
-            batch
-                .add(*token, pos, &[0], last)
-                .map_err(|e| local("batch", &e))?;
-        }
-        context
-            .decode(&mut batch)
-            .map_err(|e| local("decoding the prompt", &e))?;
-    }
+    // Whatever fails below leaves the cache unknown: start from nothing.
+    let known = std::mem::take(cached);
+    let reused = keep_prefix(context, &known, &tokens);
+    let mut batch = LlamaBatch::new(batch_capacity(), 1);
+    decode_prompt(context, &mut batch, &tokens, reused)
+        .map_err(|e| local("decoding the prompt", &e))?;
+    let mut decoded = tokens.clone();
 
     let mut sampler = if job.temperature <= 0.0 {
         LlamaSampler::greedy()
@@ -312,7 +319,9 @@ fn generate(
         context
             .decode(&mut batch)
             .map_err(|e| local("decoding", &e))?;
+        decoded.push(token);
     }
+    *cached = decoded;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Generated {
         text: String::from_utf8_lossy(&text).into_owned(),
@@ -324,7 +333,59 @@ fn generate(
             0.0
         },
         grammar_resamples: resamples,
+        prompt_tokens_reused: reused as u64,
     })
+}
+
+/// Cuts the KV cache back to the longest prefix `tokens` shares with
+/// `known` (what the cache holds) and returns its length; 0 (and an empty
+/// cache) when nothing is shared or the cut fails. At least the prompt's
+/// last token is always evaluated again, for its logits.
+fn keep_prefix(
+    context: &mut LlamaContext<'_>,
+    known: &[LlamaToken],
+    tokens: &[LlamaToken],
+) -> usize {
+    let shared = known.iter().zip(tokens).take_while(|(a, b)| a == b).count();
+    let shared = shared.min(tokens.len().saturating_sub(1));
+    let cut = u32::try_from(shared)
+        .ok()
+        .is_some_and(|p0| shared > 0 && context.kv_cache_seq_rm(0, Some(p0), None).is_ok());
+    if cut {
+        shared
+    } else {
+        context.clear_kv_cache();
+        0
+    }
+}
+
+/// Evaluates `tokens[from..]` at their positions, in batches, with logits
+/// only for the last token.
+fn decode_prompt(
+    context: &mut LlamaContext<'_>,
+    batch: &mut LlamaBatch,
+    tokens: &[LlamaToken],
+    from: usize,
+) -> Result<(), String> {
+    let n_batch = batch_capacity();
+    let rest = tokens.get(from..).unwrap_or_default();
+    for (chunk_index, chunk) in rest.chunks(n_batch).enumerate() {
+        batch.clear();
+        for (i, token) in chunk.iter().enumerate() {
+            let pos = from + chunk_index * n_batch + i;
+            let last = pos + 1 == tokens.len();
+            batch
+                .add(*token, pos as i32, &[0], last)
+                .map_err(|e| e.to_string())?;
+        }
+        context.decode(batch).map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
+/// Tokens per prompt batch (llama.cpp's `n_batch`, set on the context too).
+const fn batch_capacity() -> usize {
+    512
 }
 
 /// Whether the grammar, in its current state, allows `token` next.

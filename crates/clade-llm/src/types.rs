@@ -82,6 +82,10 @@ pub struct Completion {
     /// Tokens a grammar refused and had resampled (local provider only).
     #[serde(default)]
     pub grammar_resamples: u64,
+    /// Prompt tokens whose KV cache was kept from the previous request and
+    /// not evaluated again (local provider only).
+    #[serde(default)]
+    pub prompt_tokens_reused: u64,
     /// Served from the response cache without calling the provider.
     #[serde(default)]
     pub cached: bool,

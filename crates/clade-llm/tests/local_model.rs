@@ -198,3 +198,51 @@ async fn a_caller_that_stops_waiting_frees_the_model() {
     let waited = started.elapsed();
     assert!(waited.as_secs_f64() < 12.0, "{waited:?}");
 }
+
+/// A worker of its own (no other test shares its settings), with or without
+/// the prefix cache.
+fn endpoint_with_prefix_cache(path: &std::path::Path, prefix_cache: bool) -> Endpoint {
+    let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
+    config.path = Some(path.display().to_string());
+    config.context_size = Some(if prefix_cache { 1536 } else { 1792 });
+    config.prefix_cache = prefix_cache;
+    Endpoint::new(config, None).unwrap()
+}
+
+fn greedy(system: &str, user: &str) -> ChatRequest {
+    ChatRequest {
+        messages: vec![Message::system(system), Message::user(user)],
+        temperature: Some(0.0),
+        max_tokens: Some(48),
+        ..ChatRequest::default()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_reused_prompt_prefix_gives_the_same_greedy_reply_as_a_fresh_context() {
+    let Some(path) = small_model() else { return };
+    let system = "You are a Rust expert. Answer with code only. Use only the standard library, \
+                  keep every signature, and write no tests.";
+    let first = greedy(system, "Write `fn square(x: u64) -> u64`.");
+    let second = greedy(system, "Write `fn cube(x: u64) -> u64`.");
+
+    let cached = endpoint_with_prefix_cache(&path, true);
+    let before = cached.complete(&first).await.unwrap();
+    assert_eq!(
+        before.prompt_tokens_reused, 0,
+        "the first request has nothing to reuse"
+    );
+    let reused = cached.complete(&second).await.unwrap();
+    assert!(
+        reused.prompt_tokens_reused > 10 && reused.prompt_tokens_reused < reused.tokens_in,
+        "reused {} of {} prompt tokens",
+        reused.prompt_tokens_reused,
+        reused.tokens_in
+    );
+
+    let fresh = endpoint_with_prefix_cache(&path, false);
+    fresh.complete(&first).await.unwrap();
+    let recomputed = fresh.complete(&second).await.unwrap();
+    assert_eq!(recomputed.prompt_tokens_reused, 0);
+    assert_eq!(reused.text, recomputed.text);
+}

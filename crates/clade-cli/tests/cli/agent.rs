@@ -102,9 +102,20 @@ fn run_seed_with_answers(calls: u64, answers: Vec<String>) -> (Value, Vec<clade_
         server.url()
     );
     std::fs::write(&config, text).unwrap();
-    let args = ["agent", "run", "agents/seed", "--task", "tasks/test-mini/add-numbers"];
+    let args = [
+        "agent",
+        "run",
+        "agents/seed",
+        "--task",
+        "tasks/test-mini/add-numbers",
+    ];
     let mut cmd = crate::env::clade_command(&root, &args);
-    let output = cmd.arg("--config").arg(&config).arg("--json").output().unwrap();
+    let output = cmd
+        .arg("--config")
+        .arg(&config)
+        .arg("--json")
+        .output()
+        .unwrap();
     (json_of(&output), server.requests())
 }
 
@@ -116,14 +127,22 @@ fn user_prompt_of(request: &clade_llm::Recorded) -> String {
 #[test]
 fn the_seed_asks_afresh_after_a_repair_that_does_not_build() {
     let broken = add_numbers_answer("a +");
-    let answers = vec![broken.clone(), broken.replace("a +", "a + +"), add_numbers_answer("a + b")];
+    let answers = vec![
+        broken.clone(),
+        broken.replace("a +", "a + +"),
+        add_numbers_answer("a + b"),
+    ];
     let (out, requests) = run_seed_with_answers(3, answers);
     assert_eq!(out["pass"], true, "{out}");
     assert_eq!(out["spent"]["llm_calls"], 3, "{out}");
     let prompts: Vec<String> = requests.iter().map(user_prompt_of).collect();
     assert!(prompts[1].contains("# What went wrong"), "{}", prompts[1]);
     assert!(!prompts[2].contains("# What went wrong"), "{}", prompts[2]);
-    assert!(prompts[2].contains("todo!()"), "the fresh prompt shows the stub: {}", prompts[2]);
+    assert!(
+        prompts[2].contains("todo!()"),
+        "the fresh prompt shows the stub: {}",
+        prompts[2]
+    );
 }
 
 #[test]

@@ -1,0 +1,136 @@
+//! Prompt-prefix reuse on a real local model: the seed agent's repair
+//! request (recorded on is-anagram) right after its first request, with the
+//! KV cache of the first kept (`prefix_cache = true`) and thrown away
+//! (`false`), alternating, printing the median latency of the repair
+//! request on each side and their ratio.
+//!
+//! `cargo bench -p clade-llm --features local --bench prefix`
+//! (`CLADE_MODEL=<gguf>` for another model than the built-in 1.5B;
+//! `CLADE_BENCH_SAMPLES` pairs, default 5; `CLADE_BENCH_TOKENS` reply
+//! tokens, default 32).
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
+
+fn model_path() -> PathBuf {
+    std::env::var_os("CLADE_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/clade/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
+        })
+}
+
+fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// The recorded requests, as chat requests for greedy replies of `tokens`.
+fn recorded_requests(tokens: u32) -> Vec<ChatRequest> {
+    let text = include_str!("data/seed-repair-round.json");
+    let data: serde_json::Value = serde_json::from_str(text).expect("the recorded requests");
+    let requests = data["requests"].as_array().expect("a list of requests");
+    requests
+        .iter()
+        .map(|messages| ChatRequest {
+            messages: messages
+                .as_array()
+                .expect("messages")
+                .iter()
+                .map(|m| {
+                    let content = m["content"].as_str().expect("content").to_string();
+                    match m["role"].as_str() {
+                        Some("system") => Message::system(content),
+                        _ => Message::user(content),
+                    }
+                })
+                .collect(),
+            temperature: Some(0.0),
+            max_tokens: Some(tokens),
+            ..ChatRequest::default()
+        })
+        .collect()
+}
+
+fn endpoint(path: &std::path::Path, prefix_cache: bool) -> Endpoint {
+    let mut config = ModelConfig::new(ProviderKind::Local, "bench");
+    config.path = Some(path.display().to_string());
+    config.prefix_cache = prefix_cache;
+    Endpoint::new(config, None).expect("the local model")
+}
+
+fn main() {
+    let path = model_path();
+    if !path.is_file() {
+        eprintln!(
+            "skipped: no model at {} (scripts/fetch-model.sh 1.5b)",
+            path.display()
+        );
+        return;
+    }
+    let samples = env_number("CLADE_BENCH_SAMPLES", 5);
+    let tokens = env_number("CLADE_BENCH_TOKENS", 32) as u32;
+    let requests = recorded_requests(tokens);
+    let (first, repair) = (&requests[0], &requests[1]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime");
+    let sides = [
+        ("fresh", endpoint(&path, false)),
+        ("reused", endpoint(&path, true)),
+    ];
+    println!("model: {}", path.display());
+    println!(
+        "{samples} pairs: the seed's first request, then its repair request ({tokens} reply tokens), timed\n"
+    );
+    let mut rows: Vec<(&str, Vec<f64>, u64, u64)> =
+        sides.iter().map(|(l, _)| (*l, vec![], 0, 0)).collect();
+    for sample in 0..samples {
+        // Alternate which side goes first, so drift hits both alike.
+        let order: Vec<usize> = if sample % 2 == 0 {
+            vec![0, 1]
+        } else {
+            vec![1, 0]
+        };
+        for i in order {
+            let endpoint = &sides[i].1;
+            runtime.block_on(endpoint.complete(first)).expect("a reply");
+            let started = Instant::now();
+            let reply = runtime
+                .block_on(endpoint.complete(repair))
+                .expect("a reply");
+            rows[i].1.push(started.elapsed().as_secs_f64() * 1000.0);
+            rows[i].2 = reply.tokens_in;
+            rows[i].3 = reply.prompt_tokens_reused;
+        }
+    }
+    println!(
+        "{:<8} {:>16} {:>14} {:>15}",
+        "", "repair ms (median)", "prompt tokens", "tokens reused"
+    );
+    for (label, ms, tokens_in, reused) in &rows {
+        println!(
+            "{label:<8} {:>16.0} {tokens_in:>14} {reused:>15}",
+            median(ms.clone())
+        );
+    }
+    println!(
+        "\nreused / fresh latency: {:.2}x",
+        median(rows[1].1.clone()) / median(rows[0].1.clone())
+    );
+}
