@@ -7,36 +7,16 @@
 //! (`CLADE_MODEL=<gguf>` for another model than the 0.5B; `CLADE_BENCH_SAMPLES`
 //! replies per side, default 8).
 
+mod common;
+
+use common::median;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use clade_agent::{Operator, Program, PromptInput, Templates, Workspace, apply_reply};
 use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
 
-fn model_path() -> PathBuf {
-    std::env::var_os("CLADE_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/clade/models/qwen2.5-coder-0.5b-instruct-q4_k_m.gguf")
-        })
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() {
-        return f64::NAN;
-    }
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
-
 fn main() {
-    let path = model_path();
+    let path = common::model_path("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
     if !path.is_file() {
         eprintln!(
             "skipped: no model at {} (scripts/fetch-model.sh 0.5b)",

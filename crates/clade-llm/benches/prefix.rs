@@ -9,34 +9,18 @@
 //! `CLADE_BENCH_SAMPLES` pairs, default 5; `CLADE_BENCH_TOKENS` reply
 //! tokens, default 32).
 
-use std::path::PathBuf;
+mod common;
+
+use common::median;
 use std::time::Instant;
 
 use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
-
-fn model_path() -> PathBuf {
-    std::env::var_os("CLADE_MODEL")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
-                .join(".cache/clade/models/qwen2.5-coder-1.5b-instruct-q4_k_m.gguf")
-        })
-}
 
 fn env_number(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
-}
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    match v.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => v[n / 2],
-        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
-    }
 }
 
 /// The recorded requests, as chat requests for greedy replies of `tokens`.
@@ -74,7 +58,7 @@ fn endpoint(path: &std::path::Path, prefix_cache: bool) -> Endpoint {
 }
 
 fn main() {
-    let path = model_path();
+    let path = common::model_path("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf");
     if !path.is_file() {
         eprintln!(
             "skipped: no model at {} (scripts/fetch-model.sh 1.5b)",

@@ -18,9 +18,15 @@ fn json_of(output: &std::process::Output) -> Value {
 }
 
 fn config_for(dir: &Path, server: &ScriptedServer) -> std::path::PathBuf {
+    config_with_budget(dir, server, 2)
+}
+
+/// An agent config for the scripted `server` with `calls` model calls and
+/// as many test runs.
+fn config_with_budget(dir: &Path, server: &ScriptedServer, calls: u64) -> std::path::PathBuf {
     let path = dir.join("agent.toml");
     let text = format!(
-        "[[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\nmax_retries = 0\n\n[agent.budget]\nllm_calls = 2\ntest_runs = 2\nwall_s = 120\n",
+        "[[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\nmax_retries = 0\n\n[agent.budget]\nllm_calls = {calls}\ntest_runs = {calls}\nwall_s = 120\n",
         server.url()
     );
     std::fs::write(&path, text).unwrap();
@@ -96,12 +102,7 @@ fn run_seed_with_answers(calls: u64, answers: Vec<String>) -> (Value, Vec<clade_
         Reply::openai(&answers[i.min(answers.len() - 1)], 300, 20)
     })
     .unwrap();
-    let config = dir.path().join("agent.toml");
-    let text = format!(
-        "[[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\nmax_retries = 0\n\n[agent.budget]\nllm_calls = {calls}\ntest_runs = {calls}\nwall_s = 120\n",
-        server.url()
-    );
-    std::fs::write(&config, text).unwrap();
+    let config = config_with_budget(dir.path(), &server, calls);
     let args = [
         "agent",
         "run",

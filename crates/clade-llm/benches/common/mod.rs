@@ -1,0 +1,23 @@
+//! What the local-model benches share: which model file, and medians.
+
+use std::path::PathBuf;
+
+/// `CLADE_MODEL` if set, else `file` in `~/.cache/clade/models/`.
+pub fn model_path(file: &str) -> PathBuf {
+    std::env::var_os("CLADE_MODEL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap_or_default())
+                .join(".cache/clade/models")
+                .join(file)
+        })
+}
+
+pub fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
