@@ -99,6 +99,11 @@ enum Command {
     /// Evolve an agent's own code (the Darwin Gödel Machine loop): every agent
     /// is a commit of an archive run, scored on train and validate tasks.
     EvolveAgent(commands::evolve_agent::EvolveAgentArgs),
+    /// The local model for other tools: `clade model serve`.
+    Model {
+        #[command(subcommand)]
+        command: commands::model::ModelCommand,
+    },
     /// Remove cache files older than a number of days: compiled and built
     /// modules, build and run scratch, transcripts (and, with --llm-cache,
     /// the response cache replays need). Models, archives and logs stay.
@@ -144,6 +149,7 @@ fn main() -> ExitCode {
         Command::Tasks { command } => commands::tasks::run(command),
         Command::Agent { command } => commands::agent::run(command),
         Command::EvolveAgent(args) => commands::evolve_agent::run(args),
+        Command::Model { command } => commands::model::run(command),
         Command::Gc(args) => commands::gc::run(args).map(ok),
     };
     match result {

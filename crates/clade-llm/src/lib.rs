@@ -1,4 +1,5 @@
-//! Clade's LLM access: the only crate that speaks HTTP (reqwest).
+//! Clade's LLM access: the only crate that speaks HTTP (reqwest as a client; a
+//! small std server for `serve`).
 //!
 //! - [`Endpoint`]: one model behind the OpenAI-compatible chat-completions
 //!   API (OpenAI, vLLM, llama.cpp server, Ollama's /v1, LM Studio, OpenRouter,
@@ -8,7 +9,8 @@
 //!   accounting, and a [`ResponseCache`] keyed by the canonical request, so a
 //!   run replays offline with the same replies;
 //! - [`Ensemble`]: several endpoints drawn by weight; [`Ledger`]: run totals;
-//! - [`ScriptedServer`]: a scripted LLM on 127.0.0.1 for tests and demos.
+//! - [`ScriptedServer`]: a scripted LLM on 127.0.0.1 for tests and demos;
+//! - [`serve`]: a model behind an OpenAI-compatible endpoint (`clade model serve`).
 //!
 //! API keys are read from a named environment variable into [`ApiKey`], which
 //! never prints, and are scrubbed from error bodies; they never reach the
@@ -25,6 +27,7 @@ mod local;
 mod retry;
 mod scripted;
 mod secret;
+mod serve;
 mod types;
 mod wire;
 
@@ -37,6 +40,7 @@ pub use ledger::{Ledger, Usage};
 pub use retry::{RetryPolicy, parse_retry_after};
 pub use scripted::{Recorded, Reply, ScriptedServer};
 pub use secret::ApiKey;
+pub use serve::serve;
 pub use types::{ChatRequest, Completion, Message, ReplyShape, Role, SEARCH_REPLACE_END};
 
 /// Whether this build runs local GGUF models in-process (the `local`

@@ -246,3 +246,62 @@ async fn a_reused_prompt_prefix_gives_the_same_greedy_reply_as_a_fresh_context()
     assert_eq!(recomputed.prompt_tokens_reused, 0);
     assert_eq!(reused.text, recomputed.text);
 }
+
+#[test]
+fn the_served_model_answers_an_openai_client() {
+    let Some(path) = small_model() else { return };
+    let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
+    config.path = Some(path.display().to_string());
+    // Small, so an oversized prompt is easy to make; a worker of its own.
+    config.context_size = Some(640);
+    let local = std::sync::Arc::new(Endpoint::new(config, None).unwrap());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || clade_llm::serve(listener, local, "served-model"));
+
+    let mut client = ModelConfig::new(ProviderKind::Openai, "served-model");
+    client.base_url = Some(format!("http://{addr}/v1"));
+    client.max_retries = 0;
+    let client = std::sync::Arc::new(Endpoint::new(client, None).unwrap());
+    let ask = |user: &str| ChatRequest {
+        messages: vec![Message::user(user)],
+        temperature: Some(0.0),
+        max_tokens: Some(16),
+        ..ChatRequest::default()
+    };
+    let reply = runtime
+        .block_on(client.complete(&ask("Write `fn one() -> u32` in Rust.")))
+        .unwrap();
+    assert!(!reply.text.is_empty());
+    assert!(
+        reply.tokens_in > 5 && reply.tokens_out > 0 && reply.tokens_out <= 16,
+        "{reply:?}"
+    );
+
+    // Concurrent requests queue for the model and all complete.
+    let replies = runtime.block_on(async {
+        let tasks: Vec<_> = (0..3)
+            .map(|i| {
+                let (client, request) = (client.clone(), ask(&format!("Say the number {i}.")));
+                tokio::spawn(async move { client.complete(&request).await })
+            })
+            .collect();
+        let mut replies = Vec::new();
+        for task in tasks {
+            replies.push(task.await.unwrap());
+        }
+        replies
+    });
+    assert!(replies.iter().all(|r| r.is_ok()), "{replies:?}");
+
+    let long = "word ".repeat(800);
+    match runtime.block_on(client.complete(&ask(&long))) {
+        Err(clade_llm::LlmError::Http {
+            status: 400, body, ..
+        }) => {
+            assert!(body.contains("the context holds 640"), "{body}")
+        }
+        other => panic!("an oversized prompt gave {other:?}"),
+    }
+}

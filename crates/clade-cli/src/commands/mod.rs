@@ -6,6 +6,7 @@ pub mod bench_agents;
 pub mod evolve_agent;
 pub mod gc;
 mod lineage;
+pub mod model;
 pub mod review;
 pub mod run;
 pub mod sandbox;

@@ -9,6 +9,7 @@
 //! - [`evolve_agent`]: `clade evolve-agent`: two generations with every
 //!   kind of child, a kill and a resume, a replay, hostile self-edits;
 //! - [`golden`]: a scripted run's events and notes, byte for byte;
+//! - [`model`]: `clade model serve` answering plain HTTP requests;
 //! - [`review`]: `tree`, `show`, `diff`, `branch`, `promote`;
 //! - [`run`]: `clade run` end to end (resume, stops, budgets, local model);
 //! - [`sandbox`]: `clade sandbox build|run` and its JSON contract.
@@ -19,6 +20,7 @@ mod bench_agents;
 mod env;
 mod evolve_agent;
 mod golden;
+mod model;
 mod review;
 mod run;
 mod sandbox;

@@ -492,7 +492,7 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
 }
 
 /// The small local model, if installed (see crates/clade-llm/tests/local_model.rs).
-fn small_model() -> Option<PathBuf> {
+pub(crate) fn small_model() -> Option<PathBuf> {
     let home = std::env::var_os("CLADE_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|| {

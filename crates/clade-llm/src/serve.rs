@@ -1,0 +1,323 @@
+//! `clade model serve`: a model behind an OpenAI-compatible HTTP endpoint
+//! (`POST /v1/chat/completions`, `GET /v1/models`), so other tools — and
+//! OpenEvolve, for a side-by-side comparison — use the same embedded model
+//! as Clade.
+//!
+//! One thread per connection and one request per connection (`Connection:
+//! close`); replies are whole (no streaming). Requests queue for the model
+//! as Clade's own calls do. No key is needed, and neither headers nor bodies
+//! are logged or echoed, so a key a client sends anyway goes nowhere. It
+//! binds where the caller says; the CLI binds 127.0.0.1 only.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::{ChatRequest, Endpoint, LlmError, Message};
+
+/// A request body larger than this is refused (413).
+const MAX_BODY: usize = 8 << 20;
+/// A request line or header larger than this ends the connection.
+const MAX_LINE: usize = 16 << 10;
+/// Headers per request at most.
+const MAX_HEADERS: usize = 100;
+/// A client that sends nothing for this long is dropped.
+const IDLE: Duration = Duration::from_secs(30);
+
+/// Serves `endpoint` as `model` on `listener` until the process ends; each
+/// connection gets a thread that drives the endpoint on a runtime of its own
+/// making. Fails only when that runtime cannot start.
+pub fn serve(listener: TcpListener, endpoint: Arc<Endpoint>, model: &str) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    for stream in listener.incoming().flatten() {
+        let endpoint = endpoint.clone();
+        let model = model.to_string();
+        let runtime = runtime.handle().clone();
+        let _ = std::thread::Builder::new()
+            .name("clade-serve".into())
+            .spawn(move || answer(stream, &endpoint, &model, &runtime));
+    }
+    Ok(())
+}
+
+/// An HTTP answer: status and JSON body.
+struct Answer {
+    status: u16,
+    body: Value,
+}
+
+impl Answer {
+    fn error(status: u16, kind: &str, message: impl Into<String>) -> Answer {
+        let message: String = message.into();
+        Answer {
+            status,
+            body: json!({"error": {"message": message, "type": kind}}),
+        }
+    }
+}
+
+fn answer(stream: TcpStream, endpoint: &Endpoint, model: &str, runtime: &tokio::runtime::Handle) {
+    let _ = stream.set_read_timeout(Some(IDLE));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let answer = match read_request(stream) {
+        Ok((method, path, body)) => route(&method, &path, &body, endpoint, model, runtime),
+        Err(answer) => answer,
+    };
+    let body = answer.body.to_string();
+    let head = format!(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        answer.status,
+        reason(answer.status),
+        body.len()
+    );
+    let _ = writer.write_all(head.as_bytes());
+    let _ = writer.write_all(body.as_bytes());
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        413 => "Payload Too Large",
+        _ => "Internal Server Error",
+    }
+}
+
+/// The method, path and body of one HTTP/1.1 request, or the answer that
+/// refuses it.
+fn read_request(stream: TcpStream) -> Result<(String, String, Vec<u8>), Answer> {
+    let bad = |why: &str| Answer::error(400, "invalid_request_error", why);
+    let mut reader = BufReader::new(stream);
+    let line = read_line(&mut reader).ok_or_else(|| bad("no request line"))?;
+    let mut parts = line.split_whitespace();
+    let (method, path) = match (parts.next(), parts.next()) {
+        (Some(m), Some(p)) => (m.to_string(), p.to_string()),
+        _ => return Err(bad("a malformed request line")),
+    };
+    let mut length = 0usize;
+    for _ in 0..MAX_HEADERS {
+        let header = read_line(&mut reader).ok_or_else(|| bad("the headers end early"))?;
+        if header.is_empty() {
+            let mut body = vec![0u8; length];
+            reader
+                .read_exact(&mut body)
+                .map_err(|_| bad("the body is shorter than its Content-Length"))?;
+            return Ok((method, path, body));
+        }
+        if let Some((name, value)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = value
+                .trim()
+                .parse()
+                .map_err(|_| bad("Content-Length is not a number"))?;
+            if length > MAX_BODY {
+                return Err(Answer::error(
+                    413,
+                    "invalid_request_error",
+                    format!("the body has {length} bytes; at most {MAX_BODY} are accepted"),
+                ));
+            }
+        }
+    }
+    Err(bad("too many headers"))
+}
+
+/// One CRLF- or LF-terminated line without its ending; `None` at the end of
+/// the stream, on a read error or past `MAX_LINE`.
+fn read_line(reader: &mut impl BufRead) -> Option<String> {
+    let mut line = Vec::new();
+    let read = reader
+        .take(MAX_LINE as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .ok()?;
+    if read == 0 || line.len() > MAX_LINE || !line.ends_with(b"\n") {
+        return None;
+    }
+    let text = String::from_utf8(line).ok()?;
+    Some(text.trim_end_matches(['\r', '\n']).to_string())
+}
+
+fn route(
+    method: &str,
+    path: &str,
+    body: &[u8],
+    endpoint: &Endpoint,
+    model: &str,
+    runtime: &tokio::runtime::Handle,
+) -> Answer {
+    match (method, path.trim_end_matches('/')) {
+        ("GET", "/v1/models") => Answer {
+            status: 200,
+            body: json!({"object": "list", "data": [{"id": model, "object": "model", "owned_by": "clade"}]}),
+        },
+        ("POST", "/v1/chat/completions") => match chat_request(body) {
+            Ok(request) => complete(&request, endpoint, model, runtime),
+            Err(why) => Answer::error(400, "invalid_request_error", why),
+        },
+        (_, "/v1/models" | "/v1/chat/completions") => Answer::error(
+            405,
+            "invalid_request_error",
+            format!("{method} is not allowed on {path}"),
+        ),
+        _ => Answer::error(
+            404,
+            "invalid_request_error",
+            "unknown path: this server has /v1/chat/completions and /v1/models",
+        ),
+    }
+}
+
+fn complete(
+    request: &ChatRequest,
+    endpoint: &Endpoint,
+    model: &str,
+    runtime: &tokio::runtime::Handle,
+) -> Answer {
+    match runtime.block_on(endpoint.complete(request)) {
+        Ok(done) => Answer {
+            status: 200,
+            body: json!({
+                "id": format!("chatcmpl-{}", &done.request_digest.get(..16).unwrap_or("clade")),
+                "object": "chat.completion",
+                "model": model,
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": done.text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": done.tokens_in, "completion_tokens": done.tokens_out, "total_tokens": done.tokens_in + done.tokens_out},
+            }),
+        },
+        // A prompt that does not fit, a grammar that does not compile: the
+        // request's fault, said as the model said it.
+        Err(LlmError::Local(why)) => Answer::error(400, "invalid_request_error", why),
+        Err(other) => Answer::error(500, "server_error", other.to_string()),
+    }
+}
+
+/// The chat request an OpenAI-style body asks for, or why it cannot be
+/// served.
+fn chat_request(body: &[u8]) -> Result<ChatRequest, String> {
+    let body: Value =
+        serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
+    if body["stream"].as_bool() == Some(true) {
+        return Err("streaming is not supported: send \"stream\": false".into());
+    }
+    let messages = body["messages"]
+        .as_array()
+        .filter(|m| !m.is_empty())
+        .ok_or("\"messages\" must be a non-empty list")?;
+    let messages = messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| message(m).map_err(|why| format!("messages[{i}]: {why}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let max_tokens = body["max_completion_tokens"]
+        .as_u64()
+        .or_else(|| body["max_tokens"].as_u64())
+        .map(|n| u32::try_from(n).unwrap_or(u32::MAX));
+    let stop = match &body["stop"] {
+        Value::Null => Vec::new(),
+        Value::String(s) => vec![s.clone()],
+        Value::Array(all) => all
+            .iter()
+            .filter_map(|s| s.as_str().map(String::from))
+            .collect(),
+        _ => return Err("\"stop\" must be a string or a list of strings".into()),
+    };
+    Ok(ChatRequest {
+        messages,
+        temperature: body["temperature"].as_f64(),
+        max_tokens,
+        seed: body["seed"].as_u64(),
+        stop,
+        ..ChatRequest::default()
+    })
+}
+
+/// One message: a role and text content (a string, or a list of text parts).
+fn message(m: &Value) -> Result<Message, String> {
+    let content = match &m["content"] {
+        Value::String(text) => text.clone(),
+        Value::Array(parts) => parts
+            .iter()
+            .filter_map(|p| p["text"].as_str())
+            .collect::<Vec<_>>()
+            .join(""),
+        _ => return Err("\"content\" must be text".into()),
+    };
+    let role = match m["role"].as_str() {
+        Some("system" | "developer") => crate::types::Role::System,
+        Some("user") => crate::types::Role::User,
+        Some("assistant") => crate::types::Role::Assistant,
+        other => return Err(format!("unknown role {other:?}")),
+    };
+    Ok(Message { role, content })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chat_body_becomes_a_request() {
+        let body = br#"{"model":"x","messages":[{"role":"system","content":"s"},{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]}],"max_tokens":7,"temperature":0.5,"seed":3,"stop":"END"}"#;
+        let request = chat_request(body).unwrap();
+        assert_eq!(
+            request.messages,
+            vec![Message::system("s"), Message::user("ab")]
+        );
+        assert_eq!(request.max_tokens, Some(7));
+        assert_eq!(request.temperature, Some(0.5));
+        assert_eq!(request.seed, Some(3));
+        assert_eq!(request.stop, vec!["END".to_string()]);
+    }
+
+    #[test]
+    fn bodies_that_cannot_be_served_say_why() {
+        let cases: [(&[u8], &str); 5] = [
+            (b"{", "the body is not JSON"),
+            (
+                br#"{"messages":[]}"#,
+                "\"messages\" must be a non-empty list",
+            ),
+            (
+                br#"{"messages":[{"role":"tool","content":"x"}]}"#,
+                "messages[0]: unknown role Some(\"tool\")",
+            ),
+            (
+                br#"{"messages":[{"role":"user","content":1}]}"#,
+                "messages[0]: \"content\" must be text",
+            ),
+            (
+                br#"{"stream":true,"messages":[{"role":"user","content":"x"}]}"#,
+                "streaming is not supported",
+            ),
+        ];
+        for (body, expected) in cases {
+            let why = chat_request(body).unwrap_err();
+            assert!(why.starts_with(expected), "{why}");
+        }
+    }
+
+    #[test]
+    fn unknown_paths_and_methods_are_refused() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        // The routes below never reach the model; a loopback endpoint needs
+        // no key.
+        let mut config = crate::ModelConfig::new(crate::ProviderKind::Openai, "m");
+        config.base_url = Some("http://127.0.0.1:9/v1".into());
+        let endpoint = Endpoint::new(config, None).unwrap();
+        let status =
+            |method, path| route(method, path, b"", &endpoint, "m", runtime.handle()).status;
+        assert_eq!(status("GET", "/v1/models"), 200);
+        assert_eq!(status("GET", "/v1/chat/completions"), 405);
+        assert_eq!(status("GET", "/etc/passwd"), 404);
+    }
+}
