@@ -12,6 +12,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -24,23 +25,67 @@ const MAX_BODY: usize = 8 << 20;
 const MAX_LINE: usize = 16 << 10;
 /// Headers per request at most.
 const MAX_HEADERS: usize = 100;
+/// Connections answered at once at most.
+const MAX_CONNECTIONS: usize = 64;
 /// A client that sends nothing for this long is dropped.
 const IDLE: Duration = Duration::from_secs(30);
 
 /// Serves `endpoint` as `model` on `listener` until the process ends; each
 /// connection gets a thread that drives the endpoint on a runtime of its own
-/// making. Fails only when that runtime cannot start.
+/// making, up to `MAX_CONNECTIONS` at once (more are answered 503). Fails
+/// only when that runtime cannot start.
 pub fn serve(listener: TcpListener, endpoint: Arc<Endpoint>, model: &str) -> std::io::Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
+    let active = Arc::new(AtomicUsize::new(0));
     for stream in listener.incoming().flatten() {
+        if active.load(Ordering::SeqCst) >= MAX_CONNECTIONS {
+            refuse_busy(stream);
+            continue;
+        }
+        let slot = Slot::take(&active);
         let endpoint = endpoint.clone();
         let model = model.to_string();
         let runtime = runtime.handle().clone();
         let _ = std::thread::Builder::new()
             .name("clade-serve".into())
-            .spawn(move || answer(stream, &endpoint, &model, &runtime));
+            .spawn(move || {
+                let _slot = slot;
+                answer(stream, &endpoint, &model, &runtime);
+            });
     }
     Ok(())
+}
+
+/// One connection being answered; counted while it lives.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(active: &Arc<AtomicUsize>) -> Slot {
+        active.fetch_add(1, Ordering::SeqCst);
+        Slot(active.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Answers 503 on the accepting thread. The request is read first (for at
+/// most a second), so the client sees the answer and not a reset.
+fn refuse_busy(stream: TcpStream) {
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+    let Ok(mut writer) = stream.try_clone() else {
+        return;
+    };
+    let _ = read_request(stream);
+    let busy = Answer::error(
+        503,
+        "server_error",
+        format!("{MAX_CONNECTIONS} connections are being answered; try again"),
+    );
+    write_answer(&mut writer, &busy);
 }
 
 /// An HTTP answer: status and JSON body.
@@ -68,6 +113,10 @@ fn answer(stream: TcpStream, endpoint: &Endpoint, model: &str, runtime: &tokio::
         Ok((method, path, body)) => route(&method, &path, &body, endpoint, model, runtime),
         Err(answer) => answer,
     };
+    write_answer(&mut writer, &answer);
+}
+
+fn write_answer(writer: &mut TcpStream, answer: &Answer) {
     let body = answer.body.to_string();
     let head = format!(
         "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
@@ -86,6 +135,7 @@ fn reason(status: u16) -> &'static str {
         404 => "Not Found",
         405 => "Method Not Allowed",
         413 => "Payload Too Large",
+        503 => "Service Unavailable",
         _ => "Internal Server Error",
     }
 }
@@ -319,5 +369,34 @@ mod tests {
         assert_eq!(status("GET", "/v1/models"), 200);
         assert_eq!(status("GET", "/v1/chat/completions"), 405);
         assert_eq!(status("GET", "/etc/passwd"), 404);
+    }
+
+    #[test]
+    fn connections_past_the_limit_are_answered_busy() {
+        let mut config = crate::ModelConfig::new(crate::ProviderKind::Openai, "m");
+        config.base_url = Some("http://127.0.0.1:9/v1".into());
+        let endpoint = Arc::new(Endpoint::new(config, None).unwrap());
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || serve(listener, endpoint, "m"));
+        let get = |stream: &mut TcpStream| {
+            stream
+                .write_all(b"GET /v1/models HTTP/1.1\r\n\r\n")
+                .unwrap();
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply).unwrap();
+            reply
+        };
+        // Idle connections hold every slot (each waits for its request).
+        let idle: Vec<TcpStream> = (0..MAX_CONNECTIONS)
+            .map(|_| TcpStream::connect(addr).unwrap())
+            .collect();
+        std::thread::sleep(Duration::from_millis(300));
+        let reply = get(&mut TcpStream::connect(addr).unwrap());
+        assert!(reply.starts_with("HTTP/1.1 503 "), "{reply}");
+        drop(idle);
+        std::thread::sleep(Duration::from_millis(300));
+        let reply = get(&mut TcpStream::connect(addr).unwrap());
+        assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
     }
 }
