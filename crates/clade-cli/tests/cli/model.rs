@@ -89,6 +89,37 @@ fn the_served_model_answers_chat_completions_and_lists_itself() {
         "{refused}"
     );
 
+    // Clade's own OpenAI provider, pointed at it, runs an evolution.
+    let dir = crate::run::project(url, 1, "");
+    // Short replies, and time for the small model on a busy machine.
+    let config = dir.path().join("clade.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let text = text.replace(
+        "max_retries = 2\ntimeout_s = 20",
+        "max_retries = 0\ntimeout_s = 300\nmax_tokens = 200",
+    );
+    assert!(text.contains("timeout_s = 300"), "{text}");
+    std::fs::write(&config, text).unwrap();
+    crate::env::git(dir.path(), &["commit", "-q", "-am", "served model"]);
+    let run = clade_command(dir.path(), &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-never-logged")
+        .output()
+        .unwrap();
+    crate::env::assert_ok(&run);
+    let events = crate::run::parse_events(&run);
+    let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    assert!(!variants.is_empty(), "{events:?}");
+    for v in &variants {
+        let reason = v["reason"].as_str().unwrap_or("");
+        assert!(!reason.starts_with("llm_error"), "{v}");
+    }
+    assert!(
+        crate::run::finish(&events)["totals"]["tokens"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
+
     // Nothing the client sent is logged: not its key.
     let _ = server.0.kill();
     let _ = server.0.wait();

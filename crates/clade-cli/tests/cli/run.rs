@@ -40,7 +40,7 @@ fn clade(dir: &Path, args: &[&str]) -> Output {
 }
 
 /// A git repository with the demo crate and a clade.toml talking to `url`.
-fn project(url: &str, iterations: u64, extra_run: &str) -> tempfile::TempDir {
+pub(crate) fn project(url: &str, iterations: u64, extra_run: &str) -> tempfile::TempDir {
     demo_crate(
         MAIN_RS,
         &format!(
@@ -112,14 +112,14 @@ fn scripted_llm(delay: Duration) -> ScriptedServer {
     .unwrap()
 }
 
-fn parse_events(output: &Output) -> Vec<Value> {
+pub(crate) fn parse_events(output: &Output) -> Vec<Value> {
     String::from_utf8_lossy(&output.stdout)
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect()
 }
 
-fn finish(events: &[Value]) -> &Value {
+pub(crate) fn finish(events: &[Value]) -> &Value {
     events
         .iter()
         .find(|e| e["event"] == "finish")
