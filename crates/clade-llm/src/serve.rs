@@ -89,6 +89,7 @@ fn refuse_busy(stream: TcpStream) {
 }
 
 /// An HTTP answer: status and JSON body.
+#[derive(Debug)]
 struct Answer {
     status: u16,
     body: Value,
@@ -160,6 +161,11 @@ fn read_request(stream: TcpStream) -> Result<(String, String, Vec<u8>), Answer> 
                 .read_exact(&mut body)
                 .map_err(|_| bad("the body is shorter than its Content-Length"))?;
             return Ok((method, path, body));
+        }
+        if let Some((name, _)) = header.split_once(':')
+            && name.trim().eq_ignore_ascii_case("transfer-encoding")
+        {
+            return Err(bad("chunked bodies are not supported: send Content-Length"));
         }
         if let Some((name, value)) = header.split_once(':')
             && name.trim().eq_ignore_ascii_case("content-length")
@@ -398,5 +404,51 @@ mod tests {
         std::thread::sleep(Duration::from_millis(300));
         let reply = get(&mut TcpStream::connect(addr).unwrap());
         assert!(reply.starts_with("HTTP/1.1 200 "), "{reply}");
+    }
+
+    /// What `read_request` makes of `request` sent over a real socket.
+    fn read_sent(request: &'static [u8]) -> Result<(String, String, Vec<u8>), Answer> {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let client = std::thread::spawn(move || {
+            let mut stream = TcpStream::connect(addr).unwrap();
+            stream.write_all(request).unwrap();
+            stream
+        });
+        let (stream, _) = listener.accept().unwrap();
+        let _keep_open = client.join().unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .unwrap();
+        read_request(stream)
+    }
+
+    #[test]
+    fn a_request_is_read_by_its_content_length_and_chunked_bodies_are_refused() {
+        let (method, path, body) =
+            read_sent(b"POST /v1/chat/completions HTTP/1.1\r\nContent-Length: 4\r\n\r\nbody")
+                .unwrap();
+        assert_eq!(
+            (method.as_str(), path.as_str(), body.as_slice()),
+            ("POST", "/v1/chat/completions", &b"body"[..])
+        );
+        let refused = read_sent(
+            b"POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nbody\r\n0\r\n\r\n",
+        );
+        let Err(answer) = refused else {
+            panic!("a chunked body was read")
+        };
+        assert_eq!(answer.status, 400);
+        assert!(
+            answer.body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .starts_with("chunked bodies")
+        );
+        let Err(answer) = read_sent(b"POST /x HTTP/1.1\r\nContent-Length: 99999999999\r\n\r\n")
+        else {
+            panic!("an oversized body was accepted")
+        };
+        assert_eq!(answer.status, 413);
     }
 }
