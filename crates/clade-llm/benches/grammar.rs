@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::median;
+use common::{env_number, median};
 use std::collections::BTreeMap;
 
 use clade_agent::{Operator, Program, PromptInput, Templates, Workspace, apply_reply};
@@ -24,10 +24,7 @@ fn main() {
         );
         return;
     }
-    let samples: u64 = std::env::var("CLADE_BENCH_SAMPLES")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
+    let samples = env_number("CLADE_BENCH_SAMPLES", 8);
     let seed_file = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../benchmarks/sort-speed/src/main.rs"

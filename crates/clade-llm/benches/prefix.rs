@@ -11,17 +11,10 @@
 
 mod common;
 
-use common::median;
+use common::{env_number, median};
 use std::time::Instant;
 
 use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
-
-fn env_number(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(default)
-}
 
 /// The recorded requests, as chat requests for greedy replies of `tokens`.
 fn recorded_requests(tokens: u32) -> Vec<ChatRequest> {

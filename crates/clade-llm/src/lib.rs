@@ -21,6 +21,7 @@ mod config;
 mod endpoint;
 mod ensemble;
 mod error;
+mod http_server;
 mod ledger;
 #[cfg(feature = "local")]
 mod local;

@@ -152,7 +152,7 @@ fn serve(settings: &Settings, jobs: mpsc::Receiver<(Job, Reply)>) {
     let context = backend().and_then(|backend| {
         let params = LlamaContextParams::default()
             .with_n_ctx(NonZeroU32::new(settings.context))
-            .with_n_batch(batch_capacity() as u32)
+            .with_n_batch(BATCH as u32)
             .with_n_threads(settings.threads as i32)
             .with_n_threads_batch(settings.threads as i32);
         model
@@ -246,7 +246,7 @@ fn generate(
     // Whatever fails below leaves the cache unknown: start from nothing.
     let known = std::mem::take(cached);
     let reused = keep_prefix(context, &known, &tokens);
-    let mut batch = LlamaBatch::new(batch_capacity(), 1);
+    let mut batch = LlamaBatch::new(BATCH, 1);
     decode_prompt(context, &mut batch, &tokens, reused)
         .map_err(|e| local("decoding the prompt", &e))?;
     let mut decoded = tokens.clone();
@@ -348,14 +348,12 @@ fn keep_prefix(
 ) -> usize {
     let shared = known.iter().zip(tokens).take_while(|(a, b)| a == b).count();
     let shared = shared.min(tokens.len().saturating_sub(1));
-    let cut = u32::try_from(shared)
-        .ok()
-        .is_some_and(|p0| shared > 0 && context.kv_cache_seq_rm(0, Some(p0), None).is_ok());
-    if cut {
-        shared
-    } else {
-        context.clear_kv_cache();
-        0
+    match u32::try_from(shared) {
+        Ok(p0) if p0 > 0 && context.kv_cache_seq_rm(0, Some(p0), None).is_ok() => shared,
+        _ => {
+            context.clear_kv_cache();
+            0
+        }
     }
 }
 
@@ -367,12 +365,11 @@ fn decode_prompt(
     tokens: &[LlamaToken],
     from: usize,
 ) -> Result<(), String> {
-    let n_batch = batch_capacity();
     let rest = tokens.get(from..).unwrap_or_default();
-    for (chunk_index, chunk) in rest.chunks(n_batch).enumerate() {
+    for (chunk_index, chunk) in rest.chunks(BATCH).enumerate() {
         batch.clear();
         for (i, token) in chunk.iter().enumerate() {
-            let pos = from + chunk_index * n_batch + i;
+            let pos = from + chunk_index * BATCH + i;
             let last = pos + 1 == tokens.len();
             batch
                 .add(*token, pos as i32, &[0], last)
@@ -384,9 +381,7 @@ fn decode_prompt(
 }
 
 /// Tokens per prompt batch (llama.cpp's `n_batch`, set on the context too).
-const fn batch_capacity() -> usize {
-    512
-}
+const BATCH: usize = 512;
 
 /// Whether the grammar, in its current state, allows `token` next.
 fn grammar_allows(grammar: &mut LlamaSampler, token: LlamaToken) -> bool {

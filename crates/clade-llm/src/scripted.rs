@@ -3,7 +3,6 @@
 //! shaped replies, errors, hangs, dropped connections). It is the only
 //! stand-in Clade's tests use for a model.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -166,38 +165,14 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, handler: &Handler) 
     let Ok(mut writer) = stream.try_clone() else {
         return;
     };
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    if reader.read_line(&mut line).unwrap_or(0) == 0 {
+    let Ok(request) = crate::http_server::read_request(stream, 64 << 20) else {
         return;
-    }
-    let mut parts = line.split_whitespace();
-    let method = parts.next().unwrap_or("").to_string();
-    let path = parts.next().unwrap_or("").to_string();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        if reader.read_line(&mut h).unwrap_or(0) == 0 || h.trim().is_empty() {
-            break;
-        }
-        if let Some((k, v)) = h.split_once(':') {
-            headers.push((k.trim().to_string(), v.trim().to_string()));
-        }
-    }
-    let length = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.parse::<usize>().ok())
-        .unwrap_or(0);
-    let mut body = vec![0u8; length.min(64 << 20)];
-    if reader.read_exact(&mut body).is_err() {
-        return;
-    }
+    };
     let recorded = Recorded {
-        method,
-        path,
-        headers,
-        body: String::from_utf8_lossy(&body).into_owned(),
+        method: request.method,
+        path: request.path,
+        headers: request.headers,
+        body: String::from_utf8_lossy(&request.body).into_owned(),
     };
     let n = {
         let Ok(mut all) = requests.lock() else { return };
@@ -209,18 +184,7 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Recorded>>, handler: &Handler) 
             status,
             headers,
             body,
-        } => {
-            let mut head = format!(
-                "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n",
-                body.len()
-            );
-            for (k, v) in headers {
-                head.push_str(&format!("{k}: {v}\r\n"));
-            }
-            head.push_str("\r\n");
-            let _ = writer.write_all(head.as_bytes());
-            let _ = writer.write_all(body.as_bytes());
-        }
+        } => crate::http_server::write_response(&mut writer, status, &headers, &body),
         Reply::Hang(duration) => std::thread::sleep(duration),
         Reply::Drop => {}
     }

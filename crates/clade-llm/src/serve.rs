@@ -9,7 +9,6 @@
 //! are logged or echoed, so a key a client sends anyway goes nowhere. It
 //! binds where the caller says; the CLI binds 127.0.0.1 only.
 
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -17,14 +16,11 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::http_server::{BadRequest, write_response};
 use crate::{ChatRequest, Endpoint, LlmError, Message};
 
 /// A request body larger than this is refused (413).
 const MAX_BODY: usize = 8 << 20;
-/// A request line or header larger than this ends the connection.
-const MAX_LINE: usize = 16 << 10;
-/// Headers per request at most.
-const MAX_HEADERS: usize = 100;
 /// Connections answered at once at most.
 const MAX_CONNECTIONS: usize = 64;
 /// A client that sends nothing for this long is dropped.
@@ -118,87 +114,20 @@ fn answer(stream: TcpStream, endpoint: &Endpoint, model: &str, runtime: &tokio::
 }
 
 fn write_answer(writer: &mut TcpStream, answer: &Answer) {
-    let body = answer.body.to_string();
-    let head = format!(
-        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-        answer.status,
-        reason(answer.status),
-        body.len()
-    );
-    let _ = writer.write_all(head.as_bytes());
-    let _ = writer.write_all(body.as_bytes());
+    write_response(writer, answer.status, &[], &answer.body.to_string());
 }
 
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        413 => "Payload Too Large",
-        503 => "Service Unavailable",
-        _ => "Internal Server Error",
-    }
-}
-
-/// The method, path and body of one HTTP/1.1 request, or the answer that
-/// refuses it.
+/// The method, path and body of one request, or the answer that refuses it.
 fn read_request(stream: TcpStream) -> Result<(String, String, Vec<u8>), Answer> {
-    let bad = |why: &str| Answer::error(400, "invalid_request_error", why);
-    let mut reader = BufReader::new(stream);
-    let line = read_line(&mut reader).ok_or_else(|| bad("no request line"))?;
-    let mut parts = line.split_whitespace();
-    let (method, path) = match (parts.next(), parts.next()) {
-        (Some(m), Some(p)) => (m.to_string(), p.to_string()),
-        _ => return Err(bad("a malformed request line")),
-    };
-    let mut length = 0usize;
-    for _ in 0..MAX_HEADERS {
-        let header = read_line(&mut reader).ok_or_else(|| bad("the headers end early"))?;
-        if header.is_empty() {
-            let mut body = vec![0u8; length];
-            reader
-                .read_exact(&mut body)
-                .map_err(|_| bad("the body is shorter than its Content-Length"))?;
-            return Ok((method, path, body));
-        }
-        if let Some((name, _)) = header.split_once(':')
-            && name.trim().eq_ignore_ascii_case("transfer-encoding")
-        {
-            return Err(bad("chunked bodies are not supported: send Content-Length"));
-        }
-        if let Some((name, value)) = header.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-length")
-        {
-            length = value
-                .trim()
-                .parse()
-                .map_err(|_| bad("Content-Length is not a number"))?;
-            if length > MAX_BODY {
-                return Err(Answer::error(
-                    413,
-                    "invalid_request_error",
-                    format!("the body has {length} bytes; at most {MAX_BODY} are accepted"),
-                ));
-            }
-        }
+    match crate::http_server::read_request(stream, MAX_BODY) {
+        Ok(request) => Ok((request.method, request.path, request.body)),
+        Err(BadRequest::Malformed(why)) => Err(Answer::error(400, "invalid_request_error", why)),
+        Err(BadRequest::TooLarge { length, limit }) => Err(Answer::error(
+            413,
+            "invalid_request_error",
+            format!("the body has {length} bytes; at most {limit} are accepted"),
+        )),
     }
-    Err(bad("too many headers"))
-}
-
-/// One CRLF- or LF-terminated line without its ending; `None` at the end of
-/// the stream, on a read error or past `MAX_LINE`.
-fn read_line(reader: &mut impl BufRead) -> Option<String> {
-    let mut line = Vec::new();
-    let read = reader
-        .take(MAX_LINE as u64 + 1)
-        .read_until(b'\n', &mut line)
-        .ok()?;
-    if read == 0 || line.len() > MAX_LINE || !line.ends_with(b"\n") {
-        return None;
-    }
-    let text = String::from_utf8(line).ok()?;
-    Some(text.trim_end_matches(['\r', '\n']).to_string())
 }
 
 fn route(
@@ -318,6 +247,7 @@ fn message(m: &Value) -> Result<Message, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
 
     #[test]
     fn a_chat_body_becomes_a_request() {

@@ -1,4 +1,5 @@
-//! What the local-model benches share: which model file, and medians.
+//! What the local-model benches share: which model file, numbers from the
+//! environment, and medians.
 
 use std::path::PathBuf;
 
@@ -20,4 +21,12 @@ pub fn median(mut v: Vec<f64>) -> f64 {
         n if n % 2 == 1 => v[n / 2],
         n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
     }
+}
+
+/// The number in the environment variable `name`, else `default`.
+pub fn env_number(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
 }
