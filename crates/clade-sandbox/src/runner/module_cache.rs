@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use wasmtime::{Engine, InstancePre, Linker, Module};
 
-use super::GuestState;
+use super::{GuestState, TrustedModule};
 
 /// How many linked modules stay in memory; older ones are reloaded from disk.
 const MEMORY_ENTRIES: usize = 64;
@@ -60,9 +60,47 @@ impl ModuleCache {
             self.counters.memory_hits.fetch_add(1, Ordering::Relaxed);
             return Ok(pre.clone());
         }
-        let module = self.load_or_compile(engine, &key, wasm)?;
+        let module = self.load_or_compile_with(engine, &key, || Ok(wasm.to_vec()))?;
+        self.insert(key, linker, &module)
+    }
+
+    /// The linked module for a module the host vouches for, keyed by its
+    /// pinned digest: the file is read (and its digest checked) only when
+    /// neither cache holds it, which for the 105 MB Python runtime saves a
+    /// read and a hash per process.
+    pub fn get_trusted(
+        &self,
+        engine: &Engine,
+        linker: &Linker<GuestState>,
+        trusted: &TrustedModule,
+    ) -> Result<InstancePre<GuestState>, String> {
+        let key = format!("trusted-{}", trusted.sha256);
+        if let Some(pre) = self.lock().0.get(&key) {
+            self.counters.memory_hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(pre.clone());
+        }
+        let module = self.load_or_compile_with(engine, &key, || {
+            let bytes = std::fs::read(&trusted.path).map_err(|e| format!("cannot read it: {e}"))?;
+            let got = crate::sha256_plain_hex(&bytes);
+            if got != trusted.sha256 {
+                return Err(format!(
+                    "its SHA-256 is {got}, expected {}; fetch it again",
+                    trusted.sha256
+                ));
+            }
+            Ok(bytes)
+        })?;
+        self.insert(key, linker, &module)
+    }
+
+    fn insert(
+        &self,
+        key: String,
+        linker: &Linker<GuestState>,
+        module: &Module,
+    ) -> Result<InstancePre<GuestState>, String> {
         let pre = linker
-            .instantiate_pre(&module)
+            .instantiate_pre(module)
             .map_err(|e| format!("module cannot be linked: {e:#}"))?;
         let mut guard = self.lock();
         let (map, order) = &mut *guard;
@@ -83,7 +121,14 @@ impl ModuleCache {
         self.memory.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    fn load_or_compile(&self, engine: &Engine, key: &str, wasm: &[u8]) -> Result<Module, String> {
+    /// From the disk cache, else compiled from what `wasm` yields (and
+    /// written to the disk cache).
+    fn load_or_compile_with(
+        &self,
+        engine: &Engine,
+        key: &str,
+        wasm: impl FnOnce() -> Result<Vec<u8>, String>,
+    ) -> Result<Module, String> {
         let path = self.dir.as_ref().map(|d| d.join(format!("{key}.cwasm")));
         if let Some(path) = path.as_ref().filter(|p| p.is_file()) {
             // SAFETY: the artifact was written by `Module::serialize` of an
@@ -94,8 +139,9 @@ impl ModuleCache {
                 return Ok(module);
             }
         }
+        let wasm = wasm()?;
         let module =
-            Module::new(engine, wasm).map_err(|e| format!("invalid wasm module: {e:#}"))?;
+            Module::new(engine, &wasm).map_err(|e| format!("invalid wasm module: {e:#}"))?;
         self.counters.compiled.fetch_add(1, Ordering::Relaxed);
         if let Some(path) = path
             && self.store(&module, &path).is_err()
