@@ -9,6 +9,8 @@
 # $CLADE_HOME/quickstart, so this checkout's history is left alone; the
 # variants are commits there (`clade tree`, `clade show`, `git log`).
 # CLADE_MODEL=0.5b picks the smaller, faster model; CLADE_SEED=N another seed.
+# A Python benchmark (e.g. circle-packing-26-py) also fetches the wasm
+# CPython (scripts/fetch-python.sh); its first run compiles it (minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure.sh
@@ -23,6 +25,9 @@ esac
 ensure_system_packages
 ensure_rust_toolchain
 ensure_model "$size"
+if grep -q '^build = "python"' "benchmarks/$benchmark/clade.toml" 2>/dev/null; then
+    ensure_python
+fi
 
 # The dev profile shares its build with scripts/test.sh; what runs hot is
 # optimized anyway (llama.cpp is always Release, dependencies at opt-level 1,

@@ -10,6 +10,10 @@ ensure_rust_toolchain
 # The small local model (~470 MiB): the local-model tests must run, not skip.
 ensure_model 0.5b
 export CLADE_REQUIRE_MODEL=1
+# The wasm CPython (~150 MiB): the Python tests must run, not skip. Its
+# first compile takes minutes and is cached beside it.
+ensure_python
+export CLADE_REQUIRE_PYTHON=1
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked

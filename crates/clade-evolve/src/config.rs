@@ -80,6 +80,9 @@ pub enum BuildKind {
     CargoWasm,
     /// Use a prebuilt module at `module`.
     Wasm,
+    /// Python files (`.py` under `target.root`) run by the wasm CPython;
+    /// `entry` is the script.
+    Python,
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -95,6 +98,10 @@ pub struct TargetConfig {
     pub package: Option<String>,
     #[serde(default)]
     pub module: Option<PathBuf>,
+    /// The script `build = "python"` runs, relative to `root`. Default: the
+    /// first evolvable `.py` file.
+    #[serde(default)]
+    pub entry: Option<String>,
     /// What the program does and what to improve, for the prompts. Default:
     /// a sentence naming the metric and its direction.
     #[serde(default)]
@@ -281,6 +288,20 @@ impl Config {
         Ok(config)
     }
 
+    /// The script a Python target runs, root-relative: `target.entry`, else
+    /// the first evolvable `.py` file.
+    pub fn python_entry(&self) -> Option<String> {
+        match &self.target.entry {
+            Some(entry) => crate::project::clean_relative(entry),
+            None => self
+                .target
+                .files
+                .iter()
+                .find(|f| f.ends_with(".py"))
+                .and_then(|f| crate::project::clean_relative(f)),
+        }
+    }
+
     /// Checks what types alone cannot.
     fn validate(&self) -> Result<(), String> {
         if self.target.files.is_empty() {
@@ -290,10 +311,19 @@ impl Config {
             (BuildKind::Wasm, None) => {
                 return Err("target.build = \"wasm\" needs target.module".into());
             }
-            (BuildKind::CargoWasm, Some(_)) => {
+            (BuildKind::CargoWasm | BuildKind::Python, Some(_)) => {
                 return Err("target.module is only for build = \"wasm\"".into());
             }
             _ => {}
+        }
+        if self.target.entry.is_some() && self.target.build != BuildKind::Python {
+            return Err("target.entry is only for build = \"python\"".into());
+        }
+        if self.target.build == BuildKind::Python && self.python_entry().is_none() {
+            return Err(
+                "target.build = \"python\" needs target.entry (the script to run) or an evolvable .py file"
+                    .into(),
+            );
         }
         if let ScorerConfig::Named(name) = &self.evaluate.scorer
             && name != "stdout-json"

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use clade_agent::normalize::identifiers;
 use clade_archive::{Direction, SandboxStats};
+use clade_sandbox::python::{PythonProgram, PythonRunner};
 use clade_sandbox::{
     BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
 };
@@ -94,6 +95,36 @@ const SELF_REPORTING: &[&str] = &[
     "unsafe",
 ];
 
+/// The same for Python (`build = "python"`): printing, ending early,
+/// reaching the interpreter's streams, or running code from a string.
+const SELF_REPORTING_PY: &[&str] = &[
+    "print",
+    "sys",
+    "stdout",
+    "stderr",
+    "exit",
+    "_exit",
+    "quit",
+    "os",
+    "open",
+    "exec",
+    "eval",
+    "compile",
+    "__import__",
+    "importlib",
+    "builtins",
+    "__builtins__",
+    "globals",
+    "atexit",
+];
+
+/// A candidate ready to run: a module, or a Python program's folder
+/// (removed once its evaluation ends).
+enum Program {
+    Wasm(Arc<Vec<u8>>),
+    Python(PathBuf),
+}
+
 /// Where a run's stdin comes from.
 #[derive(Debug, Clone)]
 enum Stdin {
@@ -135,6 +166,9 @@ pub struct Evaluator {
     /// A builtin scorer and its data folder; a function benchmark's
     /// candidate is driven through its exports instead of run.
     builtin: Option<(Builtin, Option<PathBuf>)>,
+    /// `build = "python"`: the runtime and the script, root-relative.
+    python: Option<(Arc<PythonRunner>, String)>,
+    python_entry: Option<String>,
 }
 
 /// How long a `command` scorer may take.
@@ -224,6 +258,34 @@ impl Evaluator {
             _ => None,
         };
         let builtin = resolve_builtin(config)?;
+        let python_entry = match config.target.build {
+            BuildKind::Python => {
+                if let Some((
+                    Builtin {
+                        scorer: Scorer::Function(bench),
+                        ..
+                    },
+                    _,
+                )) = &builtin
+                {
+                    return Err(EvolveError::Setup(format!(
+                        "the builtin {} drives a wasm module's exports; Python function benchmarks are not supported yet",
+                        bench.name()
+                    )));
+                }
+                let entry = config.python_entry();
+                if let Some(entry) = &entry
+                    && !crate_files.contains_key(entry)
+                    && !project.evolvable.contains(entry)
+                {
+                    return Err(EvolveError::Setup(format!(
+                        "target.entry {entry} is neither a committed .py file under target.root nor an evolvable file"
+                    )));
+                }
+                entry
+            }
+            _ => None,
+        };
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         Ok(Evaluator {
             runner,
@@ -247,7 +309,17 @@ impl Evaluator {
             hidden_env,
             scratch,
             builtin,
+            python: None,
+            python_entry,
         })
+    }
+
+    /// Runs candidates in `python` (for `build = "python"`).
+    pub fn with_python(mut self, python: Arc<PythonRunner>) -> Self {
+        if let Some(entry) = self.python_entry.clone() {
+            self.python = Some((python, entry));
+        }
+        self
     }
 
     /// Builds, runs and scores the candidate whose evolvable files are
@@ -262,14 +334,17 @@ impl Evaluator {
         if let Some(rejection) = self.reports_its_own_score(files) {
             return Ok(Evaluation::rejected(rejection, None).with_times(ms(started), 0.0));
         }
-        let wasm = match self.wasm_of(files, key)? {
-            Ok(wasm) => wasm,
+        let program = match self.program_of(files, key)? {
+            Ok(program) => program,
             Err(rejection) => return Ok(rejection.with_times(ms(started), 0.0)),
         };
         let build_ms = ms(started);
         let eval_started = Instant::now();
-        let evaluation = self.run_stages(&wasm, files, key, random_seed)?;
-        Ok(evaluation.with_times(build_ms, ms(eval_started)))
+        let evaluation = self.run_stages(&program, files, key, random_seed);
+        if let Program::Python(dir) = &program {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        Ok(evaluation?.with_times(build_ms, ms(eval_started)))
     }
 
     /// Under `stdout-json` the program's own last line is its score, so
@@ -281,7 +356,15 @@ impl Evaluator {
         if !matches!(self.scorer, ScorerConfig::Named(_)) {
             return None;
         }
-        for (rel, text) in files.iter().filter(|(p, _)| p.ends_with(".rs")) {
+        for (rel, text) in files
+            .iter()
+            .filter(|(p, _)| p.ends_with(".rs") || p.ends_with(".py"))
+        {
+            let forbidden = if rel.ends_with(".py") {
+                SELF_REPORTING_PY
+            } else {
+                SELF_REPORTING
+            };
             let seed = self
                 .project
                 .in_crate(rel)
@@ -293,7 +376,7 @@ impl Evaluator {
             let added: Vec<&str> = after
                 .difference(&before)
                 .map(String::as_str)
-                .filter(|name| SELF_REPORTING.contains(name))
+                .filter(|name| forbidden.contains(name))
                 .collect();
             if !added.is_empty() {
                 return Some(Rejection::BuildRejected(format!(
@@ -306,17 +389,25 @@ impl Evaluator {
         None
     }
 
-    fn wasm_of(
+    fn program_of(
         &self,
         files: &BTreeMap<String, String>,
         key: &str,
-    ) -> Result<Result<Arc<Vec<u8>>, Evaluation>, EvolveError> {
-        if let Some(bytes) = &self.module {
-            return Ok(Ok(bytes.clone()));
+    ) -> Result<Result<Program, Evaluation>, EvolveError> {
+        if self.python.is_some() {
+            let dir = self.materialize(files, key)?;
+            return Ok(Ok(Program::Python(dir)));
         }
-        let Some(builder) = &self.builder else {
-            return Err(EvolveError::Internal("no builder for cargo-wasm".into()));
-        };
+        Ok(self.wasm_of(files, key)?.map(Program::Wasm))
+    }
+
+    /// Writes the program's committed files with the candidate's evolvable
+    /// files over them into the job's scratch folder.
+    fn materialize(
+        &self,
+        files: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<PathBuf, EvolveError> {
         let dir = self.scratch.join(key);
         if dir.exists() {
             std::fs::remove_dir_all(&dir).map_err(EvolveError::io("remove", &dir))?;
@@ -334,6 +425,22 @@ impl Evaluator {
             }
             std::fs::write(&path, bytes).map_err(EvolveError::io("write", &path))?;
         }
+        std::fs::create_dir_all(&dir).map_err(EvolveError::io("create", &dir))?;
+        Ok(dir)
+    }
+
+    fn wasm_of(
+        &self,
+        files: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<Result<Arc<Vec<u8>>, Evaluation>, EvolveError> {
+        if let Some(bytes) = &self.module {
+            return Ok(Ok(bytes.clone()));
+        }
+        let Some(builder) = &self.builder else {
+            return Err(EvolveError::Internal("no builder for cargo-wasm".into()));
+        };
+        let dir = self.materialize(files, key)?;
         let outcome = builder.build(&dir);
         let _ = std::fs::remove_dir_all(&dir);
         let outcome = outcome?;
@@ -367,7 +474,7 @@ impl Evaluator {
 
     fn run_stages(
         &self,
-        wasm: &[u8],
+        program: &Program,
         files: &BTreeMap<String, String>,
         key: &str,
         random_seed: u64,
@@ -380,6 +487,11 @@ impl Evaluator {
             data,
         )) = &self.builtin
         {
+            let Program::Wasm(wasm) = program else {
+                return Err(EvolveError::Internal(
+                    "a function benchmark with a Python program".into(),
+                ));
+            };
             return self.run_function(*bench, data.as_deref(), wasm, random_seed);
         }
         let mut sandbox = SandboxStats::default();
@@ -396,7 +508,7 @@ impl Evaluator {
                 limits: self.limits.clone(),
                 random_seed,
             };
-            let outcome = self.runner.run(wasm, &request)?;
+            let outcome = self.run_program(program, &request)?;
             sandbox.fuel = Some(sandbox.fuel.unwrap_or(0) + outcome.fuel_used.unwrap_or(0));
             sandbox.wall_ms = Some(sandbox.wall_ms.unwrap_or(0.0) + outcome.wall_ms);
             sandbox.peak_memory_bytes = Some(
@@ -475,6 +587,26 @@ impl Evaluator {
             });
         }
         Err(EvolveError::Internal("no evaluation stage".into()))
+    }
+
+    fn run_program(
+        &self,
+        program: &Program,
+        request: &RunRequest,
+    ) -> Result<RunOutcome, EvolveError> {
+        Ok(match (program, &self.python) {
+            (Program::Wasm(wasm), _) => self.runner.run(wasm, request)?,
+            (Program::Python(dir), Some((python, entry))) => {
+                let program = PythonProgram {
+                    dir: dir.clone(),
+                    entry: entry.clone(),
+                };
+                python.run(&program, request)?
+            }
+            (Program::Python(_), None) => {
+                return Err(EvolveError::Internal("no Python runtime".into()));
+            }
+        })
     }
 
     fn run_function(

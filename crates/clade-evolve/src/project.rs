@@ -20,7 +20,8 @@ pub struct Project {
     /// `root` relative to `workdir`, with a trailing `/` unless empty.
     pub prefix: String,
     /// The crate to build, relative to `root` (`""` for the root itself);
-    /// `None` for `build = "wasm"`.
+    /// for `build = "python"` the program's folder, always `""`; `None` for
+    /// `build = "wasm"`.
     pub crate_dir: Option<String>,
     /// Evolvable paths relative to `root`, as written in the config.
     pub evolvable: Vec<String>,
@@ -62,6 +63,8 @@ impl Project {
         let crate_dir = match config.target.build {
             BuildKind::CargoWasm => Some(find_crate(&root, config.target.package.as_deref())?),
             BuildKind::Wasm => None,
+            // The program's folder is the target root itself.
+            BuildKind::Python => Some(String::new()),
         };
         Ok(Project {
             root,
@@ -116,6 +119,12 @@ impl Project {
 /// refuse it with its reason) and the sources.
 pub(crate) fn is_crate_file(rel: &str) -> bool {
     rel == "Cargo.toml" || rel == "build.rs" || rel.starts_with("src/")
+}
+
+/// Whether a root-relative path belongs to a Python program's folder: its
+/// `.py` files (other inputs come through `evaluate.dirs`).
+pub(crate) fn is_python_file(rel: &str) -> bool {
+    rel.ends_with(".py")
 }
 
 /// A user-written relative path, normalized (`./a//b` → `a/b`); `None` when

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 use clade_agent::Templates;
 use clade_archive::{Archive, NewVariant, RunRecord, TreeSource, VariantMeta, VariantStatus};
 use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ProviderKind, ResponseCache};
+use clade_sandbox::python::{PythonArtifacts, PythonRunner};
 use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
@@ -26,7 +27,7 @@ use crate::controller::{
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
 use crate::events::{Best, Event, HeldBack, Totals};
-use crate::project::{Project, is_crate_file};
+use crate::project::{Project, is_crate_file, is_python_file};
 use crate::proposal::{Shared, files_digest};
 use crate::writer::{Ack, Writer};
 
@@ -611,7 +612,11 @@ fn build_backend(
             work_dir: home.join("build"),
             ..BuilderConfig::default()
         })?)),
-        BuildKind::Wasm => None,
+        BuildKind::Wasm | BuildKind::Python => None,
+    };
+    let python = match config.target.build {
+        BuildKind::Python => Some(python_runner(home)?),
+        _ => None,
     };
 
     // The base commit and the crate's committed files.
@@ -634,7 +639,11 @@ fn build_backend(
             } else {
                 path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
             };
-            if is_crate_file(rel) {
+            let wanted = match config.target.build {
+                BuildKind::Python => is_python_file(rel),
+                _ => is_crate_file(rel),
+            };
+            if wanted {
                 crate_files.insert(rel.to_string(), bytes);
             }
         }
@@ -646,7 +655,7 @@ fn build_backend(
             )));
         }
     }
-    let evaluator: Arc<dyn EvalBackend> = Arc::new(Evaluator::new(
+    let mut evaluator = Evaluator::new(
         config,
         project.clone(),
         runner,
@@ -654,9 +663,33 @@ fn build_backend(
         crate_files,
         models.hidden_env.clone(),
         run_dir.join("scratch"),
-    )?);
+    )?;
+    if let Some(python) = python {
+        evaluator = evaluator.with_python(python);
+    }
+    let evaluator: Arc<dyn EvalBackend> = Arc::new(evaluator);
 
     Ok((evaluator, base_commit))
+}
+
+/// The Python runtime under `home`, compiled before the seed runs (minutes
+/// the first time on a machine, said on stderr; a load from the module cache
+/// after). A missing runtime is an error naming the command that fetches it.
+pub(crate) fn python_runner(home: &Path) -> Result<Arc<PythonRunner>, EvolveError> {
+    let artifacts = PythonArtifacts::locate(home)?;
+    let runner = PythonRunner::new(artifacts)?;
+    tracing::info!(
+        "loading the Python runtime (the first time on a machine it compiles for minutes)"
+    );
+    let started = Instant::now();
+    runner.warm()?;
+    if started.elapsed() > Duration::from_secs(5) {
+        tracing::info!(
+            "compiled the Python runtime in {:.0} s (cached for later runs)",
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(Arc::new(runner))
 }
 
 /// Step: the controller of a run, before the seed or the archive fills its

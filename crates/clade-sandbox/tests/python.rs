@@ -3,7 +3,7 @@
 //!
 //! They need the runtime (`scripts/fetch-python.sh`); without it a test says
 //! why it skipped, unless CLADE_REQUIRE_PYTHON is set (CI), where it fails.
-//! The compiled runtime is cached under the Clade home's `modules`, so only
+//! The compiled runtime is cached beside the runtime (its `modules` folder), so only
 //! the first run on a machine compiles it (minutes).
 
 use std::path::Path;
@@ -29,8 +29,7 @@ fn runner() -> Option<&'static PythonRunner> {
                     return None;
                 }
             };
-            let runner = PythonRunner::new(artifacts, Some(home.join("modules")))
-                .expect("the Python runner starts");
+            let runner = PythonRunner::new(artifacts).expect("the Python runner starts");
             runner.warm().expect("the runtime compiles");
             Some(runner)
         })

@@ -197,7 +197,7 @@ fn run_python(file: &std::path::Path, request: &RunRequest) -> anyhow::Result<Ru
         .context("cannot copy the program into its folder")?;
     let home = clade_sandbox::default_home();
     let artifacts = PythonArtifacts::locate(&home)?;
-    let runner = PythonRunner::new(artifacts, Some(home.join("modules")))?;
+    let runner = PythonRunner::new(artifacts)?;
     let program = PythonProgram {
         dir: folder.path().to_path_buf(),
         entry: name.to_string(),

@@ -10,6 +10,8 @@
 //!   kind of child, a kill and a resume, a replay, hostile self-edits;
 //! - [`golden`]: a scripted run's events and notes, byte for byte;
 //! - [`model`]: `clade model serve` answering plain HTTP requests;
+//! - [`python`]: Python candidates: `clade sandbox python`, the Python
+//!   benchmark's seed, a `clade run` of a Python program;
 //! - [`review`]: `tree`, `show`, `diff`, `branch`, `promote`;
 //! - [`run`]: `clade run` end to end (resume, stops, budgets, local model);
 //! - [`sandbox`]: `clade sandbox build|run` and its JSON contract.
@@ -21,6 +23,7 @@ mod env;
 mod evolve_agent;
 mod golden;
 mod model;
+mod python;
 mod review;
 mod run;
 mod sandbox;

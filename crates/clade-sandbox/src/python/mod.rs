@@ -124,14 +124,12 @@ pub struct PythonRunner {
 }
 
 impl PythonRunner {
-    /// A runner for the runtime in `artifacts`, caching the compiled module
-    /// under `cache_dir` (`None`: in memory only).
-    pub fn new(
-        artifacts: PythonArtifacts,
-        cache_dir: Option<PathBuf>,
-    ) -> Result<Self, SandboxError> {
+    /// A runner for the runtime in `artifacts`. The compiled runtime is
+    /// cached beside it (`<dir>/modules`), so whatever shares the runtime's
+    /// folder shares its compiled form too.
+    pub fn new(artifacts: PythonArtifacts) -> Result<Self, SandboxError> {
         let runner = Runner::new(RunnerConfig {
-            cache_dir,
+            cache_dir: Some(artifacts.dir.join("modules")),
             max_wasm_stack: WASM_STACK,
             python_abi: true,
             ..RunnerConfig::default()
