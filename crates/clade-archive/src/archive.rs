@@ -301,6 +301,9 @@ impl Archive {
         validated: bool,
     ) {
         state.trees.entry(tree).or_insert(id);
+        if !validated && let (Some(parent), Some(of)) = (meta.parent, meta.duplicate_of) {
+            state.population.record_duplicate(parent, meta.island, of);
+        }
         if validated && let Some(score) = meta.score.filter(|s| s.is_finite()) {
             let parent = meta.parent.filter(|p| state.population.contains(*p));
             state.population.add(

@@ -72,6 +72,11 @@ pub struct VariantMeta {
     /// The candidate's git tree id, so reopening needs no commit reads. The
     /// commit stays the truth: a note without it is read from the commit.
     pub tree: Option<String>,
+    /// A rejected duplicate: the earlier variant whose code it repeats. The
+    /// population counts it against its parent and may adopt that variant
+    /// into the duplicate's island ([`crate::Population::record_duplicate`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duplicate_of: Option<u64>,
 }
 
 impl VariantMeta {

@@ -568,6 +568,11 @@ impl Controller {
             new_files,
         } = self.judge(id, plan.parent, result, &mut meta)?;
         meta.reason = rejection.as_ref().map(Rejection::to_string);
+        if let Some(Rejection::Duplicate { of: Some(other) }) = &rejection {
+            meta.duplicate_of = Some(*other);
+            self.population
+                .record_duplicate(plan.parent, plan.island, *other);
+        }
         let validated = meta.score.is_some();
         meta.status = Some(if validated {
             VariantStatus::Validated

@@ -253,6 +253,21 @@ impl Population {
         }
     }
 
+    /// A proposal made from `parent` for `island` repeated the code of
+    /// `of`: it counts as a child of `parent`, so selection moves on from a
+    /// parent whose children keep repeating known code; and `of`, when it
+    /// is a validated variant `island` lacks, joins `island`, so an island
+    /// whose proposals retrace another island's steps takes them over
+    /// instead of proposing them again.
+    pub fn record_duplicate(&mut self, parent: u64, island: usize, of: u64) {
+        if let Some(member) = self.members.get_mut(&parent) {
+            member.children += 1;
+        }
+        if self.members.contains_key(&of) && island < self.islands.len() {
+            self.join(island, of);
+        }
+    }
+
     fn join(&mut self, island: usize, id: u64) {
         let member = &self.members[&id];
         let (fitness, features) = (member.fitness, member.features.clone());
@@ -474,6 +489,26 @@ impl Population {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_duplicate_counts_against_its_parent_and_its_original_joins_the_island() {
+        let mut population = Population::new(PopulationConfig::default(), Direction::Maximize);
+        let none = BTreeMap::new();
+        population.add(0, None, 0, 1.0, vec![], &none);
+        population.add(1, Some(0), 0, 2.0, vec![], &none);
+        assert_eq!(population.island_members(1), vec![0]);
+        assert_eq!(population.children(0), 1);
+        // Island 1's proposal from the seed repeated #1.
+        population.record_duplicate(0, 1, 1);
+        assert_eq!(population.children(0), 2);
+        assert_eq!(population.island_members(1), vec![1, 0]);
+        // Twice is the same as once; an unknown original changes no island.
+        population.record_duplicate(0, 1, 1);
+        population.record_duplicate(0, 1, 99);
+        assert_eq!(population.island_members(1), vec![1, 0]);
+        assert_eq!(population.children(0), 4);
+        assert_eq!(population.len(), 2);
+    }
 
     #[test]
     fn ranking_stays_sorted_across_chunk_splits() {

@@ -1189,3 +1189,53 @@ fn seed_picks_a_new_runs_draws_and_a_resumed_run_keeps_it() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Every reply adds one step to whatever parent it is given, so the second
+/// island's first child repeats the first island's. Before, that island held
+/// only the seed for the whole run (its duplicates changed nothing, so it
+/// asked the seed again and again); now the variant it repeated joins it and
+/// it proposes from there.
+#[test]
+fn an_island_that_repeats_another_islands_variant_takes_it_over() {
+    let server = ScriptedServer::start_with(|_, request| {
+        let steps = steps_in(request);
+        Reply::openai(
+            &improvement(steps, &format!("    let steps: u64 = {};", steps + 1)),
+            20,
+            10,
+        )
+    })
+    .unwrap();
+    let dir = project(&server.url(), 8, "");
+    std::fs::write(
+        dir.path().join("clade.toml"),
+        std::fs::read_to_string(dir.path().join("clade.toml"))
+            .unwrap()
+            .replace("parallel_proposals = 2", "parallel_proposals = 1"),
+    )
+    .unwrap();
+    git(dir.path(), &["commit", "-qam", "one proposal at a time"]);
+    let out = clade(dir.path(), &["run", "--json", "--name", "adopt"]);
+    assert_ok(&out);
+    let events = parse_events(&out);
+    let second: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "variant" && e["island"] == 1)
+        .collect();
+    assert_eq!(second[0]["parent"], 0, "{:?}", second[0]);
+    assert_eq!(
+        second[0]["reason"], "duplicate: the same code as #1",
+        "{:?}",
+        second[0]
+    );
+    assert!(second.len() >= 3);
+    for variant in &second[1..] {
+        assert_ne!(
+            variant["parent"], 0,
+            "island 1 went back to the seed: {variant}"
+        );
+    }
+    // Resumed, the archive rebuilds the same population: nothing to redo.
+    let again = clade(dir.path(), &["run", "--json", "--resume", "adopt"]);
+    assert_ok(&again);
+}
