@@ -43,7 +43,8 @@ work="$home/quickstart/$benchmark"
 if [ ! -d "$work/.git" ]; then
     log "copying benchmarks/$benchmark into a scratch repository at $work"
     mkdir -p "$work"
-    cp -R "benchmarks/$benchmark/." "$work/"
+    # -L: a benchmark's data may be a link to another benchmark's.
+    cp -RL "benchmarks/$benchmark/." "$work/"
     if grep -q '^root = "\.\./' "$work/clade.toml"; then
         echo "benchmark $benchmark shares a seed crate; pick another for the quick start" >&2
         exit 1

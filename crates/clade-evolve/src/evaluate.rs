@@ -460,12 +460,7 @@ impl Evaluator {
             data,
         )) = &self.builtin
         {
-            let Program::Wasm(wasm) = program else {
-                return Err(EvolveError::Internal(
-                    "a function benchmark with a Python program".into(),
-                ));
-            };
-            return self.run_function(*bench, data.as_deref(), wasm, random_seed);
+            return self.run_function(*bench, data.as_deref(), program, random_seed);
         }
         let mut sandbox = SandboxStats::default();
         let stage_count = self.stages.len();
@@ -586,7 +581,7 @@ impl Evaluator {
         &self,
         bench: FunctionBench,
         data: Option<&Path>,
-        wasm: &[u8],
+        program: &Program,
         random_seed: u64,
     ) -> Result<Evaluation, EvolveError> {
         let request = RunRequest {
@@ -596,7 +591,21 @@ impl Evaluator {
             limits: self.limits.clone(),
             random_seed,
         };
-        let scored = functions::score_function(bench, &self.runner, wasm, &request, data)?;
+        let scored = match (program, &self.python) {
+            (Program::Wasm(wasm), _) => {
+                functions::score_function(bench, &self.runner, wasm, &request, data)?
+            }
+            (Program::Python(dir), Some((python, entry))) => {
+                let program = PythonProgram {
+                    dir: dir.clone(),
+                    entry: entry.clone(),
+                };
+                functions::score_python_function(bench, python, &program, &request, data)?
+            }
+            (Program::Python(_), None) => {
+                return Err(EvolveError::Internal("no Python runtime".into()));
+            }
+        };
         let name = bench.name();
         let sandbox = scored
             .outcome
@@ -740,8 +749,8 @@ fn resolve_builtin(config: &Config) -> Result<Option<(Builtin, Option<PathBuf>)>
 }
 
 /// The script of a `build = "python"` target (`None` for other builds):
-/// a committed or evolvable file, and never with a function benchmark,
-/// which drives a wasm module's exports.
+/// a committed or evolvable file, and never with a function benchmark that
+/// takes only wasm candidates.
 fn resolve_python_entry(
     config: &Config,
     project: &Project,
@@ -758,9 +767,10 @@ fn resolve_python_entry(
         },
         _,
     )) = builtin
+        && !bench.takes_python()
     {
         return Err(EvolveError::Setup(format!(
-            "the builtin {} drives a wasm module's exports; Python function benchmarks are not supported yet",
+            "the builtin {} times a wasm module's export; it takes no Python program",
             bench.name()
         )));
     }

@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use clade_sandbox::python::{PythonArtifacts, PythonProgram, PythonRunner};
+use clade_sandbox::python::{PythonArtifacts, PythonProgram, PythonRunner, PythonSession};
 use clade_sandbox::{DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, SandboxError};
 
 fn runner() -> Option<&'static PythonRunner> {
@@ -376,4 +376,156 @@ fn a_missing_runtime_names_the_fetch_command() {
     let empty = tempfile::tempdir().unwrap();
     let err = PythonArtifacts::locate(Path::new(empty.path())).unwrap_err();
     assert!(err.to_string().contains("scripts/fetch-python.sh"), "{err}");
+}
+
+/// Starts a session of a program whose script is `source`, with `setup`;
+/// `body` gets the session, and its result comes back with the outcome.
+fn with_session<T: Send>(
+    source: &str,
+    setup: &str,
+    limits: RunLimits,
+    body: impl FnOnce(&mut PythonSession<'_>) -> T + Send,
+) -> Option<(T, RunOutcome)> {
+    let runner = runner()?;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("main.py"), source).unwrap();
+    let program = PythonProgram {
+        dir: dir.path().to_path_buf(),
+        entry: "main.py".into(),
+    };
+    let request = RunRequest {
+        limits,
+        ..RunRequest::default()
+    };
+    let ran = runner
+        .with_session(&program, setup, &request, body)
+        .unwrap();
+    Some(ran.expect("the runtime instantiates"))
+}
+
+/// Loads main.py as the function benchmarks do, and defines `ask()`, which
+/// answers the question at the door with the program's `answer(question)`.
+const ASK: &str = r#"import runpy, _host
+ns = runpy.run_path("/candidate/main.py", run_name="candidate")
+def ask():
+    _host.call(ns["answer"](_host.call(b"")))
+"#;
+
+#[test]
+fn a_session_answers_each_turn_through_the_door() {
+    let source = "def answer(q):\n    return q[::-1] + b'!'\n";
+    let Some((answers, outcome)) = with_session(source, ASK, limits(), |python| {
+        [b"abc".as_slice(), b"", b"xy"].map(|q| python.turn("ask()", q).unwrap())
+    }) else {
+        return;
+    };
+    assert_eq!(answers, [b"cba!".to_vec(), b"!".to_vec(), b"yx!".to_vec()]);
+    assert_eq!(outcome.status, RunStatus::Exited, "{outcome:?}");
+    assert_eq!(outcome.exit_code, Some(0));
+}
+
+#[test]
+fn state_lasts_across_turns_and_a_restart_forgets_it() {
+    let source =
+        "seen = []\ndef answer(q):\n    seen.append(q)\n    return str(len(seen)).encode()\n";
+    let Some((answers, _)) = with_session(source, ASK, limits(), |python| {
+        let mut answers = Vec::new();
+        for _ in 0..2 {
+            answers.push(python.turn("ask()", b"q").unwrap());
+        }
+        python.restart().unwrap();
+        answers.push(python.turn("ask()", b"q").unwrap());
+        answers
+    }) else {
+        return;
+    };
+    assert_eq!(answers, [b"1".to_vec(), b"2".to_vec(), b"1".to_vec()]);
+}
+
+#[test]
+fn an_exception_poisons_the_session_with_its_traceback_on_stderr() {
+    let source = "def answer(q):\n    return {}['missing_key']\n";
+    let Some(((first, second), outcome)) = with_session(source, ASK, limits(), |python| {
+        (python.turn("ask()", b"q"), python.turn("ask()", b"q"))
+    }) else {
+        return;
+    };
+    let first = first.unwrap_err();
+    assert_eq!(first.status, RunStatus::Exited);
+    assert!(
+        first
+            .message
+            .contains("raised an exception or called sys.exit"),
+        "{first}"
+    );
+    assert_eq!(second.unwrap_err(), first, "later turns repeat the failure");
+    assert_eq!(outcome.status, RunStatus::Exited);
+    let stderr = stderr(&outcome);
+    assert!(
+        stderr.contains("main.py\", line 2") && stderr.contains("KeyError: 'missing_key'"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_failing_setup_is_what_the_first_turn_reports() {
+    let Some((first, outcome)) = with_session("syntax error here", ASK, limits(), |python| {
+        python.turn("ask()", b"q")
+    }) else {
+        return;
+    };
+    assert!(
+        first
+            .unwrap_err()
+            .message
+            .contains("raised an exception or called sys.exit")
+    );
+    assert!(
+        stderr(&outcome).contains("SyntaxError"),
+        "{}",
+        stderr(&outcome)
+    );
+}
+
+#[test]
+fn a_turn_that_sends_no_answer_fails() {
+    let Some((turn, _)) = with_session("", "", limits(), |python| python.turn("x = 1", b"q"))
+    else {
+        return;
+    };
+    let err = turn.unwrap_err();
+    assert!(err.message.contains("sent no answer"), "{err}");
+}
+
+#[test]
+fn one_fuel_budget_covers_every_turn_and_restart() {
+    let source = "def answer(q):\n    return str(sum(range(100_000))).encode()\n";
+    let limits = RunLimits {
+        fuel: 3_000_000_000,
+        ..limits()
+    };
+    let Some((turns, outcome)) = with_session(source, ASK, limits, |python| {
+        let mut turns = 0;
+        while python.turn("ask()", b"q").is_ok() && turns < 10_000 {
+            turns += 1;
+            if turns % 50 == 0 && python.restart().is_err() {
+                break;
+            }
+        }
+        turns
+    }) else {
+        return;
+    };
+    assert_eq!(outcome.status, RunStatus::OutOfFuel, "{outcome:?}");
+    assert!((1..10_000).contains(&turns), "{turns} turns");
+}
+
+#[test]
+fn a_plain_run_finds_no_host_behind_the_door() {
+    let Some(out) = run(
+        "import _host\ntry:\n    _host.call(b'hello')\nexcept ConnectionRefusedError:\n    print('refused')\n",
+    ) else {
+        return;
+    };
+    assert_eq!(stdout(&out), "refused\n", "{}", stderr(&out));
 }

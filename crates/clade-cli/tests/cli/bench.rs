@@ -58,15 +58,17 @@ fn every_benchmark_is_listed_with_a_readme_and_a_seed_that_scores() {
         .collect();
     let mut expected = vec![
         "bin-packing-online",
+        "bin-packing-online-py",
         "circle-packing-26",
         "circle-packing-32",
+        "circle-packing-26-py",
         "heilbronn-triangle-11",
         "min-max-distance-16",
         "sort-speed",
     ];
     let networks: Vec<String> = (9..=16).map(|n| format!("sorting-network-{n}")).collect();
     expected.extend(networks.iter().map(String::as_str));
-    expected.push("tsp-constructive");
+    expected.extend(["tsp-constructive", "tsp-constructive-py"]);
     assert_eq!(names, expected);
     for name in &names {
         let readme = std::fs::read_to_string(bench(name).join("README.md")).unwrap();

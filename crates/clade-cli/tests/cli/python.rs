@@ -225,3 +225,108 @@ max_retries = 0
     let best = &finish(&events)["best"];
     assert_eq!(best["score"], 5.0, "{best}");
 }
+
+/// `clade bench score --json <name> benchmarks/<name>`: the seed's evaluation.
+fn score_seed(name: &str) -> Value {
+    let dir = repo_root().join("benchmarks").join(name);
+    let out = clade_command(
+        &repo_root(),
+        &["bench", "score", "--json", name, dir.to_str().unwrap()],
+    )
+    .output()
+    .unwrap();
+    assert_ok(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// Every metric of the Python seed equals the Rust seed's, bit for bit
+/// (fuel aside: the two programs are not the same code).
+fn assert_same_metrics(python: &Value, rust: &Value) {
+    assert_eq!(python["status"], "valid", "{python}");
+    assert_eq!(rust["status"], "valid", "{rust}");
+    let mut keys: Vec<&String> = rust["metrics"].as_object().unwrap().keys().collect();
+    keys.retain(|k| *k != "fuel");
+    assert!(keys.len() >= 3, "{rust}");
+    for key in keys {
+        assert_eq!(
+            python["metrics"][key], rust["metrics"][key],
+            "{key}: {python} {rust}"
+        );
+    }
+}
+
+#[test]
+fn the_python_bin_packing_seed_packs_as_the_rust_seed_does() {
+    if !python_runtime() {
+        return;
+    }
+    let python = score_seed("bin-packing-online-py");
+    assert_same_metrics(&python, &score_seed("bin-packing-online"));
+    // FunSearch's best-fit figure (Table 1), as the Rust seed gives it.
+    let weibull = python["metrics"]["weibull_5k"].as_f64().unwrap();
+    assert_eq!((weibull * 100.0).round() / 100.0, 3.98, "{python}");
+}
+
+#[test]
+fn the_python_tsp_seed_tours_as_the_rust_seed_does() {
+    if !python_runtime() {
+        return;
+    }
+    let python = score_seed("tsp-constructive-py");
+    assert_same_metrics(&python, &score_seed("tsp-constructive"));
+    let n50 = python["metrics"]["n50"].as_f64().unwrap();
+    assert!((n50 - 6.891886602053466).abs() < 1e-9, "{python}");
+}
+
+#[test]
+fn a_python_function_candidate_that_answers_wrongly_is_rejected_with_the_reason() {
+    if !python_runtime() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let score = |source: &str| -> Value {
+        write(dir.path(), "main.py", source);
+        let out = clade_command(
+            &repo_root(),
+            &[
+                "bench",
+                "score",
+                "--json",
+                "tsp-constructive-py",
+                dir.path().to_str().unwrap(),
+            ],
+        )
+        .output()
+        .unwrap();
+        assert!(!out.status.success(), "a rejection exits non-zero");
+        let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(value["status"], "rejected", "{value}");
+        value
+    };
+    // Node 0 is where the tour starts: never an unvisited node.
+    let zero = score("def select_next_node(c, d, unvisited, m):\n    return 0\n");
+    assert!(
+        zero["reason"]
+            .as_str()
+            .unwrap()
+            .contains("not an unvisited node"),
+        "{zero}"
+    );
+    // An exception: its traceback is the feedback.
+    let raising =
+        score("def select_next_node(c, d, unvisited, m):\n    return unvisited[len(unvisited)]\n");
+    let feedback = raising["feedback"].as_str().unwrap_or_default();
+    assert!(
+        feedback.contains("main.py\", line 2") && feedback.contains("IndexError"),
+        "{raising}"
+    );
+    // The function the benchmark asks for is missing.
+    let missing = score("def next_node(c, d, unvisited, m):\n    return unvisited[0]\n");
+    assert!(
+        missing["feedback"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("defines no function select_next_node"),
+        "{missing}"
+    );
+}

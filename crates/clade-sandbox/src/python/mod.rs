@@ -5,8 +5,8 @@
 //! The runtime is a *reactor*, not a command: it exports `run: () -> i32`
 //! (which runs `python` with the WASI arguments and returns the exit code),
 //! needs the exception-handling proposal and an 8 MiB wasm stack, and
-//! imports `host.call`, its door to an embedder, which Clade answers "no
-//! host". The pre-initialised snapshot (`python-snapshot.wasm`) is what runs:
+//! imports `host.call`, its door to an embedder: a plain run answers "no
+//! host"; a [`PythonSession`] answers with its questions. The pre-initialised snapshot (`python-snapshot.wasm`) is what runs:
 //! its interpreter start-up was done when it was built.
 //!
 //! What a program sees: its own folder read-only at `/candidate`, the
@@ -17,9 +17,14 @@
 //! [`STDLIB_SHA256`]) and fetched by `scripts/fetch-python.sh`; this module
 //! never downloads anything.
 
-use std::path::{Path, PathBuf};
+mod session;
 
-use wasmtime::Linker;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::{Caller, Extern, Linker};
+
+pub use session::PythonSession;
 
 use crate::runner::{GuestState, TrustedModule};
 use crate::{DirMount, RunOutcome, RunRequest, Runner, RunnerConfig, SandboxError};
@@ -164,13 +169,50 @@ impl PythonRunner {
         request: &RunRequest,
     ) -> Result<RunOutcome, SandboxError> {
         let request = self.guest_request(program, request)?;
-        let runner = &self.runner;
-        let snapshot = &self.snapshot;
+        self.on_python_thread(|| self.runner.run_trusted_reactor(&self.snapshot, &request))
+    }
+
+    /// Starts an interpreter for `program` that runs `setup` (trusted code
+    /// of the caller's: it typically loads the program's script with
+    /// `runpy.run_path`), hands it to `body` for turns, and returns what
+    /// `body` gave with the session's outcome. `Err(outcome)` when the
+    /// runtime could not even be instantiated. `body` runs on a thread of
+    /// its own whose stack holds the interpreter.
+    pub fn with_session<T: Send>(
+        &self,
+        program: &PythonProgram,
+        setup: &str,
+        request: &RunRequest,
+        body: impl FnOnce(&mut PythonSession<'_>) -> T + Send,
+    ) -> Result<Result<(T, RunOutcome), RunOutcome>, SandboxError> {
+        let request = self.guest_request(program, request)?;
+        self.on_python_thread(|| {
+            let door = Arc::new(session::Door::default());
+            let session =
+                match self
+                    .runner
+                    .trusted_session(&self.snapshot, &request, door.clone())?
+                {
+                    Ok(session) => session,
+                    Err(outcome) => return Ok(Err(outcome)),
+                };
+            let mut python = PythonSession::start(session, door, setup.to_string());
+            let value = body(&mut python);
+            Ok(Ok((value, python.finish())))
+        })
+    }
+
+    /// Runs `work` on a thread whose native stack holds the interpreter's
+    /// wasm stack (wasm frames live on it, with wasmtime's and ours).
+    fn on_python_thread<T: Send>(
+        &self,
+        work: impl FnOnce() -> Result<T, SandboxError> + Send,
+    ) -> Result<T, SandboxError> {
         std::thread::scope(|scope| {
             let worker = std::thread::Builder::new()
                 .name("clade-python".into())
                 .stack_size(NATIVE_STACK)
-                .spawn_scoped(scope, || runner.run_trusted_reactor(snapshot, &request))
+                .spawn_scoped(scope, work)
                 .map_err(|e| {
                     SandboxError::Engine(format!("cannot start the Python thread: {e}"))
                 })?;
@@ -229,14 +271,68 @@ impl PythonRunner {
     }
 }
 
+/// The name a run's [`crate::RunHost`] sees for a frame sent through the
+/// runtime's door (`_host.call(frame)` in Python).
+pub const DOOR: &str = "door";
+
+/// `host.call`'s answer when the host faults.
+const HOST_FAULT: i32 = -2;
+/// The largest frame either way.
+const MAX_FRAME: usize = 16 << 20;
+
 /// Links `host.call(ptr, len, out_ptr_ptr, out_len_ptr) -> i32`, the
-/// runtime's door to an embedder, answering every call "no host": nothing a
-/// program sends through it reaches Clade.
+/// runtime's door to an embedder (`_host.call(frame) -> bytes` in Python):
+/// a run with a [`crate::RunHost`] gets each frame as a call named [`DOOR`]
+/// and its reply written back through the guest's `host_alloc`; a run
+/// without one answers "no host" (Python raises `ConnectionRefusedError`).
 pub(crate) fn add_door_to_linker(linker: &mut Linker<GuestState>) -> wasmtime::Result<()> {
     linker.func_wrap(
         "host",
         "call",
-        |_ptr: i32, _len: i32, _out_ptr: i32, _out_len: i32| -> i32 { NO_HOST },
+        |mut caller: Caller<'_, GuestState>,
+         ptr: i32,
+         len: i32,
+         out_ptr: i32,
+         out_len: i32|
+         -> wasmtime::Result<i32> {
+            let Some(host) = caller.data().run_host.clone() else {
+                return Ok(NO_HOST);
+            };
+            let deadline = caller.data().deadline;
+            let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+                return Ok(HOST_FAULT);
+            };
+            let (ptr, len) = (ptr as u32 as usize, len as u32 as usize);
+            if len > MAX_FRAME {
+                return Ok(HOST_FAULT);
+            }
+            let mut frame = vec![0u8; len];
+            if memory.read(&caller, ptr, &mut frame).is_err() {
+                return Ok(HOST_FAULT);
+            }
+            let reply = match host.call(DOOR, &frame, deadline) {
+                Ok(reply) if reply.len() <= MAX_FRAME => reply,
+                _ => return Ok(HOST_FAULT),
+            };
+            let Some(Extern::Func(alloc)) = caller.get_export("host_alloc") else {
+                return Ok(HOST_FAULT);
+            };
+            let alloc = alloc.typed::<i32, i32>(&caller)?;
+            let at = alloc.call(&mut caller, reply.len() as i32)? as u32;
+            let written = at != 0
+                && memory.write(&mut caller, at as usize, &reply).is_ok()
+                && memory
+                    .write(&mut caller, out_ptr as u32 as usize, &at.to_le_bytes())
+                    .is_ok()
+                && memory
+                    .write(
+                        &mut caller,
+                        out_len as u32 as usize,
+                        &(reply.len() as u32).to_le_bytes(),
+                    )
+                    .is_ok();
+            Ok(if written { 0 } else { HOST_FAULT })
+        },
     )?;
     Ok(())
 }

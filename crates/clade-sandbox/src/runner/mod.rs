@@ -164,8 +164,8 @@ pub(crate) struct GuestState {
     limiter: MemoryLimiter,
     host_reply: Option<Vec<u8>>,
     /// Answers the per-run imports of this run, if it has any.
-    run_host: Option<Arc<dyn RunHost>>,
-    deadline: Instant,
+    pub(crate) run_host: Option<Arc<dyn RunHost>>,
+    pub(crate) deadline: Instant,
     monotonic_origin: Instant,
 }
 
@@ -350,7 +350,27 @@ impl Runner {
         wasm: &[u8],
         request: &RunRequest,
     ) -> Result<Result<Session<'_>, RunOutcome>, SandboxError> {
-        let (mut armed, pre) = match self.arm(Wasm::Candidate(wasm), request, None)? {
+        self.session_of(Wasm::Candidate(wasm), request, None)
+    }
+
+    /// A session of a trusted module whose per-run imports (and the Python
+    /// runtime's door) `host` answers; nothing is called yet.
+    pub(crate) fn trusted_session(
+        &self,
+        module: &TrustedModule,
+        request: &RunRequest,
+        host: Arc<dyn RunHost>,
+    ) -> Result<Result<Session<'_>, RunOutcome>, SandboxError> {
+        self.session_of(Wasm::Trusted(module), request, Some(host))
+    }
+
+    fn session_of(
+        &self,
+        wasm: Wasm<'_>,
+        request: &RunRequest,
+        host: Option<Arc<dyn RunHost>>,
+    ) -> Result<Result<Session<'_>, RunOutcome>, SandboxError> {
+        let (mut armed, pre) = match self.arm(wasm, request, host)? {
             Ok(ready) => ready,
             Err(outcome) => return Ok(Err(outcome)),
         };
@@ -515,8 +535,10 @@ impl Runner {
         let wasi = self
             .wasi_context(request, &armed.stdout, &armed.stderr)
             .map_err(|e| e.to_string())?;
+        // The run's host stays: it belongs to the run, not to an instance.
+        let host = armed.store.data().run_host.clone();
         let store = self
-            .store(wasi, &request.limits, None, deadline, origin, fuel)
+            .store(wasi, &request.limits, host, deadline, origin, fuel)
             .map_err(|e| e.to_string())?;
         armed.prior_peak = armed.prior_peak.max(armed.store.data().limiter.peak());
         armed.store = store;

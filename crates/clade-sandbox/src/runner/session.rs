@@ -113,6 +113,23 @@ impl<'r> Session<'r> {
         }
     }
 
+    /// Whether the instance exports a function `name`.
+    pub(crate) fn exports_function(&mut self, name: &str) -> bool {
+        self.failure.is_none()
+            && self
+                .instance
+                .get_func(&mut self.armed.store, name)
+                .is_some()
+    }
+
+    /// Poisons the session with a failure its caller found (a Python
+    /// exception): later calls and the outcome report it.
+    pub(crate) fn poison(&mut self, status: RunStatus, message: String) -> CallError {
+        let error = CallError { status, message };
+        self.failure = Some(error.clone());
+        error
+    }
+
     /// How many calls were made.
     pub fn calls(&self) -> u64 {
         self.calls
