@@ -3,6 +3,8 @@ no two overlapping, maximizing the sum of the radii. The host checks the
 output exactly (f64, zero tolerance); see README.md. numpy and scipy are
 available."""
 
+import numpy as np
+
 N = 26
 
 

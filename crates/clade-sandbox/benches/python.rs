@@ -1,8 +1,10 @@
 //! Start-up of Python programs in the sandbox, median over runs in one
 //! process: a warm start to `print(1)` (a fresh instance of the cached,
 //! pre-linked runtime per run), `import numpy`, and `import numpy,
-//! scipy.optimize`; with CLADE_BENCH_COLD=1 also the first compile of the
-//! runtime (minutes), into a throwaway cache.
+//! scipy.optimize`; a session's turn (one question and answer through the
+//! door) and its restart (a fresh interpreter whose setup imports numpy);
+//! with CLADE_BENCH_COLD=1 also the first compile of the runtime (minutes),
+//! into a throwaway cache.
 //!
 //!     cargo bench -p clade-sandbox --bench python
 //!
@@ -11,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use clade_sandbox::python::{PythonArtifacts, PythonProgram, PythonRunner};
+use clade_sandbox::python::{PythonArtifacts, PythonProgram, PythonRunner, PythonSession};
 use clade_sandbox::{RunLimits, RunRequest, RunStatus};
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -46,6 +48,7 @@ fn main() {
         "load of the compiled runtime (disk cache): {:.0} ms",
         started.elapsed().as_secs_f64() * 1e3
     );
+    sessions(&runner, runs);
     let dir = tempfile::tempdir().expect("temp dir");
     let programs = [
         ("print(1)", "print(1)"),
@@ -95,6 +98,65 @@ fn main() {
             min
         );
     }
+}
+
+/// A function benchmark's costs: one turn (a 400-byte question, the
+/// program's function, an 8-byte answer), and one restart whose setup
+/// imports numpy and loads the program.
+fn sessions(runner: &PythonRunner, runs: usize) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(
+        dir.path().join("main.py"),
+        "import numpy as np\ndef answer(q):\n    return np.frombuffer(q, dtype='<u4')[:2].tobytes()\n",
+    )
+    .expect("write");
+    let program = PythonProgram {
+        dir: dir.path().to_path_buf(),
+        entry: "main.py".into(),
+    };
+    let setup = "import runpy, _host\n\
+                 ns = runpy.run_path('/candidate/main.py')\n\
+                 def ask():\n    _host.call(ns['answer'](_host.call(b'')))\n";
+    let request = RunRequest {
+        limits: RunLimits {
+            fuel: 1_000_000_000_000,
+            memory_bytes: 1 << 30,
+            timeout: Duration::from_secs(600),
+            ..RunLimits::default()
+        },
+        ..RunRequest::default()
+    };
+    let question = vec![7u8; 400];
+    let measure = |python: &mut PythonSession<'_>| {
+        let mut turns = Vec::new();
+        for _ in 0..runs * 100 {
+            let started = Instant::now();
+            python.turn("ask()", &question).expect("turn");
+            turns.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        let mut restarts = Vec::new();
+        for _ in 0..runs {
+            let started = Instant::now();
+            python.restart().expect("restart");
+            restarts.push(started.elapsed().as_secs_f64() * 1e3);
+        }
+        (median(turns), median(restarts))
+    };
+    let ran = runner
+        .with_session(&program, setup, &request, measure)
+        .expect("session")
+        .expect("the runtime instantiates");
+    let ((turn, restart), outcome) = ran;
+    assert_eq!(
+        outcome.status,
+        RunStatus::Exited,
+        "{}",
+        outcome.stderr_text()
+    );
+    println!(
+        "session turn (median of {}): {turn:.3} ms; restart with numpy (median of {runs}): {restart:.1} ms",
+        runs * 100
+    );
 }
 
 /// Compiles the runtime into an empty cache: what the first use on a

@@ -75,6 +75,15 @@ fn stderr(outcome: &RunOutcome) -> String {
     String::from_utf8_lossy(&outcome.stderr).into_owned()
 }
 
+/// Runs `source` and asserts that it raised (exit code 1) an exception
+/// whose traceback names `error`.
+fn raises(source: &str, error: &str) -> Option<RunOutcome> {
+    let out = run(source)?;
+    assert_eq!(out.exit_code, Some(1), "{out:?}");
+    assert!(stderr(&out).contains(error), "{}", stderr(&out));
+    Some(out)
+}
+
 #[test]
 fn a_program_prints_and_exits_zero() {
     let Some(out) = run("print(6 * 7)") else {
@@ -185,27 +194,21 @@ fn sockets_cannot_connect() {
     let source = "import socket\n\
                   s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)\n\
                   s.connect(('127.0.0.1', 22))";
-    let Some(out) = run(source) else { return };
-    assert_eq!(out.exit_code, Some(1));
-    assert!(stderr(&out).contains("Error"), "{}", stderr(&out));
+    raises(source, "Error");
 }
 
 #[test]
 fn subprocesses_cannot_start() {
     let source = "import subprocess\nsubprocess.run(['/bin/sh', '-c', 'echo escaped'])";
-    let Some(out) = run(source) else { return };
-    assert_eq!(out.exit_code, Some(1));
+    let Some(out) = raises(source, "Error") else {
+        return;
+    };
     assert!(!stdout(&out).contains("escaped"));
-    assert!(stderr(&out).contains("Error"), "{}", stderr(&out));
 }
 
 #[test]
 fn ctypes_is_not_there() {
-    let Some(out) = run("import ctypes\nctypes.CDLL(None)") else {
-        return;
-    };
-    assert_eq!(out.exit_code, Some(1));
-    assert!(stderr(&out).contains("Error"), "{}", stderr(&out));
+    raises("import ctypes\nctypes.CDLL(None)", "Error");
 }
 
 #[test]
@@ -286,11 +289,7 @@ fn unbounded_recursion_ends_at_the_memory_limit() {
 
 #[test]
 fn deep_recursion_under_the_default_limit_is_a_recursion_error() {
-    let Some(out) = run("def f(n):\n    return f(n + 1) + 1\nf(0)") else {
-        return;
-    };
-    assert_eq!(out.exit_code, Some(1));
-    assert!(stderr(&out).contains("RecursionError"), "{}", stderr(&out));
+    raises("def f(n):\n    return f(n + 1) + 1\nf(0)", "RecursionError");
 }
 
 #[test]

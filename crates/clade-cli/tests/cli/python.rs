@@ -99,24 +99,10 @@ fn the_python_circle_packing_seed_scores_what_the_rust_seed_scores() {
     if !python_runtime() {
         return;
     }
-    let benchmarks = repo_root().join("benchmarks");
-    let score = |name: &str| -> Value {
-        let out = clade_command(
-            &repo_root(),
-            &[
-                "bench",
-                "score",
-                "--json",
-                name,
-                benchmarks.join(name).to_str().unwrap(),
-            ],
-        )
-        .output()
-        .unwrap();
-        assert_ok(&out);
-        serde_json::from_slice(&out.stdout).unwrap()
-    };
-    let (python, rust) = (score("circle-packing-26-py"), score("circle-packing-26"));
+    let (python, rust) = (
+        score_seed("circle-packing-26-py"),
+        score_seed("circle-packing-26"),
+    );
     assert_eq!(python["status"], "valid", "{python}");
     assert_eq!(python["score"], rust["score"], "{python} {rust}");
     // The seed's 26 equal radii, summed in order as the scorer does.

@@ -257,6 +257,14 @@ fn concluded(metrics: Result<Metrics, FunctionFailure>, outcome: RunOutcome) -> 
     }
 }
 
+/// The f64s of an answer, little-endian (a trailing partial value is
+/// dropped; the skeleton then sees too few).
+fn f64s(raw: &[u8]) -> Vec<f64> {
+    raw.chunks_exact(8)
+        .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
+        .collect()
+}
+
 fn call_failed(err: &CallError) -> FunctionFailure {
     FunctionFailure::Run(err.to_string())
 }

@@ -14,6 +14,7 @@ use clade_sandbox::python::{PROGRAM_GUEST_DIR, PythonSession};
 use clade_sandbox::{CallError, RunStatus};
 
 use super::FunctionBench;
+use super::f64s;
 use super::skeletons::Decider;
 
 /// Loads the candidate: `_clade_function(name)` is its function `name`, or
@@ -99,10 +100,7 @@ impl Decider for PythonDecider<'_, '_> {
         let question: Vec<u8> = u32s(std::iter::once(item).chain(bins.iter().copied())).collect();
         let answer = self.session.turn("_clade_priority()", &question)?;
         // A length that is not one f64 per bin is the skeleton's to reject.
-        Ok(answer
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect())
+        Ok(f64s(&answer))
     }
 
     fn begin_tour(&mut self, distances: &[Vec<f64>]) -> Result<(), CallError> {

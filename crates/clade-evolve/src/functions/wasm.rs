@@ -5,6 +5,7 @@
 
 use clade_sandbox::{CallError, RunOutcome, Session, Value};
 
+use super::f64s;
 use super::skeletons::Decider;
 
 pub(super) struct WasmDecider<'r> {
@@ -62,10 +63,7 @@ impl Decider for WasmDecider<'_> {
             ],
         )?;
         let raw = self.session.read(scores_ptr, 8 * bins.len() as u32)?;
-        Ok(raw
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
-            .collect())
+        Ok(f64s(&raw))
     }
 
     fn begin_tour(&mut self, distances: &[Vec<f64>]) -> Result<(), CallError> {
