@@ -14,7 +14,7 @@ use crate::builtins::{self, Scorer};
 use crate::config::{BuildKind, Config, ScorerConfig};
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
-use crate::project::{Project, find_crate, is_crate_file, is_python_file};
+use crate::project::{Project, find_crate, is_program_file};
 use crate::rejection::Rejection;
 use crate::scoring::{self, Metrics};
 
@@ -193,7 +193,7 @@ pub fn crate_evaluator(
     };
     let mut crate_files = BTreeMap::new();
     let crate_root = root.join(&crate_dir);
-    collect(&crate_root, "", python, &mut crate_files)?;
+    collect(&crate_root, "", config.target.build, &mut crate_files)?;
     let runner = Arc::new(Runner::new(RunnerConfig {
         cache_dir: Some(home.join("modules")),
         ..RunnerConfig::default()
@@ -228,7 +228,7 @@ pub fn crate_evaluator(
 fn collect(
     dir: &Path,
     rel: &str,
-    python: bool,
+    build: BuildKind,
     out: &mut BTreeMap<String, Vec<u8>>,
 ) -> Result<(), EvolveError> {
     let entries = std::fs::read_dir(dir).map_err(EvolveError::io("read", dir))?;
@@ -241,15 +241,15 @@ fn collect(
         };
         let path = entry.path();
         if path.is_dir() {
-            let wanted = if python {
+            let wanted = if build == BuildKind::Python {
                 !name.starts_with('.') && name != "__pycache__"
             } else {
                 child == "src" || child.starts_with("src/")
             };
             if wanted {
-                collect(&path, &child, python, out)?;
+                collect(&path, &child, build, out)?;
             }
-        } else if (python && is_python_file(&child)) || (!python && is_crate_file(&child)) {
+        } else if is_program_file(build, &child) {
             let bytes = std::fs::read(&path).map_err(EvolveError::io("read", &path))?;
             out.insert(child, bytes);
         }

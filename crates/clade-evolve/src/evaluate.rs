@@ -166,8 +166,9 @@ pub struct Evaluator {
     /// A builtin scorer and its data folder; a function benchmark's
     /// candidate is driven through its exports instead of run.
     builtin: Option<(Builtin, Option<PathBuf>)>,
-    /// `build = "python"`: the runtime and the script, root-relative.
-    python: Option<(Arc<PythonRunner>, String)>,
+    /// `build = "python"`: the runtime (given by [`Evaluator::with_python`])
+    /// and the script, root-relative.
+    python: Option<Arc<PythonRunner>>,
     python_entry: Option<String>,
 }
 
@@ -289,9 +290,7 @@ impl Evaluator {
 
     /// Runs candidates in `python` (for `build = "python"`).
     pub fn with_python(mut self, python: Arc<PythonRunner>) -> Self {
-        if let Some(entry) = self.python_entry.clone() {
-            self.python = Some((python, entry));
-        }
+        self.python = Some(python);
         self
     }
 
@@ -367,7 +366,7 @@ impl Evaluator {
         files: &BTreeMap<String, String>,
         key: &str,
     ) -> Result<Result<Program, Evaluation>, EvolveError> {
-        if self.python.is_some() {
+        if self.python_entry.is_some() {
             let dir = self.materialize(files, key)?;
             return Ok(Ok(Program::Python(dir)));
         }
@@ -562,19 +561,28 @@ impl Evaluator {
         program: &Program,
         request: &RunRequest,
     ) -> Result<RunOutcome, EvolveError> {
-        Ok(match (program, &self.python) {
-            (Program::Wasm(wasm), _) => self.runner.run(wasm, request)?,
-            (Program::Python(dir), Some((python, entry))) => {
-                let program = PythonProgram {
-                    dir: dir.clone(),
-                    entry: entry.clone(),
-                };
+        Ok(match program {
+            Program::Wasm(wasm) => self.runner.run(wasm, request)?,
+            Program::Python(dir) => {
+                let (python, program) = self.python_program(dir)?;
                 python.run(&program, request)?
             }
-            (Program::Python(_), None) => {
-                return Err(EvolveError::Internal("no Python runtime".into()));
-            }
         })
+    }
+
+    /// The runtime and the program for a Python candidate materialized in
+    /// `dir`.
+    fn python_program(&self, dir: &Path) -> Result<(&PythonRunner, PythonProgram), EvolveError> {
+        match (&self.python, &self.python_entry) {
+            (Some(python), Some(entry)) => Ok((
+                python,
+                PythonProgram {
+                    dir: dir.to_path_buf(),
+                    entry: entry.clone(),
+                },
+            )),
+            _ => Err(EvolveError::Internal("no Python runtime".into())),
+        }
     }
 
     fn run_function(
@@ -591,19 +599,13 @@ impl Evaluator {
             limits: self.limits.clone(),
             random_seed,
         };
-        let scored = match (program, &self.python) {
-            (Program::Wasm(wasm), _) => {
+        let scored = match program {
+            Program::Wasm(wasm) => {
                 functions::score_function(bench, &self.runner, wasm, &request, data)?
             }
-            (Program::Python(dir), Some((python, entry))) => {
-                let program = PythonProgram {
-                    dir: dir.clone(),
-                    entry: entry.clone(),
-                };
+            Program::Python(dir) => {
+                let (python, program) = self.python_program(dir)?;
                 functions::score_python_function(bench, python, &program, &request, data)?
-            }
-            (Program::Python(_), None) => {
-                return Err(EvolveError::Internal("no Python runtime".into()));
             }
         };
         let name = bench.name();

@@ -141,6 +141,15 @@ pub(crate) fn is_python_file(rel: &str) -> bool {
     rel.ends_with(".py")
 }
 
+/// Whether a path relative to the program's folder is one of the program's
+/// committed files for `build`: a crate's files, or a Python program's.
+pub(crate) fn is_program_file(build: BuildKind, rel: &str) -> bool {
+    match build {
+        BuildKind::Python => is_python_file(rel),
+        BuildKind::CargoWasm | BuildKind::Wasm => is_crate_file(rel),
+    }
+}
+
 /// A user-written relative path, normalized (`./a//b` → `a/b`); `None` when
 /// it is absolute or climbs out with `..`.
 pub fn clean_relative(path: &str) -> Option<String> {

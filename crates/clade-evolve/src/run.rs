@@ -27,7 +27,7 @@ use crate::controller::{
 use crate::error::EvolveError;
 use crate::evaluate::{Evaluation, Evaluator};
 use crate::events::{Best, Event, HeldBack, Totals};
-use crate::project::{Project, is_crate_file, is_python_file};
+use crate::project::{Project, is_program_file};
 use crate::proposal::{Shared, files_digest};
 use crate::writer::{Ack, Writer};
 
@@ -639,11 +639,7 @@ fn build_backend(
             } else {
                 path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
             };
-            let wanted = match config.target.build {
-                BuildKind::Python => is_python_file(rel),
-                _ => is_crate_file(rel),
-            };
-            if wanted {
+            if is_program_file(config.target.build, rel) {
                 crate_files.insert(rel.to_string(), bytes);
             }
         }
