@@ -54,11 +54,21 @@ async fn the_local_model_answers_with_usage_and_speed() {
         max_tokens: Some(64),
         ..ChatRequest::default()
     };
+    let wall = std::time::Instant::now();
     let first = endpoint.complete(&request).await.unwrap();
+    let wall = wall.elapsed().as_secs_f64();
     assert!(first.text.contains("fn add"), "{:?}", first.text);
     assert!(first.tokens_in > 10 && first.tokens_out > 0 && first.tokens_out <= 64);
+    // The speed counts generation only, which happens inside the call: it can
+    // be no slower than the tokens over the whole call. (How fast it is
+    // depends on the machine's load; benches/grammar.rs and
+    // benches/prefix.rs measure it.)
     let speed = first.tokens_per_second.unwrap();
-    assert!(speed > 1.0, "{speed} tokens/s");
+    let floor = first.tokens_out as f64 / wall;
+    assert!(
+        speed.is_finite() && speed >= floor,
+        "{speed} tokens/s reported, {floor} over the whole call"
+    );
     eprintln!(
         "local 0.5B: {} tokens in, {} out, {speed:.1} tokens/s",
         first.tokens_in, first.tokens_out
