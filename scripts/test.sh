@@ -14,6 +14,9 @@ export CLADE_REQUIRE_MODEL=1
 # first compile takes minutes and is cached beside it.
 ensure_python
 export CLADE_REQUIRE_PYTHON=1
+# The native Python with numpy that runs imported OpenEvolve evaluators.
+CLADE_EVALUATOR_PYTHON="$(ensure_evaluator_python)"
+export CLADE_EVALUATOR_PYTHON
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked

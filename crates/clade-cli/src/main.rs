@@ -108,6 +108,11 @@ enum Command {
     /// modules, build and run scratch, transcripts (and, with --llm-cache,
     /// the response cache replays need). Models, archives and logs stay.
     Gc(commands::gc::GcArgs),
+    /// Bring a problem from another tool: `clade import openevolve <DIR>`.
+    Import {
+        #[command(subcommand)]
+        command: commands::import::ImportCommand,
+    },
     /// Build and run untrusted candidates in the wasm sandbox.
     Sandbox {
         #[command(subcommand)]
@@ -151,6 +156,7 @@ fn main() -> ExitCode {
         Command::EvolveAgent(args) => commands::evolve_agent::run(args),
         Command::Model { command } => commands::model::run(command),
         Command::Gc(args) => commands::gc::run(args).map(ok),
+        Command::Import { command } => commands::import::run(command).map(ok),
     };
     match result {
         Ok(code) => code,

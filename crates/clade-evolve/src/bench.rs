@@ -53,6 +53,11 @@ pub fn list(root: &Path) -> Result<Vec<Benchmark>, EvolveError> {
             }
             ScorerConfig::Named(named) => ("program", named.clone(), String::new()),
             ScorerConfig::Command { command } => ("program", command.join(" "), String::new()),
+            ScorerConfig::Evaluator { evaluator, .. } => (
+                "program",
+                format!("evaluator {}", evaluator.display()),
+                String::new(),
+            ),
         };
         let title = std::fs::read_to_string(dir.join("README.md"))
             .ok()
@@ -112,7 +117,7 @@ pub fn score(bench_dir: &Path, solution: &Path, home: &Path) -> Result<Evaluatio
             found.score_output(&output)
         }
         ScorerConfig::Named(_) => scoring::metrics_from_json_line(&output, metric),
-        ScorerConfig::Command { .. } => {
+        ScorerConfig::Command { .. } | ScorerConfig::Evaluator { .. } => {
             return Err(EvolveError::Setup(
                 "scoring an output file needs a builtin or stdout-json scorer; give the candidate crate instead".into(),
             ));

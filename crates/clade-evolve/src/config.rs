@@ -135,7 +135,26 @@ pub enum ScorerConfig {
         #[serde(default)]
         data: Option<PathBuf>,
     },
+    /// `{ evaluator = "evaluator.py" }`: a trusted evaluator in OpenEvolve's
+    /// shape (`evaluate(program_path)` returns metrics), run natively by
+    /// `python`; the program it evaluates runs only in the sandbox
+    /// (`build = "python"`; see `clade import openevolve`).
+    Evaluator {
+        evaluator: PathBuf,
+        /// The evaluator's Python (with the packages it imports). Default:
+        /// `python3` on PATH.
+        #[serde(default)]
+        python: Option<String>,
+        /// Seconds one evaluation may take in all. Default: 300
+        /// (OpenEvolve's `evaluator.timeout`).
+        #[serde(default)]
+        timeout_s: Option<u64>,
+    },
 }
+
+/// The evaluator scorer's defaults.
+pub const EVALUATOR_PYTHON: &str = "python3";
+pub const EVALUATOR_TIMEOUT_S: u64 = 300;
 
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -253,6 +272,11 @@ const NO_SCORER: &str = "evaluate.scorer is not set: choose how candidates are s
 nothing a candidate writes can forge it), { builtin = \"<name>\" } (`clade bench list`), or \
 \"stdout-json\" (the program reports its own metrics: code Clade edits could report what it likes)";
 
+/// What `evaluate.scorer` accepts, for a table that matches none of them.
+const SCORER_SHAPES: &str = "evaluate.scorer takes \"stdout-json\", { command = [...] }, \
+{ builtin = \"<name>\", data = \"<folder>\" } or \
+{ evaluator = \"evaluator.py\", python = \"python3\", timeout_s = 300 }, with no other keys";
+
 impl Config {
     /// Reads `clade.toml`, or `<dir>/clade.toml` when `path` is a folder.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
@@ -279,6 +303,8 @@ impl Config {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             if e.message().contains("missing field `scorer`") {
                 invalid(NO_SCORER.to_string())
+            } else if e.message().contains("untagged enum ScorerConfig") {
+                invalid(format!("{}\n{SCORER_SHAPES}", e.to_string().trim_end()))
             } else {
                 invalid(e.to_string().trim_end().to_string())
             }
@@ -318,13 +344,30 @@ impl Config {
             && name != "stdout-json"
         {
             return Err(format!(
-                "evaluate.scorer = {name:?}: expected \"stdout-json\", {{ command = [...] }} or {{ builtin = \"<name>\" }}"
+                "evaluate.scorer = {name:?}: expected \"stdout-json\", {{ command = [...] }}, {{ builtin = \"<name>\" }} or {{ evaluator = \"evaluator.py\" }}"
             ));
         }
         if let ScorerConfig::Command { command } = &self.evaluate.scorer
             && command.is_empty()
         {
             return Err("evaluate.scorer.command must not be empty".into());
+        }
+        if let ScorerConfig::Evaluator { timeout_s, .. } = &self.evaluate.scorer {
+            if self.target.build != BuildKind::Python {
+                return Err(
+                    "evaluate.scorer.evaluator evaluates Python programs: it needs target.build = \"python\""
+                        .into(),
+                );
+            }
+            if !self.evaluate.stage.is_empty() {
+                return Err(
+                    "evaluate.stage does not apply with evaluate.scorer.evaluator: the evaluator runs the program as it likes"
+                        .into(),
+                );
+            }
+            if *timeout_s == Some(0) {
+                return Err("evaluate.scorer.timeout_s must be at least 1".into());
+            }
         }
         let eval = &self.evaluate;
         if eval.memory_mb == 0 || eval.memory_mb > 65_536 {
@@ -556,6 +599,14 @@ price_out_per_mtok = 0.6
                 "needs target.module",
             ),
             (("\"stdout-json\"", "{ command = [] }"), "must not be empty"),
+            (
+                ("\"stdout-json\"", "{ evaluator = \"evaluator.py\" }"),
+                "needs target.build = \"python\"",
+            ),
+            (
+                ("\"stdout-json\"", "{ evaluator = \"e.py\", timeout = 5 }"),
+                "evaluate.scorer takes",
+            ),
         ] {
             let err = parse(&MINIMAL.replace(change.0, change.1))
                 .unwrap_err()
@@ -566,5 +617,33 @@ price_out_per_mtok = 0.6
             .unwrap_err()
             .to_string();
         assert!(err.contains("migration_rate"), "{err}");
+        let python = "[target]\nbuild = \"python\"\nfiles = [\"p.py\"]\n\n[evaluate]\nscorer = { evaluator = \"e.py\" }\n";
+        let config = parse(python).unwrap();
+        assert_eq!(
+            config.evaluate.scorer,
+            ScorerConfig::Evaluator {
+                evaluator: "e.py".into(),
+                python: None,
+                timeout_s: None
+            }
+        );
+        for (extra, expect) in [
+            (
+                "[[evaluate.stage]]\nthreshold = 1.0\n",
+                "evaluate.stage does not apply",
+            ),
+            ("", "timeout_s must be at least 1"),
+        ] {
+            let text = format!("{python}{extra}").replace(
+                "{ evaluator = \"e.py\" }",
+                if extra.is_empty() {
+                    "{ evaluator = \"e.py\", timeout_s = 0 }"
+                } else {
+                    "{ evaluator = \"e.py\" }"
+                },
+            );
+            let err = parse(&text).unwrap_err().to_string();
+            assert!(err.contains(expect), "{extra:?}: {err}");
+        }
     }
 }

@@ -17,8 +17,9 @@ use clade_sandbox::{
     BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
 };
 
+use crate::bridge::{Bridge, Bridged, Job};
 use crate::builtins::{self, Builtin, Scorer};
-use crate::config::{BuildKind, Config, ScorerConfig};
+use crate::config::{BuildKind, Config, EVALUATOR_PYTHON, EVALUATOR_TIMEOUT_S, ScorerConfig};
 use crate::error::EvolveError;
 use crate::functions::{self, FunctionBench, FunctionFailure};
 use crate::project::{Project, clean_relative};
@@ -170,6 +171,9 @@ pub struct Evaluator {
     /// and the script, root-relative.
     python: Option<Arc<PythonRunner>>,
     python_entry: Option<String>,
+    /// `scorer = { evaluator = .. }`: the user's evaluator and its bridge
+    /// to the sandbox.
+    bridge: Option<Bridge>,
 }
 
 /// How long a `command` scorer may take.
@@ -238,6 +242,7 @@ impl Evaluator {
             dirs.push(DirMount {
                 host,
                 guest: mount.guest,
+                writable: false,
             });
         }
         let module = match (config.target.build, &config.target.module) {
@@ -261,6 +266,7 @@ impl Evaluator {
         let builtin = resolve_builtin(config)?;
         let python_entry = resolve_python_entry(config, &project, &crate_files, &builtin)?;
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
+        let bridge = resolve_bridge(config, &scratch)?;
         Ok(Evaluator {
             runner,
             builder,
@@ -285,6 +291,7 @@ impl Evaluator {
             builtin,
             python: None,
             python_entry,
+            bridge,
         })
     }
 
@@ -461,6 +468,9 @@ impl Evaluator {
         {
             return self.run_function(*bench, data.as_deref(), program, random_seed);
         }
+        if let Some(bridge) = &self.bridge {
+            return self.run_evaluator(bridge, program, key, random_seed);
+        }
         let mut sandbox = SandboxStats::default();
         let stage_count = self.stages.len();
         for (index, stage) in self.stages.iter().enumerate() {
@@ -582,6 +592,57 @@ impl Evaluator {
                 },
             )),
             _ => Err(EvolveError::Internal("no Python runtime".into())),
+        }
+    }
+
+    /// Runs the user's evaluator on the candidate (see [`crate::bridge`]):
+    /// its metrics score it; its exception or a missing metric rejects it.
+    fn run_evaluator(
+        &self,
+        bridge: &Bridge,
+        program: &Program,
+        key: &str,
+        random_seed: u64,
+    ) -> Result<Evaluation, EvolveError> {
+        let Program::Python(dir) = program else {
+            return Err(EvolveError::Internal(
+                "the evaluator scorer needs a Python program".into(),
+            ));
+        };
+        let (python, program) = self.python_program(dir)?;
+        let work = self.scratch.join(format!("{key}.bridge"));
+        let bridged = bridge.evaluate(Job {
+            python,
+            program_dir: &program.dir,
+            entry: &program.entry,
+            limits: self.limits.clone(),
+            random_seed,
+            cwd: &self.scorer_cwd,
+            hidden_env: &self.hidden_env,
+            work: work.clone(),
+        });
+        let _ = std::fs::remove_dir_all(&work);
+        let Bridged { metrics, sandbox } = bridged?;
+        match metrics.and_then(|m| scoring::check_primary(m, &self.metric)) {
+            Ok(mut metrics) => {
+                if let Some(fuel) = sandbox.fuel {
+                    metrics.entry("fuel".into()).or_insert(fuel as f64);
+                }
+                Ok(Evaluation::Scored {
+                    score: metrics[&self.metric],
+                    metrics,
+                    sandbox,
+                    build_ms: 0.0,
+                    eval_ms: 0.0,
+                })
+            }
+            Err(message) => Ok(Evaluation::Rejected {
+                reason: Rejection::ScorerRejected(first_line(&message)),
+                feedback: Some(message),
+                sandbox,
+                build_ms: 0.0,
+                eval_ms: 0.0,
+            }),
         }
     }
 
@@ -725,6 +786,9 @@ impl Evaluator {
                 }
                 Ok(metrics)
             }
+            ScorerConfig::Evaluator { .. } => {
+                Err("an evaluator scores the program by running it, not its output".into())
+            }
         }
     }
 }
@@ -748,6 +812,25 @@ fn resolve_builtin(config: &Config) -> Result<Option<(Builtin, Option<PathBuf>)>
         )));
     }
     Ok(Some((found, data)))
+}
+
+/// The user's evaluator and its bridge, for `scorer = { evaluator = .. }`.
+fn resolve_bridge(config: &Config, scratch: &Path) -> Result<Option<Bridge>, EvolveError> {
+    let ScorerConfig::Evaluator {
+        evaluator,
+        python,
+        timeout_s,
+    } = &config.evaluate.scorer
+    else {
+        return Ok(None);
+    };
+    Bridge::new(
+        scratch,
+        config.resolve(evaluator),
+        python.clone().unwrap_or_else(|| EVALUATOR_PYTHON.into()),
+        Duration::from_secs(timeout_s.unwrap_or(EVALUATOR_TIMEOUT_S)),
+    )
+    .map(Some)
 }
 
 /// The script of a `build = "python"` target (`None` for other builds):

@@ -29,6 +29,7 @@
 
 mod backend;
 pub mod bench;
+mod bridge;
 pub mod builtins;
 mod config;
 mod controller;
@@ -37,6 +38,7 @@ mod evaluate;
 mod events;
 pub mod functions;
 pub mod gc;
+pub mod import;
 pub mod init;
 mod project;
 mod proposal;
@@ -50,8 +52,8 @@ mod writer;
 pub use backend::{EvalBackend, EvalJob};
 pub use clade_llm::CacheMode;
 pub use config::{
-    BuildKind, Config, ConfigError, EvaluateConfig, RunConfig, ScorerConfig, SearchConfig,
-    StageConfig, TargetConfig,
+    BuildKind, Config, ConfigError, EVALUATOR_PYTHON, EVALUATOR_TIMEOUT_S, EvaluateConfig,
+    RunConfig, ScorerConfig, SearchConfig, StageConfig, TargetConfig,
 };
 pub use controller::{FrameworkTimes, StopReason};
 pub use error::EvolveError;

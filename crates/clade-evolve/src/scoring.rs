@@ -37,7 +37,7 @@ pub fn metrics_from_json_line(output: &[u8], primary: &str) -> Result<Metrics, S
     check_primary(metrics, primary)
 }
 
-fn check_primary(metrics: Metrics, primary: &str) -> Result<Metrics, String> {
+pub(crate) fn check_primary(metrics: Metrics, primary: &str) -> Result<Metrics, String> {
     match metrics.get(primary) {
         Some(v) if v.is_finite() => Ok(metrics),
         Some(v) => Err(format!(

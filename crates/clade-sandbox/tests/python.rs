@@ -300,6 +300,7 @@ fn a_mounted_input_cannot_be_written() {
         dirs: vec![DirMount {
             host: inputs.path().to_path_buf(),
             guest: "/inputs".into(),
+            writable: false,
         }],
         limits: limits(),
         ..RunRequest::default()
@@ -314,6 +315,43 @@ fn a_mounted_input_cannot_be_written() {
     assert!(stderr(&out).contains("Error"), "{}", stderr(&out));
     let after = std::fs::read_to_string(inputs.path().join("data.txt")).unwrap();
     assert_eq!(after, "original");
+}
+
+/// A writable mount (a trusted caller's scratch folder) takes the guest's
+/// files, but not a symlink leading out of it.
+#[test]
+fn a_writable_mount_takes_files_but_no_way_out() {
+    let scratch = tempfile::tempdir().unwrap();
+    let request = RunRequest {
+        dirs: vec![DirMount {
+            host: scratch.path().to_path_buf(),
+            guest: "/scratch".into(),
+            writable: true,
+        }],
+        limits: limits(),
+        ..RunRequest::default()
+    };
+    let source = "import os\n\
+                  open('/scratch/result.txt', 'w').write('42')\n\
+                  os.makedirs('/scratch/sub')\n\
+                  try:\n    os.symlink('/etc/passwd', '/scratch/sub/link')\n    print('linked')\n\
+                  except OSError as e:\n    print('refused', e.errno)\n\
+                  try:\n    open('/scratch/../escape.txt', 'w').write('x')\n    print('escaped')\n\
+                  except OSError as e:\n    print('refused', e.errno)";
+    let Some(out) = run_with(source, request) else {
+        return;
+    };
+    assert_eq!(out.exit_code, Some(0), "{}", stderr(&out));
+    let result = std::fs::read_to_string(scratch.path().join("result.txt")).unwrap();
+    assert_eq!(result, "42");
+    assert!(scratch.path().join("sub").is_dir());
+    assert!(std::fs::symlink_metadata(scratch.path().join("sub/link")).is_err());
+    assert!(!scratch.path().parent().unwrap().join("escape.txt").exists());
+    assert!(
+        !stdout(&out).contains("linked") && !stdout(&out).contains("escaped"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -362,6 +400,7 @@ fn the_runtimes_folders_cannot_be_shadowed_by_a_mount() {
         dirs: vec![DirMount {
             host: dir.path().to_path_buf(),
             guest: "/usr/local/lib".into(),
+            writable: false,
         }],
         limits: limits(),
         ..RunRequest::default()

@@ -224,6 +224,7 @@ fn reading_outside_the_inputs_is_denied() {
     let mount = vec![DirMount {
         host: input.path().into(),
         guest: "/input".into(),
+        writable: false,
     }];
     for mode in ["passwd", "parent", "env"] {
         let outcome = escape(mode, &mount);
@@ -258,6 +259,7 @@ fn writing_is_denied_everywhere_and_nothing_changes() {
     let mount = vec![DirMount {
         host: input.path().into(),
         guest: "/input".into(),
+        writable: false,
     }];
     for mode in ["write-ro", "write-anywhere"] {
         let outcome = escape(mode, &mount);
@@ -364,6 +366,7 @@ fn a_missing_input_directory_is_a_host_error() {
         dirs: vec![DirMount {
             host: "/definitely/not/here".into(),
             guest: "/input".into(),
+            writable: false,
         }],
         ..request(&[])
     };
@@ -671,6 +674,7 @@ fn a_mount_holding_a_fifo_is_refused() {
         dirs: vec![DirMount {
             host: dir.path().to_path_buf(),
             guest: "/input".into(),
+            writable: false,
         }],
         ..request(&[])
     };

@@ -5,6 +5,7 @@ pub mod bench;
 pub mod bench_agents;
 pub mod evolve_agent;
 pub mod gc;
+pub mod import;
 mod lineage;
 pub mod model;
 pub mod review;

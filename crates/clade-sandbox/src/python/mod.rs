@@ -258,10 +258,12 @@ impl PythonRunner {
             DirMount {
                 host: self.artifacts.stdlib_dir(),
                 guest: STDLIB_GUEST_DIR.into(),
+                writable: false,
             },
             DirMount {
                 host: program.dir.clone(),
                 guest: PROGRAM_GUEST_DIR.into(),
+                writable: false,
             },
         ]
         .into_iter()

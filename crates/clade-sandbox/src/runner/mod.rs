@@ -116,11 +116,14 @@ impl Default for RunLimits {
     }
 }
 
-/// A host directory exposed read-only to the guest at `guest`.
+/// A host directory exposed to the guest at `guest`: read-only, unless
+/// `writable` (a trusted caller's scratch folder, which it must check
+/// afterwards: the guest can leave anything there, symlinks included).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DirMount {
     pub host: PathBuf,
     pub guest: String,
+    pub writable: bool,
 }
 
 impl std::str::FromStr for DirMount {
@@ -132,6 +135,7 @@ impl std::str::FromStr for DirMount {
             Some((host, guest)) if !host.is_empty() && !guest.is_empty() => Ok(DirMount {
                 host: host.into(),
                 guest: guest.to_string(),
+                writable: false,
             }),
             _ => Err(format!("expected HOST_DIR:GUEST_DIR, got {s:?}")),
         }
@@ -612,7 +616,15 @@ impl Runner {
             }
             only_plain_files(&dir.host)?;
             builder
-                .preopened_dir(&dir.host, &dir.guest, FsPerms::ReadOnly)
+                .preopened_dir(
+                    &dir.host,
+                    &dir.guest,
+                    if dir.writable {
+                        FsPerms::ReadWrite
+                    } else {
+                        FsPerms::ReadOnly
+                    },
+                )
                 .map_err(|e| SandboxError::Mount {
                     path: dir.host.clone(),
                     reason: format!("{e:#}"),
