@@ -275,7 +275,7 @@ def spin():
 # EVOLVE-BLOCK-END
 "#;
 
-const HOSTILE_EVALUATOR: &str = r#"import importlib.util, os, pickle, subprocess, sys, tempfile
+const HOSTILE_EVALUATOR: &str = r#"import importlib.util, os, pickle, shutil, subprocess, sys, tempfile
 
 
 def evaluate(program_path):
@@ -283,6 +283,13 @@ def evaluate(program_path):
     program = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(program)
     seen = program.probe()
+    # A copy of the program loaded from the temporary folder is sandboxed too.
+    copy = os.path.join(tempfile.mkdtemp(), "copied_program.py")
+    shutil.copy(program_path, copy)
+    spec = importlib.util.spec_from_file_location("copied", copy)
+    copied = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(copied)
+    seen_by_copy = copied.probe()
     marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "pwned")
     with tempfile.NamedTemporaryFile("w", suffix=".py", delete=False) as f:
         f.write(
@@ -308,6 +315,7 @@ def evaluate(program_path):
         "script_exit": float(ran.returncode),
         "secret_seen": float(seen["secret"]),
         "evaluator_reachable": float(seen["evaluator"]),
+        "copy_reaches_evaluator": float(seen_by_copy["evaluator"]),
         "passwd_read": float(seen["passwd"]),
         "socket_opened": float(seen["socket"]),
         "unpickled": unpickled,
@@ -365,6 +373,7 @@ fn a_hostile_program_reaches_neither_the_evaluator_nor_the_host() {
         ("script_exit", 0.0),
         ("secret_seen", 0.0),
         ("evaluator_reachable", 0.0),
+        ("copy_reaches_evaluator", 0.0),
         ("passwd_read", 0.0),
         ("socket_opened", 0.0),
         ("unpickled", 0.0),

@@ -114,10 +114,10 @@ class Remote:
     """One sandboxed interpreter holding the program's module; calls are
     serialised, one at a time, as a module's would be under the GIL."""
 
-    def __init__(self, rel):
+    def __init__(self, path):
         self.lock = threading.Lock()
         self.sock = connect()
-        send_frame(self.sock, json.dumps({"op": "load", "path": rel}).encode())
+        send_frame(self.sock, json.dumps({"op": "load", "path": path}).encode())
         reply = json.loads(recv_frame(self.sock))
         if "fail" in reply:
             raise failure(reply["fail"])
@@ -159,14 +159,18 @@ def fill(namespace, remote):
 
 
 def program_relpath(path):
-    """The path inside the program's folder, or None when `path` is not
-    one of the program's Python files."""
+    """The file's real path when it is a Python file of the program's folder
+    or of the temporary folder (where an evaluator may copy the program);
+    None for any other file."""
     if path is None:
         return None
     full = os.path.realpath(os.fspath(path))
-    if not full.endswith(".py") or os.path.commonpath([full, PROGRAM_DIR]) != PROGRAM_DIR:
+    if not full.endswith(".py"):
         return None
-    return os.path.relpath(full, PROGRAM_DIR)
+    for folder in (PROGRAM_DIR, TMP):
+        if os.path.commonpath([full, folder]) == folder:
+            return full
+    return None
 
 
 class ProxyLoader(importlib.abc.Loader):

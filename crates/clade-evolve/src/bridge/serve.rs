@@ -30,7 +30,8 @@ const MAX_FRAME: usize = 64 << 20;
 #[derive(Deserialize)]
 #[serde(tag = "op", rename_all = "lowercase")]
 enum Request {
-    /// Load the program's module at `path` (relative to its folder).
+    /// Load the module at `path` (absolute: a file of the program's folder
+    /// or of the temporary folder).
     Load { path: String },
     /// Run the script `argv[0]` (an absolute host path) with `argv[1..]`;
     /// its stdin is the next frame.
@@ -145,24 +146,22 @@ def _clade_call():
     _clade_send(out)
 "#;
 
-fn module(stream: UnixStream, sandboxed: &Sandboxed<'_>, rel: &str) {
-    let path = sandboxed.program_dir.join(rel);
-    let inside = path
-        .canonicalize()
-        .is_ok_and(|p| p.starts_with(&sandboxed.program_dir) && p.is_file());
-    if !inside || !rel.ends_with(".py") {
+fn module(stream: UnixStream, sandboxed: &Sandboxed<'_>, path: &str) {
+    let Some((dir, rel)) = loadable(sandboxed, Path::new(path)) else {
         return reply_fail(
             &stream,
             "failed",
-            &format!("{rel:?} is not a Python file of the program"),
+            &format!(
+                "{path:?} is not a Python file of the program's folder or the temporary folder"
+            ),
         );
-    }
+    };
     let program = PythonProgram {
-        dir: sandboxed.program_dir.clone(),
-        entry: rel.to_string(),
+        dir,
+        entry: rel.clone(),
     };
     let literal = |s: &str| serde_json::to_string(s).unwrap_or_default();
-    let name = Path::new(rel)
+    let name = Path::new(&rel)
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
@@ -196,6 +195,22 @@ fn module(stream: UnixStream, sandboxed: &Sandboxed<'_>, rel: &str) {
         }
         Err(e) => reply_fail(&stream, "failed", &e.to_string()),
     }
+}
+
+/// The folder to mount and the module's path in it, for a `.py` file in
+/// the program's folder (mounted whole: its sibling modules import) or in
+/// the temporary folder.
+fn loadable(sandboxed: &Sandboxed<'_>, path: &Path) -> Option<(PathBuf, String)> {
+    let full = path.canonicalize().ok()?;
+    if !full.is_file() || full.extension().is_none_or(|e| e != "py") {
+        return None;
+    }
+    [&sandboxed.program_dir, &sandboxed.tmp]
+        .into_iter()
+        .find_map(|folder| {
+            let rel = full.strip_prefix(folder).ok()?;
+            Some((folder.to_path_buf(), rel.to_str()?.to_string()))
+        })
 }
 
 /// Answers the describe turn, then every call until the evaluator closes
