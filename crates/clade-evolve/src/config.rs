@@ -195,15 +195,31 @@ fn default_metric() -> String {
 }
 
 /// A cascade stage: run with these overrides first; continue only when the
-/// primary metric reaches `threshold` (in the run's direction).
+/// primary metric reaches `threshold` (in the run's direction). Or, with
+/// `kind = "cargo-test"`, the crate's own tests as a gate before scoring.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StageConfig {
     #[serde(default)]
+    pub kind: StageKind,
+    #[serde(default)]
     pub args: Option<Vec<String>>,
     #[serde(default)]
     pub stdin: Option<PathBuf>,
-    pub threshold: f64,
+    /// Required for `kind = "run"`; none for `cargo-test`.
+    #[serde(default)]
+    pub threshold: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum StageKind {
+    /// Run the program and score it against `threshold`.
+    #[default]
+    Run,
+    /// Build the crate's tests for wasm32-wasip1 and run every one in the
+    /// sandbox; any failure rejects the candidate.
+    CargoTest,
 }
 
 /// `[search]`: the population settings plus the operator mix. It mirrors
@@ -351,6 +367,29 @@ impl Config {
             && command.is_empty()
         {
             return Err("evaluate.scorer.command must not be empty".into());
+        }
+        for (i, stage) in self.evaluate.stage.iter().enumerate() {
+            let n = i + 1;
+            match stage.kind {
+                StageKind::Run if stage.threshold.is_none() => {
+                    return Err(format!("evaluate.stage {n} needs a threshold"));
+                }
+                StageKind::CargoTest
+                    if stage.threshold.is_some()
+                        || stage.args.is_some()
+                        || stage.stdin.is_some() =>
+                {
+                    return Err(format!(
+                        "evaluate.stage {n}: a cargo-test stage takes no threshold, args or stdin (every test must pass)"
+                    ));
+                }
+                StageKind::CargoTest if self.target.build != BuildKind::CargoWasm => {
+                    return Err(format!(
+                        "evaluate.stage {n}: a cargo-test stage needs target.build = \"cargo-wasm\""
+                    ));
+                }
+                _ => {}
+            }
         }
         if let ScorerConfig::Evaluator { timeout_s, .. } = &self.evaluate.scorer {
             if self.target.build != BuildKind::Python {
@@ -562,7 +601,7 @@ price_out_per_mtok = 0.6
                 data: None,
             }
         );
-        assert_eq!(config.evaluate.stage[0].threshold, 1.0);
+        assert_eq!(config.evaluate.stage[0].threshold, Some(1.0));
         assert_eq!(
             config.search.population().selection,
             Selection::PowerLaw { alpha: 1.5 }
@@ -617,6 +656,14 @@ price_out_per_mtok = 0.6
             .unwrap_err()
             .to_string();
         assert!(err.contains("migration_rate"), "{err}");
+        let stage = |extra: &str| parse(&format!("{MINIMAL}{extra}")).map_err(|e| e.to_string());
+        let err = stage("\n[[evaluate.stage]]\nargs = [\"1\"]\n").unwrap_err();
+        assert!(err.contains("evaluate.stage 1 needs a threshold"), "{err}");
+        let err =
+            stage("\n[[evaluate.stage]]\nkind = \"cargo-test\"\nthreshold = 1.0\n").unwrap_err();
+        assert!(err.contains("takes no threshold"), "{err}");
+        let gate = stage("\n[[evaluate.stage]]\nkind = \"cargo-test\"\n").unwrap();
+        assert_eq!(gate.evaluate.stage[0].kind, StageKind::CargoTest);
         let python = "[target]\nbuild = \"python\"\nfiles = [\"p.py\"]\n\n[evaluate]\nscorer = { evaluator = \"e.py\" }\n";
         let config = parse(python).unwrap();
         assert_eq!(

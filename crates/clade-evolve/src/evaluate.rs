@@ -14,12 +14,15 @@ use clade_agent::normalize::identifiers;
 use clade_archive::{Direction, SandboxStats};
 use clade_sandbox::python::{PythonProgram, PythonRunner};
 use clade_sandbox::{
-    BuildStatus, Builder, DirMount, RunLimits, RunOutcome, RunRequest, RunStatus, Runner,
+    BuildStatus, Builder, DirMount, ProjectCrate, RunLimits, RunOutcome, RunRequest, RunStatus,
+    Runner,
 };
 
 use crate::bridge::{Bridge, Bridged, Job};
 use crate::builtins::{self, Builtin, Scorer};
-use crate::config::{BuildKind, Config, EVALUATOR_PYTHON, EVALUATOR_TIMEOUT_S, ScorerConfig};
+use crate::config::{
+    BuildKind, Config, EVALUATOR_PYTHON, EVALUATOR_TIMEOUT_S, ScorerConfig, StageKind,
+};
 use crate::error::EvolveError;
 use crate::functions::{self, FunctionBench, FunctionFailure};
 use crate::project::{Project, clean_relative};
@@ -174,6 +177,11 @@ pub struct Evaluator {
     /// `scorer = { evaluator = .. }`: the user's evaluator and its bridge
     /// to the sandbox.
     bridge: Option<Bridge>,
+    /// A crate with dependencies of its own: its trusted manifest and lock
+    /// and their vendored dependencies (see `tests_gate`).
+    own_crate: Option<ProjectCrate>,
+    /// A `cargo-test` stage: the crate's tests gate every candidate.
+    cargo_test: bool,
 }
 
 /// How long a `command` scorer may take.
@@ -206,7 +214,7 @@ impl Evaluator {
             Ok((Stdin::Bytes(Arc::new(bytes)), Some(full)))
         };
         let mut stages = Vec::new();
-        for stage in &eval.stage {
+        for stage in eval.stage.iter().filter(|s| s.kind == StageKind::Run) {
             let (stdin, stdin_path) = match &stage.stdin {
                 Some(_) => stdin_for(&stage.stdin)?,
                 None => stdin_for(&eval.stdin)?,
@@ -215,7 +223,7 @@ impl Evaluator {
                 args: stage.args.clone().unwrap_or_else(|| eval.args.clone()),
                 stdin,
                 stdin_path,
-                threshold: Some(stage.threshold),
+                threshold: stage.threshold,
             });
         }
         let (stdin, stdin_path) = stdin_for(&eval.stdin)?;
@@ -267,6 +275,8 @@ impl Evaluator {
         let python_entry = resolve_python_entry(config, &project, &crate_files, &builtin)?;
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         let bridge = resolve_bridge(config, &scratch)?;
+        let own_crate =
+            crate::tests_gate::resolve_project(config, builder.as_deref(), &crate_files, &scratch)?;
         Ok(Evaluator {
             runner,
             builder,
@@ -292,6 +302,8 @@ impl Evaluator {
             python: None,
             python_entry,
             bridge,
+            own_crate,
+            cargo_test: eval.stage.iter().any(|s| s.kind == StageKind::CargoTest),
         })
     }
 
@@ -317,6 +329,11 @@ impl Evaluator {
             Ok(program) => program,
             Err(rejection) => return Ok(rejection.with_times(ms(started), 0.0)),
         };
+        if self.cargo_test
+            && let Some(failed) = self.gate_tests(files, key)?
+        {
+            return Ok(failed.with_times(ms(started), 0.0));
+        }
         let build_ms = ms(started);
         let eval_started = Instant::now();
         let evaluation = self.run_stages(&program, files, key, random_seed);
@@ -324,6 +341,25 @@ impl Evaluator {
             let _ = std::fs::remove_dir_all(dir);
         }
         Ok(evaluation?.with_times(build_ms, ms(eval_started)))
+    }
+
+    /// The crate's own tests, built from the candidate's sources and run in
+    /// the sandbox: `None` when every one passed, else its rejection.
+    fn gate_tests(
+        &self,
+        files: &BTreeMap<String, String>,
+        key: &str,
+    ) -> Result<Option<Evaluation>, EvolveError> {
+        let (Some(builder), Some(project)) = (&self.builder, &self.own_crate) else {
+            return Err(EvolveError::Internal(
+                "a cargo-test stage without a project build".into(),
+            ));
+        };
+        let dir = self.materialize(files, &format!("{key}-tests"))?;
+        let built = builder.build_project_tests(&dir, project);
+        let _ = std::fs::remove_dir_all(&dir);
+        let limits = self.limits.clone();
+        crate::tests_gate::run_tests(&self.runner, built?, limits)
     }
 
     /// Under `stdout-json` the program's own last line is its score, so
@@ -420,7 +456,10 @@ impl Evaluator {
             return Err(EvolveError::Internal("no builder for cargo-wasm".into()));
         };
         let dir = self.materialize(files, key)?;
-        let outcome = builder.build(&dir);
+        let outcome = match &self.own_crate {
+            Some(project) => builder.build_project(&dir, project),
+            None => builder.build(&dir),
+        };
         let _ = std::fs::remove_dir_all(&dir);
         let outcome = outcome?;
         match outcome.status {
@@ -957,7 +996,7 @@ fn last_line(text: &str) -> Option<String> {
 /// The first compiler error as one line, `path:line:col: error…`: from
 /// rustc's full format (the `error` line and the `-->` place under it), or
 /// from the short format, else the first line.
-fn first_error(diagnostics: &str) -> String {
+pub(crate) fn first_error(diagnostics: &str) -> String {
     let lines: Vec<&str> = diagnostics.lines().collect();
     let human = lines
         .iter()

@@ -47,6 +47,7 @@ mod rejection;
 mod run;
 pub mod scoring;
 pub mod signals;
+mod tests_gate;
 mod writer;
 
 pub use backend::{EvalBackend, EvalJob};

@@ -115,10 +115,12 @@ impl Project {
 }
 
 /// Whether a crate-relative path is one a candidate build uses: the
-/// manifest (checked by the builder), a build script (so the builder can
-/// refuse it with its reason) and the sources.
+/// manifest and lock (checked by the builder), a build script (so the
+/// builder can refuse it with its reason), the sources and the tests.
 pub(crate) fn is_crate_file(rel: &str) -> bool {
-    rel == "Cargo.toml" || rel == "build.rs" || rel.starts_with("src/")
+    matches!(rel, "Cargo.toml" | "Cargo.lock" | "build.rs")
+        || rel.starts_with("src/")
+        || rel.starts_with("tests/")
 }
 
 /// The script a Python target runs, root-relative: `target.entry`, else

@@ -25,6 +25,8 @@ pub enum Rejection {
     BuildRejected(String),
     /// The candidate did not compile.
     BuildFailed(String),
+    /// The crate's own tests failed (a `cargo-test` stage): which ones.
+    TestsFailed(String),
     /// The candidate's run exited non-zero, trapped, ran out of fuel or time.
     RunFailed(String),
     /// The trusted scorer refused the candidate's output or answer.
@@ -53,6 +55,7 @@ impl Rejection {
             Rejection::Duplicate { .. } => "duplicate",
             Rejection::BuildRejected(_) => "build_rejected",
             Rejection::BuildFailed(_) => "build_failed",
+            Rejection::TestsFailed(_) => "tests_failed",
             Rejection::RunFailed(_) => "run_failed",
             Rejection::ScorerRejected(_) => "scorer_rejected",
             Rejection::StageThreshold { .. } => "stage_threshold",
@@ -68,7 +71,10 @@ impl Rejection {
     pub fn repairable(&self) -> bool {
         matches!(
             self,
-            Rejection::BuildFailed(_) | Rejection::RunFailed(_) | Rejection::ScorerRejected(_)
+            Rejection::BuildFailed(_)
+                | Rejection::TestsFailed(_)
+                | Rejection::RunFailed(_)
+                | Rejection::ScorerRejected(_)
         )
     }
 }
@@ -81,6 +87,7 @@ impl fmt::Display for Rejection {
             | Rejection::ParseFailed(detail)
             | Rejection::BuildRejected(detail)
             | Rejection::BuildFailed(detail)
+            | Rejection::TestsFailed(detail)
             | Rejection::RunFailed(detail)
             | Rejection::ScorerRejected(detail)
             | Rejection::HostError(detail)

@@ -32,6 +32,9 @@ pub enum SandboxError {
     #[error("cannot find the Rust toolchain: {0}")]
     Toolchain(String),
 
+    #[error("cannot vendor the crate's dependencies: {0}")]
+    Vendor(String),
+
     #[error("the host's module {path} cannot be used: {reason}")]
     TrustedModule { path: PathBuf, reason: String },
 

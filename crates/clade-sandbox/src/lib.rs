@@ -30,7 +30,8 @@ pub mod python;
 mod runner;
 
 pub use builder::{
-    BuildLimits, BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation, TestBuild,
+    BuildLimits, BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation, ProjectCrate,
+    TestBinaries, TestBuild, Vendored,
 };
 pub use error::SandboxError;
 pub use runner::host_imports::{HostFn, HostImports, RunHost};

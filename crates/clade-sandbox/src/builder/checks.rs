@@ -94,6 +94,40 @@ pub(crate) fn collect(crate_dir: &Path, root: CrateRoot) -> Result<Sources, Stri
     Ok(Sources { files })
 }
 
+/// Reads and checks a project crate (its manifest is checked by the
+/// caller against the trusted one): the forbidden root files, `src/**/*.rs`
+/// and `tests/**/*.rs`, and the path checks on all of them.
+pub(crate) fn collect_project(crate_dir: &Path) -> Result<Sources, String> {
+    for (name, why) in FORBIDDEN_AT_ROOT {
+        if crate_dir.join(name).symlink_metadata().is_ok() {
+            return Err(format!("{name}: {why}"));
+        }
+    }
+    let mut files = Vec::new();
+    let mut total = 0usize;
+    for dir in ["src", "tests"] {
+        match crate_dir.join(dir).symlink_metadata() {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(format!("{dir}: symlinks are not allowed"));
+            }
+            Ok(m) if m.is_dir() => walk(&crate_dir.join(dir), dir, &mut files, &mut total)?,
+            _ => {}
+        }
+    }
+    files.sort();
+    if !files
+        .iter()
+        .any(|(p, _)| p == "src/main.rs" || p == "src/lib.rs")
+    {
+        return Err("src/main.rs or src/lib.rs: missing; the crate has no root".into());
+    }
+    for (path, content) in &files {
+        let text = std::str::from_utf8(content).map_err(|_| format!("{path}: not UTF-8"))?;
+        check_source(path, text)?;
+    }
+    Ok(Sources { files })
+}
+
 fn walk(
     dir: &Path,
     rel: &str,
@@ -116,7 +150,9 @@ fn walk(
         } else if !kind.is_file() {
             return Err(format!("{path}: only regular files are allowed"));
         } else if !name.ends_with(".rs") {
-            return Err(format!("{path}: only .rs files are allowed under src/"));
+            return Err(format!(
+                "{path}: only .rs files are allowed under src/ and tests/"
+            ));
         } else {
             let content =
                 std::fs::read(entry.path()).map_err(|e| format!("{path}: cannot read: {e}"))?;

@@ -24,8 +24,9 @@ pub enum Isolation {
 /// Paths the build needs.
 pub(crate) struct BuildPaths<'a> {
     pub sysroot: &'a Path,
-    /// The host libraries (guest SDK, clade-agent), read-only.
-    pub libs: &'a Path,
+    /// Host paths the build reads (the guest SDK and clade-agent, or a
+    /// project's vendored dependencies), mounted read-only.
+    pub read_only: &'a [PathBuf],
     pub build_dir: &'a Path,
     pub target_dir: &'a Path,
 }
@@ -136,9 +137,14 @@ fn unbounded_command(
                     }
                 }
             }
+            // Debian's `cc` is a link through /etc/alternatives: host code
+            // of dependencies (build scripts, proc macros) links with it.
+            cmd.args(["--ro-bind-try", "/etc/alternatives", "/etc/alternatives"]);
             cmd.args(["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp"]);
             cmd.arg("--ro-bind").arg(paths.sysroot).arg(paths.sysroot);
-            cmd.arg("--ro-bind").arg(paths.libs).arg(paths.libs);
+            for path in paths.read_only {
+                cmd.arg("--ro-bind").arg(path).arg(path);
+            }
             cmd.arg("--bind").arg(paths.build_dir).arg(paths.build_dir);
             cmd.arg("--bind")
                 .arg(paths.target_dir)

@@ -14,6 +14,7 @@
 mod checks;
 mod isolation;
 mod pids;
+mod project;
 mod template;
 mod test_build;
 
@@ -24,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SandboxError;
 pub use isolation::Isolation;
+pub use project::{ProjectCrate, TestBinaries, Vendored};
 pub use test_build::TestBuild;
 
 #[derive(Debug, Clone)]
@@ -206,7 +208,22 @@ impl Builder {
         };
         let hash = source_hash(template, &sources);
         self.cached_or_built(hash, started, |wasm_out| {
-            self.compile(template, &sources, &hash_of(wasm_out), wasm_out, started)
+            let hash = hash_of(wasm_out);
+            let package = format!("candidate-{}", &hash[..16]);
+            let libs = template::materialize(&self.config.work_dir.join("libs"))?;
+            let (manifest, lock) = template::manifest_and_lock(template, &package, &libs);
+            let job = CompileJob {
+                manifest,
+                lock,
+                output: package.clone(),
+                package,
+                read_only: vec![libs.root.clone()],
+                args: isolation::BUILD_ARGS
+                    .iter()
+                    .map(|a| a.to_string())
+                    .collect(),
+            };
+            self.compile(job, &sources, &hash, wasm_out, started)
         })
     }
 
@@ -241,78 +258,31 @@ impl Builder {
         Ok(outcome)
     }
 
+    /// Builds `job` (release) and keeps the module of its binary `output`.
     fn compile(
         &self,
-        template: template::Template,
+        job: CompileJob,
         sources: &checks::Sources,
         hash: &str,
         wasm_out: &Path,
         started: Instant,
     ) -> Result<BuildOutcome, SandboxError> {
-        let work = &self.config.work_dir;
-        let libs = template::materialize(&work.join("libs"))?;
-        let package = format!("candidate-{}", &hash[..16]);
-        let build_dir = work.join("src").join(&hash[..16]);
-        let target_dir = work.join("target");
-        let lock_path = work.join("build.lock");
-
-        // cargo serialises builds in one target dir anyway; this lock also
-        // covers writing the build dir and collecting the output.
-        let lock_file =
-            std::fs::File::create(&lock_path).map_err(SandboxError::io("create", &lock_path))?;
-        lock_file
-            .lock()
-            .map_err(SandboxError::io("lock", &lock_path))?;
-
-        if build_dir.exists() {
-            std::fs::remove_dir_all(&build_dir).map_err(SandboxError::io("remove", &build_dir))?;
-        }
-        let (manifest, lock) = template::manifest_and_lock(template, &package, &libs);
-        write_file(&build_dir.join("Cargo.toml"), manifest.as_bytes())?;
-        write_file(&build_dir.join("Cargo.lock"), lock.as_bytes())?;
-        for (rel, content) in &sources.files {
-            write_file(&build_dir.join(rel), content)?;
-        }
-
-        let paths = isolation::BuildPaths {
-            sysroot: &self.sysroot,
-            libs: &libs.root,
-            build_dir: &build_dir,
-            target_dir: &target_dir,
-        };
-        let (command, _pids) = isolation::cargo_command(
-            self.config.limits,
-            self.config.isolation,
-            self.bwrap.as_deref(),
-            &paths,
-            isolation::BUILD_ARGS,
-        );
+        let ran = self.run_cargo(&job, sources, hash)?;
         let limit = self.config.diagnostics_limit;
-        let finished =
-            crate::process::run_with_deadline(command, &[], self.config.timeout, limit, limit)
-                .map_err(SandboxError::io("run cargo in", &build_dir))?;
         // stdout then stderr, cut to the limit.
-        let mut output = finished.stdout;
-        output.extend_from_slice(&finished.stderr);
-        let truncated =
-            finished.stdout_truncated || finished.stderr_truncated || output.len() > limit;
+        let mut output = ran.stdout.clone();
+        output.extend_from_slice(ran.diagnostics.as_bytes());
+        let truncated = ran.truncated || output.len() > limit;
         output.truncate(limit);
-        // The package name carries the source hash, which moves with every
-        // host template change; diagnostics (and the prompts quoting them)
-        // say `candidate` instead, so they stay the same across versions.
-        let mut diagnostics = String::from_utf8_lossy(&output)
-            .replace(&format!("{}/", build_dir.display()), "")
-            // cargo names the package folder too: no host path reaches a prompt.
-            .replace(&build_dir.display().to_string(), ".")
-            .replace(&package, "candidate")
-            .replace(&package.replace('-', "_"), "candidate");
+        let mut diagnostics = ran.scrub(&String::from_utf8_lossy(&output));
         if truncated {
             diagnostics.push_str("\n[diagnostics truncated]");
         }
-        let built = target_dir
+        let built = ran
+            .target_dir
             .join("wasm32-wasip1/release")
-            .join(format!("{package}.wasm"));
-        let outcome = match finished.status {
+            .join(format!("{}.wasm", job.output));
+        let outcome = match ran.status {
             None => BuildOutcome::failed(
                 BuildStatus::BuildFailed,
                 format!(
@@ -336,11 +306,135 @@ impl Builder {
             ),
             Some(_) => keep_module(&built, wasm_out, diagnostics)?,
         };
-        // The sources live on in the outputs' hash; the directory and the
-        // per-candidate artifacts are not needed again.
-        let _ = std::fs::remove_dir_all(&build_dir);
-        remove_artifacts(&target_dir, "release", &package);
+        ran.clean(&self.config.work_dir, "release");
         Ok(outcome)
+    }
+
+    /// Writes `job`'s crate (its manifest and lock, the candidate's
+    /// sources) into a build folder of its own and runs cargo there under
+    /// the build lock and the isolation.
+    fn run_cargo(
+        &self,
+        job: &CompileJob,
+        sources: &checks::Sources,
+        hash: &str,
+    ) -> Result<Ran, SandboxError> {
+        let work = &self.config.work_dir;
+        let build_dir = work.join("src").join(&hash[..16]);
+        let target_dir = work.join("target");
+        let lock_path = work.join("build.lock");
+
+        // cargo serialises builds in one target dir anyway; this lock also
+        // covers writing the build dir and collecting the output.
+        let lock_file =
+            std::fs::File::create(&lock_path).map_err(SandboxError::io("create", &lock_path))?;
+        lock_file
+            .lock()
+            .map_err(SandboxError::io("lock", &lock_path))?;
+
+        if build_dir.exists() {
+            std::fs::remove_dir_all(&build_dir).map_err(SandboxError::io("remove", &build_dir))?;
+        }
+        write_file(&build_dir.join("Cargo.toml"), job.manifest.as_bytes())?;
+        write_file(&build_dir.join("Cargo.lock"), job.lock.as_bytes())?;
+        for (rel, content) in &sources.files {
+            write_file(&build_dir.join(rel), content)?;
+        }
+        let paths = isolation::BuildPaths {
+            sysroot: &self.sysroot,
+            read_only: &job.read_only,
+            build_dir: &build_dir,
+            target_dir: &target_dir,
+        };
+        let args: Vec<&str> = job.args.iter().map(String::as_str).collect();
+        let (command, _pids) = isolation::cargo_command(
+            self.config.limits,
+            self.config.isolation,
+            self.bwrap.as_deref(),
+            &paths,
+            &args,
+        );
+        // cargo's JSON messages (a test build's) can be long; the human
+        // diagnostics are cut to the limit by the caller.
+        let finished = crate::process::run_with_deadline(
+            command,
+            &[],
+            self.config.timeout,
+            16 << 20,
+            self.config.diagnostics_limit,
+        )
+        .map_err(SandboxError::io("run cargo in", &build_dir))?;
+        let _keep_locked = lock_file;
+        let ran = Ran {
+            status: finished.status,
+            stdout: finished.stdout,
+            diagnostics: String::new(),
+            truncated: finished.stdout_truncated || finished.stderr_truncated,
+            build_dir,
+            target_dir,
+            package: job.package.clone(),
+            output: job.output.clone(),
+        };
+        let stderr = ran.scrub(&String::from_utf8_lossy(&finished.stderr));
+        Ok(Ran {
+            diagnostics: stderr,
+            ..ran
+        })
+    }
+}
+
+/// One crate's build: what cargo gets and which binary is the output.
+pub(crate) struct CompileJob {
+    pub manifest: String,
+    pub lock: String,
+    /// The package name cargo sees (`candidate-<hash>`).
+    pub package: String,
+    /// The binary whose module is kept.
+    pub output: String,
+    /// Host folders (and files) mounted read-only at their own paths.
+    pub read_only: Vec<PathBuf>,
+    pub args: Vec<String>,
+}
+
+/// What one cargo run left.
+pub(crate) struct Ran {
+    pub status: Option<std::process::ExitStatus>,
+    pub stdout: Vec<u8>,
+    /// cargo's stderr, host paths scrubbed.
+    pub diagnostics: String,
+    pub truncated: bool,
+    build_dir: PathBuf,
+    target_dir: PathBuf,
+    package: String,
+    output: String,
+}
+
+impl Ran {
+    /// Diagnostics without host paths, and with `candidate` for the
+    /// package's name, which carries the source hash: prompts quoting them
+    /// stay the same across versions.
+    fn scrub(&self, text: &str) -> String {
+        text.replace(&format!("{}/", self.build_dir.display()), "")
+            // cargo names the package folder too: no host path reaches a prompt.
+            .replace(&self.build_dir.display().to_string(), ".")
+            .replace(&self.package, "candidate")
+            .replace(&self.package.replace('-', "_"), "candidate")
+    }
+
+    /// The sources live on in the outputs' hash; the build folder and the
+    /// package's own artifacts in the shared target dir are not needed again.
+    fn clean(&self, _work: &Path, profile: &str) {
+        let _ = std::fs::remove_dir_all(&self.build_dir);
+        remove_artifacts(&self.target_dir, profile, &self.package);
+        if self.output != self.package {
+            let dir = self.target_dir.join("wasm32-wasip1").join(profile);
+            for name in [
+                format!("{}.wasm", self.output),
+                format!("{}.d", self.output),
+            ] {
+                let _ = std::fs::remove_file(dir.join(name));
+            }
+        }
     }
 }
 

@@ -125,9 +125,10 @@ impl Builder {
         for (rel, content) in &sources.files {
             write_file(&build_dir.join(rel), content)?;
         }
+        let read_only = [libs.root.clone()];
         let paths = isolation::BuildPaths {
             sysroot: &self.sysroot,
-            libs: &libs.root,
+            read_only: &read_only,
             build_dir: &build_dir,
             target_dir: &target_dir,
         };

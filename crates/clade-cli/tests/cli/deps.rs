@@ -1,0 +1,150 @@
+//! A user's crate with registry dependencies (serde's derive macro,
+//! serde_json's build script) and its own tests as the gate, evolved with a
+//! scripted model: the seed builds against the vendored dependencies, a
+//! candidate that breaks a test is rejected with the test's name, one that
+//! keeps them passing is scored. Needs crates.io to vendor the first time.
+
+use std::path::Path;
+
+use crate::env::{assert_ok, clade_command, git};
+use crate::run::{finish, parse_events};
+use clade_llm::{Reply, ScriptedServer};
+use serde_json::Value;
+
+const MANIFEST: &str = r#"[package]
+name = "sorter"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+serde = { version = "1", features = ["derive"] }
+serde_json = "1"
+"#;
+
+const LIB: &str = "// EVOLVE-BLOCK-START
+pub fn double(x: i64) -> i64 {
+    x * 2
+}
+
+pub fn bonus() -> i64 {
+    1
+}
+// EVOLVE-BLOCK-END
+";
+
+const MAIN: &str = r#"use serde::Serialize;
+
+#[derive(Serialize)]
+struct Score {
+    score: i64,
+}
+
+fn main() {
+    let score = sorter::double(sorter::bonus());
+    println!("{}", serde_json::to_string(&Score { score }).unwrap());
+}
+"#;
+
+const TESTS: &str = "#[test]
+fn doubles() {
+    assert_eq!(sorter::double(21), 42);
+}
+
+#[test]
+fn doubles_zero() {
+    assert_eq!(sorter::double(0), 0);
+}
+";
+
+fn write(dir: &Path, rel: &str, text: &str) {
+    let path = dir.join(rel);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
+fn reply_for(n: usize) -> String {
+    let (search, replace) = match n % 2 {
+        // Keeps the tests passing and raises the score.
+        0 => ("    1\n}", "    5\n}"),
+        // Raises the score too, but breaks `double`: the tests catch it.
+        _ => ("    x * 2\n", "    x * 2 + 1\n"),
+    };
+    format!(
+        "src/lib.rs\n```rust\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
+    )
+}
+
+#[test]
+fn a_crate_with_dependencies_evolves_with_its_tests_as_the_gate() {
+    let server = ScriptedServer::start_with(|n, _| Reply::openai(&reply_for(n), 50, 20)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Cargo.toml", MANIFEST);
+    write(dir.path(), "src/lib.rs", LIB);
+    write(dir.path(), "src/main.rs", MAIN);
+    write(dir.path(), "tests/it.rs", TESTS);
+    // The lock, made as a user would (with the network).
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--quiet"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    write(
+        dir.path(),
+        "clade.toml",
+        &format!(
+            r#"[run]
+iterations = 2
+parallel_proposals = 1
+repairs = 0
+
+[target]
+files = ["src/lib.rs"]
+package = "sorter"
+
+[evaluate]
+scorer = "stdout-json"
+
+[[evaluate.stage]]
+kind = "cargo-test"
+
+[[llm.models]]
+provider = "openai"
+model = "scripted"
+base_url = "{}"
+api_key_env = "CLADE_TEST_KEY"
+max_retries = 0
+"#,
+            server.url()
+        ),
+    );
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "-A"]);
+    git(
+        dir.path(),
+        &["commit", "-q", "-m", "a crate with dependencies"],
+    );
+    let out = clade_command(dir.path(), &["run", "--json", "--name", "deps"])
+        .env("CLADE_TEST_KEY", "k")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let events = parse_events(&out);
+    let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
+    assert_eq!(seed["score"], 2.0, "{seed}");
+    let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    let reasons: Vec<&str> = variants
+        .iter()
+        .filter_map(|v| v["reason"].as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["tests_failed: 2 of 2 tests failed: it::doubles, it::doubles_zero"],
+        "{variants:?}"
+    );
+    assert_eq!(finish(&events)["best"]["score"], 10.0);
+}

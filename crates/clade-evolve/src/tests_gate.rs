@@ -1,0 +1,207 @@
+//! A user's crate with dependencies of its own, and its tests as a gate.
+//!
+//! A `cargo-wasm` target whose manifest names dependencies other than the
+//! guest SDK (or that has a `cargo-test` stage) is built with its own
+//! committed `Cargo.toml` and `Cargo.lock`: their dependencies are vendored
+//! once per lock before the first build (with the network, outside the
+//! sandbox) and every build is offline in the sandbox ([`ProjectCrate`]).
+//! With `[[evaluate.stage]] kind = "cargo-test"`, every candidate's tests
+//! are built for wasm32-wasip1 and each test runs alone in the sandbox
+//! (under `panic = abort` a failing test ends its binary); a test passes
+//! when its run exits 0 and libtest reports it passed. Any failure rejects
+//! the candidate with the failing tests' names and output.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use clade_sandbox::{
+    BuildStatus, Builder, ProjectCrate, RunLimits, RunOutcome, RunRequest, Runner, TestBinaries,
+};
+
+use crate::config::{BuildKind, Config, StageKind};
+use crate::error::EvolveError;
+use crate::evaluate::{Evaluation, first_error, first_line};
+use crate::rejection::Rejection;
+
+/// Dependencies the template build provides (a crate naming only these
+/// builds the usual way).
+const TEMPLATE_DEPENDENCIES: &[&str] = &["clade-guest"];
+
+/// The project build for `config`'s crate, vendoring its dependencies, or
+/// `None` when the crate builds with the host's template.
+pub(crate) fn resolve_project(
+    config: &Config,
+    builder: Option<&Builder>,
+    crate_files: &BTreeMap<String, Vec<u8>>,
+    scratch: &Path,
+) -> Result<Option<ProjectCrate>, EvolveError> {
+    let (BuildKind::CargoWasm, Some(builder), Some(manifest)) =
+        (config.target.build, builder, crate_files.get("Cargo.toml"))
+    else {
+        return Ok(None);
+    };
+    let cargo_test = config
+        .evaluate
+        .stage
+        .iter()
+        .any(|s| s.kind == StageKind::CargoTest);
+    if !cargo_test && !has_own_dependencies(manifest) {
+        return Ok(None);
+    }
+    let Some(lock) = crate_files.get("Cargo.lock") else {
+        return Err(EvolveError::Setup(
+            "the crate has dependencies of its own (or a cargo-test stage) but no committed Cargo.lock: \
+             run `cargo generate-lockfile` and commit it, so every candidate builds against the same versions"
+                .into(),
+        ));
+    };
+    let dir = scratch.join("vendor-base");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(EvolveError::io("remove", &dir))?;
+    }
+    for (rel, bytes) in crate_files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(EvolveError::io("create", parent))?;
+        }
+        std::fs::write(&path, bytes).map_err(EvolveError::io("write", &path))?;
+    }
+    let vendor = builder.vendor(&dir);
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(Some(ProjectCrate {
+        manifest: manifest.clone(),
+        lock: lock.clone(),
+        vendor: vendor?,
+    }))
+}
+
+/// Whether the manifest names a dependency the template does not provide.
+fn has_own_dependencies(manifest: &[u8]) -> bool {
+    let Ok(table) = String::from_utf8_lossy(manifest).parse::<toml::Table>() else {
+        // The builder says what is wrong with it.
+        return false;
+    };
+    ["dependencies", "dev-dependencies", "build-dependencies"]
+        .iter()
+        .filter_map(|key| table.get(*key).and_then(toml::Value::as_table))
+        .flat_map(|deps| deps.keys())
+        .any(|name| !TEMPLATE_DEPENDENCIES.contains(&name.as_str()))
+}
+
+/// Runs every test of `built` alone; `None` when all passed.
+pub(crate) fn run_tests(
+    runner: &Runner,
+    built: TestBinaries,
+    limits: RunLimits,
+) -> Result<Option<Evaluation>, EvolveError> {
+    match built.status {
+        BuildStatus::Ok => {}
+        BuildStatus::Rejected => {
+            let reason = built.reason.unwrap_or_default();
+            return Ok(Some(Evaluation::rejected(
+                Rejection::BuildRejected(first_line(&reason)),
+                Some(reason),
+            )));
+        }
+        BuildStatus::BuildFailed => {
+            let diagnostics = built.diagnostics.or(built.reason).unwrap_or_default();
+            return Ok(Some(Evaluation::rejected(
+                Rejection::BuildFailed(format!("tests: {}", first_error(&diagnostics))),
+                Some(diagnostics),
+            )));
+        }
+    }
+    let mut failed = Vec::new();
+    let mut total = 0;
+    for (target, wasm) in &built.binaries {
+        let bytes = std::fs::read(wasm).map_err(EvolveError::io("read", wasm));
+        let _ = std::fs::remove_file(wasm);
+        let bytes = bytes?;
+        let run = |args: &[&str]| -> Result<RunOutcome, EvolveError> {
+            let request = RunRequest {
+                args: args.iter().map(|a| a.to_string()).collect(),
+                limits: limits.clone(),
+                ..RunRequest::default()
+            };
+            Ok(runner.run(&bytes, &request)?)
+        };
+        let listed = run(&["--list", "--format", "terse"])?;
+        if !listed.succeeded() {
+            total += 1;
+            failed.push((format!("{target} (listing its tests)"), report(&listed)));
+            continue;
+        }
+        for name in test_names(&listed.stdout_text()) {
+            total += 1;
+            let out = run(&[name, "--exact", "--test-threads", "1"])?;
+            let reported = out.stdout_text();
+            let passed = out.succeeded()
+                && reported.contains(&format!("test {name} ... ok"))
+                && reported.contains("test result: ok. 1 passed");
+            if !passed {
+                failed.push((format!("{target}::{name}"), report(&out)));
+            }
+        }
+    }
+    if failed.is_empty() {
+        return Ok(None);
+    }
+    let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
+    let feedback = failed
+        .iter()
+        .map(|(name, output)| format!("---- {name} ----\n{output}"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    Ok(Some(Evaluation::rejected(
+        Rejection::TestsFailed(format!(
+            "{} of {total} tests failed: {}",
+            failed.len(),
+            names.join(", ")
+        )),
+        Some(feedback),
+    )))
+}
+
+/// The tests a libtest binary lists with `--list --format terse`.
+fn test_names(listing: &str) -> Vec<&str> {
+    listing
+        .lines()
+        .filter_map(|line| line.strip_suffix(": test"))
+        .collect()
+}
+
+/// A failed test's status and output, cut for a prompt.
+fn report(out: &RunOutcome) -> String {
+    let text = format!(
+        "status: {}{}\n{}{}",
+        out.status,
+        out.exit_code
+            .map(|c| format!(" (exit {c})"))
+            .unwrap_or_default(),
+        out.stdout_text(),
+        out.stderr_text()
+    );
+    let cut: String = text.chars().take(4000).collect();
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_tests_are_listed_and_own_dependencies_are_seen() {
+        assert_eq!(
+            test_names("a::b: test\nbench_x: benchmark\nc: test\n"),
+            ["a::b", "c"]
+        );
+        let template =
+            b"[package]\nname = \"x\"\n[dependencies]\nclade-guest = { path = \"../sdk\" }\n";
+        assert!(!has_own_dependencies(template));
+        assert!(has_own_dependencies(b"[dependencies]\nserde = \"1\"\n"));
+        assert!(has_own_dependencies(
+            b"[dev-dependencies]\nproptest = \"1\"\n"
+        ));
+        assert!(!has_own_dependencies(b"not toml ["));
+    }
+}
