@@ -111,6 +111,12 @@ pub struct TargetConfig {
     /// compiled in.
     #[serde(default)]
     pub prompts: Option<PathBuf>,
+    /// For a crate built with its own manifest (`cargo-wasm` with
+    /// dependencies of its own): the binary to run and score, e.g. `bench`
+    /// for `src/bin/bench.rs` beside a library. Default: the package's
+    /// main binary.
+    #[serde(default)]
+    pub bin: Option<String>,
 }
 
 fn dot() -> PathBuf {
@@ -330,6 +336,34 @@ impl Config {
         Ok(config)
     }
 
+    /// Each stage's kind against its keys and the build.
+    fn validate_stages(&self) -> Result<(), String> {
+        for (i, stage) in self.evaluate.stage.iter().enumerate() {
+            let n = i + 1;
+            match stage.kind {
+                StageKind::Run if stage.threshold.is_none() => {
+                    return Err(format!("evaluate.stage {n} needs a threshold"));
+                }
+                StageKind::CargoTest
+                    if stage.threshold.is_some()
+                        || stage.args.is_some()
+                        || stage.stdin.is_some() =>
+                {
+                    return Err(format!(
+                        "evaluate.stage {n}: a cargo-test stage takes no threshold, args or stdin (every test must pass)"
+                    ));
+                }
+                StageKind::CargoTest if self.target.build != BuildKind::CargoWasm => {
+                    return Err(format!(
+                        "evaluate.stage {n}: a cargo-test stage needs target.build = \"cargo-wasm\""
+                    ));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Checks what types alone cannot.
     fn validate(&self) -> Result<(), String> {
         if self.target.files.is_empty() {
@@ -343,6 +377,9 @@ impl Config {
                 return Err("target.module is only for build = \"wasm\"".into());
             }
             _ => {}
+        }
+        if self.target.bin.is_some() && self.target.build != BuildKind::CargoWasm {
+            return Err("target.bin is only for build = \"cargo-wasm\"".into());
         }
         if self.target.entry.is_some() && self.target.build != BuildKind::Python {
             return Err("target.entry is only for build = \"python\"".into());
@@ -368,29 +405,7 @@ impl Config {
         {
             return Err("evaluate.scorer.command must not be empty".into());
         }
-        for (i, stage) in self.evaluate.stage.iter().enumerate() {
-            let n = i + 1;
-            match stage.kind {
-                StageKind::Run if stage.threshold.is_none() => {
-                    return Err(format!("evaluate.stage {n} needs a threshold"));
-                }
-                StageKind::CargoTest
-                    if stage.threshold.is_some()
-                        || stage.args.is_some()
-                        || stage.stdin.is_some() =>
-                {
-                    return Err(format!(
-                        "evaluate.stage {n}: a cargo-test stage takes no threshold, args or stdin (every test must pass)"
-                    ));
-                }
-                StageKind::CargoTest if self.target.build != BuildKind::CargoWasm => {
-                    return Err(format!(
-                        "evaluate.stage {n}: a cargo-test stage needs target.build = \"cargo-wasm\""
-                    ));
-                }
-                _ => {}
-            }
-        }
+        self.validate_stages()?;
         if let ScorerConfig::Evaluator { timeout_s, .. } = &self.evaluate.scorer {
             if self.target.build != BuildKind::Python {
                 return Err(

@@ -178,7 +178,7 @@ pub struct Evaluator {
     /// to the sandbox.
     bridge: Option<Bridge>,
     /// A crate with dependencies of its own: its trusted manifest and lock
-    /// and their vendored dependencies (see `tests_gate`).
+    /// and their vendored dependencies (see `own_crate`).
     own_crate: Option<ProjectCrate>,
     /// A `cargo-test` stage: the crate's tests gate every candidate.
     cargo_test: bool,
@@ -276,7 +276,7 @@ impl Evaluator {
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         let bridge = resolve_bridge(config, &scratch)?;
         let own_crate =
-            crate::tests_gate::resolve_project(config, builder.as_deref(), &crate_files, &scratch)?;
+            crate::own_crate::resolve_project(config, builder.as_deref(), &crate_files, &scratch)?;
         Ok(Evaluator {
             runner,
             builder,
@@ -358,8 +358,28 @@ impl Evaluator {
         let dir = self.materialize(files, &format!("{key}-tests"))?;
         let built = builder.build_project_tests(&dir, project);
         let _ = std::fs::remove_dir_all(&dir);
-        let limits = self.limits.clone();
-        crate::tests_gate::run_tests(&self.runner, built?, limits)
+        let built = built?;
+        let (reason, feedback) = match built.status {
+            BuildStatus::Ok => {
+                match crate::own_crate::run_tests(&self.runner, &built.binaries, &self.limits)? {
+                    None => return Ok(None),
+                    Some(failed) => (Rejection::TestsFailed(failed.summary), failed.feedback),
+                }
+            }
+            BuildStatus::Rejected => {
+                let reason = built.reason.unwrap_or_default();
+                (Rejection::BuildRejected(first_line(&reason)), reason)
+            }
+            BuildStatus::BuildFailed => {
+                let diagnostics = built.diagnostics.or(built.reason).unwrap_or_default();
+                let first = first_error(&diagnostics);
+                (
+                    Rejection::BuildFailed(format!("tests: {first}")),
+                    diagnostics,
+                )
+            }
+        };
+        Ok(Some(Evaluation::rejected(reason, Some(feedback))))
     }
 
     /// Under `stdout-json` the program's own last line is its score, so
@@ -367,10 +387,18 @@ impl Evaluator {
     /// the program early (or a macro that could shadow the reporting
     /// code's): any of those names that its regions add over the seed's
     /// rejects the candidate before it is built.
+    ///
+    /// The same holds under a `cargo-test` stage, where a test's own run
+    /// says whether it passed: code that prints libtest's report and exits
+    /// could pass a test it fails.
     fn reports_its_own_score(&self, files: &BTreeMap<String, String>) -> Option<Rejection> {
-        if !matches!(self.scorer, ScorerConfig::Named(_)) {
+        let why = if matches!(self.scorer, ScorerConfig::Named(_)) {
+            "under the stdout-json scorer the program's own output is its score"
+        } else if self.cargo_test {
+            "under a cargo-test stage a test's own output says whether it passed"
+        } else {
             return None;
-        }
+        };
         for (rel, text) in files
             .iter()
             .filter(|(p, _)| p.ends_with(".rs") || p.ends_with(".py"))
@@ -395,8 +423,7 @@ impl Evaluator {
                 .collect();
             if !added.is_empty() {
                 return Some(Rejection::BuildRejected(format!(
-                    "{rel}: under the stdout-json scorer the program's own output is its score, \
-                     so the editable code may not add `{}`",
+                    "{rel}: {why}, so the editable code may not add `{}`",
                     added.join("`, `")
                 )));
             }
@@ -482,8 +509,12 @@ impl Evaluator {
             }
             BuildStatus::BuildFailed => {
                 let diagnostics = outcome.diagnostics.or(outcome.reason).unwrap_or_default();
+                let first = first_error(&diagnostics);
+                let reason = crate::own_crate::dependency_failure(&diagnostics, &first)
+                    .filter(|_| self.own_crate.is_some())
+                    .unwrap_or(first);
                 Ok(Err(Evaluation::rejected(
-                    Rejection::BuildFailed(first_error(&diagnostics)),
+                    Rejection::BuildFailed(reason),
                     Some(diagnostics),
                 )))
             }
@@ -996,7 +1027,7 @@ fn last_line(text: &str) -> Option<String> {
 /// The first compiler error as one line, `path:line:col: error…`: from
 /// rustc's full format (the `error` line and the `-->` place under it), or
 /// from the short format, else the first line.
-pub(crate) fn first_error(diagnostics: &str) -> String {
+fn first_error(diagnostics: &str) -> String {
     let lines: Vec<&str> = diagnostics.lines().collect();
     let human = lines
         .iter()

@@ -61,10 +61,13 @@ pub fn scaffold(dir: &Path) -> Result<Scaffold, EvolveError> {
     let mut marked = Vec::new();
     collect_marked(&src, &format!("{prefix}src"), &mut marked);
     marked.sort();
-    let files = if marked.is_empty() {
+    let own = OwnCrate::inspect(&dir.join(&prefix));
+    let files = if !marked.is_empty() {
+        marked
+    } else if own.main || own.bins.is_empty() && !src.join("lib.rs").is_file() {
         vec![format!("{prefix}src/main.rs")]
     } else {
-        marked
+        vec![format!("{prefix}src/lib.rs")]
     };
     let files_toml = files
         .iter()
@@ -76,8 +79,11 @@ pub fn scaffold(dir: &Path) -> Result<Scaffold, EvolveError> {
         None => "# package = \"<cargo package>\"".into(),
     };
     let text = TEMPLATE
+        .replace("{{own_crate}}", &own.header())
         .replace("{{files}}", &files_toml)
-        .replace("{{package}}", &package_line);
+        .replace("{{package}}", &package_line)
+        .replace("{{bin}}", &own.bin_line())
+        .replace("{{stage}}", own.stage());
     Ok(Scaffold {
         path: dir.join("clade.toml"),
         package,
@@ -88,7 +94,7 @@ pub fn scaffold(dir: &Path) -> Result<Scaffold, EvolveError> {
 
 const TEMPLATE: &str = r#"# Clade run configuration. Every key is optional unless marked; the values
 # shown commented out are the defaults. Reference: README, "clade.toml".
-
+{{own_crate}}
 [run]
 # name = "run-<unix seconds>"     # the run's name in the archive (refs/clade/<name>/...)
 # seed = 0                        # one seed drives every random choice
@@ -107,6 +113,7 @@ iterations = 50                   # candidates to propose (default 100)
 files = [{{files}}]  # evolvable files (required); EVOLVE-BLOCK-START/END markers confine edits
 # build = "cargo-wasm"            # or "wasm" with module = "<path to a prebuilt module>"
 {{package}}
+{{bin}}
 # task = "What the program does and what to improve."
 
 [evaluate]
@@ -135,10 +142,7 @@ files = [{{files}}]  # evolvable files (required); EVOLVE-BLOCK-START/END marker
 # memory_mb = 256
 # timeout_ms = 10000
 
-# [[evaluate.stage]]              # optional cascade: a quick run first
-# args = ["--quick"]
-# threshold = 0.5                 # continue only when the primary metric reaches this
-
+{{stage}}
 [search]
 # islands = 2
 # selection = { strategy = "weighted" }   # uniform | best | power_law | weighted | beam
@@ -154,6 +158,97 @@ files = [{{files}}]  # evolvable files (required); EVOLVE-BLOCK-START/END marker
 # price_in_per_mtok = 0.15
 # price_out_per_mtok = 0.6
 "#;
+
+/// The cascade example, when the crate has no tests to gate on.
+const CASCADE: &str = "# [[evaluate.stage]]              # optional cascade: a quick run first
+# args = [\"--quick\"]
+# threshold = 0.5                 # continue only when the primary metric reaches this
+";
+
+const TESTS_GATE: &str =
+    "[[evaluate.stage]]                # the crate's own tests gate every candidate: each one
+kind = \"cargo-test\"               # runs in the sandbox, any failure rejects the candidate
+# [[evaluate.stage]]              # optional cascade: a quick run first
+# args = [\"--quick\"]
+# threshold = 0.5                 # continue only when the primary metric reaches this
+";
+
+/// What `init` sees of a crate built with its own manifest.
+struct OwnCrate {
+    dependencies: bool,
+    lock: bool,
+    tests: bool,
+    main: bool,
+    /// `src/bin/*.rs`, by name.
+    bins: Vec<String>,
+}
+
+impl OwnCrate {
+    fn inspect(crate_dir: &Path) -> Self {
+        let manifest = std::fs::read(crate_dir.join("Cargo.toml")).unwrap_or_default();
+        let mut bins: Vec<String> = std::fs::read_dir(crate_dir.join("src/bin"))
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| {
+                        e.file_name()
+                            .to_str()?
+                            .strip_suffix(".rs")
+                            .map(str::to_string)
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        bins.sort();
+        OwnCrate {
+            dependencies: crate::own_crate::has_own_dependencies(&manifest),
+            lock: crate_dir.join("Cargo.lock").is_file(),
+            tests: has_tests(&crate_dir.join("tests")) || has_tests(&crate_dir.join("src")),
+            main: crate_dir.join("src/main.rs").is_file(),
+            bins,
+        }
+    }
+
+    fn header(&self) -> String {
+        if !self.dependencies {
+            return String::new();
+        }
+        let lock = if self.lock {
+            "its committed Cargo.lock"
+        } else {
+            "its Cargo.lock — none yet: run `cargo generate-lockfile` and commit it"
+        };
+        format!(
+            "#\n# This crate has dependencies of its own: Clade builds it with its Cargo.toml and\n# {lock}, the dependencies vendored once and every build offline in the sandbox.\n"
+        )
+    }
+
+    fn bin_line(&self) -> String {
+        match (self.main, self.bins.first()) {
+            (false, Some(bin)) => format!("bin = {bin:?}                     # the binary to run and score (src/bin/{bin}.rs)"),
+            _ => "# bin = \"bench\"                 # with dependencies of its own: the binary to run (default: src/main.rs)".into(),
+        }
+    }
+
+    fn stage(&self) -> &'static str {
+        if self.tests { TESTS_GATE } else { CASCADE }
+    }
+}
+
+/// Whether any `.rs` file under `dir` holds a test.
+fn has_tests(dir: &Path) -> bool {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return false;
+    };
+    entries.filter_map(Result::ok).any(|entry| {
+        let path = entry.path();
+        if path.is_dir() {
+            return has_tests(&path);
+        }
+        path.extension().is_some_and(|e| e == "rs")
+            && std::fs::read_to_string(&path).is_ok_and(|t| t.contains("#[test]"))
+    })
+}
 
 fn package_name(crate_dir: &Path) -> Option<String> {
     let text = std::fs::read_to_string(crate_dir.join("Cargo.toml")).ok()?;
@@ -211,6 +306,44 @@ fn collect_marked(dir: &Path, rel: &str, out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_crate_with_dependencies_and_tests_gets_the_tests_gate() {
+        let dir = tempfile::tempdir().unwrap();
+        for (rel, text) in [
+            (
+                "Cargo.toml",
+                "[package]\nname = \"lib-demo\"\nversion = \"0.1.0\"\n\n[dependencies]\nitoa = \"1\"\n",
+            ),
+            ("src/lib.rs", "pub fn f() -> u32 { 1 }\n"),
+            ("src/bin/bench.rs", "fn main() {}\n"),
+            ("tests/it.rs", "#[test]\nfn works() {}\n"),
+        ] {
+            let path = dir.path().join(rel);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        let made = init(dir.path(), false).unwrap();
+        assert!(
+            made.text
+                .contains("none yet: run `cargo generate-lockfile`"),
+            "{}",
+            made.text
+        );
+        assert_eq!(made.files, vec!["src/lib.rs".to_string()]);
+        let chosen = made.text.replace(
+            "# scorer = { command = [\"python3\", \"score.py\"] }",
+            "scorer = { command = [\"python3\", \"score.py\"] }",
+        );
+        std::fs::write(&made.path, chosen).unwrap();
+        let config = crate::Config::load(&made.path).unwrap();
+        assert_eq!(config.target.bin.as_deref(), Some("bench"));
+        assert_eq!(config.evaluate.stage.len(), 1);
+        assert_eq!(
+            config.evaluate.stage[0].kind,
+            crate::config::StageKind::CargoTest
+        );
+    }
 
     #[test]
     fn the_scaffold_finds_the_crate_and_marked_files_and_parses() {

@@ -40,6 +40,7 @@ pub mod functions;
 pub mod gc;
 pub mod import;
 pub mod init;
+mod own_crate;
 mod project;
 mod proposal;
 mod proposer;
@@ -47,7 +48,6 @@ mod rejection;
 mod run;
 pub mod scoring;
 pub mod signals;
-mod tests_gate;
 mod writer;
 
 pub use backend::{EvalBackend, EvalJob};

@@ -55,6 +55,11 @@ fn demo() -> (tempfile::TempDir, ProjectCrate) {
     write(dir.path(), "src/lib.rs", LIB);
     write(dir.path(), "src/main.rs", MAIN);
     write(dir.path(), "tests/it.rs", TESTS);
+    write(
+        dir.path(),
+        "src/bin/bench.rs",
+        "fn main() {\n    println!(\"{}\", demo_deps::double(21));\n}\n",
+    );
     let lock = Command::new("cargo")
         .args(["generate-lockfile", "--quiet"])
         .current_dir(dir.path())
@@ -70,6 +75,7 @@ fn demo() -> (tempfile::TempDir, ProjectCrate) {
         manifest: MANIFEST.as_bytes().to_vec(),
         lock: std::fs::read(dir.path().join("Cargo.lock")).unwrap(),
         vendor,
+        bin: None,
     };
     (dir, project)
 }
@@ -123,6 +129,22 @@ fn a_crate_with_registry_dependencies_builds_offline_and_its_tests_run() {
         "first build {:.0} ms (dependencies included unless compiled by an earlier run), second {:.0} ms",
         first.build_ms, second.build_ms
     );
+
+    // Another binary of the crate, chosen by name (a library's benchmark).
+    let bench = ProjectCrate {
+        bin: Some("bench".into()),
+        ..project.clone()
+    };
+    let built = builder().build_project(dir.path(), &bench).unwrap();
+    assert_eq!(built.status, BuildStatus::Ok, "{built:#?}");
+    assert_eq!(run(built.wasm.as_ref().unwrap(), &[]).stdout_text(), "42\n");
+    let missing = ProjectCrate {
+        bin: Some("nothing".into()),
+        ..project.clone()
+    };
+    let none = builder().build_project(dir.path(), &missing).unwrap();
+    assert_eq!(none.status, BuildStatus::BuildFailed);
+    assert!(none.reason.unwrap().contains("no binary `nothing`"));
 
     let tests = builder().build_project_tests(dir.path(), &project).unwrap();
     assert_eq!(tests.status, BuildStatus::Ok, "{tests:#?}");

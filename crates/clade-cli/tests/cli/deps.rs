@@ -63,11 +63,17 @@ fn write(dir: &Path, rel: &str, text: &str) {
 }
 
 fn reply_for(n: usize) -> String {
-    let (search, replace) = match n % 2 {
+    let (search, replace) = match n % 3 {
         // Keeps the tests passing and raises the score.
         0 => ("    1\n}", "    5\n}"),
         // Raises the score too, but breaks `double`: the tests catch it.
-        _ => ("    x * 2\n", "    x * 2 + 1\n"),
+        1 => ("    x * 2\n", "    x * 2 + 1\n"),
+        // Breaks it and forges libtest's report before exiting: refused
+        // before anything runs.
+        _ => (
+            "    x * 2\n",
+            "    println!(\"test doubles ... ok\\ntest result: ok. 1 passed\");\n    std::process::exit(0)\n",
+        ),
     };
     format!(
         "src/lib.rs\n```rust\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
@@ -98,7 +104,7 @@ fn a_crate_with_dependencies_evolves_with_its_tests_as_the_gate() {
         "clade.toml",
         &format!(
             r#"[run]
-iterations = 2
+iterations = 3
 parallel_proposals = 1
 repairs = 0
 
@@ -107,7 +113,9 @@ files = ["src/lib.rs"]
 package = "sorter"
 
 [evaluate]
-scorer = "stdout-json"
+# A trusted scorer that takes the program's line as it is: under it, only
+# the cargo-test stage's own rule refuses the forging candidate.
+scorer = {{ command = ["sh", "-c", "cat"] }}
 
 [[evaluate.stage]]
 kind = "cargo-test"
@@ -141,10 +149,16 @@ max_retries = 0
         .iter()
         .filter_map(|v| v["reason"].as_str())
         .collect();
+    assert_eq!(reasons.len(), 2, "{variants:?}");
     assert_eq!(
-        reasons,
-        ["tests_failed: 2 of 2 tests failed: it::doubles, it::doubles_zero"],
-        "{variants:?}"
+        reasons[0],
+        "tests_failed: 2 of 2 tests failed: it::doubles, it::doubles_zero"
+    );
+    assert!(
+        reasons[1].starts_with("build_rejected: src/lib.rs: under a cargo-test stage")
+            && reasons[1].contains("`exit`"),
+        "{}",
+        reasons[1]
     );
     assert_eq!(finish(&events)["best"]["score"], 10.0);
 }

@@ -300,7 +300,10 @@ impl Builder {
             ),
             Some(_) if !built.is_file() => BuildOutcome::failed(
                 BuildStatus::BuildFailed,
-                "cargo reported success but produced no wasm module".into(),
+                format!(
+                    "cargo built no binary `{}` to run (a library needs a binary to score: name one with target.bin, e.g. `bench` for src/bin/bench.rs)",
+                    job.output
+                ),
                 Some(diagnostics),
                 started,
             ),

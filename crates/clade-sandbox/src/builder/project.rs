@@ -31,6 +31,9 @@ pub struct ProjectCrate {
     pub manifest: Vec<u8>,
     pub lock: Vec<u8>,
     pub vendor: Vendored,
+    /// The binary whose module is the output; `None`: the package's main
+    /// binary (`src/main.rs`, named after the package).
+    pub bin: Option<String>,
 }
 
 /// Dependencies vendored for one lock: the folder and the cargo config
@@ -243,7 +246,15 @@ impl Builder {
 
 fn project_hash(project: &ProjectCrate, sources: &Sources) -> String {
     let config = std::fs::read(&project.vendor.config).unwrap_or_default();
-    let mut parts: Vec<&[u8]> = vec![b"project-v1", &project.manifest, &project.lock, &config];
+    // The output binary is part of what is built.
+    let bin = project.bin.clone().unwrap_or_default();
+    let mut parts: Vec<&[u8]> = vec![
+        b"project-v1",
+        &project.manifest,
+        &project.lock,
+        &config,
+        bin.as_bytes(),
+    ];
     for (path, content) in &sources.files {
         parts.push(path.as_bytes());
         parts.push(content);
@@ -273,7 +284,7 @@ fn project_job(
         manifest,
         lock,
         package,
-        output: original,
+        output: project.bin.clone().unwrap_or(original),
         read_only: vec![project.vendor.dir.clone(), project.vendor.config.clone()],
         args: build_args(&project.vendor.config),
     }))

@@ -14,14 +14,10 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use clade_sandbox::{
-    BuildStatus, Builder, ProjectCrate, RunLimits, RunOutcome, RunRequest, Runner, TestBinaries,
-};
+use clade_sandbox::{Builder, ProjectCrate, RunLimits, RunOutcome, RunRequest, Runner};
 
 use crate::config::{BuildKind, Config, StageKind};
 use crate::error::EvolveError;
-use crate::evaluate::{Evaluation, first_error, first_line};
-use crate::rejection::Rejection;
 
 /// Dependencies the template build provides (a crate naming only these
 /// builds the usual way).
@@ -45,7 +41,7 @@ pub(crate) fn resolve_project(
         .stage
         .iter()
         .any(|s| s.kind == StageKind::CargoTest);
-    if !cargo_test && !has_own_dependencies(manifest) {
+    if !cargo_test && config.target.bin.is_none() && !has_own_dependencies(manifest) {
         return Ok(None);
     }
     let Some(lock) = crate_files.get("Cargo.lock") else {
@@ -72,11 +68,12 @@ pub(crate) fn resolve_project(
         manifest: manifest.clone(),
         lock: lock.clone(),
         vendor: vendor?,
+        bin: config.target.bin.clone(),
     }))
 }
 
 /// Whether the manifest names a dependency the template does not provide.
-fn has_own_dependencies(manifest: &[u8]) -> bool {
+pub(crate) fn has_own_dependencies(manifest: &[u8]) -> bool {
     let Ok(table) = String::from_utf8_lossy(manifest).parse::<toml::Table>() else {
         // The builder says what is wrong with it.
         return false;
@@ -88,32 +85,22 @@ fn has_own_dependencies(manifest: &[u8]) -> bool {
         .any(|name| !TEMPLATE_DEPENDENCIES.contains(&name.as_str()))
 }
 
-/// Runs every test of `built` alone; `None` when all passed.
+/// Failed tests: a one-line summary naming them, and each one's output.
+pub(crate) struct Failed {
+    pub summary: String,
+    pub feedback: String,
+}
+
+/// Runs every test of the test binaries alone (removing each module once
+/// read); `None` when all passed.
 pub(crate) fn run_tests(
     runner: &Runner,
-    built: TestBinaries,
-    limits: RunLimits,
-) -> Result<Option<Evaluation>, EvolveError> {
-    match built.status {
-        BuildStatus::Ok => {}
-        BuildStatus::Rejected => {
-            let reason = built.reason.unwrap_or_default();
-            return Ok(Some(Evaluation::rejected(
-                Rejection::BuildRejected(first_line(&reason)),
-                Some(reason),
-            )));
-        }
-        BuildStatus::BuildFailed => {
-            let diagnostics = built.diagnostics.or(built.reason).unwrap_or_default();
-            return Ok(Some(Evaluation::rejected(
-                Rejection::BuildFailed(format!("tests: {}", first_error(&diagnostics))),
-                Some(diagnostics),
-            )));
-        }
-    }
+    binaries: &[(String, std::path::PathBuf)],
+    limits: &RunLimits,
+) -> Result<Option<Failed>, EvolveError> {
     let mut failed = Vec::new();
     let mut total = 0;
-    for (target, wasm) in &built.binaries {
+    for (target, wasm) in binaries {
         let bytes = std::fs::read(wasm).map_err(EvolveError::io("read", wasm));
         let _ = std::fs::remove_file(wasm);
         let bytes = bytes?;
@@ -147,19 +134,32 @@ pub(crate) fn run_tests(
         return Ok(None);
     }
     let names: Vec<&str> = failed.iter().map(|(n, _)| n.as_str()).collect();
-    let feedback = failed
-        .iter()
-        .map(|(name, output)| format!("---- {name} ----\n{output}"))
-        .collect::<Vec<_>>()
-        .join("\n");
-    Ok(Some(Evaluation::rejected(
-        Rejection::TestsFailed(format!(
+    Ok(Some(Failed {
+        summary: format!(
             "{} of {total} tests failed: {}",
             failed.len(),
             names.join(", ")
-        )),
-        Some(feedback),
-    )))
+        ),
+        feedback: failed
+            .iter()
+            .map(|(name, output)| format!("---- {name} ----\n{output}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    }))
+}
+
+/// For a build that failed in a dependency rather than the crate: which
+/// one, with the first error (a crate needing C code, threads, networking
+/// or another target fails this way at the seed).
+pub(crate) fn dependency_failure(diagnostics: &str, first_error: &str) -> Option<String> {
+    let dependency = diagnostics.lines().find_map(|line| {
+        let rest = line.split("could not compile `").nth(1)?;
+        let name = rest.split('`').next()?;
+        (name != "candidate").then(|| name.to_string())
+    })?;
+    Some(format!(
+        "the dependency `{dependency}` does not build for wasm32-wasip1: {first_error}"
+    ))
 }
 
 /// The tests a libtest binary lists with `--list --format terse`.
@@ -203,5 +203,17 @@ mod tests {
             b"[dev-dependencies]\nproptest = \"1\"\n"
         ));
         assert!(!has_own_dependencies(b"not toml ["));
+    }
+
+    #[test]
+    fn a_failing_dependency_is_named() {
+        let diagnostics = "error[E0425]: cannot find function `socket` in module `sys`\n\
+                           error: could not compile `netdep` (lib) due to 1 previous error\n";
+        assert_eq!(
+            dependency_failure(diagnostics, "first").as_deref(),
+            Some("the dependency `netdep` does not build for wasm32-wasip1: first")
+        );
+        let ours = "error: could not compile `candidate` (bin \"x\") due to 1 previous error";
+        assert_eq!(dependency_failure(ours, "first"), None);
     }
 }
