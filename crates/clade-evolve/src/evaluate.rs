@@ -604,7 +604,24 @@ impl Evaluator {
                     });
                 }
             };
-            let score = metrics[&self.metric];
+            if self.metric == scoring::HOST_FUEL {
+                // Measured by the host, whatever the program printed.
+                metrics.remove(scoring::HOST_FUEL);
+                if let Some(fuel) = outcome.fuel_used {
+                    metrics.insert(scoring::HOST_FUEL.into(), fuel as f64);
+                }
+            }
+            let Some(&score) = metrics.get(&self.metric) else {
+                return Ok(Evaluation::Rejected {
+                    reason: Rejection::ScorerRejected(format!(
+                        "{label}no fuel was measured for the run (the metric is the host's fuel count)"
+                    )),
+                    feedback: None,
+                    sandbox,
+                    build_ms: 0.0,
+                    eval_ms: 0.0,
+                });
+            };
             if let Some(threshold) = stage.threshold {
                 if self.direction.fitness(score) < self.direction.fitness(threshold) {
                     return Ok(Evaluation::Rejected {

@@ -37,7 +37,15 @@ pub fn metrics_from_json_line(output: &[u8], primary: &str) -> Result<Metrics, S
     check_primary(metrics, primary)
 }
 
+/// The metric the host measures itself: `evaluate.metric = "fuel"` scores
+/// a program by the fuel its run used (the scorer then only judges that
+/// the output is right); a program's own `fuel` is replaced.
+pub const HOST_FUEL: &str = "fuel";
+
 pub(crate) fn check_primary(metrics: Metrics, primary: &str) -> Result<Metrics, String> {
+    if primary == HOST_FUEL {
+        return Ok(metrics);
+    }
     match metrics.get(primary) {
         Some(v) if v.is_finite() => Ok(metrics),
         Some(v) => Err(format!(

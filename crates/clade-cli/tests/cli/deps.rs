@@ -80,15 +80,16 @@ fn reply_for(n: usize) -> String {
     )
 }
 
-#[test]
-fn a_crate_with_dependencies_evolves_with_its_tests_as_the_gate() {
+/// The crate, its lock (made as a user would, with the network) and a
+/// committed config whose `[evaluate]` section is `evaluate`; the run's
+/// events.
+fn run_crate(main: &str, evaluate: &str, iterations: u64) -> Vec<Value> {
     let server = ScriptedServer::start_with(|n, _| Reply::openai(&reply_for(n), 50, 20)).unwrap();
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "Cargo.toml", MANIFEST);
     write(dir.path(), "src/lib.rs", LIB);
-    write(dir.path(), "src/main.rs", MAIN);
+    write(dir.path(), "src/main.rs", main);
     write(dir.path(), "tests/it.rs", TESTS);
-    // The lock, made as a user would (with the network).
     let lock = std::process::Command::new("cargo")
         .args(["generate-lockfile", "--quiet"])
         .current_dir(dir.path())
@@ -104,7 +105,7 @@ fn a_crate_with_dependencies_evolves_with_its_tests_as_the_gate() {
         "clade.toml",
         &format!(
             r#"[run]
-iterations = 3
+iterations = {iterations}
 parallel_proposals = 1
 repairs = 0
 
@@ -113,9 +114,7 @@ files = ["src/lib.rs"]
 package = "sorter"
 
 [evaluate]
-# A trusted scorer that takes the program's line as it is: under it, only
-# the cargo-test stage's own rule refuses the forging candidate.
-scorer = {{ command = ["sh", "-c", "cat"] }}
+{evaluate}
 
 [[evaluate.stage]]
 kind = "cargo-test"
@@ -141,7 +140,14 @@ max_retries = 0
         .output()
         .unwrap();
     assert_ok(&out);
-    let events = parse_events(&out);
+    parse_events(&out)
+}
+
+#[test]
+fn a_crate_with_dependencies_evolves_with_its_tests_as_the_gate() {
+    // A trusted scorer that takes the program's line as it is: under it,
+    // only the cargo-test stage's own rule refuses the forging candidate.
+    let events = run_crate(MAIN, r#"scorer = { command = ["sh", "-c", "cat"] }"#, 3);
     let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
     assert_eq!(seed["score"], 2.0, "{seed}");
     let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
@@ -161,4 +167,30 @@ max_retries = 0
         reasons[1]
     );
     assert_eq!(finish(&events)["best"]["score"], 10.0);
+}
+
+/// `metric = "fuel"`: the host's fuel count is the score (lower is better);
+/// the scorer only judges the output, and the program cannot print its own.
+#[test]
+fn the_hosts_fuel_count_can_be_the_score() {
+    let main = MAIN
+        .replace(
+            "struct Score {\n    score: i64,\n}",
+            "struct Score {\n    score: i64,\n    fuel: i64,\n}",
+        )
+        .replace("&Score { score }", "&Score { score, fuel: 1 }");
+    assert!(main.contains("fuel: 1"));
+    let events = run_crate(
+        &main,
+        r#"scorer = { command = ["sh", "-c", "grep -q score && echo '{\"valid\": 1}'"] }
+metric = "fuel"
+direction = "minimize""#,
+        1,
+    );
+    let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
+    let fuel = seed["score"].as_f64().unwrap();
+    assert!(
+        fuel > 1000.0,
+        "the host's count, not the program's 1: {seed}"
+    );
 }
