@@ -307,9 +307,18 @@ fn metrics(metrics: &BTreeMap<String, f64>, primary: &str) -> String {
 }
 
 fn code(files: &BTreeMap<String, String>) -> String {
+    let single = single_region(files);
     files
         .iter()
         .map(|(path, content)| {
+            // A long file's one region is all an answer touches (a rewrite
+            // asks for its code, a diff's SEARCH text lies in it): the rest
+            // beyond some context would only fill the model's context.
+            let content = if single.as_deref() == Some(path) {
+                elided(content)
+            } else {
+                content.clone()
+            };
             let lang = match path.rsplit('.').next() {
                 Some("rs") => "rust",
                 Some("py") => "python",
@@ -318,10 +327,58 @@ fn code(files: &BTreeMap<String, String>) -> String {
             };
             // A program may hold ``` itself (in a string): its fence is
             // longer than any run of backticks in it.
-            let fence = fence_for(content);
+            let fence = fence_for(&content);
             format!("{path}\n{fence}{lang}\n{}\n{fence}\n", content.trim_end())
         })
         .collect()
+}
+
+/// Files longer than this show their region with some context only.
+const ELIDE_OVER_LINES: usize = 300;
+/// Lines kept before and after a region (its markers included).
+const CONTEXT_LINES: usize = 25;
+
+/// `text` with the lines far from its regions replaced by one comment line
+/// per run saying how many are not shown; short files and files without
+/// regions as they are.
+pub fn elided(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let regions = match find_regions(text) {
+        Ok(regions) if !regions.is_empty() && lines.len() > ELIDE_OVER_LINES => regions,
+        _ => return text.to_string(),
+    };
+    // The marker's own comment syntax (`//`, `#`, ...) says the count.
+    let comment = lines[regions[0].start - 1]
+        .split(crate::regions::START)
+        .next()
+        .unwrap_or("")
+        .trim();
+    let near = |i: usize| {
+        regions
+            .iter()
+            .any(|r| i + CONTEXT_LINES + 1 >= r.start && i <= r.end + CONTEXT_LINES)
+    };
+    let mut out = Vec::new();
+    let mut hidden = 0;
+    for (i, line) in lines.iter().enumerate() {
+        if near(i) {
+            if hidden > 0 {
+                out.push(format!(
+                    "{comment} [{hidden} lines not shown: outside the EVOLVE-BLOCK region, they stay as they are]"
+                ));
+                hidden = 0;
+            }
+            out.push(line.to_string());
+        } else {
+            hidden += 1;
+        }
+    }
+    if hidden > 0 {
+        out.push(format!(
+            "{comment} [{hidden} lines not shown: outside the EVOLVE-BLOCK region, they stay as they are]"
+        ));
+    }
+    out.join("\n")
 }
 
 /// At most `limit` characters, cut on a character boundary with a marker.
@@ -440,6 +497,36 @@ mod tests {
             truncate("héllo wörld", 5),
             "héllo\n[… truncated 7 characters]"
         );
+    }
+
+    #[test]
+    fn a_long_file_shows_its_region_with_context_only() {
+        let mut text = String::new();
+        for i in 0..400 {
+            if i == 200 {
+                text.push_str(
+                    "    // EVOLVE-BLOCK-START\nfn f() -> u32 { 1 }\n    // EVOLVE-BLOCK-END\n",
+                );
+            }
+            text.push_str(&format!("const C{i}: u32 = {i};\n"));
+        }
+        let shown = elided(&text);
+        assert!(
+            shown.starts_with("// [175 lines not shown: outside the EVOLVE-BLOCK region"),
+            "{shown}"
+        );
+        assert!(shown.contains("const C175: u32 = 175;\n"), "{shown}");
+        assert!(!shown.contains("const C174: u32"), "{shown}");
+        assert!(shown.contains("fn f() -> u32 { 1 }"));
+        assert!(
+            shown.contains("const C224: u32 = 224;\n// [175 lines not shown"),
+            "{shown}"
+        );
+        // Short files, and files without regions, stay whole.
+        let short = "// EVOLVE-BLOCK-START\nfn f() {}\n// EVOLVE-BLOCK-END\n";
+        assert_eq!(elided(short), short);
+        let plain = "x\n".repeat(500);
+        assert_eq!(elided(&plain), plain);
     }
 
     fn one_file(text: &str) -> BTreeMap<String, String> {

@@ -47,7 +47,8 @@ pub(crate) fn resolve_project(
     let Some(lock) = crate_files.get("Cargo.lock") else {
         return Err(EvolveError::Setup(
             "the crate has dependencies of its own (or a cargo-test stage) but no committed Cargo.lock: \
-             run `cargo generate-lockfile` and commit it, so every candidate builds against the same versions"
+             run `cargo generate-lockfile` and commit it, so every candidate builds against the same versions \
+             (a library's .gitignore often lists Cargo.lock: `git add -f Cargo.lock`)"
                 .into(),
         ));
     };

@@ -116,6 +116,8 @@ impl Builder {
             );
         }
         std::fs::write(&config, text).map_err(SandboxError::io("write", &config))?;
+        // A crate without dependencies gets no folder from cargo vendor.
+        std::fs::create_dir_all(&dir).map_err(SandboxError::io("create", &dir))?;
         std::fs::write(dir.join(COMPLETE), b"").map_err(SandboxError::io("write", &dir))?;
         Ok(Vendored { dir, config })
     }
