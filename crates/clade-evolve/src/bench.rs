@@ -219,7 +219,8 @@ pub fn crate_evaluator(
         crate_files,
         Vec::new(),
         scratch.to_path_buf(),
-    )?;
+    )?
+    .with_own_crate(config, None)?;
     let evaluator = if python {
         evaluator.with_python(crate::run::python_runner(home)?)
     } else {

@@ -275,8 +275,6 @@ impl Evaluator {
         let python_entry = resolve_python_entry(config, &project, &crate_files, &builtin)?;
         std::fs::create_dir_all(&scratch).map_err(EvolveError::io("create", &scratch))?;
         let bridge = resolve_bridge(config, &scratch)?;
-        let own_crate =
-            crate::own_crate::resolve_project(config, builder.as_deref(), &crate_files, &scratch)?;
         Ok(Evaluator {
             runner,
             builder,
@@ -302,9 +300,28 @@ impl Evaluator {
             python: None,
             python_entry,
             bridge,
-            own_crate,
+            own_crate: None,
             cargo_test: eval.stage.iter().any(|s| s.kind == StageKind::CargoTest),
         })
+    }
+
+    /// Builds a crate with dependencies of its own (or a cargo-test stage)
+    /// with its committed manifest and lock, vendoring the dependencies
+    /// now; `workspace`: the workspace the crate is a member of. A crate
+    /// the host's template builds is left as it is.
+    pub fn with_own_crate(
+        mut self,
+        config: &Config,
+        workspace: Option<clade_sandbox::Workspace>,
+    ) -> Result<Self, EvolveError> {
+        self.own_crate = crate::own_crate::resolve_project(
+            config,
+            self.builder.as_deref(),
+            &self.crate_files,
+            workspace,
+            &self.scratch,
+        )?;
+        Ok(self)
     }
 
     /// Runs candidates in `python` (for `build = "python"`).

@@ -14,10 +14,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use clade_sandbox::{Builder, ProjectCrate, RunLimits, RunOutcome, RunRequest, Runner};
+use clade_archive::Archive;
+use clade_sandbox::{Builder, ProjectCrate, RunLimits, RunOutcome, RunRequest, Runner, Workspace};
 
 use crate::config::{BuildKind, Config, StageKind};
 use crate::error::EvolveError;
+use crate::project::Project;
 
 /// Dependencies the template build provides (a crate naming only these
 /// builds the usual way).
@@ -29,6 +31,7 @@ pub(crate) fn resolve_project(
     config: &Config,
     builder: Option<&Builder>,
     crate_files: &BTreeMap<String, Vec<u8>>,
+    workspace: Option<Workspace>,
     scratch: &Path,
 ) -> Result<Option<ProjectCrate>, EvolveError> {
     let (BuildKind::CargoWasm, Some(builder), Some(manifest)) =
@@ -36,6 +39,9 @@ pub(crate) fn resolve_project(
     else {
         return Ok(None);
     };
+    if let Some(workspace) = workspace {
+        return member_project(config, builder, crate_files, workspace, scratch).map(Some);
+    }
     let cargo_test = config
         .evaluate
         .stage
@@ -53,16 +59,12 @@ pub(crate) fn resolve_project(
         ));
     };
     let dir = scratch.join("vendor-base");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(EvolveError::io("remove", &dir))?;
-    }
-    for (rel, bytes) in crate_files {
-        let path = dir.join(rel);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(EvolveError::io("create", parent))?;
-        }
-        std::fs::write(&path, bytes).map_err(EvolveError::io("write", &path))?;
-    }
+    write_tree(
+        &dir,
+        crate_files
+            .iter()
+            .map(|(rel, bytes)| (rel.clone(), bytes.clone())),
+    )?;
     let vendor = builder.vendor(&dir);
     let _ = std::fs::remove_dir_all(&dir);
     Ok(Some(ProjectCrate {
@@ -70,7 +72,125 @@ pub(crate) fn resolve_project(
         lock: lock.clone(),
         vendor: vendor?,
         bin: config.target.bin.clone(),
+        workspace: None,
     }))
+}
+
+/// The workspace `project`'s crate is a member of, from the base commit:
+/// when the target root's manifest has a `[workspace]` and the crate lies
+/// below it. Its files are the root manifest and lock and every other
+/// member's manifest, build script, sources and tests.
+pub(crate) fn workspace_of(
+    config: &Config,
+    project: &Project,
+    archive: &Archive,
+    base_commit: &str,
+) -> Result<Option<Workspace>, EvolveError> {
+    let (BuildKind::CargoWasm, Some(member)) = (config.target.build, project.crate_dir.as_deref())
+    else {
+        return Ok(None);
+    };
+    if member.is_empty() {
+        return Ok(None);
+    }
+    let root = project.prefix.trim_end_matches('/');
+    let files = archive.files_in_commit(base_commit, root)?;
+    let relative = |path: &str| {
+        if root.is_empty() {
+            path.to_string()
+        } else {
+            path.strip_prefix(&format!("{root}/"))
+                .unwrap_or(path)
+                .to_string()
+        }
+    };
+    let is_workspace = files.iter().any(|(path, bytes)| {
+        relative(path) == "Cargo.toml"
+            && String::from_utf8_lossy(bytes)
+                .parse::<toml::Table>()
+                .is_ok_and(|t| t.contains_key("workspace"))
+    });
+    if !is_workspace {
+        return Ok(None);
+    }
+    let own = format!("{member}/");
+    let kept = files
+        .into_iter()
+        .map(|(path, bytes)| (relative(&path), bytes))
+        .filter(|(rel, _)| !rel.starts_with(&own) && is_workspace_file(rel))
+        .collect();
+    Ok(Some(Workspace {
+        member: member.to_string(),
+        files: kept,
+    }))
+}
+
+/// A file a workspace build reads: manifests, the lock, build scripts,
+/// sources and tests (not `target/`, nor anything under a hidden folder).
+fn is_workspace_file(rel: &str) -> bool {
+    let parts: Vec<&str> = rel.split('/').collect();
+    if parts.iter().any(|p| p.starts_with('.') || *p == "target") {
+        return false;
+    }
+    let name = parts.last().copied().unwrap_or("");
+    matches!(name, "Cargo.toml" | "Cargo.lock" | "build.rs")
+        || (name.ends_with(".rs") && parts.iter().any(|p| matches!(*p, "src" | "tests")))
+}
+
+/// A workspace member's project build: the lock is the workspace's, and
+/// the dependencies are vendored from the whole workspace.
+fn member_project(
+    config: &Config,
+    builder: &Builder,
+    crate_files: &BTreeMap<String, Vec<u8>>,
+    workspace: Workspace,
+    scratch: &Path,
+) -> Result<ProjectCrate, EvolveError> {
+    let manifest = crate_files.get("Cargo.toml").cloned().unwrap_or_default();
+    let lock = workspace
+        .files
+        .iter()
+        .find(|(rel, _)| rel == "Cargo.lock")
+        .map(|(_, bytes)| bytes.clone())
+        .ok_or_else(|| {
+            EvolveError::Setup(
+                "the workspace has no committed Cargo.lock at its root: run `cargo generate-lockfile` and commit it"
+                    .into(),
+            )
+        })?;
+    let dir = scratch.join("vendor-base");
+    let member_dir = format!("{}/", workspace.member);
+    let all = workspace.files.iter().cloned().chain(
+        crate_files
+            .iter()
+            .map(|(rel, bytes)| (format!("{member_dir}{rel}"), bytes.clone())),
+    );
+    let vendor = write_tree(&dir, all).and_then(|()| Ok(builder.vendor(&dir)?));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(ProjectCrate {
+        manifest,
+        lock,
+        vendor: vendor?,
+        bin: config.target.bin.clone(),
+        workspace: Some(workspace),
+    })
+}
+
+fn write_tree(
+    dir: &Path,
+    files: impl Iterator<Item = (String, Vec<u8>)>,
+) -> Result<(), EvolveError> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(EvolveError::io("remove", dir))?;
+    }
+    for (rel, bytes) in files {
+        let path = dir.join(rel);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(EvolveError::io("create", parent))?;
+        }
+        std::fs::write(&path, bytes).map_err(EvolveError::io("write", &path))?;
+    }
+    Ok(())
 }
 
 /// Whether the manifest names a dependency the template does not provide.

@@ -651,6 +651,7 @@ fn build_backend(
             )));
         }
     }
+    let workspace = crate::own_crate::workspace_of(config, project, archive, &base_commit)?;
     let mut evaluator = Evaluator::new(
         config,
         project.clone(),
@@ -659,7 +660,8 @@ fn build_backend(
         crate_files,
         models.hidden_env.clone(),
         run_dir.join("scratch"),
-    )?;
+    )?
+    .with_own_crate(config, workspace)?;
     if let Some(python) = python {
         evaluator = evaluator.with_python(python);
     }

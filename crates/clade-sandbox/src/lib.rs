@@ -31,7 +31,7 @@ mod runner;
 
 pub use builder::{
     BuildLimits, BuildOutcome, BuildStatus, Builder, BuilderConfig, Isolation, ProjectCrate,
-    TestBinaries, TestBuild, Vendored,
+    TestBinaries, TestBuild, Vendored, Workspace,
 };
 pub use error::SandboxError;
 pub use runner::host_imports::{HostFn, HostImports, RunHost};

@@ -76,6 +76,7 @@ fn demo() -> (tempfile::TempDir, ProjectCrate) {
         lock: std::fs::read(dir.path().join("Cargo.lock")).unwrap(),
         vendor,
         bin: None,
+        workspace: None,
     };
     (dir, project)
 }

@@ -63,6 +63,11 @@ fn write(dir: &Path, rel: &str, text: &str) {
 }
 
 fn reply_for(n: usize) -> String {
+    reply_at("src/lib.rs", n)
+}
+
+/// The scripted reply `n`, editing the evolvable file at `path`.
+fn reply_at(path: &str, n: usize) -> String {
     let (search, replace) = match n % 3 {
         // Keeps the tests passing and raises the score.
         0 => ("    1\n}", "    5\n}"),
@@ -75,9 +80,7 @@ fn reply_for(n: usize) -> String {
             "    println!(\"test doubles ... ok\\ntest result: ok. 1 passed\");\n    std::process::exit(0)\n",
         ),
     };
-    format!(
-        "src/lib.rs\n```rust\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n"
-    )
+    format!("{path}\n```rust\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n")
 }
 
 /// The crate, its lock (made as a user would, with the network) and a
@@ -193,4 +196,97 @@ direction = "minimize""#,
         fuel > 1000.0,
         "the host's count, not the program's 1: {seed}"
     );
+}
+
+/// A workspace: the evolvable crate is one member, depends on another by
+/// path and on a registry crate through `[workspace.dependencies]`, and
+/// inherits its version and edition; the lock is the workspace's.
+#[test]
+fn a_workspace_member_evolves_against_its_sibling() {
+    let server =
+        ScriptedServer::start_with(|n, _| Reply::openai(&reply_at("app/src/sorter.rs", n), 50, 20))
+            .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "Cargo.toml",
+        "[workspace]\nmembers = [\"core\", \"app\"]\nresolver = \"2\"\n\n[workspace.package]\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[workspace.dependencies]\nitoa = \"1\"\n",
+    );
+    write(
+        dir.path(),
+        "core/Cargo.toml",
+        "[package]\nname = \"core-lib\"\nversion.workspace = true\nedition.workspace = true\n\n[dependencies]\nitoa.workspace = true\n",
+    );
+    write(
+        dir.path(),
+        "core/src/lib.rs",
+        "pub fn render(n: i64) -> String {\n    itoa::Buffer::new().format(n).to_string()\n}\n",
+    );
+    write(
+        dir.path(),
+        "app/Cargo.toml",
+        "[package]\nname = \"app\"\nversion.workspace = true\nedition.workspace = true\n\n[dependencies]\ncore-lib = { path = \"../core\" }\n",
+    );
+    write(
+        dir.path(),
+        "app/src/main.rs",
+        "mod sorter;\n\nfn main() {\n    let score = sorter::double(sorter::bonus());\n    println!(\"{{\\\"score\\\": {}}}\", core_lib::render(score));\n}\n",
+    );
+    write(dir.path(), "app/src/sorter.rs", LIB);
+    write(
+        dir.path(),
+        "app/tests/it.rs",
+        "#[test]\nfn renders() {\n    assert_eq!(core_lib::render(-42), \"-42\");\n}\n",
+    );
+    let lock = std::process::Command::new("cargo")
+        .args(["generate-lockfile", "--quiet"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        lock.status.success(),
+        "{}",
+        String::from_utf8_lossy(&lock.stderr)
+    );
+    write(
+        dir.path(),
+        "clade.toml",
+        &format!(
+            r#"[run]
+iterations = 1
+parallel_proposals = 1
+repairs = 0
+
+[target]
+files = ["app/src/sorter.rs"]
+package = "app"
+
+[evaluate]
+scorer = {{ command = ["sh", "-c", "cat"] }}
+
+[[evaluate.stage]]
+kind = "cargo-test"
+
+[[llm.models]]
+provider = "openai"
+model = "scripted"
+base_url = "{}"
+api_key_env = "CLADE_TEST_KEY"
+max_retries = 0
+"#,
+            server.url()
+        ),
+    );
+    git(dir.path(), &["init", "-q", "-b", "main"]);
+    git(dir.path(), &["add", "-A"]);
+    git(dir.path(), &["commit", "-q", "-m", "a workspace"]);
+    let out = clade_command(dir.path(), &["run", "--json", "--name", "ws"])
+        .env("CLADE_TEST_KEY", "k")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let events = parse_events(&out);
+    let seed = events.iter().find(|e| e["event"] == "seed").unwrap();
+    assert_eq!(seed["score"], 2.0, "{seed}");
+    assert_eq!(finish(&events)["best"]["score"], 10.0, "{events:?}");
 }

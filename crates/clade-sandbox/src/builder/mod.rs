@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SandboxError;
 pub use isolation::Isolation;
-pub use project::{ProjectCrate, TestBinaries, Vendored};
+pub use project::{ProjectCrate, TestBinaries, Vendored, Workspace};
 pub use test_build::TestBuild;
 
 #[derive(Debug, Clone)]
@@ -213,8 +213,11 @@ impl Builder {
             let libs = template::materialize(&self.config.work_dir.join("libs"))?;
             let (manifest, lock) = template::manifest_and_lock(template, &package, &libs);
             let job = CompileJob {
-                manifest,
-                lock,
+                files: vec![
+                    ("Cargo.toml".into(), manifest.into_bytes()),
+                    ("Cargo.lock".into(), lock.into_bytes()),
+                ],
+                member: String::new(),
                 output: package.clone(),
                 package,
                 read_only: vec![libs.root.clone()],
@@ -338,10 +341,19 @@ impl Builder {
         if build_dir.exists() {
             std::fs::remove_dir_all(&build_dir).map_err(SandboxError::io("remove", &build_dir))?;
         }
-        write_file(&build_dir.join("Cargo.toml"), job.manifest.as_bytes())?;
-        write_file(&build_dir.join("Cargo.lock"), job.lock.as_bytes())?;
-        for (rel, content) in &sources.files {
+        for (rel, content) in &job.files {
             write_file(&build_dir.join(rel), content)?;
+        }
+        let sources_dir = build_dir.join(&job.member);
+        for (rel, content) in &sources.files {
+            write_file(&sources_dir.join(rel), content)?;
+        }
+        // A package that keeps its name (a workspace member) could match an
+        // earlier candidate's fingerprint: its artifacts go first.
+        if !job.package.starts_with("candidate-") {
+            for profile in ["release", "debug"] {
+                remove_artifacts(&target_dir, profile, &job.package);
+            }
         }
         let paths = isolation::BuildPaths {
             sysroot: &self.sysroot,
@@ -388,9 +400,14 @@ impl Builder {
 
 /// One crate's build: what cargo gets and which binary is the output.
 pub(crate) struct CompileJob {
-    pub manifest: String,
-    pub lock: String,
-    /// The package name cargo sees (`candidate-<hash>`).
+    /// Written into the build folder before the sources: manifests, the
+    /// lock, a workspace's other members.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// The folder the candidate's sources go into (`""`, or a workspace
+    /// member's folder).
+    pub member: String,
+    /// The package name cargo sees (`candidate-<hash>`, or a workspace
+    /// member's own name).
     pub package: String,
     /// The binary whose module is kept.
     pub output: String,
@@ -417,11 +434,20 @@ impl Ran {
     /// package's name, which carries the source hash: prompts quoting them
     /// stay the same across versions.
     fn scrub(&self, text: &str) -> String {
-        text.replace(&format!("{}/", self.build_dir.display()), "")
+        let text = text
+            .replace(&format!("{}/", self.build_dir.display()), "")
             // cargo names the package folder too: no host path reaches a prompt.
-            .replace(&self.build_dir.display().to_string(), ".")
-            .replace(&self.package, "candidate")
+            .replace(&self.build_dir.display().to_string(), ".");
+        if !self.package.starts_with("candidate-") {
+            return text;
+        }
+        text.replace(&self.package, "candidate")
             .replace(&self.package.replace('-', "_"), "candidate")
+    }
+
+    /// The folder the candidate's sources were written to.
+    pub(crate) fn member_dir(&self, member: &str) -> PathBuf {
+        self.build_dir.join(member)
     }
 
     /// The sources live on in the outputs' hash; the build folder and the

@@ -34,6 +34,19 @@ pub struct ProjectCrate {
     /// The binary whose module is the output; `None`: the package's main
     /// binary (`src/main.rs`, named after the package).
     pub bin: Option<String>,
+    /// A workspace member's place in its workspace; `None` for a crate of
+    /// its own.
+    pub workspace: Option<Workspace>,
+}
+
+/// A workspace around the crate: the member's folder (relative to the
+/// workspace root) and the workspace's trusted files — its root manifest
+/// and the other members' manifests and sources, never the member's own.
+/// The lock is [`ProjectCrate::lock`], at the root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Workspace {
+    pub member: String,
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 /// Dependencies vendored for one lock: the folder and the cargo config
@@ -185,8 +198,11 @@ impl Builder {
             Err(reason) => return Ok(failed(BuildStatus::Rejected, reason, None)),
         };
         job.args = tests_args(&project.vendor.config);
+        if project.workspace.is_some() {
+            job.args.extend(["-p".to_string(), job.package.clone()]);
+        }
         let ran = self.run_cargo(&job, &sources, &hash)?;
-        let found = test_executables(&ran.stdout, &job.package);
+        let found = test_executables(&ran.stdout, &ran.member_dir(&job.member));
         let diagnostics = rendered(&ran.stdout, &ran.diagnostics);
         let outcome = match ran.status {
             None => failed(
@@ -257,6 +273,13 @@ fn project_hash(project: &ProjectCrate, sources: &Sources) -> String {
         &config,
         bin.as_bytes(),
     ];
+    if let Some(workspace) = &project.workspace {
+        parts.push(workspace.member.as_bytes());
+        for (path, content) in &workspace.files {
+            parts.push(path.as_bytes());
+            parts.push(content);
+        }
+    }
     for (path, content) in &sources.files {
         parts.push(path.as_bytes());
         parts.push(content);
@@ -270,6 +293,9 @@ fn project_job(
     sources: &Sources,
     hash: &str,
 ) -> Result<Result<CompileJob, String>, SandboxError> {
+    if let Some(workspace) = &project.workspace {
+        return Ok(member_job(project, workspace));
+    }
     let package = format!("candidate-{}", &hash[..16]);
     let manifest = String::from_utf8_lossy(&project.manifest);
     let has = |path: &str| sources.files.iter().any(|(p, _)| p == path);
@@ -283,13 +309,47 @@ fn project_job(
         Err(reason) => return Ok(Err(reason)),
     };
     Ok(Ok(CompileJob {
-        manifest,
-        lock,
+        files: vec![
+            ("Cargo.toml".into(), manifest.into_bytes()),
+            ("Cargo.lock".into(), lock.into_bytes()),
+        ],
+        member: String::new(),
         package,
         output: project.bin.clone().unwrap_or(original),
         read_only: vec![project.vendor.dir.clone(), project.vendor.config.clone()],
         args: build_args(&project.vendor.config),
     }))
+}
+
+/// A workspace member's build: the workspace as committed, the member's
+/// manifest the trusted one, `-p <member>`. The member keeps its name
+/// (other members name it); the builder clears its artifacts instead.
+fn member_job(project: &ProjectCrate, workspace: &Workspace) -> Result<CompileJob, String> {
+    let manifest: toml::Table = String::from_utf8_lossy(&project.manifest)
+        .parse()
+        .map_err(|e: toml::de::Error| format!("Cargo.toml: invalid TOML: {e}"))?;
+    let package = manifest
+        .get("package")
+        .and_then(|p| p.get("name"))
+        .and_then(toml::Value::as_str)
+        .ok_or("Cargo.toml: package.name is missing")?
+        .to_string();
+    let mut files = workspace.files.clone();
+    files.push((
+        format!("{}/Cargo.toml", workspace.member),
+        project.manifest.clone(),
+    ));
+    files.push(("Cargo.lock".into(), project.lock.clone()));
+    let mut args = build_args(&project.vendor.config);
+    args.extend(["-p".to_string(), package.clone()]);
+    Ok(CompileJob {
+        files,
+        member: workspace.member.clone(),
+        output: project.bin.clone().unwrap_or_else(|| package.clone()),
+        package,
+        read_only: vec![project.vendor.dir.clone(), project.vendor.config.clone()],
+        args,
+    })
 }
 
 fn build_args(config: &Path) -> Vec<String> {
@@ -398,16 +458,18 @@ pub(crate) fn renamed_lock(lock: &str, original: &str, package: &str) -> Result<
     Ok(format!("{}\n", blocks.join("\n\n")))
 }
 
-/// Test executables of `package` in cargo's JSON messages.
-fn test_executables(stdout: &[u8], package: &str) -> Vec<(String, PathBuf)> {
+/// Test executables of the package whose sources lie in `member_dir`, in
+/// cargo's JSON messages (a workspace's other members and the dependencies
+/// are not tested).
+fn test_executables(stdout: &[u8], member_dir: &Path) -> Vec<(String, PathBuf)> {
     let mut found = Vec::new();
     for line in String::from_utf8_lossy(stdout).lines() {
         let Ok(message) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
         };
-        let ours = message["package_id"]
+        let ours = message["target"]["src_path"]
             .as_str()
-            .is_some_and(|id| id.contains(package));
+            .is_some_and(|src| Path::new(src).starts_with(member_dir));
         let is_test =
             message["reason"] == "compiler-artifact" && message["profile"]["test"] == true;
         if let (true, true, Some(exe), Some(name)) = (
