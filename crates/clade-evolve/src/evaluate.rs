@@ -600,7 +600,9 @@ impl Evaluator {
                 });
             }
             let stdin_file = self.stdin_file(stage, key, &request.stdin)?;
-            let scored = self.score(&outcome, stage, stdin_file.as_deref());
+            let scored = self
+                .score(&outcome, stage, stdin_file.as_deref())
+                .and_then(|metrics| self.with_host_fuel(metrics, outcome.fuel_used));
             if let Some(path) =
                 stdin_file.filter(|p| Some(p.as_path()) != stage.stdin_path.as_deref())
             {
@@ -621,24 +623,7 @@ impl Evaluator {
                     });
                 }
             };
-            if self.metric == scoring::HOST_FUEL {
-                // Measured by the host, whatever the program printed.
-                metrics.remove(scoring::HOST_FUEL);
-                if let Some(fuel) = outcome.fuel_used {
-                    metrics.insert(scoring::HOST_FUEL.into(), fuel as f64);
-                }
-            }
-            let Some(&score) = metrics.get(&self.metric) else {
-                return Ok(Evaluation::Rejected {
-                    reason: Rejection::ScorerRejected(format!(
-                        "{label}no fuel was measured for the run (the metric is the host's fuel count)"
-                    )),
-                    feedback: None,
-                    sandbox,
-                    build_ms: 0.0,
-                    eval_ms: 0.0,
-                });
-            };
+            let score = metrics[&self.metric];
             if let Some(threshold) = stage.threshold {
                 if self.direction.fitness(score) < self.direction.fitness(threshold) {
                     return Ok(Evaluation::Rejected {
@@ -668,6 +653,18 @@ impl Evaluator {
             });
         }
         Err(EvolveError::Internal("no evaluation stage".into()))
+    }
+
+    /// Under `metric = "fuel"` the host's count is the metric, whatever the
+    /// program printed; other metrics pass as they are.
+    fn with_host_fuel(&self, mut metrics: Metrics, fuel: Option<u64>) -> Result<Metrics, String> {
+        if self.metric != scoring::HOST_FUEL {
+            return Ok(metrics);
+        }
+        let fuel =
+            fuel.ok_or("no fuel was measured for the run (the metric is the host's fuel count)")?;
+        metrics.insert(scoring::HOST_FUEL.into(), fuel as f64);
+        Ok(metrics)
     }
 
     fn run_program(
