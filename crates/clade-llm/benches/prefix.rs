@@ -11,37 +11,10 @@
 
 mod common;
 
-use common::{env_number, median};
+use common::{env_number, median, recorded_requests};
 use std::time::Instant;
 
-use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
-
-/// The recorded requests, as chat requests for greedy replies of `tokens`.
-fn recorded_requests(tokens: u32) -> Vec<ChatRequest> {
-    let text = include_str!("data/seed-repair-round.json");
-    let data: serde_json::Value = serde_json::from_str(text).expect("the recorded requests");
-    let requests = data["requests"].as_array().expect("a list of requests");
-    requests
-        .iter()
-        .map(|messages| ChatRequest {
-            messages: messages
-                .as_array()
-                .expect("messages")
-                .iter()
-                .map(|m| {
-                    let content = m["content"].as_str().expect("content").to_string();
-                    match m["role"].as_str() {
-                        Some("system") => Message::system(content),
-                        _ => Message::user(content),
-                    }
-                })
-                .collect(),
-            temperature: Some(0.0),
-            max_tokens: Some(tokens),
-            ..ChatRequest::default()
-        })
-        .collect()
-}
+use clade_llm::{Endpoint, ModelConfig, ProviderKind};
 
 fn endpoint(path: &std::path::Path, prefix_cache: bool) -> Endpoint {
     let mut config = ModelConfig::new(ProviderKind::Local, "bench");

@@ -78,6 +78,12 @@ pub struct ModelConfig {
     /// part of the next prompt that differs from it (default true).
     #[serde(default = "yes")]
     pub prefix_cache: bool,
+    /// For `local`: tokens guessed ahead per step by copying what followed
+    /// the reply's last tokens earlier in the prompt or reply (prompt-lookup
+    /// speculation), all decoded in one batch and kept as far as sampling
+    /// confirms them, so the reply is the one without guesses. 0: off.
+    #[serde(default = "default_draft_tokens")]
+    pub draft_tokens: u32,
     /// Allow plain `http://` to a host other than this machine (a lab's
     /// server): the key and the prompts then cross the network unencrypted.
     #[serde(default)]
@@ -86,6 +92,14 @@ pub struct ModelConfig {
 
 fn yes() -> bool {
     true
+}
+
+/// Measured with `cargo bench -p clade-llm --features local --bench
+/// speculation` (README).
+pub const DEFAULT_DRAFT_TOKENS: u32 = 8;
+
+fn default_draft_tokens() -> u32 {
+    DEFAULT_DRAFT_TOKENS
 }
 
 fn one() -> f64 {
@@ -124,6 +138,7 @@ impl ModelConfig {
             threads: None,
             grammar: true,
             prefix_cache: true,
+            draft_tokens: DEFAULT_DRAFT_TOKENS,
             allow_insecure_http: false,
         }
     }

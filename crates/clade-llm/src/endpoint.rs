@@ -207,6 +207,8 @@ impl Endpoint {
             tokens_per_second: None,
             grammar_resamples: 0,
             prompt_tokens_reused: 0,
+            draft_tokens: 0,
+            draft_accepted: 0,
             cached: false,
             request_digest: digest.clone(),
         };
@@ -248,6 +250,7 @@ impl Endpoint {
                 seed: req.seed.unwrap_or(0),
                 stop: req.stop.clone(),
                 grammar: req.grammar.clone(),
+                draft_tokens: self.config.draft_tokens as usize,
             })
             .await?;
         let completion = Completion {
@@ -260,6 +263,8 @@ impl Endpoint {
             tokens_per_second: Some(generated.tokens_per_second),
             grammar_resamples: generated.grammar_resamples,
             prompt_tokens_reused: generated.prompt_tokens_reused,
+            draft_tokens: generated.draft_tokens,
+            draft_accepted: generated.draft_accepted,
             cached: false,
             request_digest: digest.clone(),
         };

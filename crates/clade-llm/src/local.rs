@@ -41,6 +41,8 @@ pub(crate) struct Job {
     pub seed: u64,
     pub stop: Vec<String>,
     pub grammar: Option<String>,
+    /// Guesses decoded ahead per step (prompt lookup); 0: none.
+    pub draft_tokens: usize,
 }
 
 /// A generation's text and measurements.
@@ -55,6 +57,9 @@ pub(crate) struct Generated {
     pub grammar_resamples: u64,
     /// Prompt tokens kept from the previous request's KV cache.
     pub prompt_tokens_reused: u64,
+    /// Guessed tokens decoded ahead, and how many sampling confirmed.
+    pub draft_tokens: u64,
+    pub draft_accepted: u64,
 }
 
 type Reply = tokio::sync::oneshot::Sender<Result<Generated, LlmError>>;
@@ -274,33 +279,24 @@ fn generate(
     let mut text: Vec<u8> = Vec::new();
     let mut produced = 0u64;
     let mut resamples = 0u64;
-    let mut position = tokens.len() as i32;
+    let mut drafted = 0u64;
+    let mut accepted = 0u64;
+    // The next token's logits are at `logits_at` of the last decode. The
+    // cache holds `decoded` and then `draft`: tokens copied from the text
+    // as guesses of what comes next, decoded in the same batch, not yet
+    // confirmed by sampling.
     let mut logits_at = batch.n_tokens() - 1;
+    let mut draft: Vec<LlamaToken> = Vec::new();
     while (produced as usize) < max_new && !reply.is_closed() {
-        let mut token = sampler.sample(context, logits_at);
-        if let Some(grammar) = grammar.as_mut() {
-            // Checking the one sampled token is cheap; masking the whole
-            // vocabulary on every step would halve the speed. Only a token
-            // the grammar refuses costs a full, constrained resample.
-            if !grammar_allows(grammar, token) {
-                resamples += 1;
-                let mut candidates = context.token_data_array_ith(logits_at);
-                grammar.apply(&mut candidates);
-                sampler.apply(&mut candidates);
-                token = match candidates.selected_token() {
-                    Some(token) if grammar_allows(grammar, token) => token,
-                    // Nothing the grammar allows survived the filters: the
-                    // most likely allowed token, if any.
-                    _ => match allowed_best(context, logits_at, grammar) {
-                        Some(token) => token,
-                        None => break,
-                    },
-                };
-            }
-            // Only ever a token the grammar allows: llama.cpp aborts the
-            // process on accepting one it refuses.
-            grammar.accept(token);
-        }
+        let Some(token) = sample_next(
+            context,
+            logits_at,
+            &mut sampler,
+            &mut grammar,
+            &mut resamples,
+        ) else {
+            break;
+        };
         if vocab.is_eog(token) {
             break;
         }
@@ -310,16 +306,38 @@ fn generate(
             text.truncate(cut);
             break;
         }
+        // The sample is the next guess: it is in the cache already, and
+        // its logits came with the batch. Sampling decides every token as
+        // it would without guesses, so the reply is the same.
+        if draft.first() == Some(&token) {
+            draft.remove(0);
+            decoded.push(token);
+            logits_at += 1;
+            accepted += 1;
+            continue;
+        }
+        if !draft.is_empty() {
+            drop_after(context, decoded.len())?;
+            draft.clear();
+        }
+        decoded.push(token);
+        let guesses = guess(&decoded, job.draft_tokens);
         batch.clear();
-        batch
-            .add(token, position, &[0], true)
-            .map_err(|e| local("batch", &e))?;
-        position += 1;
-        logits_at = 0;
+        for (i, t) in std::iter::once(&token).chain(&guesses).enumerate() {
+            let at = (decoded.len() - 1 + i) as i32;
+            batch
+                .add(*t, at, &[0], true)
+                .map_err(|e| local("batch", &e))?;
+        }
         context
             .decode(&mut batch)
             .map_err(|e| local("decoding", &e))?;
-        decoded.push(token);
+        drafted += guesses.len() as u64;
+        logits_at = 0;
+        draft = guesses;
+    }
+    if !draft.is_empty() {
+        drop_after(context, decoded.len())?;
     }
     *cached = decoded;
     let seconds = started.elapsed().as_secs_f64();
@@ -334,7 +352,79 @@ fn generate(
         },
         grammar_resamples: resamples,
         prompt_tokens_reused: reused as u64,
+        draft_tokens: drafted,
+        draft_accepted: accepted,
     })
+}
+
+/// The next token from the logits at `logits_at`, held to the grammar if
+/// there is one: the sampled token when the grammar allows it (checking one
+/// token is cheap; masking the whole vocabulary on every step would halve
+/// the speed), else a constrained resample; `None` when the grammar allows
+/// nothing.
+fn sample_next(
+    context: &mut LlamaContext<'_>,
+    logits_at: i32,
+    sampler: &mut LlamaSampler,
+    grammar: &mut Option<LlamaSampler>,
+    resamples: &mut u64,
+) -> Option<LlamaToken> {
+    let mut token = sampler.sample(context, logits_at);
+    let Some(grammar) = grammar.as_mut() else {
+        return Some(token);
+    };
+    if !grammar_allows(grammar, token) {
+        *resamples += 1;
+        let mut candidates = context.token_data_array_ith(logits_at);
+        grammar.apply(&mut candidates);
+        sampler.apply(&mut candidates);
+        token = match candidates.selected_token() {
+            Some(token) if grammar_allows(grammar, token) => token,
+            // Nothing the grammar allows survived the filters: the most
+            // likely allowed token, if any.
+            _ => allowed_best(context, logits_at, grammar)?,
+        };
+    }
+    // Only ever a token the grammar allows: llama.cpp aborts the process on
+    // accepting one it refuses.
+    grammar.accept(token);
+    Some(token)
+}
+
+/// Removes the cache's entries from position `from` on (unconfirmed
+/// guesses).
+fn drop_after(context: &mut LlamaContext<'_>, from: usize) -> Result<(), LlmError> {
+    let from = u32::try_from(from).map_err(|_| LlmError::Local("position overflow".into()))?;
+    context
+        .kv_cache_seq_rm(0, Some(from), None)
+        .map(drop)
+        .map_err(|e| LlmError::Local(format!("cutting the cache: {e}")))
+}
+
+/// Up to `max` guesses of the tokens after `sequence`: what followed the
+/// last place its final tokens (3, else 2) occurred before — replies to
+/// code prompts copy whole lines of the prompt (SEARCH blocks, kept code).
+pub(crate) fn guess(sequence: &[LlamaToken], max: usize) -> Vec<LlamaToken> {
+    if max == 0 {
+        return Vec::new();
+    }
+    for n in [3usize, 2] {
+        if sequence.len() <= n {
+            continue;
+        }
+        let tail = &sequence[sequence.len() - n..];
+        let found = (0..sequence.len() - n)
+            .rev()
+            .find(|&start| &sequence[start..start + n] == tail);
+        if let Some(start) = found {
+            let from = start + n;
+            let to = (from + max).min(sequence.len());
+            if from < to {
+                return sequence[from..to].to_vec();
+            }
+        }
+    }
+    Vec::new()
 }
 
 /// Cuts the KV cache back to the longest prefix `tokens` shares with
@@ -437,6 +527,23 @@ pub(crate) fn looks_like_gguf(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn tokens(ids: &[i32]) -> Vec<LlamaToken> {
+        ids.iter().map(|&id| LlamaToken(id)).collect()
+    }
+
+    #[test]
+    fn guesses_copy_what_followed_the_last_tokens_before() {
+        // ... 5 6 7 8 9 ... 5 6 7 → 8 9 (and on, up to the limit)
+        let seq = tokens(&[1, 5, 6, 7, 8, 9, 2, 3, 5, 6, 7]);
+        assert_eq!(guess(&seq, 2), tokens(&[8, 9]));
+        assert_eq!(guess(&seq, 8), tokens(&[8, 9, 2, 3, 5, 6, 7]));
+        // Three tokens first, then two; nothing when they never occurred.
+        let two = tokens(&[4, 6, 7, 1, 9, 6, 7]);
+        assert_eq!(guess(&two, 3), tokens(&[1, 9, 6]));
+        assert!(guess(&tokens(&[1, 2, 3, 4]), 8).is_empty());
+        assert!(guess(&seq, 0).is_empty());
+    }
 
     #[test]
     fn stop_strings_cut_the_text() {

@@ -86,6 +86,12 @@ pub struct Completion {
     /// not evaluated again (local provider only).
     #[serde(default)]
     pub prompt_tokens_reused: u64,
+    /// Tokens guessed ahead by prompt lookup, and how many sampling
+    /// confirmed (local provider only).
+    #[serde(default)]
+    pub draft_tokens: u64,
+    #[serde(default)]
+    pub draft_accepted: u64,
     /// Served from the response cache without calling the provider.
     #[serde(default)]
     pub cached: bool,

@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use clade_llm::{ChatRequest, Message};
+
 /// `CLADE_MODEL` if set, else `file` in `~/.cache/clade/models/`.
 pub fn model_path(file: &str) -> PathBuf {
     std::env::var_os("CLADE_MODEL")
@@ -29,4 +31,32 @@ pub fn env_number(name: &str, default: u64) -> u64 {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(default)
+}
+
+/// The recorded requests, as chat requests for greedy replies of `tokens`.
+#[allow(dead_code)]
+pub fn recorded_requests(tokens: u32) -> Vec<ChatRequest> {
+    let text = include_str!("../data/seed-repair-round.json");
+    let data: serde_json::Value = serde_json::from_str(text).expect("the recorded requests");
+    let requests = data["requests"].as_array().expect("a list of requests");
+    requests
+        .iter()
+        .map(|messages| ChatRequest {
+            messages: messages
+                .as_array()
+                .expect("messages")
+                .iter()
+                .map(|m| {
+                    let content = m["content"].as_str().expect("content").to_string();
+                    match m["role"].as_str() {
+                        Some("system") => Message::system(content),
+                        _ => Message::user(content),
+                    }
+                })
+                .collect(),
+            temperature: Some(0.0),
+            max_tokens: Some(tokens),
+            ..ChatRequest::default()
+        })
+        .collect()
 }
