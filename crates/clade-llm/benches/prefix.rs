@@ -14,13 +14,10 @@ mod common;
 use common::{env_number, median, recorded_requests};
 use std::time::Instant;
 
-use clade_llm::{Endpoint, ModelConfig, ProviderKind};
+use clade_llm::Endpoint;
 
 fn endpoint(path: &std::path::Path, prefix_cache: bool) -> Endpoint {
-    let mut config = ModelConfig::new(ProviderKind::Local, "bench");
-    config.path = Some(path.display().to_string());
-    config.prefix_cache = prefix_cache;
-    Endpoint::new(config, None).expect("the local model")
+    common::local_endpoint(path, |config| config.prefix_cache = prefix_cache)
 }
 
 fn main() {

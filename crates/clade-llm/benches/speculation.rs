@@ -14,13 +14,10 @@ mod common;
 
 use common::{env_number, median, recorded_requests};
 
-use clade_llm::{DEFAULT_DRAFT_TOKENS, Endpoint, ModelConfig, ProviderKind};
+use clade_llm::{DEFAULT_DRAFT_TOKENS, Endpoint};
 
 fn endpoint(path: &std::path::Path, draft_tokens: u32) -> Endpoint {
-    let mut config = ModelConfig::new(ProviderKind::Local, "bench");
-    config.path = Some(path.display().to_string());
-    config.draft_tokens = draft_tokens;
-    Endpoint::new(config, None).expect("the local model")
+    common::local_endpoint(path, |config| config.draft_tokens = draft_tokens)
 }
 
 fn main() {

@@ -83,19 +83,11 @@ fn reply_at(path: &str, n: usize) -> String {
     format!("{path}\n```rust\n<<<<<<< SEARCH\n{search}\n=======\n{replace}\n>>>>>>> REPLACE\n```\n")
 }
 
-/// The crate, its lock (made as a user would, with the network) and a
-/// committed config whose `[evaluate]` section is `evaluate`; the run's
-/// events.
-fn run_crate(main: &str, evaluate: &str, iterations: u64) -> Vec<Value> {
-    let server = ScriptedServer::start_with(|n, _| Reply::openai(&reply_for(n), 50, 20)).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), "Cargo.toml", MANIFEST);
-    write(dir.path(), "src/lib.rs", LIB);
-    write(dir.path(), "src/main.rs", main);
-    write(dir.path(), "tests/it.rs", TESTS);
+/// The lock, made as a user would (with the network).
+fn lockfile(dir: &Path) {
     let lock = std::process::Command::new("cargo")
         .args(["generate-lockfile", "--quiet"])
-        .current_dir(dir.path())
+        .current_dir(dir)
         .output()
         .unwrap();
     assert!(
@@ -103,18 +95,19 @@ fn run_crate(main: &str, evaluate: &str, iterations: u64) -> Vec<Value> {
         "{}",
         String::from_utf8_lossy(&lock.stderr)
     );
-    write(
-        dir.path(),
-        "clade.toml",
-        &format!(
-            r#"[run]
+}
+
+/// A config: `target` and `evaluate` sections' keys, the crate's tests as
+/// the gate, the scripted model at `url`.
+fn config(url: &str, iterations: u64, target: &str, evaluate: &str) -> String {
+    format!(
+        r#"[run]
 iterations = {iterations}
 parallel_proposals = 1
 repairs = 0
 
 [target]
-files = ["src/lib.rs"]
-package = "sorter"
+{target}
 
 [evaluate]
 {evaluate}
@@ -125,11 +118,32 @@ kind = "cargo-test"
 [[llm.models]]
 provider = "openai"
 model = "scripted"
-base_url = "{}"
+base_url = "{url}"
 api_key_env = "CLADE_TEST_KEY"
 max_retries = 0
-"#,
-            server.url()
+"#
+    )
+}
+
+/// The crate, its lock (made as a user would, with the network) and a
+/// committed config whose `[evaluate]` section is `evaluate`; the run's
+/// events.
+fn run_crate(main: &str, evaluate: &str, iterations: u64) -> Vec<Value> {
+    let server = ScriptedServer::start_with(|n, _| Reply::openai(&reply_for(n), 50, 20)).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "Cargo.toml", MANIFEST);
+    write(dir.path(), "src/lib.rs", LIB);
+    write(dir.path(), "src/main.rs", main);
+    write(dir.path(), "tests/it.rs", TESTS);
+    lockfile(dir.path());
+    write(
+        dir.path(),
+        "clade.toml",
+        &config(
+            &server.url(),
+            iterations,
+            "files = [\"src/lib.rs\"]\npackage = \"sorter\"",
+            evaluate,
         ),
     );
     git(dir.path(), &["init", "-q", "-b", "main"]);
@@ -238,43 +252,15 @@ fn a_workspace_member_evolves_against_its_sibling() {
         "app/tests/it.rs",
         "#[test]\nfn renders() {\n    assert_eq!(core_lib::render(-42), \"-42\");\n}\n",
     );
-    let lock = std::process::Command::new("cargo")
-        .args(["generate-lockfile", "--quiet"])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        lock.status.success(),
-        "{}",
-        String::from_utf8_lossy(&lock.stderr)
-    );
+    lockfile(dir.path());
     write(
         dir.path(),
         "clade.toml",
-        &format!(
-            r#"[run]
-iterations = 1
-parallel_proposals = 1
-repairs = 0
-
-[target]
-files = ["app/src/sorter.rs"]
-package = "app"
-
-[evaluate]
-scorer = {{ command = ["sh", "-c", "cat"] }}
-
-[[evaluate.stage]]
-kind = "cargo-test"
-
-[[llm.models]]
-provider = "openai"
-model = "scripted"
-base_url = "{}"
-api_key_env = "CLADE_TEST_KEY"
-max_retries = 0
-"#,
-            server.url()
+        &config(
+            &server.url(),
+            1,
+            "files = [\"app/src/sorter.rs\"]\npackage = \"app\"",
+            r#"scorer = { command = ["sh", "-c", "cat"] }"#,
         ),
     );
     git(dir.path(), &["init", "-q", "-b", "main"]);

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clade_llm::{ChatRequest, Message};
+use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
 
 /// `CLADE_MODEL` if set, else `file` in `~/.cache/clade/models/`.
 pub fn model_path(file: &str) -> PathBuf {
@@ -59,4 +59,16 @@ pub fn recorded_requests(tokens: u32) -> Vec<ChatRequest> {
             ..ChatRequest::default()
         })
         .collect()
+}
+
+/// The local model at `path`, with `configure` applied to its config.
+#[allow(dead_code)]
+pub fn local_endpoint(
+    path: &std::path::Path,
+    configure: impl FnOnce(&mut ModelConfig),
+) -> Endpoint {
+    let mut config = ModelConfig::new(ProviderKind::Local, "bench");
+    config.path = Some(path.display().to_string());
+    configure(&mut config);
+    Endpoint::new(config, None).expect("the local model")
 }

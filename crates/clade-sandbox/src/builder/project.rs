@@ -144,8 +144,8 @@ impl Builder {
         project: &ProjectCrate,
     ) -> Result<BuildOutcome, SandboxError> {
         let started = Instant::now();
-        let sources = match self.project_sources(crate_dir, project)? {
-            Ok(sources) => sources,
+        let (sources, hash, job) = match self.prepared(crate_dir, project)? {
+            Ok(prepared) => prepared,
             Err(reason) => {
                 return Ok(BuildOutcome::failed(
                     BuildStatus::Rejected,
@@ -155,19 +155,7 @@ impl Builder {
                 ));
             }
         };
-        let hash = project_hash(project, &sources);
         self.cached_or_built(hash.clone(), started, |wasm_out| {
-            let job = match project_job(project, &sources, &hash)? {
-                Ok(job) => job,
-                Err(reason) => {
-                    return Ok(BuildOutcome::failed(
-                        BuildStatus::Rejected,
-                        reason,
-                        None,
-                        started,
-                    ));
-                }
-            };
             self.compile(job, &sources, &hash, wasm_out, started)
         })
     }
@@ -188,13 +176,8 @@ impl Builder {
             diagnostics,
             build_ms: super::ms(started),
         };
-        let sources = match self.project_sources(crate_dir, project)? {
-            Ok(sources) => sources,
-            Err(reason) => return Ok(failed(BuildStatus::Rejected, reason, None)),
-        };
-        let hash = project_hash(project, &sources);
-        let mut job = match project_job(project, &sources, &hash)? {
-            Ok(job) => job,
+        let (sources, hash, mut job) = match self.prepared(crate_dir, project)? {
+            Ok(prepared) => prepared,
             Err(reason) => return Ok(failed(BuildStatus::Rejected, reason, None)),
         };
         job.args = tests_args(&project.vendor.config);
@@ -240,6 +223,22 @@ impl Builder {
         };
         ran.clean(&self.config.work_dir, "debug");
         Ok(outcome)
+    }
+
+    /// The candidate's checked sources, their hash and the build of them,
+    /// or why the candidate is refused.
+    #[allow(clippy::type_complexity)]
+    fn prepared(
+        &self,
+        crate_dir: &Path,
+        project: &ProjectCrate,
+    ) -> Result<Result<(Sources, String, CompileJob), String>, SandboxError> {
+        let sources = match self.project_sources(crate_dir, project)? {
+            Ok(sources) => sources,
+            Err(reason) => return Ok(Err(reason)),
+        };
+        let hash = project_hash(project, &sources);
+        Ok(project_job(project, &sources, &hash)?.map(|job| (sources, hash, job)))
     }
 
     /// The candidate's sources, or why it is refused: the checks every
