@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::env::{assert_ok, clade_command, git};
+use crate::env::{assert_ok, clade_command, commit_all};
 use crate::run::{finish, parse_events};
 use clade_llm::{Reply, ScriptedServer};
 use serde_json::Value;
@@ -146,12 +146,7 @@ fn run_crate(main: &str, evaluate: &str, iterations: u64) -> Vec<Value> {
             evaluate,
         ),
     );
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "-A"]);
-    git(
-        dir.path(),
-        &["commit", "-q", "-m", "a crate with dependencies"],
-    );
+    commit_all(dir.path(), "a crate with dependencies");
     let out = clade_command(dir.path(), &["run", "--json", "--name", "deps"])
         .env("CLADE_TEST_KEY", "k")
         .output()
@@ -263,9 +258,7 @@ fn a_workspace_member_evolves_against_its_sibling() {
             r#"scorer = { command = ["sh", "-c", "cat"] }"#,
         ),
     );
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "a workspace"]);
+    commit_all(dir.path(), "a workspace");
     let out = clade_command(dir.path(), &["run", "--json", "--name", "ws"])
         .env("CLADE_TEST_KEY", "k")
         .output()

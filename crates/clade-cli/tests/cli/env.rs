@@ -87,6 +87,13 @@ pub fn assert_ok(out: &Output) {
     );
 }
 
+/// Makes `dir` a git repository whose one commit holds everything in it.
+pub fn commit_all(dir: &Path, message: &str) {
+    git(dir, &["init", "-q", "-b", "main"]);
+    git(dir, &["add", "-A"]);
+    git(dir, &["commit", "-q", "-m", message]);
+}
+
 /// Runs git in `dir`, hermetic; panics with its stderr on failure.
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let mut cmd = Command::new("git");
@@ -130,9 +137,7 @@ pub fn demo_crate(main_rs: &str, clade_toml: &str) -> tempfile::TempDir {
     .unwrap();
     std::fs::write(root.join("src/main.rs"), main_rs).unwrap();
     std::fs::write(root.join("clade.toml"), clade_toml).unwrap();
-    git(root, &["init", "-q", "-b", "main"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "demo crate"]);
+    commit_all(root, "demo crate");
     dir
 }
 

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Output, Stdio};
 use std::sync::{Arc, Mutex};
 
-use crate::env::{clade, clade_command, copy_dir, git, repo_root};
+use crate::env::{clade, clade_command, commit_all, copy_dir, git, repo_root};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 use serde_json::Value;
 
@@ -28,9 +28,7 @@ fn repository() -> tempfile::TempDir {
         &repo_root().join("tasks/test-mini"),
         &root.join("tasks/mini"),
     );
-    git(root, &["init", "-q", "-b", "main"]);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "agent and suite"]);
+    commit_all(root, "agent and suite");
     dir
 }
 

@@ -10,7 +10,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::env::{assert_ok, clade_command, git, repo_root};
+use crate::env::{assert_ok, clade_command, commit_all, repo_root};
 use crate::python::{python_runtime, write};
 use crate::run::{finish, parse_events};
 use clade_llm::{Reply, ScriptedServer};
@@ -197,9 +197,7 @@ fn an_imported_problem_evolves_with_its_evaluator_unedited() {
     );
     std::fs::write(&config, format!("{}{scripted}", &text[..cut])).unwrap();
     assert!(text.contains("[run]\niterations = 20\nseed = 42"), "{text}");
-    git(&project, &["init", "-q", "-b", "main"]);
-    git(&project, &["add", "-A"]);
-    git(&project, &["commit", "-q", "-m", "OpenEvolve problem"]);
+    commit_all(&project, "OpenEvolve problem");
     let out = clade_command(
         &project,
         &["run", "--json", "--name", "oe", "--iterations", "2"],

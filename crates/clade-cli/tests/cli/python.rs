@@ -8,7 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::env::{assert_ok, clade_command, git, repo_root, test_home};
+use crate::env::{assert_ok, clade_command, commit_all, repo_root, test_home};
 use crate::run::{finish, parse_events};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 use serde_json::Value;
@@ -182,9 +182,7 @@ max_retries = 0
             server.url()
         ),
     );
-    git(dir.path(), &["init", "-q", "-b", "main"]);
-    git(dir.path(), &["add", "-A"]);
-    git(dir.path(), &["commit", "-q", "-m", "python program"]);
+    commit_all(dir.path(), "python program");
     let out = clade_command(dir.path(), &["run", "--json", "--name", "py"])
         .env("CLADE_TEST_KEY", "k")
         .output()

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::env::{assert_ok, clade_command, copy_dir, demo_crate, git};
+use crate::env::{assert_ok, clade_command, commit_all, copy_dir, demo_crate, git};
 use clade_llm::{Recorded, Reply, ScriptedServer};
 
 use serde_json::Value;
@@ -445,9 +445,7 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
         server.url()
     ));
     std::fs::write(root.join("clade.toml"), config).unwrap();
-    git(&root, &["init", "-q", "-b", "main"]);
-    git(&root, &["add", "-A"]);
-    git(&root, &["commit", "-q", "-m", "benchmark"]);
+    commit_all(&root, "benchmark");
     let out = clade(&root, &["run", ".", "--iterations", "3", "--json"]);
     assert_ok(&out);
     let events = parse_events(&out);
