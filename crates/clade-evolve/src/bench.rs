@@ -229,7 +229,7 @@ pub fn crate_evaluator(
     Ok((evaluator, project))
 }
 
-/// `Cargo.toml`, `build.rs` and `src/**` of a crate, crate-relative; or,
+/// `Cargo.toml`, `Cargo.lock`, `build.rs`, `src/**` and `tests/**` of a crate, crate-relative; or,
 /// for a Python program, its `.py` files (not under hidden folders).
 fn collect(
     dir: &Path,
@@ -250,7 +250,10 @@ fn collect(
             let wanted = if build == BuildKind::Python {
                 !name.starts_with('.') && name != "__pycache__"
             } else {
-                child == "src" || child.starts_with("src/")
+                // The folders a crate build reads (project::is_crate_file).
+                ["src", "tests"]
+                    .iter()
+                    .any(|top| child == *top || child.starts_with(&format!("{top}/")))
             };
             if wanted {
                 collect(&path, &child, build, out)?;
