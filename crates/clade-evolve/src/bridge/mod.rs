@@ -125,8 +125,7 @@ impl Bridge {
     pub(crate) fn evaluate(&self, job: Job<'_>) -> Result<Bridged, EvolveError> {
         let tmp = job.work.join("tmp");
         std::fs::create_dir_all(&tmp).map_err(EvolveError::io("create", &tmp))?;
-        let socket_path = socket_path();
-        let _ = std::fs::remove_file(&socket_path);
+        let socket_path = socket_path()?;
         let listener =
             UnixListener::bind(&socket_path).map_err(EvolveError::io("bind", &socket_path))?;
         let result_path = job.work.join("result.json");
@@ -158,7 +157,9 @@ impl Bridge {
         let finished = serve::while_running(&listener, &sandboxed, || {
             run_with_deadline(cmd, &[], self.timeout, 16 << 20, 64 << 10)
         });
-        let _ = std::fs::remove_file(&socket_path);
+        if let Some(dir) = socket_path.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
         let finished = finished.map_err(|e| {
             EvolveError::Setup(format!(
                 "cannot start the evaluator's Python {:?}: {e} (set evaluate.scorer.python)",
@@ -191,12 +192,20 @@ impl Bridge {
     }
 }
 
-/// A short socket path: Unix sockets' paths are limited to ~100 bytes, and
-/// a run's scratch folder can be deeper than that.
-fn socket_path() -> PathBuf {
+/// A short socket path (Unix sockets' paths are limited to ~100 bytes, and
+/// a run's scratch folder can be deeper than that) in a new folder only
+/// this user may enter, so no other local user can ask for sandboxed runs.
+fn socket_path() -> Result<PathBuf, EvolveError> {
+    use std::os::unix::fs::DirBuilderExt;
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
-    std::env::temp_dir().join(format!("clade-{}-{n}.sock", std::process::id()))
+    let dir = std::env::temp_dir().join(format!("clade-bridge-{}-{n}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::DirBuilder::new()
+        .mode(0o700)
+        .create(&dir)
+        .map_err(EvolveError::io("create", &dir))?;
+    Ok(dir.join("s"))
 }
 
 fn canonical(path: &Path) -> Result<PathBuf, EvolveError> {
