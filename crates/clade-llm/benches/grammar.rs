@@ -16,14 +16,9 @@ use clade_agent::{Operator, Program, PromptInput, Templates, Workspace, apply_re
 use clade_llm::{ChatRequest, Endpoint, Message, ModelConfig, ProviderKind};
 
 fn main() {
-    let path = common::model_path("qwen2.5-coder-0.5b-instruct-q4_k_m.gguf");
-    if !path.is_file() {
-        eprintln!(
-            "skipped: no model at {} (scripts/fetch-model.sh 0.5b)",
-            path.display()
-        );
+    let Some(path) = common::model_or_skip("0.5b") else {
         return;
-    }
+    };
     let samples = env_number("CLADE_BENCH_SAMPLES", 8);
     let seed_file = concat!(
         env!("CARGO_MANIFEST_DIR"),
@@ -59,10 +54,7 @@ fn main() {
     config.path = Some(path.display().to_string());
     config.context_size = Some(4096);
     let endpoint = Endpoint::new(config, None).expect("the local model");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = common::runtime();
     let workspace = Workspace { files };
     println!("model: {}", path.display());
     println!("{samples} replies per side to the sort-speed diff prompt\n");

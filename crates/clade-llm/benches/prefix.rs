@@ -21,22 +21,14 @@ fn endpoint(path: &std::path::Path, prefix_cache: bool) -> Endpoint {
 }
 
 fn main() {
-    let path = common::model_path("qwen2.5-coder-1.5b-instruct-q4_k_m.gguf");
-    if !path.is_file() {
-        eprintln!(
-            "skipped: no model at {} (scripts/fetch-model.sh 1.5b)",
-            path.display()
-        );
+    let Some(path) = common::model_or_skip("1.5b") else {
         return;
-    }
+    };
     let samples = env_number("CLADE_BENCH_SAMPLES", 5);
     let tokens = env_number("CLADE_BENCH_TOKENS", 32) as u32;
     let requests = recorded_requests(tokens);
     let (first, repair) = (&requests[0], &requests[1]);
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("a runtime");
+    let runtime = common::runtime();
     let sides = [
         ("fresh", endpoint(&path, false)),
         ("reused", endpoint(&path, true)),

@@ -21,6 +21,7 @@ cannot catch is an evaluator that executes the program's text itself (exec of
 its source, a Python named by absolute path): that is the evaluator's choice.
 """
 
+import builtins
 import importlib.abc
 import importlib.machinery
 import importlib.util
@@ -98,7 +99,7 @@ def failure(fail):
 
 def remote_exception(error):
     name = str(error.get("type", "Exception"))
-    kind = getattr(__builtins__, name, None) if not isinstance(__builtins__, dict) else __builtins__.get(name)
+    kind = getattr(builtins, name, None)
     if not (isinstance(kind, type) and issubclass(kind, Exception)):
         kind = RuntimeError
     message = f"{error.get('message', '')}\n\nIn the sandboxed program:\n{error.get('traceback', '')}"

@@ -201,16 +201,25 @@ fn module(stream: UnixStream, sandboxed: &Sandboxed<'_>, path: &str) {
 /// the program's folder (mounted whole: its sibling modules import) or in
 /// the temporary folder.
 fn loadable(sandboxed: &Sandboxed<'_>, path: &Path) -> Option<(PathBuf, String)> {
-    let full = path.canonicalize().ok()?;
-    if !full.is_file() || full.extension().is_none_or(|e| e != "py") {
+    let (full, folder) = mounted_file(sandboxed, path)?;
+    if full.extension().is_none_or(|e| e != "py") {
         return None;
     }
-    [&sandboxed.program_dir, &sandboxed.tmp]
+    let rel = full.strip_prefix(folder).ok()?.to_str()?.to_string();
+    Some((folder.to_path_buf(), rel))
+}
+
+/// `path` resolved, when it is a file in one of the two folders the
+/// sandbox mounts (the program's, the temporary one), with that folder.
+fn mounted_file<'s>(sandboxed: &'s Sandboxed<'_>, path: &Path) -> Option<(PathBuf, &'s Path)> {
+    let full = path.canonicalize().ok()?;
+    if !full.is_file() {
+        return None;
+    }
+    let folder = [&sandboxed.program_dir, &sandboxed.tmp]
         .into_iter()
-        .find_map(|folder| {
-            let rel = full.strip_prefix(folder).ok()?;
-            Some((folder.to_path_buf(), rel.to_str()?.to_string()))
-        })
+        .find(|folder| full.starts_with(folder))?;
+    Some((full, folder.as_path()))
 }
 
 /// Answers the describe turn, then every call until the evaluator closes
@@ -290,11 +299,7 @@ fn exec(
 /// The folder and file name of `script` when it lies in a folder the
 /// sandbox mounts.
 fn runnable(sandboxed: &Sandboxed<'_>, script: &Path) -> Option<(PathBuf, String)> {
-    let full = script.canonicalize().ok()?;
-    let allowed = full.starts_with(&sandboxed.program_dir) || full.starts_with(&sandboxed.tmp);
-    if !allowed || !full.is_file() {
-        return None;
-    }
+    let (full, _) = mounted_file(sandboxed, script)?;
     let dir = full.parent()?.to_path_buf();
     let entry = full.file_name()?.to_string_lossy().into_owned();
     Some((dir, entry))

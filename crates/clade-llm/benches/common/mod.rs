@@ -72,3 +72,26 @@ pub fn local_endpoint(
     configure(&mut config);
     Endpoint::new(config, None).expect("the local model")
 }
+
+/// The built-in model of `size` (`"1.5b"`, `"0.5b"`), or `None` after
+/// saying the bench is skipped and how to fetch it.
+#[allow(dead_code)]
+pub fn model_or_skip(size: &str) -> Option<PathBuf> {
+    let path = model_path(&format!("qwen2.5-coder-{size}-instruct-q4_k_m.gguf"));
+    if path.is_file() {
+        return Some(path);
+    }
+    eprintln!(
+        "skipped: no model at {} (scripts/fetch-model.sh {size})",
+        path.display()
+    );
+    None
+}
+
+/// The single-threaded runtime the benches drive the endpoint with.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a runtime")
+}

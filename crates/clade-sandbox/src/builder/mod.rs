@@ -312,7 +312,7 @@ impl Builder {
             ),
             Some(_) => keep_module(&built, wasm_out, diagnostics)?,
         };
-        ran.clean(&self.config.work_dir, "release");
+        ran.clean("release");
         Ok(outcome)
     }
 
@@ -379,8 +379,7 @@ impl Builder {
             self.config.diagnostics_limit,
         )
         .map_err(SandboxError::io("run cargo in", &build_dir))?;
-        let _keep_locked = lock_file;
-        let ran = Ran {
+        let mut ran = Ran {
             status: finished.status,
             stdout: finished.stdout,
             diagnostics: String::new(),
@@ -389,12 +388,10 @@ impl Builder {
             target_dir,
             package: job.package.clone(),
             output: job.output.clone(),
+            _lock: lock_file,
         };
-        let stderr = ran.scrub(&String::from_utf8_lossy(&finished.stderr));
-        Ok(Ran {
-            diagnostics: stderr,
-            ..ran
-        })
+        ran.diagnostics = ran.scrub(&String::from_utf8_lossy(&finished.stderr));
+        Ok(ran)
     }
 }
 
@@ -427,6 +424,9 @@ pub(crate) struct Ran {
     target_dir: PathBuf,
     package: String,
     output: String,
+    /// The build lock, held until the outputs are collected and cleaned:
+    /// every candidate's binary lands at the same path in the target dir.
+    _lock: std::fs::File,
 }
 
 impl Ran {
@@ -452,7 +452,7 @@ impl Ran {
 
     /// The sources live on in the outputs' hash; the build folder and the
     /// package's own artifacts in the shared target dir are not needed again.
-    fn clean(&self, _work: &Path, profile: &str) {
+    fn clean(&self, profile: &str) {
         let _ = std::fs::remove_dir_all(&self.build_dir);
         remove_artifacts(&self.target_dir, profile, &self.package);
         if self.output != self.package {

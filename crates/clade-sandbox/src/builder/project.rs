@@ -144,7 +144,7 @@ impl Builder {
         project: &ProjectCrate,
     ) -> Result<BuildOutcome, SandboxError> {
         let started = Instant::now();
-        let (sources, hash, job) = match self.prepared(crate_dir, project)? {
+        let (sources, hash, job) = match self.prepared(crate_dir, project, false)? {
             Ok(prepared) => prepared,
             Err(reason) => {
                 return Ok(BuildOutcome::failed(
@@ -176,14 +176,10 @@ impl Builder {
             diagnostics,
             build_ms: super::ms(started),
         };
-        let (sources, hash, mut job) = match self.prepared(crate_dir, project)? {
+        let (sources, hash, job) = match self.prepared(crate_dir, project, true)? {
             Ok(prepared) => prepared,
             Err(reason) => return Ok(failed(BuildStatus::Rejected, reason, None)),
         };
-        job.args = tests_args(&project.vendor.config);
-        if project.workspace.is_some() {
-            job.args.extend(["-p".to_string(), job.package.clone()]);
-        }
         let ran = self.run_cargo(&job, &sources, &hash)?;
         let found = test_executables(&ran.stdout, &ran.member_dir(&job.member));
         let diagnostics = rendered(&ran.stdout, &ran.diagnostics);
@@ -221,24 +217,26 @@ impl Builder {
                 }
             }
         };
-        ran.clean(&self.config.work_dir, "debug");
+        ran.clean("debug");
         Ok(outcome)
     }
 
-    /// The candidate's checked sources, their hash and the build of them,
-    /// or why the candidate is refused.
+    /// The candidate's checked sources, their hash and the build of them
+    /// (of its tests when `tests`), or why the candidate is refused.
     #[allow(clippy::type_complexity)]
     fn prepared(
         &self,
         crate_dir: &Path,
         project: &ProjectCrate,
+        tests: bool,
     ) -> Result<Result<(Sources, String, CompileJob), String>, SandboxError> {
         let sources = match self.project_sources(crate_dir, project)? {
             Ok(sources) => sources,
             Err(reason) => return Ok(Err(reason)),
         };
         let hash = project_hash(project, &sources);
-        Ok(project_job(project, &sources, &hash)?.map(|job| (sources, hash, job)))
+        let args = cargo_args(&project.vendor.config, tests);
+        Ok(project_job(project, &sources, &hash, args)?.map(|job| (sources, hash, job)))
     }
 
     /// The candidate's sources, or why it is refused: the checks every
@@ -286,14 +284,15 @@ fn project_hash(project: &ProjectCrate, sources: &Sources) -> String {
     crate::sha256_hex(&parts)
 }
 
-/// The build of `sources` as package `candidate-<hash>`.
+/// The build of `sources` as package `candidate-<hash>`, cargo given `args`.
 fn project_job(
     project: &ProjectCrate,
     sources: &Sources,
     hash: &str,
+    args: Vec<String>,
 ) -> Result<Result<CompileJob, String>, SandboxError> {
     if let Some(workspace) = &project.workspace {
-        return Ok(member_job(project, workspace));
+        return Ok(member_job(project, workspace, args));
     }
     let package = format!("candidate-{}", &hash[..16]);
     let manifest = String::from_utf8_lossy(&project.manifest);
@@ -316,14 +315,18 @@ fn project_job(
         package,
         output: project.bin.clone().unwrap_or(original),
         read_only: vec![project.vendor.dir.clone(), project.vendor.config.clone()],
-        args: build_args(&project.vendor.config),
+        args,
     }))
 }
 
 /// A workspace member's build: the workspace as committed, the member's
 /// manifest the trusted one, `-p <member>`. The member keeps its name
 /// (other members name it); the builder clears its artifacts instead.
-fn member_job(project: &ProjectCrate, workspace: &Workspace) -> Result<CompileJob, String> {
+fn member_job(
+    project: &ProjectCrate,
+    workspace: &Workspace,
+    mut args: Vec<String>,
+) -> Result<CompileJob, String> {
     let manifest: toml::Table = String::from_utf8_lossy(&project.manifest)
         .parse()
         .map_err(|e: toml::de::Error| format!("Cargo.toml: invalid TOML: {e}"))?;
@@ -339,7 +342,6 @@ fn member_job(project: &ProjectCrate, workspace: &Workspace) -> Result<CompileJo
         project.manifest.clone(),
     ));
     files.push(("Cargo.lock".into(), project.lock.clone()));
-    let mut args = build_args(&project.vendor.config);
     args.extend(["-p".to_string(), package.clone()]);
     Ok(CompileJob {
         files,
@@ -351,14 +353,15 @@ fn member_job(project: &ProjectCrate, workspace: &Workspace) -> Result<CompileJo
     })
 }
 
-fn build_args(config: &Path) -> Vec<String> {
+/// cargo's arguments for a release build of the binaries, or (`tests`) a
+/// build of the tests with their JSON messages; offline against `config`'s
+/// vendored sources.
+fn cargo_args(config: &Path, tests: bool) -> Vec<String> {
     let mut args = vec!["--config".to_string(), config.display().to_string()];
-    args.extend(super::isolation::BUILD_ARGS.iter().map(|a| a.to_string()));
-    args
-}
-
-fn tests_args(config: &Path) -> Vec<String> {
-    let mut args = vec!["--config".to_string(), config.display().to_string()];
+    if !tests {
+        args.extend(super::isolation::BUILD_ARGS.iter().map(|a| a.to_string()));
+        return args;
+    }
     args.extend(
         [
             "test",
