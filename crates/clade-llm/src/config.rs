@@ -84,6 +84,11 @@ pub struct ModelConfig {
     /// confirms them, so the reply is the one without guesses. 0: off.
     #[serde(default = "default_draft_tokens")]
     pub draft_tokens: u32,
+    /// For `local`: requests decoded together in one batch, each in its own
+    /// sequence of `context_size` tokens (continuous batching); more
+    /// requests than slots wait their turn.
+    #[serde(default = "default_slots")]
+    pub slots: u32,
     /// Allow plain `http://` to a host other than this machine (a lab's
     /// server): the key and the prompts then cross the network unencrypted.
     #[serde(default)]
@@ -100,6 +105,14 @@ pub const DEFAULT_DRAFT_TOKENS: u32 = 8;
 
 fn default_draft_tokens() -> u32 {
     DEFAULT_DRAFT_TOKENS
+}
+
+/// Measured with `cargo bench -p clade-llm --features local --bench
+/// batching` (README).
+pub const DEFAULT_SLOTS: u32 = 2;
+
+fn default_slots() -> u32 {
+    DEFAULT_SLOTS
 }
 
 fn one() -> f64 {
@@ -139,6 +152,7 @@ impl ModelConfig {
             grammar: true,
             prefix_cache: true,
             draft_tokens: DEFAULT_DRAFT_TOKENS,
+            slots: DEFAULT_SLOTS,
             allow_insecure_http: false,
         }
     }

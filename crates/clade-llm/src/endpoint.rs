@@ -23,6 +23,9 @@ const LOCAL_TEMPERATURE: f64 = 0.7;
 const LOCAL_MAX_TOKENS: u32 = 1024;
 #[cfg(feature = "local")]
 const LOCAL_CONTEXT: u32 = 8192;
+/// Slots beyond this only cost cache memory on a CPU.
+#[cfg(feature = "local")]
+const MAX_LOCAL_SLOTS: u32 = 16;
 const ANTHROPIC_DEFAULT_MAX_TOKENS: u32 = 4096;
 /// Error bodies are kept for messages up to this length.
 const BODY_LIMIT: usize = 2000;
@@ -459,11 +462,19 @@ fn local_model(config: &ModelConfig) -> Result<Arc<crate::local::LocalModel>, Ll
             path.display()
         )));
     }
+    if !(1..=MAX_LOCAL_SLOTS).contains(&config.slots) {
+        return Err(LlmError::Config(format!(
+            "{}: slots is {}; a local model decodes 1 to {MAX_LOCAL_SLOTS} requests together",
+            config.label(),
+            config.slots
+        )));
+    }
     crate::local::LocalModel::shared(crate::local::Settings {
         path,
         context: config.context_size.unwrap_or(LOCAL_CONTEXT),
         threads: config.threads.unwrap_or_else(crate::local::default_threads),
         prefix_cache: config.prefix_cache,
+        slots: config.slots,
     })
 }
 

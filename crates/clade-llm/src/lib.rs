@@ -33,7 +33,7 @@ mod types;
 mod wire;
 
 pub use cache::{CacheMode, ResponseCache, request_digest};
-pub use config::{DEFAULT_DRAFT_TOKENS, ModelConfig, ProviderKind};
+pub use config::{DEFAULT_DRAFT_TOKENS, DEFAULT_SLOTS, ModelConfig, ProviderKind};
 pub use endpoint::Endpoint;
 pub use ensemble::Ensemble;
 pub use error::LlmError;

@@ -359,3 +359,120 @@ async fn guessing_ahead_gives_the_same_greedy_reply() {
     );
     assert_eq!(plain.text, guessed.text);
 }
+
+/// Continuous batching: requests in one batch each keep their own prompt,
+/// sampler, seed and stop strings. Their text is not always the text each
+/// gives alone: llama.cpp's CPU kernels round a token's logits differently
+/// with the number of tokens in its batch, so a near-tie can fall the other
+/// way (measured by the batching bench); up to there the replies agree.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_decoded_together_keep_their_own_prompt_seed_and_stops() {
+    let Some(path) = small_model() else { return };
+    let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
+    config.path = Some(path.display().to_string());
+    // A worker of its own, with a slot for each request.
+    config.context_size = Some(1280);
+    config.slots = 3;
+    let endpoint = std::sync::Arc::new(Endpoint::new(config, None).unwrap());
+    let ask = |user: &str, temperature: f64, seed: u64, stop: &[&str]| ChatRequest {
+        messages: vec![
+            Message::system("You are a Rust expert. Answer with code only."),
+            Message::user(user),
+        ],
+        temperature: Some(temperature),
+        seed: Some(seed),
+        max_tokens: Some(64),
+        stop: stop.iter().map(|s| s.to_string()).collect(),
+        ..ChatRequest::default()
+    };
+    let requests = [
+        ask("Write `fn fib(n: u64) -> u64`.", 0.8, 7, &[]),
+        ask("Write `fn is_prime(n: u64) -> bool`.", 0.0, 0, &[]),
+        ask("Write `fn gcd(a: u64, b: u64) -> u64`.", 0.8, 11, &["}\n"]),
+    ];
+    let mut alone = Vec::new();
+    for request in &requests {
+        alone.push(endpoint.complete(request).await.unwrap());
+    }
+    let tasks: Vec<_> = requests
+        .iter()
+        .rev()
+        .map(|request| {
+            let (endpoint, request) = (endpoint.clone(), request.clone());
+            tokio::spawn(async move { endpoint.complete(&request).await })
+        })
+        .collect();
+    let mut together = Vec::new();
+    for task in tasks {
+        together.push(task.await.unwrap().unwrap());
+    }
+    together.reverse();
+    for (i, name) in ["fn fib", "fn is_prime", "fn gcd"].iter().enumerate() {
+        assert!(
+            together[i].text.contains(name),
+            "request {i}: {:?}",
+            together[i].text
+        );
+        let agree = alone[i]
+            .text
+            .chars()
+            .zip(together[i].text.chars())
+            .take_while(|(a, b)| a == b)
+            .count();
+        assert!(
+            agree >= 24,
+            "request {i} parted from its reply alone after {agree} chars:\n{:?}\n{:?}",
+            alone[i].text,
+            together[i].text
+        );
+    }
+    assert!(together[2].text.ends_with("}\n"), "{:?}", together[2].text);
+}
+
+/// A request whose prompt starts like one another slot is serving shares
+/// that slot's cache for the common prefix (parallel proposals share their
+/// system prompt and task) and replies as a fresh context would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_prefix_in_another_slots_cache_is_shared() {
+    let Some(path) = small_model() else { return };
+    let with = |prefix_cache: bool| {
+        let mut config = ModelConfig::new(ProviderKind::Local, "qwen2.5-coder-0.5b-instruct");
+        config.path = Some(path.display().to_string());
+        // Workers of their own.
+        config.context_size = Some(1152);
+        config.slots = 2;
+        config.draft_tokens = 0;
+        config.prefix_cache = prefix_cache;
+        std::sync::Arc::new(Endpoint::new(config, None).unwrap())
+    };
+    let system = "You are a Rust expert. Answer with code only. Use only the standard library, \
+                  keep every signature, write no tests, no comments and no explanations. \
+                  Prefer iterators over index loops, return early on edge cases, and never panic \
+                  on any input: every function must be total.";
+    let mut square = greedy(system, "Write `fn square(x: u64) -> u64`.");
+    let cube = greedy(system, "Write `fn cube(x: u64) -> u64`.");
+    let shared = with(true);
+    // The square prompt in one slot's cache, the other slot empty; then
+    // both prompts at once. Whichever arrives first takes the cached slot;
+    // the other can only reuse anything by sharing that busy slot's cells.
+    square.max_tokens = Some(1);
+    shared.complete(&square).await.unwrap();
+    square.max_tokens = Some(120);
+    let running = {
+        let (shared, square) = (shared.clone(), square.clone());
+        tokio::spawn(async move { shared.complete(&square).await })
+    };
+    let crossed = shared.complete(&cube).await.unwrap();
+    let long = running.await.unwrap().unwrap();
+    for reply in [&long, &crossed] {
+        assert!(
+            reply.prompt_tokens_reused > 32 && reply.prompt_tokens_reused < reply.tokens_in,
+            "reused {} of {} prompt tokens",
+            reply.prompt_tokens_reused,
+            reply.tokens_in
+        );
+    }
+    let fresh = with(false).complete(&cube).await.unwrap();
+    assert_eq!(fresh.prompt_tokens_reused, 0);
+    assert_eq!(crossed.text, fresh.text);
+}

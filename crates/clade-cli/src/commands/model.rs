@@ -28,6 +28,10 @@ pub struct ServeArgs {
     /// The context size in tokens (prompt and reply).
     #[arg(long, default_value_t = 8192)]
     pub context: u32,
+    /// Requests decoded together (continuous batching); more wait their
+    /// turn.
+    #[arg(long, default_value_t = clade_llm::DEFAULT_SLOTS)]
+    pub slots: u32,
     /// Print the address and model as one JSON line.
     #[arg(long)]
     pub json: bool,
@@ -42,6 +46,7 @@ pub fn run(command: ModelCommand) -> anyhow::Result<ExitCode> {
 fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let config = model_config(&args)?;
     let name = config.model.clone();
+    let slots = config.slots;
     let path = config.path.clone().unwrap_or_default();
     let endpoint = Endpoint::new(config, None).context("loading the model")?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, args.port))
@@ -50,10 +55,10 @@ fn serve(args: ServeArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"url": url, "model": name, "path": path})
+            serde_json::json!({"url": url, "model": name, "path": path, "slots": slots})
         );
     } else {
-        println!("serving {name} ({path}) at {url}");
+        println!("serving {name} ({path}) at {url}, {slots} requests decoded together");
         println!("  POST {url}/chat/completions, GET {url}/models; no key needed; Ctrl-C stops");
     }
     std::io::stdout().flush()?;
@@ -77,6 +82,8 @@ fn model_config(args: &ServeArgs) -> anyhow::Result<ModelConfig> {
     let mut config = ModelConfig::new(ProviderKind::Local, &name);
     config.path = path;
     config.context_size = Some(args.context);
+    config.slots = args.slots;
+    config.concurrency = config.concurrency.max(args.slots as usize);
     clade_evolve::resolve_local_model(&mut config, &clade_sandbox::default_home())?;
     Ok(config)
 }

@@ -45,6 +45,8 @@ fn the_served_model_answers_chat_completions_and_lists_itself() {
         "0",
         "--context",
         "1024",
+        "--slots",
+        "3",
         "--json",
     ];
     let mut child = clade_command(&repo_root(), &args)
@@ -59,6 +61,7 @@ fn the_served_model_answers_chat_completions_and_lists_itself() {
     let banner: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line}"));
     let url = banner["url"].as_str().unwrap();
     let addr = url.trim_start_matches("http://").trim_end_matches("/v1");
+    assert_eq!(banner["slots"], 3, "{banner}");
 
     let (status, models) = http(addr, "GET /v1/models HTTP/1.1\r\nHost: x", "");
     assert_eq!(status, 200, "{models}");
@@ -128,4 +131,31 @@ fn the_served_model_answers_chat_completions_and_lists_itself() {
         let _ = err.read_to_string(&mut stderr);
     }
     assert!(!stderr.contains("sk-never-logged"), "{stderr}");
+}
+
+#[test]
+fn a_slot_count_out_of_range_is_refused_before_serving() {
+    let Some(model) = crate::run::small_model() else {
+        return;
+    };
+    let model = model.display().to_string();
+    let out = clade_command(
+        &repo_root(),
+        &[
+            "model", "serve", "--model", &model, "--port", "0", "--slots", "0",
+        ],
+    )
+    .output()
+    .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("slots is 0; a local model decodes 1 to 16 requests together"),
+        "{stderr}"
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }

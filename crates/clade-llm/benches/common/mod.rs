@@ -89,6 +89,7 @@ pub fn model_or_skip(size: &str) -> Option<PathBuf> {
 }
 
 /// The single-threaded runtime the benches drive the endpoint with.
+#[allow(dead_code)]
 pub fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
