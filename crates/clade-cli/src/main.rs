@@ -81,6 +81,9 @@ enum Command {
         #[command(flatten)]
         repo: RepoArg,
     },
+    /// Review runs in the browser: lineages, scores, diffs, branch and
+    /// promote. Prints the URL to open (with its access token) first.
+    Serve(commands::serve::ServeArgs),
     /// The shipped benchmarks: list them, score a solution.
     Bench {
         #[command(subcommand)]
@@ -150,6 +153,7 @@ fn main() -> ExitCode {
             repo,
         } => review::branch(&repo.repo, &variant, name.as_deref()).map(ok),
         Command::Promote { variant, repo } => review::promote(&repo.repo, &variant).map(ok),
+        Command::Serve(args) => commands::serve::run(args).map(ok),
         Command::Sandbox { command } => commands::sandbox::run(command).map(ok),
         Command::Tasks { command } => commands::tasks::run(command),
         Command::Agent { command } => commands::agent::run(command),

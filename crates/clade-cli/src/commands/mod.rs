@@ -12,4 +12,5 @@ pub mod review;
 pub mod run;
 pub mod sandbox;
 mod sandbox_bench;
+pub mod serve;
 pub mod tasks;

@@ -235,3 +235,113 @@ fn gc_removes_old_cache_files_and_says_how_much() {
     assert_eq!(done["files"], 1, "{done}");
     assert!(!old.exists() && new.exists());
 }
+
+/// Kills `clade serve` however the test ends.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `clade serve` with `args`; the first line it prints.
+fn serve(dir: &std::path::Path, args: &[&str]) -> (Served, String) {
+    use std::io::BufRead;
+    let mut child = crate::env::clade_command(dir, args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let served = Served(child);
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .unwrap();
+    (served, line.trim().to_string())
+}
+
+fn http_get(url: &str, cookie: Option<&str>) -> String {
+    use std::io::{Read, Write};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (authority, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = std::net::TcpStream::connect(authority).unwrap();
+    let cookie = cookie
+        .map(|c| format!("Cookie: {c}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n{cookie}\r\n"
+    )
+    .unwrap();
+    let mut reply = String::new();
+    stream.read_to_string(&mut reply).unwrap();
+    reply
+}
+
+#[test]
+fn serve_prints_its_url_with_a_token_first_and_serves_the_run() {
+    let dir = fixture();
+    let (_served, url) = serve(dir.path(), &["serve", "--port", "0"]);
+    let (base, token) = url
+        .split_once("/?token=")
+        .unwrap_or_else(|| panic!("{url}"));
+    assert!(base.starts_with("http://127.0.0.1:"), "{url}");
+    assert!(
+        token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit()),
+        "{url}"
+    );
+
+    let first = http_get(&url, None);
+    assert!(first.starts_with("HTTP/1.1 303"), "{first}");
+    let cookie = first
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: "))
+        .and_then(|c| c.split(';').next())
+        .unwrap()
+        .to_string();
+    let run = http_get(&format!("{base}/runs/demo"), Some(&cookie));
+    assert!(run.starts_with("HTTP/1.1 200"), "{run}");
+    assert_eq!(run.matches(r#"<circle class="node"#).count(), 5, "{run}");
+    assert!(http_get(&format!("{base}/runs/demo"), None).starts_with("HTTP/1.1 401"));
+}
+
+#[test]
+fn serve_warns_before_listening_beyond_the_loopback() {
+    let dir = fixture();
+    let (mut served, url) = serve(
+        dir.path(),
+        &["serve", "--port", "0", "--bind", "0.0.0.0", "--read-only"],
+    );
+    assert!(
+        url.starts_with("http://") && url.contains("/?token="),
+        "{url}"
+    );
+    let _ = served.0.kill();
+    let _ = served.0.wait();
+    let mut stderr = String::new();
+    use std::io::Read;
+    served
+        .0
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    assert!(
+        stderr.contains("warning: listening on 0.0.0.0: anyone who reaches this address"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("make branches"), "{stderr}");
+}
+
+#[test]
+fn serve_outside_a_repository_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = clade(dir.path(), &["serve", "--port", "0"]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("cannot open the archive at"), "{stderr}");
+}

@@ -1,0 +1,53 @@
+//! `clade serve`: arguments, the warning for a non-loopback address, and
+//! the first line (the URL, token included); the server is `clade_serve`.
+
+use std::io::Write;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+#[derive(clap::Args)]
+pub struct ServeArgs {
+    /// The repository (or folder with a .clade/archive.git) holding the archive.
+    #[arg(long, default_value = ".")]
+    pub repo: PathBuf,
+    /// The port (0: any free port; the URL printed says which).
+    #[arg(long, default_value_t = 8484)]
+    pub port: u16,
+    /// Listen on another address than 127.0.0.1. Anyone who can reach it
+    /// and has the token may act on the repository: say it explicitly.
+    #[arg(long)]
+    pub bind: Option<IpAddr>,
+    /// Show pages only: no branch or promote buttons, every POST refused.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Open the URL in the default browser (xdg-open).
+    #[arg(long)]
+    pub open: bool,
+}
+
+pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    let ip = args.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
+    if !ip.is_loopback() {
+        eprintln!(
+            "warning: listening on {ip}: anyone who reaches this address and has the token in the URL can read the archive{}",
+            if args.read_only {
+                ""
+            } else {
+                " and make branches or promote variants"
+            }
+        );
+    }
+    let mut options = clade_serve::Options::new(args.repo.clone());
+    options.addr = SocketAddr::new(ip, args.port);
+    options.read_only = args.read_only;
+    clade_serve::serve_blocking(options, |url| {
+        println!("{url}");
+        let _ = std::io::stdout().flush();
+        if args.open {
+            let _ = std::process::Command::new("xdg-open").arg(url).spawn();
+        }
+    })
+    .with_context(|| format!("serving the archive at {}", args.repo.display()))
+}

@@ -1,0 +1,175 @@
+//! How long the review UI takes to answer for a large run: an archive of
+//! `CLADE_BENCH_VARIANTS` variants (default 10,000: random parents, a
+//! quarter rejected, 4 islands) in a real git repository, served on
+//! 127.0.0.1; prints the median time to the whole answer of the dashboard,
+//! the run page (tree and chart) and a variant page, their sizes, and the
+//! archive's open time, which every request pays.
+//!
+//! `cargo bench -p clade-serve --bench pages`
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Instant;
+
+use clade_archive::{
+    Archive, Direction, NewVariant, PopulationConfig, RunRecord, TreeSource, VariantMeta,
+    VariantStatus,
+};
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// A small deterministic generator (xorshift), so every run draws the same.
+struct Draw(u64);
+
+impl Draw {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+}
+
+fn fill(repo: &std::path::Path, total: u64) {
+    let git = |args: &[&str]| {
+        let ok = std::process::Command::new("git")
+            .args(args)
+            .current_dir(repo)
+            .env("GIT_AUTHOR_NAME", "b")
+            .env("GIT_AUTHOR_EMAIL", "b@example.invalid")
+            .env("GIT_COMMITTER_NAME", "b")
+            .env("GIT_COMMITTER_EMAIL", "b@example.invalid")
+            .status()
+            .expect("git")
+            .success();
+        assert!(ok, "git {args:?}");
+    };
+    git(&["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("lib.rs"), "pub fn f() -> u64 { 0 }\n").expect("write");
+    git(&["add", "."]);
+    git(&["commit", "-qm", "base"]);
+    let mut archive = Archive::open_or_create(repo).expect("archive");
+    let record = RunRecord {
+        name: "big".into(),
+        seed: 1,
+        base_commit: archive.head_commit(),
+        direction: Direction::Maximize,
+        population: PopulationConfig::default(),
+        created_ms: 0,
+    };
+    archive.create_run(record, "").expect("run");
+    let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
+    let mut id = 0u64;
+    while id < total {
+        let batch: Vec<NewVariant> = (id..(id + 1000).min(total))
+            .map(|i| {
+                let rejected = i > 0 && draw.next().is_multiple_of(4);
+                let score = (draw.next() % 10_000) as f64 / 100.0;
+                NewVariant {
+                    parent: (i > 0).then(|| draw.next() % i),
+                    tree: TreeSource::Files(vec![(
+                        "lib.rs".into(),
+                        Some(format!("pub fn f() -> u64 {{ {i} }}\n").into_bytes()),
+                    )]),
+                    meta: VariantMeta {
+                        status: Some(if rejected {
+                            VariantStatus::Rejected
+                        } else {
+                            VariantStatus::Validated
+                        }),
+                        score: (!rejected).then_some(score),
+                        reason: rejected.then(|| "build_failed: error[E0308]".to_string()),
+                        metrics: BTreeMap::from([("score".into(), score)]),
+                        operator: Some(["diff", "rewrite"][i as usize % 2].into()),
+                        island: (i % 4) as usize,
+                        ..VariantMeta::default()
+                    },
+                }
+            })
+            .collect();
+        id += batch.len() as u64;
+        archive.insert_batch("big", batch).expect("insert");
+    }
+    archive.pack_refs().expect("pack refs");
+}
+
+fn get(addr: SocketAddr, path: &str) -> (f64, usize) {
+    let started = Instant::now();
+    let mut stream = TcpStream::connect(addr).expect("connect");
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nCookie: clade_token_{}=t\r\nConnection: close\r\n\r\n",
+        addr.port()
+    )
+    .expect("send");
+    let mut reply = Vec::new();
+    stream.read_to_end(&mut reply).expect("read");
+    assert!(
+        reply.starts_with(b"HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&reply[..200.min(reply.len())])
+    );
+    (started.elapsed().as_secs_f64() * 1e3, reply.len())
+}
+
+fn main() {
+    let total: u64 = std::env::var("CLADE_BENCH_VARIANTS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let t = Instant::now();
+    fill(dir.path(), total);
+    println!(
+        "{total} variants archived in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let opens: Vec<f64> = (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            Archive::open(dir.path()).expect("open");
+            t.elapsed().as_secs_f64() * 1e3
+        })
+        .collect();
+    println!(
+        "archive open (every request): {:.0} ms median of 5",
+        median(opens)
+    );
+
+    let mut options = clade_serve::Options::new(dir.path().to_path_buf());
+    options.token = Some("t".into());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async {
+            let server = clade_serve::Server::bind(options).await.expect("bind");
+            tx.send(server.local_addr().expect("addr")).expect("send");
+            server.run().await.expect("serve");
+        });
+    });
+    let addr = rx.recv().expect("the server");
+    println!("\n{:<22} {:>14} {:>10}", "page", "median ms", "KiB");
+    let middle = format!("/runs/big/{}", total / 2);
+    for (label, path) in [
+        ("dashboard", "/"),
+        ("run (tree, chart)", "/runs/big"),
+        ("variant", middle.as_str()),
+    ] {
+        let mut times = Vec::new();
+        let mut size = 0;
+        for _ in 0..5 {
+            let (ms, bytes) = get(addr, path);
+            times.push(ms);
+            size = bytes;
+        }
+        println!("{label:<22} {:>14.0} {:>10}", median(times), size / 1024);
+    }
+}
