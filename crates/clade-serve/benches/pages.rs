@@ -63,14 +63,20 @@ fn fill(repo: &std::path::Path, total: u64) {
     };
     archive.create_run(record, "").expect("run");
     let mut draw = Draw(0x9e37_79b9_7f4a_7c15);
+    // Parents are validated variants of earlier batches (a rejected one
+    // cannot be a parent).
+    let mut parents: Vec<u64> = Vec::new();
     let mut id = 0u64;
     while id < total {
-        let batch: Vec<NewVariant> = (id..(id + 1000).min(total))
+        let end = if id == 0 { 1 } else { (id + 1000).min(total) };
+        let batch: Vec<NewVariant> = (id..end)
             .map(|i| {
                 let rejected = i > 0 && draw.next().is_multiple_of(4);
                 let score = (draw.next() % 10_000) as f64 / 100.0;
+                let parent =
+                    (i > 0).then(|| parents[(draw.next() % parents.len() as u64) as usize]);
                 NewVariant {
-                    parent: (i > 0).then(|| draw.next() % i),
+                    parent,
                     tree: TreeSource::Files(vec![(
                         "lib.rs".into(),
                         Some(format!("pub fn f() -> u64 {{ {i} }}\n").into_bytes()),
@@ -92,7 +98,11 @@ fn fill(repo: &std::path::Path, total: u64) {
             })
             .collect();
         id += batch.len() as u64;
-        archive.insert_batch("big", batch).expect("insert");
+        for variant in archive.insert_batch("big", batch).expect("insert") {
+            if variant.meta.is_validated() {
+                parents.push(variant.meta.id);
+            }
+        }
     }
     archive.pack_refs().expect("pack refs");
 }

@@ -79,19 +79,21 @@ pub(crate) fn router(state: Arc<State>) -> Router {
     Router::new()
         .route("/", get(dashboard))
         .route("/runs/{run}", get(run_page))
+        .route("/runs/{run}/events", get(run_events))
         .route("/runs/{run}/{id}", get(variant_page))
         .route("/runs/{run}/{id}/branch", post(branch))
         .route("/runs/{run}/{id}/promote", post(promote))
         .route("/compare", get(compare))
         .route("/assets/style.css", get(style))
+        .route("/assets/live.js", get(live_js))
         .fallback(|| async { refusal(StatusCode::NOT_FOUND, "no such page") })
         .layer(middleware::from_fn_with_state(state.clone(), guard))
         .with_state(state)
 }
 
 /// Every request: the policy's verdict first, then hardening headers on
-/// whatever is answered (no script runs from the pages: the markup has
-/// none, and the policy forbids it should escaping ever fail).
+/// whatever is answered (the only script is Clade's own file: the policy
+/// forbids inline script, should escaping ever fail).
 async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) -> Response {
     let verdict = security::check(
         &state.policy,
@@ -118,10 +120,10 @@ async fn guard(Shared(state): Shared<Arc<State>>, request: Request, next: Next) 
     for (name, value) in [
         (
             header::CONTENT_SECURITY_POLICY,
-            "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
         ),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        (header::REFERRER_POLICY, "same-origin"),
         (header::CACHE_CONTROL, "no-store"),
     ] {
         headers.insert(name, HeaderValue::from_static(value));
@@ -264,6 +266,56 @@ async fn compare(Shared(state): Shared<Arc<State>>, Query(query): Query<CompareQ
         pages::compare(archive, &query.a, &query.b)
     })
     .await
+}
+
+/// The run's variant count as server-sent events: one event when the
+/// stream opens (unless the browser's `Last-Event-ID` says it saw that
+/// count) and one whenever the count changes, checked every second.
+async fn run_events(
+    Shared(state): Shared<Arc<State>>,
+    Path(run): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let seen: Option<usize> = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok());
+    let repo = state.repo.clone();
+    let stream = futures_util::stream::unfold(seen, move |mut seen| {
+        let (repo, run) = (repo.clone(), run.clone());
+        async move {
+            loop {
+                let (repo, run) = (repo.clone(), run.clone());
+                let count = tokio::task::spawn_blocking(move || {
+                    Archive::open(&repo).ok()?.variant_count(&run).ok()
+                })
+                .await
+                .ok()
+                .flatten();
+                if let Some(count) = count.filter(|c| Some(*c) != seen) {
+                    seen = Some(count);
+                    let event = Event::default()
+                        .id(count.to_string())
+                        .event("variants")
+                        .data(count.to_string());
+                    return Some((Ok::<_, std::convert::Infallible>(event), seen));
+                }
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+            }
+        }
+    });
+    Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response()
+}
+
+async fn live_js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        crate::html::LIVE_JS,
+    )
+        .into_response()
 }
 
 async fn style() -> Response {

@@ -33,9 +33,26 @@ pub(crate) fn url_part(text: &str) -> String {
     out
 }
 
+/// What a live page follows: its event stream and the variant count it
+/// shows (`/assets/live.js` swaps in the fresh page when it changes).
+pub(crate) struct Live {
+    pub events: String,
+    pub count: usize,
+}
+
 /// A whole page: `title` (plain text), the navigation trail, `body`
 /// (markup).
 pub(crate) fn page(title: &str, trail: &[(String, String)], body: &str) -> String {
+    live_page(title, trail, body, None)
+}
+
+/// [`page`], following `live` when given.
+pub(crate) fn live_page(
+    title: &str,
+    trail: &[(String, String)],
+    body: &str,
+    live: Option<&Live>,
+) -> String {
     let mut nav = String::from(r#"<a href="/">runs</a>"#);
     for (href, label) in trail {
         let _ = write!(nav, r#" / <a href="{}">{}</a>"#, esc(href), esc(label));
@@ -48,12 +65,22 @@ pub(crate) fn page(title: &str, trail: &[(String, String)], body: &str) -> Strin
 <link rel="stylesheet" href="/assets/style.css">
 </head><body>
 <nav>{nav}</nav>
-<main>
+<main{main_attrs}>
 {body}
 </main>
-</body></html>
+{script}</body></html>
 "#,
-        esc(title)
+        esc(title),
+        main_attrs = live.map_or(String::new(), |l| format!(
+            r#" data-events="{}" data-count="{}""#,
+            esc(&l.events),
+            l.count
+        )),
+        script = if live.is_some() {
+            "<script src=\"/assets/live.js\"></script>\n"
+        } else {
+            ""
+        },
     )
 }
 
@@ -73,6 +100,9 @@ pub(crate) fn score(value: Option<f64>) -> String {
 
 /// The stylesheet, served at `/assets/style.css`.
 pub(crate) const STYLE: &str = include_str!("style.css");
+
+/// The one script, served at `/assets/live.js`.
+pub(crate) const LIVE_JS: &str = include_str!("live.js");
 
 #[cfg(test)]
 mod tests {

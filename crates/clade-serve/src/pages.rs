@@ -7,7 +7,7 @@ use std::fmt::Write;
 
 use clade_archive::{Archive, FileDiff, VariantMeta, unified_diff};
 
-use crate::html::{esc, page, score, url_part};
+use crate::html::{Live, esc, live_page, page, score, url_part};
 use crate::runs::{RunView, reason_kind};
 use crate::svg::{self, Filter};
 
@@ -97,7 +97,16 @@ pub(crate) fn run(archive: &Archive, name: &str, filter: &Filter) -> Result<Stri
     );
     body.push_str(&rejections(&view));
     body.push_str(&success_rates(&view));
-    Ok(page(name, &[(run_href(name), name.to_string())], &body))
+    let live = Live {
+        events: format!("{}/events", run_href(name)),
+        count: view.variants.len(),
+    };
+    Ok(live_page(
+        name,
+        &[(run_href(name), name.to_string())],
+        &body,
+        Some(&live),
+    ))
 }
 
 /// Links that set one filter each (and one that clears them).

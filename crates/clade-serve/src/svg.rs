@@ -101,8 +101,8 @@ fn layout(view: &RunView) -> BTreeMap<u64, (usize, usize)> {
 pub(crate) fn tree(view: &RunView, filter: &Filter) -> String {
     let place = layout(view);
     let n = place.len().max(1);
-    let dx = (1300.0 / n as f64).clamp(3.0, 16.0);
-    let dy = 22.0;
+    let dx = (1300.0 / n as f64).clamp(3.0, 36.0);
+    let dy = 28.0;
     let depth = place.values().map(|&(_, d)| d).max().unwrap_or(0);
     let (width, height) = (dx * n as f64 + 20.0, dy * (depth + 1) as f64 + 20.0);
     let r = (dx / 2.0).clamp(1.5, 5.0);
@@ -197,7 +197,7 @@ pub(crate) fn chart(view: &RunView, reference: Option<(f64, &str)>) -> String {
     let x = |id: u64| pad + (w - 2.0 * pad) * id as f64 / last;
     let y = |s: f64| h - pad - (h - 2.0 * pad) * (s - lo) / (hi - lo);
     let mut out = format!(
-        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><path class="axis" d="M{pad} {pad}V{b}H{r}"/><text x="4" y="{t}">{}</text><text x="4" y="{b}">{}</text><text x="{pad}" y="{h2}">0</text><text x="{r2}" y="{h2}">{}</text>"#,
+        r#"<svg class="chart" xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" viewBox="0 0 {w} {h}"><path class="axis" fill="none" d="M{pad} {pad}V{b}H{r}"/><text x="4" y="{t}">{}</text><text x="4" y="{b}">{}</text><text x="{pad}" y="{h2}">0</text><text x="{r2}" y="{h2}">{}</text>"#,
         esc(&score(Some(hi))),
         esc(&score(Some(lo))),
         last as u64,
@@ -230,7 +230,7 @@ pub(crate) fn chart(view: &RunView, reference: Option<(f64, &str)>) -> String {
     }
     let _ = write!(
         out,
-        r##"<path d="{rug}" stroke="#c62828" stroke-width="1"/>"##
+        r##"<path d="{rug}" stroke="#c62828" stroke-width="1" fill="none"/>"##
     );
     let steps = view.best_so_far();
     if let Some(&(first, s0)) = steps.first() {
@@ -247,7 +247,7 @@ pub(crate) fn chart(view: &RunView, reference: Option<(f64, &str)>) -> String {
     if let Some((value, label)) = reference {
         let _ = write!(
             out,
-            r##"<path d="M{pad} {yy:.1}H{r}" stroke="#6b7280" stroke-dasharray="4 3"/><text x="{tx}" y="{ty:.1}">{}</text>"##,
+            r##"<path d="M{pad} {yy:.1}H{r}" stroke="#6b7280" stroke-dasharray="4 3" fill="none"/><text x="{tx}" y="{ty:.1}">{}</text>"##,
             esc(label),
             yy = y(value),
             r = w - pad,

@@ -433,3 +433,95 @@ fn a_read_only_server_has_no_buttons_and_refuses_every_post() {
     assert!(refused.body.contains("read-only"));
     assert!(git(repo.path(), &["branch", "--list"]).trim() == "* main");
 }
+
+/// Reads from `stream` until `needle` has arrived (or 20 s pass).
+fn read_until(stream: &mut TcpStream, seen: &mut String, needle: &str) -> bool {
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_millis(200)))
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut buf = [0u8; 4096];
+    while !seen.contains(needle) {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        match stream.read(&mut buf) {
+            Ok(0) => return false,
+            Ok(n) => seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+            Err(_) => {}
+        }
+    }
+    true
+}
+
+fn open_events(addr: SocketAddr, last_event_id: Option<&str>) -> TcpStream {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    let last = last_event_id
+        .map(|id| format!("Last-Event-ID: {id}\r\n"))
+        .unwrap_or_default();
+    write!(
+        stream,
+        "GET /runs/r/events HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nCookie: {}\r\nAccept: text/event-stream\r\n{last}\r\n",
+        addr.port(),
+        cookie(addr)
+    )
+    .unwrap();
+    stream
+}
+
+#[test]
+fn a_run_page_follows_new_variants_as_server_sent_events() {
+    let repo = repository();
+    let addr = serve(repo.path(), false);
+    let page = get(addr, "/runs/r");
+    assert!(
+        page.body
+            .contains(r#"<main data-events="/runs/r/events" data-count="3">"#),
+        "{}",
+        page.body
+    );
+    assert!(
+        page.body
+            .contains(r#"<script src="/assets/live.js"></script>"#)
+    );
+    assert_eq!(get(addr, "/assets/live.js").status, 200);
+
+    let mut fresh = open_events(addr, None);
+    let mut resumed = open_events(addr, Some("3"));
+    let (mut seen_fresh, mut seen_resumed) = (String::new(), String::new());
+    assert!(
+        read_until(&mut fresh, &mut seen_fresh, "data: 3\n"),
+        "{seen_fresh}"
+    );
+    assert!(
+        seen_fresh.contains("content-type: text/event-stream"),
+        "{seen_fresh}"
+    );
+
+    let mut archive = Archive::open(repo.path()).unwrap();
+    archive
+        .insert(
+            "r",
+            NewVariant {
+                parent: Some(1),
+                tree: lib_rs("8"),
+                meta: meta(VariantStatus::Validated, Some(8.0), None),
+            },
+        )
+        .unwrap();
+    drop(archive);
+    assert!(
+        read_until(
+            &mut fresh,
+            &mut seen_fresh,
+            "id: 4\nevent: variants\ndata: 4\n"
+        ),
+        "{seen_fresh}"
+    );
+    // A reconnecting browser that saw 3 hears of 4, and never of 3 again.
+    assert!(
+        read_until(&mut resumed, &mut seen_resumed, "data: 4\n"),
+        "{seen_resumed}"
+    );
+    assert!(!seen_resumed.contains("data: 3\n"), "{seen_resumed}");
+}
