@@ -17,6 +17,10 @@ export CLADE_REQUIRE_PYTHON=1
 # The native Python with numpy that runs imported OpenEvolve evaluators.
 CLADE_EVALUATOR_PYTHON="$(ensure_evaluator_python)"
 export CLADE_EVALUATOR_PYTHON
+# Headless Chromium and chromedriver: the review UI's browser tests must
+# run, not skip.
+ensure_browser
+export CLADE_REQUIRE_BROWSER=1
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked

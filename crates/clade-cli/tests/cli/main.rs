@@ -19,6 +19,7 @@
 mod agent;
 mod bench;
 mod bench_agents;
+mod browser;
 mod deps;
 mod env;
 mod evolve_agent;
