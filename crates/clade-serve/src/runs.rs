@@ -61,6 +61,11 @@ impl RunView {
         })
     }
 
+    /// The highest variant id (0 for an empty run).
+    pub(crate) fn last_id(&self) -> u64 {
+        self.variants.keys().next_back().copied().unwrap_or(0)
+    }
+
     pub(crate) fn validated(&self) -> usize {
         self.variants.values().filter(|m| m.is_validated()).count()
     }

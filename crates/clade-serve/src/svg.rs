@@ -171,13 +171,7 @@ const ISLAND_COLOURS: [&str; 6] = [
 /// and `reference` (a published result) as a dashed line.
 pub(crate) fn chart(view: &RunView, reference: Option<(f64, &str)>) -> String {
     let (w, h, pad) = (900.0, 280.0, 40.0);
-    let last = view
-        .variants
-        .keys()
-        .next_back()
-        .copied()
-        .unwrap_or(0)
-        .max(1) as f64;
+    let last = view.last_id().max(1) as f64;
     let scores: Vec<f64> = view
         .variants
         .values()
@@ -263,13 +257,7 @@ pub(crate) fn chart(view: &RunView, reference: Option<(f64, &str)>) -> String {
 pub(crate) fn sparkline(view: &RunView) -> String {
     let steps = view.best_so_far();
     let (w, h) = (120.0, 24.0);
-    let last = view
-        .variants
-        .keys()
-        .next_back()
-        .copied()
-        .unwrap_or(0)
-        .max(1) as f64;
+    let last = view.last_id().max(1) as f64;
     let lo = steps.iter().map(|s| s.1).fold(f64::INFINITY, f64::min);
     let hi = steps.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
     let span = if hi > lo { hi - lo } else { 1.0 };
