@@ -3,7 +3,9 @@
 //! quarter rejected, 4 islands) in a real git repository, served on
 //! 127.0.0.1; prints the median time to the whole answer of the dashboard,
 //! the run page (tree and chart) and a variant page, their sizes, and the
-//! archive's open time, which every request pays.
+//! archive's open time, which every request pays; then, where Debian's
+//! chromedriver is installed, the run page's first contentful paint and
+//! load end in headless Chromium (median of 5 loads).
 //!
 //! `cargo bench -p clade-serve --bench pages`
 
@@ -182,4 +184,72 @@ fn main() {
         }
         println!("{label:<22} {:>14.0} {:>10}", median(times), size / 1024);
     }
+    browser(addr);
+}
+
+/// First contentful paint and load end of the run page in headless
+/// Chromium, from the page's own performance entries.
+fn browser(addr: SocketAddr) {
+    let driver = std::path::Path::new("/usr/bin/chromedriver");
+    if !driver.is_file() {
+        println!("\nbrowser: skipped (no /usr/bin/chromedriver; scripts/test.sh installs it)");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a port")
+        .port();
+    let mut child = std::process::Command::new(driver)
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("chromedriver");
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let profile = tempfile::tempdir().expect("a profile folder");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (paints, loads) = runtime.block_on(async {
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({"binary": "/usr/bin/chromium", "args": ["--headless=new", "--no-sandbox",
+                "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1400,1000",
+                format!("--user-data-dir={}", profile.path().display())]}),
+        );
+        let client = fantoccini::ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("a browser session");
+        client.goto(&format!("http://{addr}/?token=t")).await.expect("the dashboard");
+        let (mut paints, mut loads) = (Vec::new(), Vec::new());
+        for _ in 0..5 {
+            client.goto(&format!("http://{addr}/runs/big")).await.expect("the run page");
+            let times = client
+                .execute(
+                    "const p = performance.getEntriesByName('first-contentful-paint')[0]; \
+                     const n = performance.getEntriesByType('navigation')[0]; \
+                     return [p ? p.startTime : -1, n.loadEventEnd];",
+                    vec![],
+                )
+                .await
+                .expect("performance entries");
+            paints.push(times[0].as_f64().unwrap_or(f64::NAN));
+            loads.push(times[1].as_f64().unwrap_or(f64::NAN));
+        }
+        let _ = client.close().await;
+        (paints, loads)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    println!(
+        "\nrun page in headless Chromium: first contentful paint {:.0} ms, load end {:.0} ms (median of 5 loads)",
+        median(paints),
+        median(loads)
+    );
 }
