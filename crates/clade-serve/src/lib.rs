@@ -25,6 +25,7 @@
 
 mod actions;
 mod app;
+mod export;
 mod html;
 mod pages;
 mod runs;
@@ -35,6 +36,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::Arc;
 
+pub use export::export;
 pub use security::new_token;
 
 /// What went wrong starting or running the server.

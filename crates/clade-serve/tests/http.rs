@@ -525,3 +525,30 @@ fn a_run_page_follows_new_variants_as_server_sent_events() {
     );
     assert!(!seen_resumed.contains("data: 3\n"), "{seen_resumed}");
 }
+
+#[test]
+fn the_export_writes_every_page_with_relative_links_and_escaped_text() {
+    let repo = repository();
+    let out = tempfile::tempdir().unwrap();
+    let pages = clade_serve::export(repo.path(), out.path()).unwrap();
+    assert_eq!(pages, 1 + 1 + 3);
+    let run = std::fs::read_to_string(out.path().join("runs/r/index.html")).unwrap();
+    assert_eq!(run.matches(r#"<circle class="node"#).count(), 3);
+    assert!(
+        run.contains(r#"<a href="../../runs/r/1/index.html">"#),
+        "{run}"
+    );
+    assert!(run.contains(r#"href="../../assets/style.css""#));
+    assert!(!run.contains("<script"), "{run}");
+    let variant = std::fs::read_to_string(out.path().join("runs/r/2/index.html")).unwrap();
+    assert!(variant.contains("&lt;script&gt;alert(&#39;reason&#39;)"));
+    assert!(!variant.contains("<script") && !variant.contains("make branch"));
+    for page in [&run, &variant] {
+        assert!(
+            !page.contains("href=\"/") && !page.contains("src=\"/"),
+            "{page}"
+        );
+    }
+    assert!(out.path().join("assets/style.css").is_file());
+    assert!(out.path().join("index.html").is_file());
+}

@@ -25,9 +25,23 @@ pub struct ServeArgs {
     /// Open the URL in the default browser (xdg-open).
     #[arg(long)]
     pub open: bool,
+    /// Write the pages as static files under DIR instead of serving them
+    /// (every run and variant; links relative; no buttons, no live updates).
+    #[arg(long, value_name = "DIR")]
+    pub export: Option<PathBuf>,
 }
 
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
+    if let Some(out) = &args.export {
+        let pages = clade_serve::export(&args.repo, out)
+            .with_context(|| format!("exporting the pages to {}", out.display()))?;
+        println!(
+            "wrote {pages} pages to {} (open {}/index.html)",
+            out.display(),
+            out.display()
+        );
+        return Ok(());
+    }
     let ip = args.bind.unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
     if !ip.is_loopback() {
         eprintln!(

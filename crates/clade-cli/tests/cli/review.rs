@@ -345,3 +345,17 @@ fn serve_outside_a_repository_says_so() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("cannot open the archive at"), "{stderr}");
 }
+
+#[test]
+fn serve_export_writes_the_pages_as_files() {
+    let dir = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("site");
+    let printed = stdout(clade(
+        dir.path(),
+        &["serve", "--export", target.to_str().unwrap()],
+    ));
+    assert!(printed.starts_with("wrote 7 pages to "), "{printed}");
+    let run = std::fs::read_to_string(target.join("runs/demo/index.html")).unwrap();
+    assert_eq!(run.matches(r#"<circle class="node"#).count(), 5, "{run}");
+}
