@@ -182,11 +182,13 @@ fn the_review_ui_works_in_a_real_browser() {
 
         // The run: one node per variant.
         client.find(Locator::Css("tr[data-run='ui'] a")).await.unwrap().click().await.unwrap();
+        arrive(&client, "svg.tree").await;
         assert_eq!(nodes(&client).await, variants);
         shot(&client, "run").await;
 
         // A node leads to its variant: its diff and its prompt section.
         client.find(Locator::Css("circle[data-id='1']")).await.unwrap().click().await.unwrap();
+        arrive(&client, "pre.diff").await;
         assert!(client.current_url().await.unwrap().as_str().ends_with("/runs/ui/1"));
         assert!(text(&client, "pre.diff").await.contains("let steps: u64 = "));
         assert!(client.source().await.unwrap().contains("Prompt and reply"));
@@ -194,14 +196,14 @@ fn the_review_ui_works_in_a_real_browser() {
 
         // "make branch" makes the branch; promote on a dirty tree is refused.
         client.find(Locator::Id("make-branch")).await.unwrap().click().await.unwrap();
-        let done = text(&client, ".message").await;
+        let done = arrive(&client, ".message.done").await.text().await.unwrap();
         assert!(done.starts_with("created branch clade/ui/1 at "), "{done}");
         let commit = git(dir.path(), &["rev-parse", "clade/ui/1"]);
         assert!(done.contains(commit.trim()), "{done}");
         std::fs::write(dir.path().join("notes.txt"), "uncommitted\n").unwrap();
         git(dir.path(), &["add", "notes.txt"]);
         client.find(Locator::Id("promote")).await.unwrap().click().await.unwrap();
-        let refused = text(&client, ".message.refused").await;
+        let refused = arrive(&client, ".message.refused").await.text().await.unwrap();
         assert!(refused.contains("notes.txt"), "{refused}");
         shot(&client, "refused").await;
 
@@ -255,4 +257,15 @@ fn add_variant(dir: &Path) {
             },
         )
         .unwrap();
+}
+
+/// Waits (up to 30 s, on a loaded machine) for an element a click's
+/// navigation leads to: a click returns before the next page is there.
+async fn arrive(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("no {css} after the click: {e}"))
 }
