@@ -94,6 +94,19 @@ impl Archive {
         Self::load(find_repository(path, false)?)
     }
 
+    /// The archive's version: the commit its notes ref points at, which
+    /// moves with every recorded variant (`None` before the first). Cheap
+    /// (one ref read), so a reader can poll it and open the archive only
+    /// when something was recorded.
+    pub fn version(path: &Path) -> Result<Option<String>, ArchiveError> {
+        let repo = find_repository(path, false)?;
+        let target = repo
+            .find_reference(crate::store::NOTES_REF)
+            .ok()
+            .and_then(|r| r.target());
+        Ok(target.map(|oid| oid.to_string()))
+    }
+
     /// Opens the archive for writing: like [`Archive::open`], but creates the
     /// bare archive when `path` is not inside a git repository, takes the
     /// single-writer lock, and clears lock files a killed writer left behind.

@@ -473,3 +473,28 @@ fn bad_records_are_skipped_and_reported_not_fatal() {
     assert_eq!(archive.variant("good", 0).unwrap().commit, seed.commit);
     assert_eq!(archive.best("good").unwrap(), Some(0));
 }
+
+/// The version a reader polls moves with every recorded variant and with
+/// nothing else.
+#[test]
+fn the_version_moves_with_each_recorded_variant() {
+    let repo = user_repo();
+    let mut archive = Archive::open_or_create(repo.path()).unwrap();
+    start_run(&mut archive, "r", PopulationConfig::default());
+    assert_eq!(Archive::version(repo.path()).unwrap(), None);
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let first = Archive::version(repo.path()).unwrap().unwrap();
+    assert_eq!(
+        Archive::version(repo.path()).unwrap().as_deref(),
+        Some(first.as_str())
+    );
+    archive
+        .insert("r", new(Some(0), lib_rs(2), validated(2.0)))
+        .unwrap();
+    let second = Archive::version(repo.path()).unwrap().unwrap();
+    assert_ne!(first, second);
+    let elsewhere = tempfile::tempdir().unwrap();
+    assert!(Archive::version(elsewhere.path()).is_err());
+}

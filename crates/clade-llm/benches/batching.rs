@@ -35,14 +35,13 @@ fn endpoint(path: &std::path::Path, slots: u32, draft_tokens: u32) -> Arc<Endpoi
     }))
 }
 
-/// Sends `requests` at once; (reply tokens, seconds to the last reply).
-fn round(
+/// Sends `requests` at once; their replies, in order.
+fn at_once(
     runtime: &tokio::runtime::Runtime,
     endpoint: &Arc<Endpoint>,
     requests: &[ChatRequest],
-) -> (u64, f64) {
-    let started = Instant::now();
-    let tokens = runtime.block_on(async {
+) -> Vec<clade_llm::Completion> {
+    runtime.block_on(async {
         let tasks: Vec<_> = requests
             .iter()
             .map(|request| {
@@ -50,12 +49,25 @@ fn round(
                 tokio::spawn(async move { endpoint.complete(&request).await })
             })
             .collect();
-        let mut tokens = 0;
+        let mut replies = Vec::new();
         for task in tasks {
-            tokens += task.await.expect("a task").expect("a reply").tokens_out;
+            replies.push(task.await.expect("a task").expect("a reply"));
         }
-        tokens
-    });
+        replies
+    })
+}
+
+/// Sends `requests` at once; (reply tokens, seconds to the last reply).
+fn round(
+    runtime: &tokio::runtime::Runtime,
+    endpoint: &Arc<Endpoint>,
+    requests: &[ChatRequest],
+) -> (u64, f64) {
+    let started = Instant::now();
+    let tokens = at_once(runtime, endpoint, requests)
+        .iter()
+        .map(|r| r.tokens_out)
+        .sum();
     (tokens, started.elapsed().as_secs_f64())
 }
 
@@ -161,20 +173,10 @@ fn identity(runtime: &tokio::runtime::Runtime, path: &std::path::Path, recorded:
                 .text
         })
         .collect();
-    let together: Vec<String> = runtime.block_on(async {
-        let tasks: Vec<_> = recorded
-            .iter()
-            .map(|request| {
-                let (endpoint, request) = (endpoint.clone(), request.clone());
-                tokio::spawn(async move { endpoint.complete(&request).await })
-            })
-            .collect();
-        let mut texts = Vec::new();
-        for task in tasks {
-            texts.push(task.await.expect("a task").expect("a reply").text);
-        }
-        texts
-    });
+    let together: Vec<String> = at_once(runtime, &endpoint, recorded)
+        .into_iter()
+        .map(|r| r.text)
+        .collect();
     println!("\ngreedy replies alone and decoded together:");
     for (n, (a, b)) in alone.iter().zip(&together).enumerate() {
         let shared = a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();

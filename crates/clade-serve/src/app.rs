@@ -270,7 +270,8 @@ async fn compare(Shared(state): Shared<Arc<State>>, Query(query): Query<CompareQ
 
 /// The run's variant count as server-sent events: one event when the
 /// stream opens (unless the browser's `Last-Event-ID` says it saw that
-/// count) and one whenever the count changes, checked every second.
+/// count) and one whenever the count changes. The archive's version is
+/// checked every second; the archive is opened only when it moved.
 async fn run_events(
     Shared(state): Shared<Arc<State>>,
     Path(run): Path<String>,
@@ -282,24 +283,32 @@ async fn run_events(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse().ok());
     let repo = state.repo.clone();
-    let stream = futures_util::stream::unfold(seen, move |mut seen| {
+    let stream = futures_util::stream::unfold((seen, None), move |(mut seen, mut version)| {
         let (repo, run) = (repo.clone(), run.clone());
         async move {
             loop {
-                let (repo, run) = (repo.clone(), run.clone());
-                let count = tokio::task::spawn_blocking(move || {
-                    Archive::open(&repo).ok()?.variant_count(&run).ok()
+                let (repo, run, known) = (repo.clone(), run.clone(), version.clone());
+                let looked = tokio::task::spawn_blocking(move || {
+                    let now = Archive::version(&repo).ok()?;
+                    if known.as_ref() == Some(&now) {
+                        return Some((now, None));
+                    }
+                    let count = Archive::open(&repo).ok()?.variant_count(&run).ok();
+                    Some((now, count))
                 })
                 .await
                 .ok()
                 .flatten();
-                if let Some(count) = count.filter(|c| Some(*c) != seen) {
-                    seen = Some(count);
-                    let event = Event::default()
-                        .id(count.to_string())
-                        .event("variants")
-                        .data(count.to_string());
-                    return Some((Ok::<_, std::convert::Infallible>(event), seen));
+                if let Some((now, count)) = looked {
+                    version = Some(now);
+                    if let Some(count) = count.filter(|c| Some(*c) != seen) {
+                        seen = Some(count);
+                        let event = Event::default()
+                            .id(count.to_string())
+                            .event("variants")
+                            .data(count.to_string());
+                        return Some((Ok::<_, std::convert::Infallible>(event), (seen, version)));
+                    }
                 }
                 tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }

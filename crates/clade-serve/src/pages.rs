@@ -114,11 +114,7 @@ fn filters(view: &RunView, filter: &Filter) -> String {
     let base = run_href(&view.name);
     let mut out = format!(
         r#"<p class="filters">show: <a href="{base}" class="{}">all</a>"#,
-        on(filter.status.is_none()
-            && filter.island.is_none()
-            && filter.operator.is_none()
-            && filter.model.is_none()
-            && filter.reason.is_none())
+        on(filter.is_empty())
     );
     for status in ["validated", "rejected"] {
         let _ = write!(
@@ -138,16 +134,15 @@ fn filters(view: &RunView, filter: &Filter) -> String {
             );
         }
     }
-    for (key, values) in [
-        ("operator", distinct(view, |m| m.operator.clone())),
-        ("model", distinct(view, |m| m.model.clone())),
+    for (key, values, current) in [
+        (
+            "operator",
+            distinct(view, |m| m.operator.clone()),
+            &filter.operator,
+        ),
+        ("model", distinct(view, |m| m.model.clone()), &filter.model),
     ] {
         for value in values {
-            let current = if key == "operator" {
-                &filter.operator
-            } else {
-                &filter.model
-            };
             let _ = write!(
                 out,
                 r#"<a href="{base}?{key}={}" class="{}">{}</a>"#,

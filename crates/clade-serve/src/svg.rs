@@ -20,6 +20,15 @@ pub(crate) struct Filter {
 }
 
 impl Filter {
+    /// Whether it keeps every variant.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.status.is_none()
+            && self.island.is_none()
+            && self.operator.is_none()
+            && self.model.is_none()
+            && self.reason.is_none()
+    }
+
     fn keeps(&self, meta: &clade_archive::VariantMeta) -> bool {
         let status = if meta.is_validated() {
             "validated"

@@ -4,7 +4,7 @@
 //! llama.cpp's backend may be initialised once per process, and a context
 //! borrows its model and is not `Sync`; so each model file gets one worker
 //! thread that loads it once (on the first request), owns its context, and
-//! serves requests in arrival order from a channel. Callers await a reply.
+//! takes requests in arrival order from a channel. Callers await a reply.
 //! The prompt goes through the chat template stored in the GGUF.
 //!
 //! The worker decodes up to `slots` requests together and keeps each
