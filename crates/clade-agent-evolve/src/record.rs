@@ -179,6 +179,7 @@ pub fn insert(archive: &mut Archive, run: &str, agent: NewAgent) -> Result<u64, 
             parent: agent.parent,
             tree: TreeSource::Files(agent.changes),
             meta,
+            transcript: None,
         },
     )?;
     Ok(variant.meta.id)

@@ -87,6 +87,7 @@ fn main() {
             parent,
             tree: TreeSource::Files(vec![("src/lib.rs".into(), Some(file.into_bytes()))]),
             meta,
+            transcript: None,
         }
     };
 

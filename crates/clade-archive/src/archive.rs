@@ -10,6 +10,7 @@ use crate::error::{ArchiveError, GitContext};
 use crate::meta::{RunRecord, VariantMeta, VariantStatus, now_ms};
 use crate::population::Population;
 use crate::store::{self, CladeRef};
+use crate::transcript::Transcript;
 
 /// One variant as the archive knows it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +39,8 @@ pub struct NewVariant {
     pub parent: Option<u64>,
     pub tree: TreeSource,
     pub meta: VariantMeta,
+    /// The LLM exchanges that produced it, stored beside its note.
+    pub transcript: Option<Transcript>,
 }
 
 /// The candidate's full tree: prepared earlier (for the duplicate check), or
@@ -594,10 +597,30 @@ impl Archive {
         Ok(self.state(run)?.trees.get(&oid).copied())
     }
 
+    /// The prompts and replies that produced `run`/`id`; `None` for a
+    /// variant made without an LLM, or recorded before Clade kept them.
+    pub fn transcript(&self, run: &str, id: u64) -> Result<Option<Transcript>, ArchiveError> {
+        let state = self.state(run)?;
+        let commit = state
+            .variants
+            .get(&id)
+            .map(|v| v.1)
+            .ok_or_else(|| ArchiveError::UnknownVariant(format!("{run}/{id}")))?;
+        let Some(json) = store::read_note(&self.repo, store::TRANSCRIPTS_REF, commit)? else {
+            return Ok(None);
+        };
+        serde_json::from_slice(&json)
+            .map(Some)
+            .map_err(|e| ArchiveError::CorruptMetadata {
+                what: format!("the transcript of {run}/{id} on {}", store::TRANSCRIPTS_REF),
+                reason: e.to_string(),
+            })
+    }
+
     /// Records one variant with loose objects.
     pub fn insert(&mut self, run: &str, variant: NewVariant) -> Result<Variant, ArchiveError> {
         let (mut written, notes) = self.insert_in(&self.repo, run, vec![variant])?;
-        store::set_notes_ref(&self.repo, &notes)?;
+        notes.set(&self.repo)?;
         self.publish(run, &written, false)?;
         Ok(written.remove(0).into_variant())
     }
@@ -616,7 +639,7 @@ impl Archive {
         // Objects reach the disk as one pack before any ref names them.
         let (written, notes) =
             store::with_mempack(&git_dir, |repo| self.insert_in(repo, run, variants))?;
-        store::set_notes_ref(&self.repo, &notes)?;
+        notes.set(&self.repo)?;
         // Rewriting packed-refs costs O(refs): worth it only for big batches.
         let packed = written.len() >= PACKED_REFS_FROM;
         self.publish(run, &written, packed)?;
@@ -630,9 +653,10 @@ impl Archive {
         repo: &Repository,
         run: &str,
         variants: Vec<NewVariant>,
-    ) -> Result<(Vec<Written>, store::NotesUpdate), ArchiveError> {
+    ) -> Result<(Vec<Written>, NotesUpdates), ArchiveError> {
         let state = self.state(run)?;
         let mut pending: Vec<Written> = Vec::with_capacity(variants.len());
+        let mut transcripts: Vec<(Oid, Oid)> = Vec::new();
         let ms = now_ms();
         for (id, new) in (state.next_id()..).zip(variants) {
             let lookup = |pid: u64| -> Option<(VariantMeta, Oid, Oid)> {
@@ -719,6 +743,14 @@ impl Archive {
             let json = serde_json::to_vec_pretty(&meta)
                 .map_err(|e| ArchiveError::Refused(e.to_string()))?;
             let note = repo.blob(&json).ctx(|| format!("note of {run}/{id}"))?;
+            if let Some(transcript) = new.transcript.filter(|t| !t.is_empty()) {
+                let json = serde_json::to_vec(&transcript)
+                    .map_err(|e| ArchiveError::Refused(e.to_string()))?;
+                let blob = repo
+                    .blob(&json)
+                    .ctx(|| format!("transcript of {run}/{id}"))?;
+                transcripts.push((commit, blob));
+            }
             pending.push(Written {
                 meta,
                 commit,
@@ -728,8 +760,13 @@ impl Archive {
             });
         }
         let notes: Vec<(Oid, Oid)> = pending.iter().map(|w| (w.commit, w.note)).collect();
-        let update = store::notes_commit(repo, &notes, ms)?;
-        Ok((pending, update))
+        let updates = NotesUpdates {
+            transcripts: (!transcripts.is_empty())
+                .then(|| store::notes_commit(repo, store::TRANSCRIPTS_REF, &transcripts, ms))
+                .transpose()?,
+            meta: store::notes_commit(repo, store::NOTES_REF, &notes, ms)?,
+        };
+        Ok((pending, updates))
     }
 
     /// Writes the variant refs (the commit point) and updates the index. A
@@ -809,6 +846,24 @@ impl Archive {
             }
         }
         found.ok_or_else(|| ArchiveError::UnknownVariant(spec.to_string()))
+    }
+}
+
+/// The notes commits of one write, applied in an order that keeps the
+/// archive consistent at every step: the transcripts first (a transcript
+/// of a variant whose ref was never written is never looked up), then the
+/// metadata.
+struct NotesUpdates {
+    transcripts: Option<store::NotesUpdate>,
+    meta: store::NotesUpdate,
+}
+
+impl NotesUpdates {
+    fn set(&self, repo: &Repository) -> Result<(), ArchiveError> {
+        if let Some(transcripts) = &self.transcripts {
+            store::set_notes_ref(repo, transcripts)?;
+        }
+        store::set_notes_ref(repo, &self.meta)
     }
 }
 

@@ -13,7 +13,9 @@
 //! - `refs/clade-results/<key>` holds host-written results (an agent
 //!   benchmark's per-task outcomes and transcripts), see [`ResultStore`];
 //! - the metadata of each variant is a JSON note on `refs/notes/clade`
-//!   ([`VariantMeta`]): `git notes --ref=clade show <commit>` prints it.
+//!   ([`VariantMeta`]): `git notes --ref=clade show <commit>` prints it;
+//! - the prompts and replies that produced it are a JSON note on
+//!   `refs/notes/clade-transcripts` ([`Transcript`]), read only on demand.
 //!
 //! Writing never touches the working tree, the index, HEAD or branches; only
 //! [`Archive::create_branch`] and [`Archive::promote`] do, when asked.
@@ -32,6 +34,7 @@ mod results;
 mod review;
 mod store;
 mod text;
+mod transcript;
 
 pub use archive::{Archive, NewVariant, TreeSource, Variant, validate_run_name};
 pub use direction::Direction;
@@ -43,3 +46,4 @@ pub use population::{
 pub use results::{RESULTS_ROOT, ResultStore};
 pub use review::{FileDiff, unified_diff};
 pub use text::printable;
+pub use transcript::{Exchange, ExchangeKind, Role, Transcript, TranscriptMessage};

@@ -9,12 +9,16 @@
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::path::Path;
 
 use git2::{FileMode, ObjectType, Oid, Repository, Signature, Time, TreeWalkMode, TreeWalkResult};
 
 use crate::error::{ArchiveError, GitContext};
 
 pub(crate) const NOTES_REF: &str = "refs/notes/clade";
+/// The prompts and replies behind each variant, apart from its metadata so
+/// reading the index never loads them (see [`crate::Transcript`]).
+pub(crate) const TRANSCRIPTS_REF: &str = "refs/notes/clade-transcripts";
 pub(crate) const REF_ROOT: &str = "refs/clade/";
 
 pub(crate) fn run_ref(run: &str) -> String {
@@ -112,11 +116,12 @@ pub(crate) fn empty_tree(repo: &Repository) -> Result<Oid, ArchiveError> {
 /// The ref is not moved: see [`set_notes_ref`].
 pub(crate) fn notes_commit(
     repo: &Repository,
+    notes_ref: &'static str,
     notes: &[(Oid, Oid)],
     ms: u64,
 ) -> Result<NotesUpdate, ArchiveError> {
     let previous = repo
-        .find_reference(NOTES_REF)
+        .find_reference(notes_ref)
         .ok()
         .and_then(|r| r.peel_to_commit().ok());
     let base_tree = match &previous {
@@ -144,27 +149,57 @@ pub(crate) fn notes_commit(
         .commit(None, &sig, &sig, "Notes added by clade", &tree, &parents)
         .ctx(|| "notes commit".into())?;
     Ok(NotesUpdate {
+        notes_ref,
         commit,
         previous: previous.map(|c| c.id()),
     })
 }
 
 pub(crate) struct NotesUpdate {
+    notes_ref: &'static str,
     commit: Oid,
     previous: Option<Oid>,
 }
 
 /// Moves the notes ref to a notes commit whose objects are durable.
 pub(crate) fn set_notes_ref(repo: &Repository, update: &NotesUpdate) -> Result<(), ArchiveError> {
+    let name = update.notes_ref;
     match update.previous {
         Some(previous) => repo
-            .reference_matching(NOTES_REF, update.commit, true, previous, "clade: add notes")
+            .reference_matching(name, update.commit, true, previous, "clade: add notes")
             .map(drop),
         None => repo
-            .reference(NOTES_REF, update.commit, false, "clade: add notes")
+            .reference(name, update.commit, false, "clade: add notes")
             .map(drop),
     }
-    .ctx(|| format!("updating {NOTES_REF} (another writer may be active)"))
+    .ctx(|| format!("updating {name} (another writer may be active)"))
+}
+
+/// The note on `commit` under `notes_ref`, if any: one path lookup in the
+/// notes tree (either fan-out), no walk.
+pub(crate) fn read_note(
+    repo: &Repository,
+    notes_ref: &str,
+    commit: Oid,
+) -> Result<Option<Vec<u8>>, ArchiveError> {
+    let Ok(reference) = repo.find_reference(notes_ref) else {
+        return Ok(None);
+    };
+    let tree = reference
+        .peel_to_tree()
+        .ctx(|| format!("{notes_ref} tree"))?;
+    let hex = commit.to_string();
+    let entry = match tree.get_path(Path::new(&format!("{}/{}", &hex[..2], &hex[2..]))) {
+        Ok(entry) => entry,
+        Err(_) => match tree.get_name(&hex) {
+            Some(entry) => entry.to_owned(),
+            None => return Ok(None),
+        },
+    };
+    let blob = repo
+        .find_blob(entry.id())
+        .ctx(|| format!("note of {hex} on {notes_ref}"))?;
+    Ok(Some(blob.content().to_vec()))
 }
 
 /// Creates a new loose ref the way git does (`<ref>.lock`, then rename).

@@ -3,7 +3,10 @@
 
 mod common;
 
-use clade_archive::{Archive, ArchiveError, PopulationConfig, TreeSource, VariantStatus};
+use clade_archive::{
+    Archive, ArchiveError, Exchange, ExchangeKind, NewVariant, PopulationConfig, Role, Transcript,
+    TranscriptMessage, TreeSource, VariantStatus,
+};
 use common::*;
 
 #[test]
@@ -497,4 +500,77 @@ fn the_version_moves_with_each_recorded_variant() {
     assert_ne!(first, second);
     let elsewhere = tempfile::tempdir().unwrap();
     assert!(Archive::version(elsewhere.path()).is_err());
+}
+
+fn transcript(reply: &str) -> Transcript {
+    Transcript {
+        exchanges: vec![Exchange {
+            kind: ExchangeKind::Proposal,
+            number: 0,
+            model: "openai:m".into(),
+            seed: Some(3),
+            temperature: None,
+            messages: vec![
+                TranscriptMessage {
+                    role: Role::System,
+                    content: "You improve programs.".into(),
+                },
+                TranscriptMessage {
+                    role: Role::User,
+                    content: "Make f return more.".into(),
+                },
+            ],
+            reply: reply.into(),
+            cached: false,
+            tokens_in: 12,
+            tokens_out: 5,
+        }],
+    }
+}
+
+/// Transcripts are kept on their own notes ref, read back per variant,
+/// through gc and a reopening, in batches too; a variant without one reads
+/// as none.
+#[test]
+fn transcripts_are_notes_of_their_own_that_survive_gc() {
+    let repo = user_repo();
+    let mut archive = Archive::open_or_create(repo.path()).unwrap();
+    start_run(&mut archive, "r", PopulationConfig::default());
+    archive
+        .insert("r", new(None, lib_rs(1), validated(1.0)))
+        .unwrap();
+    let with = NewVariant {
+        transcript: Some(transcript("<<<<<<< SEARCH\n    1\n")),
+        ..new(Some(0), lib_rs(2), validated(2.0))
+    };
+    let inserted = archive.insert("r", with).unwrap();
+    let batch = (3..5)
+        .map(|n| NewVariant {
+            transcript: Some(transcript(&format!("reply {n}"))),
+            ..new(Some(0), lib_rs(n), validated(n as f64))
+        })
+        .collect();
+    archive.insert_batch("r", batch).unwrap();
+    drop(archive);
+    git(repo.path(), &["gc", "-q", "--prune=now"]);
+
+    let archive = Archive::open(repo.path()).unwrap();
+    assert_eq!(archive.transcript("r", 0).unwrap(), None);
+    assert_eq!(
+        archive.transcript("r", 1).unwrap(),
+        Some(transcript("<<<<<<< SEARCH\n    1\n"))
+    );
+    assert_eq!(
+        archive.transcript("r", 3).unwrap().unwrap().exchanges[0].reply,
+        "reply 4"
+    );
+    let shown = git(
+        repo.path(),
+        &["notes", "--ref=clade-transcripts", "show", &inserted.commit],
+    );
+    assert!(shown.contains(r#"{"role":"system","content":"You improve programs."}"#));
+    assert!(matches!(
+        archive.transcript("r", 9),
+        Err(ArchiveError::UnknownVariant(_))
+    ));
 }

@@ -58,6 +58,9 @@ enum Command {
         variant: String,
         #[command(flatten)]
         repo: RepoArg,
+        /// Also show the prompts and replies that produced it.
+        #[arg(long)]
+        transcript: bool,
         #[arg(long)]
         json: bool,
     },
@@ -144,8 +147,9 @@ fn main() -> ExitCode {
         Command::Show {
             variant,
             repo,
+            transcript,
             json,
-        } => review::show(&repo.repo, &variant, json).map(ok),
+        } => review::show(&repo.repo, &variant, transcript, json).map(ok),
         Command::Diff { a, b, repo } => review::diff(&repo.repo, &a, b.as_deref()).map(ok),
         Command::Branch {
             variant,

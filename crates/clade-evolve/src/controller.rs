@@ -639,6 +639,7 @@ impl Controller {
             parent: Some(plan.parent),
             tree: TreeSource::Files(files_changed),
             meta,
+            transcript: llm.map(|llm| llm.transcript),
         };
         if !writer.send(id, variant) {
             return Err("the archive writer stopped".into());

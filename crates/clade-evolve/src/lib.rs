@@ -48,6 +48,7 @@ mod rejection;
 mod run;
 pub mod scoring;
 pub mod signals;
+mod transcript;
 mod writer;
 
 pub use backend::{EvalBackend, EvalJob};

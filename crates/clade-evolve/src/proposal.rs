@@ -16,6 +16,7 @@ use clade_agent::{
     Candidate, Operator, Program, Prompt, PromptInput, Templates, Workspace, apply_reply,
     build_prompt, candidate_between,
 };
+use clade_archive::Transcript;
 use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message, ReplyShape};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -110,6 +111,8 @@ pub(crate) struct LlmInfo {
     pub llm_ms: f64,
     pub prompt_digest: String,
     pub response_digest: String,
+    /// Every exchange so far, for the archive's transcript.
+    pub transcript: Transcript,
 }
 
 /// What became of a plan.
@@ -263,16 +266,31 @@ async fn ask(
         },
         prompt_digest: completion.request_digest.clone(),
         response_digest: text_digest(&completion.text),
+        transcript: Transcript {
+            exchanges: vec![crate::transcript::exchange(
+                &plan.endpoint,
+                request,
+                &completion,
+                attempt,
+            )],
+        },
     };
     *llm = Some(match llm.take() {
         None => this,
-        Some(before) => LlmInfo {
-            tokens_in: before.tokens_in + this.tokens_in,
-            tokens_out: before.tokens_out + this.tokens_out,
-            cost_usd: before.cost_usd + this.cost_usd,
-            llm_ms: before.llm_ms + this.llm_ms,
-            ..this
-        },
+        Some(mut before) => {
+            before
+                .transcript
+                .exchanges
+                .extend(this.transcript.exchanges);
+            LlmInfo {
+                tokens_in: before.tokens_in + this.tokens_in,
+                tokens_out: before.tokens_out + this.tokens_out,
+                cost_usd: before.cost_usd + this.cost_usd,
+                llm_ms: before.llm_ms + this.llm_ms,
+                transcript: before.transcript,
+                ..this
+            }
+        }
     });
     Ok(completion)
 }
@@ -571,6 +589,8 @@ async fn agent_work(plan: Plan, shared: Arc<Shared>, proposer: Arc<dyn Proposer>
         llm_ms: started.elapsed().as_secs_f64() * 1e3,
         prompt_digest: text_digest(&format!("agent iteration {iteration}")),
         response_digest: files_digest(&proposal.files),
+        // The agent's own exchanges stay with the agent's results.
+        transcript: Transcript::default(),
     });
     let candidate = match candidate_between(&plan.brief.parent_files, proposal.files) {
         Ok(candidate) => candidate,

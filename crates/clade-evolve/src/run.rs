@@ -817,6 +817,7 @@ async fn evaluate_seed(
                     .collect(),
             ),
             meta: seed_meta,
+            transcript: None,
         },
     )?;
     controller

@@ -132,6 +132,21 @@ impl Endpoint {
         self
     }
 
+    /// `text` without the secrets this endpoint sends (its API key, its
+    /// extra headers' values): for anything about to be stored or shown.
+    pub fn scrub(&self, text: &str) -> String {
+        let mut text = match &self.key {
+            Some(key) => key.scrub(text),
+            None => text.to_string(),
+        };
+        for value in self.config.extra_headers.values() {
+            if value.len() >= 8 {
+                text = text.replace(value.as_str(), "[redacted]");
+            }
+        }
+        text
+    }
+
     pub fn config(&self) -> &ModelConfig {
         &self.config
     }
@@ -324,18 +339,7 @@ impl Endpoint {
         }
         // Everything the endpoint sends back is scrubbed of the secrets
         // sent to it (the key, the extra headers' values), success or not.
-        let scrub = |text: &str| {
-            let mut text = match &self.key {
-                Some(key) => key.scrub(text),
-                None => text.to_string(),
-            };
-            for value in self.config.extra_headers.values() {
-                if value.len() >= 8 {
-                    text = text.replace(value.as_str(), "[redacted]");
-                }
-            }
-            text
-        };
+        let scrub = |text: &str| self.scrub(text);
         let response = builder
             .send()
             .await

@@ -96,6 +96,7 @@ fn fill(repo: &std::path::Path, total: u64) {
                         island: (i % 4) as usize,
                         ..VariantMeta::default()
                     },
+                    transcript: None,
                 }
             })
             .collect();

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use clade_archive::{Archive, FileDiff, VariantMeta, unified_diff};
+use clade_archive::{Archive, FileDiff, Transcript, VariantMeta, unified_diff};
 
 use crate::html::{Live, esc, live_page, page, score, url_part};
 use crate::runs::{RunView, reason_kind};
@@ -291,7 +291,7 @@ pub(crate) fn variant(
             diff_html(&archive.diff(run, None, Some(id))?)
         );
     }
-    body.push_str(&prompt_section(meta));
+    body.push_str(&prompt_section(meta, archive.transcript(run, id)?.as_ref()));
     body.push_str(&note_table(meta));
     let trail = [
         (run_href(run), run.to_string()),
@@ -364,12 +364,52 @@ fn metrics(view: &RunView, meta: &VariantMeta) -> String {
     out
 }
 
-fn prompt_section(meta: &VariantMeta) -> String {
-    format!(
-        r#"<h2>Prompt and reply</h2><p class="dim">This archive keeps their digests only (prompt <code>{}</code>, reply <code>{}</code>); the response cache may hold the reply.</p>"#,
-        esc(meta.prompt_digest.as_deref().unwrap_or("–")),
-        esc(meta.response_digest.as_deref().unwrap_or("–"))
-    )
+/// Every LLM exchange of the variant's iteration; the last one (whose reply
+/// became the candidate) open, the others folded.
+fn prompt_section(meta: &VariantMeta, transcript: Option<&Transcript>) -> String {
+    let Some(transcript) = transcript.filter(|t| !t.is_empty()) else {
+        return format!(
+            r#"<h2>Prompt and reply</h2><p class="dim">Not kept for this variant (made without an LLM, or recorded before Clade stored transcripts); digests: prompt <code>{}</code>, reply <code>{}</code>.</p>"#,
+            esc(meta.prompt_digest.as_deref().unwrap_or("–")),
+            esc(meta.response_digest.as_deref().unwrap_or("–"))
+        );
+    };
+    let mut out = String::from("<h2>Prompt and reply</h2>");
+    let last = transcript.exchanges.len() - 1;
+    for (i, exchange) in transcript.exchanges.iter().enumerate() {
+        let number = match exchange.number {
+            0 => String::new(),
+            n => format!(" {n}"),
+        };
+        let cached = if exchange.cached {
+            " · from the cache"
+        } else {
+            ""
+        };
+        let _ = write!(
+            out,
+            r#"<details class="exchange"{}><summary>{}{number} · {} · {} tokens in, {} out{cached}</summary>"#,
+            if i == last { " open" } else { "" },
+            exchange.kind.as_str(),
+            esc(&exchange.model),
+            exchange.tokens_in,
+            exchange.tokens_out,
+        );
+        for message in &exchange.messages {
+            let _ = write!(
+                out,
+                r#"<h3>{}</h3><pre class="prompt">{}</pre>"#,
+                message.role.as_str(),
+                esc(&message.content)
+            );
+        }
+        let _ = write!(
+            out,
+            r#"<h3>reply</h3><pre class="reply">{}</pre></details>"#,
+            esc(&exchange.reply)
+        );
+    }
+    out
 }
 
 /// Every field of the note, as stored.

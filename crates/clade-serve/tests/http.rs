@@ -9,8 +9,8 @@ use std::path::Path;
 use std::process::Command;
 
 use clade_archive::{
-    Archive, Direction, NewVariant, PopulationConfig, RunRecord, TreeSource, VariantMeta,
-    VariantStatus,
+    Archive, Direction, Exchange, ExchangeKind, NewVariant, PopulationConfig, Role, RunRecord,
+    Transcript, TranscriptMessage, TreeSource, VariantMeta, VariantStatus,
 };
 
 const TOKEN: &str = "0123456789abcdef0123456789abcdef";
@@ -85,7 +85,15 @@ fn repository() -> tempfile::TempDir {
         .unwrap();
     let insert = |archive: &mut Archive, parent, tree, meta| {
         archive
-            .insert("r", NewVariant { parent, tree, meta })
+            .insert(
+                "r",
+                NewVariant {
+                    parent,
+                    tree,
+                    meta,
+                    transcript: None,
+                },
+            )
             .unwrap();
     };
     insert(
@@ -100,17 +108,47 @@ fn repository() -> tempfile::TempDir {
         lib_rs("7"),
         meta(VariantStatus::Validated, Some(7.0), None),
     );
-    insert(
-        &mut archive,
-        Some(0),
-        lib_rs("\"<script>alert('code')</script>\".len() as u32"),
-        meta(
-            VariantStatus::Rejected,
-            None,
-            Some("build_failed: <script>alert('reason')</script>"),
-        ),
-    );
+    archive
+        .insert(
+            "r",
+            NewVariant {
+                parent: Some(0),
+                tree: lib_rs("\"<script>alert('code')</script>\".len() as u32"),
+                meta: meta(
+                    VariantStatus::Rejected,
+                    None,
+                    Some("build_failed: <script>alert('reason')</script>"),
+                ),
+                transcript: Some(hostile_transcript()),
+            },
+        )
+        .unwrap();
     dir
+}
+
+/// A prompt and a reply that try to close the page's markup.
+fn hostile_transcript() -> Transcript {
+    let message = |role, content: &str| TranscriptMessage {
+        role,
+        content: content.into(),
+    };
+    Transcript {
+        exchanges: vec![Exchange {
+            kind: ExchangeKind::Proposal,
+            number: 0,
+            model: "openai:m".into(),
+            seed: Some(1),
+            temperature: None,
+            messages: vec![
+                message(Role::System, "You improve programs."),
+                message(Role::User, "</pre><script>alert('prompt')</script>"),
+            ],
+            reply: "</details><script>alert('reply')</script>".into(),
+            cached: false,
+            tokens_in: 10,
+            tokens_out: 4,
+        }],
+    }
 }
 
 /// A server on a free port of 127.0.0.1 for `repo`, running on a thread.
@@ -304,6 +342,19 @@ fn the_pages_show_the_run_and_escape_what_candidates_wrote() {
             .contains(r#"<span class="add">+    &quot;&lt;script&gt;alert(&#39;code&#39;)"#),
         "{}",
         variant.body
+    );
+
+    // Its prompt and reply, escaped; a variant without them says so.
+    assert!(variant.body.contains(
+        r#"<h3>user</h3><pre class="prompt">&lt;/pre&gt;&lt;script&gt;alert(&#39;prompt&#39;)"#
+    ));
+    assert!(variant.body.contains(
+        r#"<h3>reply</h3><pre class="reply">&lt;/details&gt;&lt;script&gt;alert(&#39;reply&#39;)"#
+    ));
+    assert!(
+        get(addr, "/runs/r/1")
+            .body
+            .contains("<h2>Prompt and reply</h2><p class=\"dim\">Not kept")
     );
 
     let compare = get(addr, "/compare?a=r/1&b=r/2");
@@ -506,6 +557,7 @@ fn a_run_page_follows_new_variants_as_server_sent_events() {
                 parent: Some(1),
                 tree: lib_rs("8"),
                 meta: meta(VariantStatus::Validated, Some(8.0), None),
+                transcript: None,
             },
         )
         .unwrap();

@@ -87,7 +87,12 @@ pub fn lib_rs(n: u64) -> TreeSource {
 }
 
 pub fn new(parent: Option<u64>, tree: TreeSource, meta: VariantMeta) -> NewVariant {
-    NewVariant { parent, tree, meta }
+    NewVariant {
+        parent,
+        tree,
+        meta,
+        transcript: None,
+    }
 }
 
 /// `git <args>` with `input` on its stdin.

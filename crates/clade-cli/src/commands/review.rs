@@ -242,20 +242,26 @@ fn draw(
     }
 }
 
-pub fn show(repo: &Path, spec: &str, json_out: bool) -> anyhow::Result<()> {
+pub fn show(repo: &Path, spec: &str, with_transcript: bool, json_out: bool) -> anyhow::Result<()> {
     let archive = open(repo)?;
     let (run, id) = archive.resolve(spec)?;
     let variant = archive.variant(&run, id)?;
     let files = archive.diff(&run, variant.meta.parent, Some(id))?;
+    let transcript = if with_transcript {
+        archive.transcript(&run, id)?
+    } else {
+        None
+    };
     if json_out {
         let diff: Vec<Value> = files
             .iter()
             .map(|f| json!({"path": f.path, "unified": unified_diff(f)}))
             .collect();
-        println!(
-            "{}",
-            json!({"run": run, "id": id, "commit": variant.commit, "tree": variant.tree, "meta": variant.meta, "diff": diff})
-        );
+        let mut out = json!({"run": run, "id": id, "commit": variant.commit, "tree": variant.tree, "meta": variant.meta, "diff": diff});
+        if with_transcript {
+            out["transcript"] = json!(transcript);
+        }
+        println!("{out}");
         return Ok(());
     }
     let style = Style::detect();
@@ -319,7 +325,46 @@ pub fn show(repo: &Path, spec: &str, json_out: bool) -> anyhow::Result<()> {
     }
     println!();
     print_diff(&files, &style);
+    if with_transcript {
+        println!();
+        match &transcript {
+            Some(transcript) => print_transcript(transcript, &style),
+            None => println!(
+                "(no transcript: the variant was made without an LLM, or recorded before Clade kept them)"
+            ),
+        }
+    }
     Ok(())
+}
+
+fn print_transcript(transcript: &clade_archive::Transcript, style: &Style) {
+    for exchange in &transcript.exchanges {
+        let number = match exchange.number {
+            0 => String::new(),
+            n => format!(" {n}"),
+        };
+        let cached = if exchange.cached {
+            ", from the cache"
+        } else {
+            ""
+        };
+        println!(
+            "{}",
+            style.bold(&format!(
+                "=== {}{number} · {} · {} tokens in, {} out{cached}",
+                exchange.kind.as_str(),
+                printable(&exchange.model),
+                exchange.tokens_in,
+                exchange.tokens_out
+            ))
+        );
+        for message in &exchange.messages {
+            println!("{}", style.cyan(&format!("--- {}", message.role.as_str())));
+            println!("{}", printable(message.content.trim_end()));
+        }
+        println!("{}", style.cyan("--- reply"));
+        println!("{}", printable(exchange.reply.trim_end()));
+    }
 }
 
 pub fn diff(repo: &Path, a: &str, b: Option<&str>) -> anyhow::Result<()> {

@@ -191,8 +191,18 @@ fn the_review_ui_works_in_a_real_browser() {
         arrive(&client, "pre.diff").await;
         assert!(client.current_url().await.unwrap().as_str().ends_with("/runs/ui/1"));
         assert!(text(&client, "pre.diff").await.contains("let steps: u64 = "));
-        assert!(client.source().await.unwrap().contains("Prompt and reply"));
+        // The prompt (system, then user with the parent's code) and the reply.
+        let prompts = client.find_all(Locator::Css("pre.prompt")).await.unwrap();
+        assert_eq!(prompts.len(), 2);
+        let user = prompts[1].text().await.unwrap();
+        assert!(user.contains("fn score() -> u64"), "{user}");
+        assert!(text(&client, "pre.reply").await.starts_with("src/main.rs\n```rust\n<<<<<<< SEARCH"));
         shot(&client, "variant").await;
+        client
+            .execute("document.querySelector('details.exchange').scrollIntoView();", vec![])
+            .await
+            .unwrap();
+        shot(&client, "variant-prompt").await;
 
         // "make branch" makes the branch; promote on a dirty tree is refused.
         client.find(Locator::Id("make-branch")).await.unwrap().click().await.unwrap();
@@ -216,6 +226,7 @@ fn the_review_ui_works_in_a_real_browser() {
         let scripted = scripted.expect("a variant with <script> in its code");
         client.goto(&format!("{base}/runs/ui/{scripted}")).await.unwrap();
         assert!(text(&client, "pre.diff").await.contains("<script>alert('x')</script>"));
+        assert!(text(&client, "pre.reply").await.contains("<script>alert('x')</script>"));
         assert!(client.find_all(Locator::Css("script")).await.unwrap().is_empty());
 
         // A variant added while the run page is open appears without a
@@ -254,6 +265,7 @@ fn add_variant(dir: &Path) {
                 parent: Some(0),
                 tree,
                 meta,
+                transcript: None,
             },
         )
         .unwrap();

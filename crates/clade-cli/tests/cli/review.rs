@@ -72,7 +72,15 @@ fn fixture() -> tempfile::TempDir {
         .unwrap();
     let add = |archive: &mut Archive, parent, tree, meta| {
         archive
-            .insert("demo", NewVariant { parent, tree, meta })
+            .insert(
+                "demo",
+                NewVariant {
+                    parent,
+                    tree,
+                    meta,
+                    transcript: None,
+                },
+            )
             .unwrap();
     };
     add(&mut archive, None, file("1"), meta(Some(1.0), None));

@@ -267,7 +267,10 @@ fn a_run_improves_on_the_seed_survives_bad_replies_and_replays_from_the_cache() 
     assert_eq!(finish(&replay)["best"]["score"].as_f64(), Some(best));
     assert_eq!(shape(root, "again"), rows);
 
-    // The key is nowhere: objects, notes, logs, cache, output.
+    // The key is nowhere: objects, notes (the transcripts' too), logs,
+    // cache, output.
+    let transcripts = git(root, &["notes", "--ref=clade-transcripts", "list"]);
+    assert!(transcripts.lines().count() >= 12, "{transcripts}");
     assert!(
         !all_git_objects(root).contains(SECRET),
         "the key is in a git object"
@@ -744,6 +747,53 @@ fn a_failed_candidate_is_repaired_within_its_iteration() {
     let shown = String::from_utf8_lossy(&show.stdout);
     assert!(shown.contains("+    let steps: u64 = 5;"), "{shown}");
     assert!(!shown.contains("+    let steps: u64 = 5\n"), "{shown}");
+
+    // The archive keeps every exchange of each iteration, in order.
+    let transcript = |id: &Value| {
+        let show = clade(
+            dir.path(),
+            &["show", &format!("{run}/{id}"), "--transcript", "--json"],
+        );
+        assert_ok(&show);
+        let shown: Value = serde_json::from_slice(&show.stdout).unwrap();
+        shown["transcript"]["exchanges"].as_array().unwrap().clone()
+    };
+    let kinds = |exchanges: &[Value]| -> Vec<String> {
+        exchanges
+            .iter()
+            .map(|e| format!("{} {}", e["kind"].as_str().unwrap(), e["number"]))
+            .collect()
+    };
+    let repaired = transcript(&repaired);
+    assert_eq!(kinds(&repaired), ["proposal 0", "repair 1"]);
+    assert_eq!(repaired[0]["messages"][0]["role"], "system");
+    let repair_prompt = repaired[1]["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        repair_prompt.contains("help: add `;` here"),
+        "{repair_prompt}"
+    );
+    assert!(
+        repaired[1]["reply"]
+            .as_str()
+            .unwrap()
+            .contains("let steps: u64 = 5;")
+    );
+    assert_eq!(repaired[1]["tokens_out"], 20);
+    let afresh = variants.iter().find(|v| v["score"] == 7.0).unwrap()["id"].clone();
+    assert_eq!(
+        kinds(&transcript(&afresh)),
+        ["proposal 0", "repair 1", "afresh 1"]
+    );
+    // The text form prints the prompts and replies, and says when none is kept.
+    let show = clade(
+        dir.path(),
+        &["show", &format!("{run}/{afresh}"), "--transcript"],
+    );
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(shown.contains("=== afresh 1 · openai:"), "{shown}");
+    assert!(shown.contains("--- reply\n```rust"), "{shown}");
+    let show = clade(dir.path(), &["show", &format!("{run}/0"), "--transcript"]);
+    assert!(String::from_utf8_lossy(&show.stdout).contains("(no transcript: "));
 }
 
 /// `clade run --agent agents/seed`: each iteration is the seed agent's run
