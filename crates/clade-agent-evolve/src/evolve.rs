@@ -566,9 +566,14 @@ impl Spent {
 fn run_metrics(runs: &[CellResult]) -> BTreeMap<String, f64> {
     let n = runs.len().max(1) as f64;
     let mean = |f: &dyn Fn(&CellResult) -> f64| runs.iter().map(f).sum::<f64>() / n;
+    let passes = runs.iter().filter(|r| r.pass).count();
+    let interval = clade_agent_bench::stats::wilson(passes, runs.len());
     BTreeMap::from([
         ("pass_rate".to_string(), pass_rate(runs)),
         ("tasks".to_string(), runs.len() as f64),
+        // The pass rate's 95 % Wilson interval, for the review pages.
+        ("pass_low".to_string(), interval.low),
+        ("pass_high".to_string(), interval.high),
         (
             "tests_fraction".to_string(),
             mean(&|r| {

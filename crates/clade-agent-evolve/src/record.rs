@@ -226,7 +226,7 @@ pub fn write_run_extra(
 
 /// The store key of an agent's extras.
 pub fn extra_key(run: &str, id: u64) -> String {
-    format!("agent-evolve/{run}/{id}")
+    clade_archive::agent_extras_key(run, id)
 }
 
 /// Writes host-made extras of agent `id` (merged with what is there).

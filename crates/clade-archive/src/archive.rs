@@ -597,6 +597,11 @@ impl Archive {
         Ok(self.state(run)?.trees.get(&oid).copied())
     }
 
+    /// The host-written results of this archive's repository.
+    pub fn results(&self) -> Result<crate::ResultStore, ArchiveError> {
+        crate::ResultStore::open_existing(&self.git_dir)
+    }
+
     /// The prompts and replies that produced `run`/`id`; `None` for a
     /// variant made without an LLM, or recorded before Clade kept them.
     pub fn transcript(&self, run: &str, id: u64) -> Result<Option<Transcript>, ArchiveError> {

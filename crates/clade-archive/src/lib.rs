@@ -43,7 +43,7 @@ pub use meta::{RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
 pub use population::{
     FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
 };
-pub use results::{RESULTS_ROOT, ResultStore};
+pub use results::{RESULTS_ROOT, ResultStore, agent_extras_key};
 pub use review::{FileDiff, unified_diff};
 pub use text::printable;
 pub use transcript::{Exchange, ExchangeKind, Role, Transcript, TranscriptMessage};

@@ -21,6 +21,13 @@ use crate::store::{check_path, empty_tree, signature};
 /// Where results live.
 pub const RESULTS_ROOT: &str = "refs/clade-results/";
 
+/// The key of the host-written extras of variant `id` of an agent run
+/// (`clade evolve-agent`: the diagnosis, the self-edit statement, scores
+/// after re-evaluation), one place for the writer and the review pages.
+pub fn agent_extras_key(run: &str, id: u64) -> String {
+    format!("agent-evolve/{run}/{id}")
+}
+
 /// Results of one repository (the archive's, or the bare
 /// `.clade/archive.git` when the folder is not in a git repository).
 /// `git2::Repository` is Send, not Sync: give the store one owner.
@@ -29,6 +36,13 @@ pub struct ResultStore {
 }
 
 impl ResultStore {
+    /// The store of the repository at `git_dir`, which must exist.
+    pub(crate) fn open_existing(git_dir: &Path) -> Result<Self, ArchiveError> {
+        Ok(ResultStore {
+            repo: Repository::open(git_dir).ctx(|| format!("opening {}", git_dir.display()))?,
+        })
+    }
+
     /// The store of the repository containing `path`, created as a bare
     /// archive at `path/.clade/archive.git` when there is none.
     pub fn open_or_create(path: &Path) -> Result<Self, ArchiveError> {

@@ -8,6 +8,8 @@
 //! [`crate::scoring`] (output) and [`crate::functions`] (call mode), which
 //! know nothing of the table.
 
+use std::path::Path;
+
 use clade_archive::Direction;
 
 use crate::functions::FunctionBench;
@@ -150,6 +152,21 @@ pub fn all() -> Vec<Builtin> {
     table
 }
 
+/// The published reference of the benchmark a run's config text names:
+/// `(value, source)` when its scorer is a builtin and the run ranks by
+/// that builtin's metric (another metric has nothing to compare with).
+pub fn reference_for_config(text: &str) -> Option<(f64, String)> {
+    let config = crate::Config::parse(text, Path::new("config.toml"), Path::new(".")).ok()?;
+    let crate::ScorerConfig::Builtin { builtin, .. } = &config.evaluate.scorer else {
+        return None;
+    };
+    let builtin = find(builtin).ok()?;
+    if config.evaluate.metric != builtin.metric {
+        return None;
+    }
+    Some((builtin.reference_value()?, builtin.reference.to_string()))
+}
+
 /// The builtin called `name`, or a message listing the known ones.
 pub fn find(name: &str) -> Result<Builtin, String> {
     let table = all();
@@ -179,6 +196,23 @@ mod tests {
         for builtin in &table {
             assert_eq!(find(&builtin.name).as_ref(), Ok(builtin));
         }
+    }
+
+    #[test]
+    fn a_runs_config_names_its_benchmarks_reference() {
+        let shipped = include_str!("../../../benchmarks/sort-speed/clade.toml");
+        let (value, source) = reference_for_config(shipped).unwrap();
+        assert_eq!(value, 5_531_484.0);
+        assert_eq!(source, find("sort-speed").unwrap().reference);
+        // Ranked by another metric, or scored by the user's own scorer, or
+        // not a config at all: nothing to compare with.
+        let other_metric = shipped.replace("metric = \"fuel\"", "metric = \"wall_ms\"");
+        assert_ne!(other_metric, shipped);
+        assert_eq!(reference_for_config(&other_metric), None);
+        let own = shipped.replace("{ builtin = \"sort-speed\" }", "\"stdout-json\"");
+        assert_ne!(own, shipped);
+        assert_eq!(reference_for_config(&own), None);
+        assert_eq!(reference_for_config("not = [toml"), None);
     }
 
     #[test]

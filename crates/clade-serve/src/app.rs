@@ -24,10 +24,17 @@ pub(crate) struct State {
     repo: PathBuf,
     authority: String,
     policy: Policy,
+    reference: Option<crate::Reference>,
 }
 
 impl State {
-    pub(crate) fn new(repo: PathBuf, bound: SocketAddr, token: String, read_only: bool) -> State {
+    pub(crate) fn new(
+        repo: PathBuf,
+        bound: SocketAddr,
+        token: String,
+        read_only: bool,
+        reference: Option<crate::Reference>,
+    ) -> State {
         let port = bound.port();
         // On every interface, the URL names this machine as others reach
         // it, and the loopback names stay valid.
@@ -53,6 +60,7 @@ impl State {
                 read_only,
             },
             authority,
+            reference,
         }
     }
 
@@ -187,7 +195,11 @@ async fn run_page(
         model: query.model,
         reason: query.reason,
     };
-    with_archive(&state, move |archive| pages::run(archive, &run, &filter)).await
+    let reference = state.reference.clone();
+    with_archive(&state, move |archive| {
+        pages::run(archive, &run, &filter, reference.as_ref())
+    })
+    .await
 }
 
 async fn variant_page(

@@ -14,7 +14,11 @@ use crate::svg::Filter;
 
 /// Writes every page of the archive at `repo` under `out`; returns how
 /// many pages it wrote.
-pub fn export(repo: &Path, out: &Path) -> Result<usize, crate::ServeError> {
+pub fn export(
+    repo: &Path,
+    out: &Path,
+    reference: Option<&crate::Reference>,
+) -> Result<usize, crate::ServeError> {
     let failed = |message: String| crate::ServeError::Archive {
         repo: repo.to_path_buf(),
         message,
@@ -38,7 +42,7 @@ pub fn export(repo: &Path, out: &Path) -> Result<usize, crate::ServeError> {
         write(
             &folder,
             2,
-            page(pages::run(&archive, &run, &Filter::default()))?,
+            page(pages::run(&archive, &run, &Filter::default(), reference))?,
         )?;
         for variant in archive.variants(&run).map_err(|e| failed(e.to_string()))? {
             let id = variant.meta.id;

@@ -24,6 +24,7 @@
 //! ```
 
 mod actions;
+mod agents;
 mod app;
 mod export;
 mod html;
@@ -55,8 +56,14 @@ pub enum ServeError {
     Token(std::io::Error),
 }
 
+/// A benchmark's published result for a run, looked up from the config
+/// text the run was started with: `(value, source)`, drawn as a dashed line
+/// on the run's chart. The server knows no benchmarks; Clade's CLI passes
+/// its builtin registry's lookup.
+pub type Reference = Arc<dyn Fn(&str) -> Option<(f64, String)> + Send + Sync>;
+
 /// How to serve.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// The repository (or a folder in it) whose archive is shown.
     pub repo: PathBuf,
@@ -66,6 +73,8 @@ pub struct Options {
     pub read_only: bool,
     /// The access token; a random one when `None`.
     pub token: Option<String>,
+    /// Where a run's published reference comes from (none when `None`).
+    pub reference: Option<Reference>,
 }
 
 impl Options {
@@ -76,6 +85,7 @@ impl Options {
             addr: SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), 0),
             read_only: false,
             token: None,
+            reference: None,
         }
     }
 }
@@ -111,6 +121,7 @@ impl Server {
             bound,
             token.clone(),
             options.read_only,
+            options.reference,
         ));
         let url = format!("http://{}/?token={token}", state.authority());
         Ok(Server {

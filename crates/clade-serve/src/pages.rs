@@ -29,7 +29,7 @@ fn variant_href(run: &str, id: u64) -> String {
     format!("/runs/{}/{id}", url_part(run))
 }
 
-fn variant_link(run: &str, id: u64) -> String {
+pub(crate) fn variant_link(run: &str, id: u64) -> String {
     format!(r#"<a href="{}">#{id}</a>"#, variant_href(run, id))
 }
 
@@ -70,8 +70,15 @@ pub(crate) fn dashboard(archive: &Archive) -> Result<String, Missing> {
 
 /// One run: its tree, its chart, why variants were rejected, and how each
 /// operator and model fared.
-pub(crate) fn run(archive: &Archive, name: &str, filter: &Filter) -> Result<String, Missing> {
+pub(crate) fn run(
+    archive: &Archive,
+    name: &str,
+    filter: &Filter,
+    reference: Option<&crate::Reference>,
+) -> Result<String, Missing> {
     let view = RunView::load(archive, name)?;
+    // A run whose config is unreadable simply has no reference line.
+    let reference = reference.and_then(|lookup| lookup(&archive.run_config(name).ok()?));
     let mut body = format!(
         r#"<h1>Run {}</h1><p><span class="status-{}">{}</span> · {} variants, {} valid · best {} {} · {} tokens · ${:.4}</p>"#,
         esc(name),
@@ -93,8 +100,16 @@ pub(crate) fn run(archive: &Archive, name: &str, filter: &Filter) -> Result<Stri
     let _ = write!(
         body,
         "<h2>Score over iterations</h2>{}",
-        svg::chart(&view, None)
+        svg::chart(
+            &view,
+            reference
+                .as_ref()
+                .map(|(value, source)| (*value, source.as_str()))
+        )
     );
+    if crate::agents::is_agent_run(&view) {
+        body.push_str(&crate::agents::table(&view));
+    }
     body.push_str(&rejections(&view));
     body.push_str(&success_rates(&view));
     let live = Live {
@@ -292,6 +307,7 @@ pub(crate) fn variant(
         );
     }
     body.push_str(&prompt_section(meta, archive.transcript(run, id)?.as_ref()));
+    body.push_str(&crate::agents::records(archive, run, id));
     body.push_str(&note_table(meta));
     let trail = [
         (run_href(run), run.to_string()),
@@ -369,7 +385,7 @@ fn metrics(view: &RunView, meta: &VariantMeta) -> String {
 fn prompt_section(meta: &VariantMeta, transcript: Option<&Transcript>) -> String {
     let Some(transcript) = transcript.filter(|t| !t.is_empty()) else {
         return format!(
-            r#"<h2>Prompt and reply</h2><p class="dim">Not kept for this variant (made without an LLM, or recorded before Clade stored transcripts); digests: prompt <code>{}</code>, reply <code>{}</code>.</p>"#,
+            r#"<h2>Prompt and reply</h2><p class="dim">Not kept with this variant (made without an LLM; by an agent, whose exchanges are in its records; or recorded before Clade stored transcripts); digests: prompt <code>{}</code>, reply <code>{}</code>.</p>"#,
             esc(meta.prompt_digest.as_deref().unwrap_or("–")),
             esc(meta.response_digest.as_deref().unwrap_or("–"))
         );

@@ -250,7 +250,7 @@ pub(crate) fn chart(view: &RunView, reference: Option<(f64, &str)>) -> String {
     if let Some((value, label)) = reference {
         let _ = write!(
             out,
-            r##"<path d="M{pad} {yy:.1}H{r}" stroke="#6b7280" stroke-dasharray="4 3" fill="none"/><text x="{tx}" y="{ty:.1}">{}</text>"##,
+            r##"<g class="reference"><path d="M{pad} {yy:.1}H{r}" stroke="#6b7280" stroke-dasharray="4 3" fill="none"/><text x="{tx}" y="{ty:.1}">{}</text></g>"##,
             esc(label),
             yy = y(value),
             r = w - pad,

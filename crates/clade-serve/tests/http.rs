@@ -154,8 +154,12 @@ fn hostile_transcript() -> Transcript {
 /// A server on a free port of 127.0.0.1 for `repo`, running on a thread.
 fn serve(repo: &Path, read_only: bool) -> SocketAddr {
     let mut options = clade_serve::Options::new(repo.to_path_buf());
-    options.token = Some(TOKEN.into());
     options.read_only = read_only;
+    serve_with(options)
+}
+
+fn serve_with(mut options: clade_serve::Options) -> SocketAddr {
+    options.token = Some(TOKEN.into());
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -582,7 +586,7 @@ fn a_run_page_follows_new_variants_as_server_sent_events() {
 fn the_export_writes_every_page_with_relative_links_and_escaped_text() {
     let repo = repository();
     let out = tempfile::tempdir().unwrap();
-    let pages = clade_serve::export(repo.path(), out.path()).unwrap();
+    let pages = clade_serve::export(repo.path(), out.path(), None).unwrap();
     assert_eq!(pages, 1 + 1 + 3);
     let run = std::fs::read_to_string(out.path().join("runs/r/index.html")).unwrap();
     assert_eq!(run.matches(r#"<circle class="node"#).count(), 3);
@@ -603,4 +607,25 @@ fn the_export_writes_every_page_with_relative_links_and_escaped_text() {
     }
     assert!(out.path().join("assets/style.css").is_file());
     assert!(out.path().join("index.html").is_file());
+}
+
+/// The run's chart draws the published reference the lookup finds for the
+/// run's config, escaped; without a lookup there is no line.
+#[test]
+fn the_chart_draws_the_reference_the_lookup_gives_for_the_runs_config() {
+    let repo = repository();
+    let mut options = clade_serve::Options::new(repo.path().to_path_buf());
+    // The fixture's run was created with an empty config.
+    options.reference = Some(std::sync::Arc::new(|config: &str| {
+        config.is_empty().then(|| (9.5, "paper <9.5>".to_string()))
+    }));
+    let with = get(serve_with(options), "/runs/r");
+    assert_eq!(with.body.matches(r#"class="reference""#).count(), 1);
+    assert!(
+        with.body.contains(">paper &lt;9.5&gt;</text>"),
+        "{}",
+        with.body
+    );
+    let without = get(serve(repo.path(), true), "/runs/r");
+    assert!(!without.body.contains(r#"class="reference""#));
 }

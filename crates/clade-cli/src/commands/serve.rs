@@ -31,9 +31,14 @@ pub struct ServeArgs {
     pub export: Option<PathBuf>,
 }
 
+/// The builtin registry's published results, for the run charts.
+fn reference() -> clade_serve::Reference {
+    std::sync::Arc::new(clade_evolve::builtins::reference_for_config)
+}
+
 pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     if let Some(out) = &args.export {
-        let pages = clade_serve::export(&args.repo, out)
+        let pages = clade_serve::export(&args.repo, out, Some(&reference()))
             .with_context(|| format!("exporting the pages to {}", out.display()))?;
         println!(
             "wrote {pages} pages to {} (open {}/index.html)",
@@ -56,6 +61,7 @@ pub fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut options = clade_serve::Options::new(args.repo.clone());
     options.addr = SocketAddr::new(ip, args.port);
     options.read_only = args.read_only;
+    options.reference = Some(reference());
     clade_serve::serve_blocking(options, |url| {
         println!("{url}");
         let _ = std::io::stdout().flush();

@@ -425,6 +425,27 @@ fn two_generations_record_the_seed_and_four_children_resume_after_a_kill_and_rep
         (3, 2, 4)
     );
 
+    // The review pages: a row per agent with its pass rate and interval,
+    // and each agent's host-written records, with no hidden text.
+    let pages = tempfile::tempdir().unwrap();
+    let export = clade(root, &["serve", "--export", pages.path().to_str().unwrap()]);
+    crate::env::assert_ok(&export);
+    let run_page = std::fs::read_to_string(pages.path().join("runs/evo/index.html")).unwrap();
+    assert_eq!(run_page.matches("<tr data-agent=").count(), 5, "{run_page}");
+    // An interval for each agent that ran tasks: the two rejected ones
+    // were refused before any.
+    assert_eq!(run_page.matches(r#"<svg class="interval""#).count(), 3);
+    let agent_page = std::fs::read_to_string(pages.path().join("runs/evo/3/index.html")).unwrap();
+    for record in ["diagnosis.json", "diagnosis-prompt.md", "self-edit.md"] {
+        assert!(
+            agent_page.contains(&format!("<summary>{record}</summary>")),
+            "{record}"
+        );
+    }
+    for h in &hidden {
+        assert!(!run_page.contains(h.as_str()) && !agent_page.contains(h.as_str()));
+    }
+
     // Replay: the same tree from the caches alone, no model call.
     let calls = server.requests().len();
     let out = evolve_command(
