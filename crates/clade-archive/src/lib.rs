@@ -32,6 +32,7 @@ mod meta;
 pub mod population;
 mod results;
 mod review;
+mod snapshot;
 mod store;
 mod text;
 mod transcript;
@@ -45,5 +46,6 @@ pub use population::{
 };
 pub use results::{RESULTS_ROOT, ResultStore, agent_extras_key};
 pub use review::{FileDiff, unified_diff};
+pub use snapshot::write_snapshot;
 pub use text::printable;
 pub use transcript::{Exchange, ExchangeKind, Role, Transcript, TranscriptMessage};

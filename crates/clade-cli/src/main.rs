@@ -87,6 +87,12 @@ enum Command {
     /// Review runs in the browser: lineages, scores, diffs, branch and
     /// promote. Prints the URL to open (with its access token) first.
     Serve(commands::serve::ServeArgs),
+    /// Evaluate candidates of runs elsewhere: take jobs from a NATS
+    /// JetStream queue (`[evaluate.backend] kind = "nats"` in the run's
+    /// clade.toml) and evaluate them in this machine's sandbox.
+    Worker(commands::worker::WorkerArgs),
+    /// The live workers on a NATS server: id, host, jobs done, busy, fingerprint.
+    Workers(commands::worker::WorkersArgs),
     /// The shipped benchmarks: list them, score a solution.
     Bench {
         #[command(subcommand)]
@@ -158,6 +164,8 @@ fn main() -> ExitCode {
         } => review::branch(&repo.repo, &variant, name.as_deref()).map(ok),
         Command::Promote { variant, repo } => review::promote(&repo.repo, &variant).map(ok),
         Command::Serve(args) => commands::serve::run(args).map(ok),
+        Command::Worker(args) => commands::worker::worker(args).map(ok),
+        Command::Workers(args) => commands::worker::workers(args).map(ok),
         Command::Sandbox { command } => commands::sandbox::run(command).map(ok),
         Command::Tasks { command } => commands::tasks::run(command),
         Command::Agent { command } => commands::agent::run(command),

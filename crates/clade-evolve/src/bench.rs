@@ -222,7 +222,7 @@ pub fn crate_evaluator(
     )?
     .with_own_crate(config, None)?;
     let evaluator = if python {
-        evaluator.with_python(crate::run::python_runner(home)?)
+        evaluator.with_python(crate::local::python_runner(home)?)
     } else {
         evaluator
     };

@@ -185,6 +185,74 @@ pub struct EvaluateConfig {
     pub direction: Direction,
     #[serde(default)]
     pub stage: Vec<StageConfig>,
+    /// Where candidates are evaluated: this process (default) or workers.
+    #[serde(default)]
+    pub backend: BackendConfig,
+}
+
+/// `[evaluate.backend]`: where candidates are built and run.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackendConfig {
+    #[serde(default)]
+    pub kind: BackendKind,
+    /// The NATS server, e.g. `nats://127.0.0.1:4222` (`kind = "nats"`).
+    #[serde(default)]
+    pub url: Option<String>,
+    /// The environment variable holding the server's token, if it needs one.
+    #[serde(default)]
+    pub token_env: Option<String>,
+    /// The work-queue stream. Default `CLADE_JOBS`.
+    #[serde(default = "default_stream")]
+    pub stream: String,
+    /// Seconds a job may go without a sign of life before another worker
+    /// gets it (workers extend it while they evaluate). Default 60.
+    #[serde(default = "default_ack_wait_s")]
+    pub ack_wait_s: u64,
+    /// Deliveries of one job before it is recorded as a host error. Default 3.
+    #[serde(default = "default_max_deliver")]
+    pub max_deliver: i64,
+    /// Seconds the run waits for one job's result. Default 3600.
+    #[serde(default = "default_job_timeout_s")]
+    pub job_timeout_s: u64,
+}
+
+impl Default for BackendConfig {
+    fn default() -> Self {
+        BackendConfig {
+            kind: BackendKind::Local,
+            url: None,
+            token_env: None,
+            stream: default_stream(),
+            ack_wait_s: default_ack_wait_s(),
+            max_deliver: default_max_deliver(),
+            job_timeout_s: default_job_timeout_s(),
+        }
+    }
+}
+
+fn default_stream() -> String {
+    "CLADE_JOBS".into()
+}
+fn default_ack_wait_s() -> u64 {
+    60
+}
+fn default_max_deliver() -> i64 {
+    3
+}
+fn default_job_timeout_s() -> u64 {
+    3600
+}
+
+/// Which evaluation backend a run uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackendKind {
+    /// This process's sandbox.
+    #[default]
+    Local,
+    /// `clade worker` processes through a NATS JetStream work queue.
+    Nats,
 }
 
 fn default_fuel() -> u64 {
@@ -364,6 +432,34 @@ impl Config {
         Ok(())
     }
 
+    fn validate_backend(&self) -> Result<(), String> {
+        let backend = &self.evaluate.backend;
+        if backend.kind == BackendKind::Local {
+            return Ok(());
+        }
+        match &backend.url {
+            None => Err("evaluate.backend: kind = \"nats\" needs url = \"nats://HOST:4222\"".into()),
+            Some(url) if !url.starts_with("nats://") && !url.starts_with("tls://") => Err(format!(
+                "evaluate.backend.url = {url:?}: expected nats://HOST:PORT"
+            )),
+            _ if backend.stream.is_empty()
+                || !backend
+                    .stream
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
+            {
+                Err(format!(
+                    "evaluate.backend.stream = {:?}: use letters, digits, '_' and '-'",
+                    backend.stream
+                ))
+            }
+            _ if backend.max_deliver < 1 || backend.ack_wait_s == 0 || backend.job_timeout_s == 0 => {
+                Err("evaluate.backend: max_deliver, ack_wait_s and job_timeout_s must be at least 1".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
     /// Checks what types alone cannot.
     fn validate(&self) -> Result<(), String> {
         if self.target.files.is_empty() {
@@ -406,6 +502,7 @@ impl Config {
             return Err("evaluate.scorer.command must not be empty".into());
         }
         self.validate_stages()?;
+        self.validate_backend()?;
         if let ScorerConfig::Evaluator { timeout_s, .. } = &self.evaluate.scorer {
             if self.target.build != BuildKind::Python {
                 return Err(

@@ -29,8 +29,9 @@ use crate::project::{Project, clean_relative};
 use crate::rejection::Rejection;
 use crate::scoring::{self, EvaluationInputs, Metrics};
 
-/// What became of a candidate's evaluation.
-#[derive(Debug, Clone, PartialEq)]
+/// What became of a candidate's evaluation. Serializable: a remote worker
+/// sends it back as JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Evaluation {
     Scored {
         score: f64,
@@ -52,6 +53,11 @@ pub enum Evaluation {
 }
 
 impl Evaluation {
+    /// A host fault as the candidate's rejection (the run goes on).
+    pub fn host_error(message: String) -> Self {
+        Self::rejected(Rejection::HostError(message), None)
+    }
+
     pub(crate) fn rejected(reason: Rejection, feedback: Option<String>) -> Self {
         Evaluation::Rejected {
             reason,

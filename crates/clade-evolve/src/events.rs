@@ -56,6 +56,7 @@ pub enum Event {
         id: u64,
         status: VariantStatus,
         score: Option<f64>,
+        #[serde(serialize_with = "crate::rejection::option_as_text")]
         reason: Option<Rejection>,
     },
     /// One iteration's variant, recorded in order.
@@ -71,6 +72,7 @@ pub enum Event {
         model: Option<String>,
         status: VariantStatus,
         score: Option<f64>,
+        #[serde(serialize_with = "crate::rejection::option_as_text")]
         reason: Option<Rejection>,
         /// Whether it is a new best.
         improved: bool,

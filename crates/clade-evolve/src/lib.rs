@@ -40,11 +40,13 @@ pub mod functions;
 pub mod gc;
 pub mod import;
 pub mod init;
+mod local;
 mod own_crate;
 mod project;
 mod proposal;
 mod proposer;
 mod rejection;
+pub mod remote;
 mod run;
 pub mod scoring;
 pub mod signals;
@@ -54,8 +56,9 @@ mod writer;
 pub use backend::{EvalBackend, EvalJob};
 pub use clade_llm::CacheMode;
 pub use config::{
-    BuildKind, Config, ConfigError, EVALUATOR_PYTHON, EVALUATOR_TIMEOUT_S, EvaluateConfig,
-    RunConfig, ScorerConfig, SearchConfig, StageConfig, TargetConfig,
+    BackendConfig, BackendKind, BuildKind, Config, ConfigError, EVALUATOR_PYTHON,
+    EVALUATOR_TIMEOUT_S, EvaluateConfig, RunConfig, ScorerConfig, SearchConfig, StageConfig,
+    TargetConfig,
 };
 pub use controller::{FrameworkTimes, StopReason};
 pub use error::EvolveError;

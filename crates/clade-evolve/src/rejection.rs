@@ -12,7 +12,7 @@ use std::fmt;
 
 /// Why a variant was rejected. Details are single lines, at most 200
 /// characters (see `first_line`).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Rejection {
     /// The LLM call failed after its retries.
     LlmError(String),
@@ -110,10 +110,15 @@ impl fmt::Display for Rejection {
     }
 }
 
-/// A rejection serializes as its stored text (the `--json` contract).
-impl serde::Serialize for Rejection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+/// Events carry a rejection as its stored text (the `--json` contract);
+/// the derived form, which reads back, is what a remote worker sends.
+pub(crate) fn option_as_text<S: serde::Serializer>(
+    rejection: &Option<Rejection>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match rejection {
+        Some(rejection) => serializer.collect_str(rejection),
+        None => serializer.serialize_none(),
     }
 }
 

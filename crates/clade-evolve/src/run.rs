@@ -13,26 +13,24 @@ use std::time::{Duration, Instant};
 use clade_agent::Templates;
 use clade_archive::{Archive, NewVariant, RunRecord, TreeSource, VariantMeta, VariantStatus};
 use clade_llm::{CacheMode, Endpoint, Ensemble, Ledger, ModelConfig, ProviderKind, ResponseCache};
-use clade_sandbox::python::{PythonArtifacts, PythonRunner};
-use clade_sandbox::{Builder, BuilderConfig, Runner, RunnerConfig};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Semaphore;
 
 use crate::backend::{EvalBackend, EvalJob};
-use crate::config::{BuildKind, Config};
+use crate::config::{BackendKind, Config};
 use crate::controller::LoopEnd;
 use crate::controller::{
     Controller, FrameworkTimes, Recorded, Settings, StopReason, cut, held_back_seed, ranking_seed,
 };
 use crate::error::EvolveError;
-use crate::evaluate::{Evaluation, Evaluator};
+use crate::evaluate::Evaluation;
 use crate::events::{Best, Event, HeldBack, Totals};
-use crate::project::{Project, is_program_file};
+use crate::project::Project;
 use crate::proposal::{Shared, files_digest};
 use crate::writer::{Ack, Writer};
 
 /// How `clade run` was asked to run.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct RunOptions {
     /// `clade.toml`, or a folder holding one.
     pub config: PathBuf,
@@ -55,6 +53,9 @@ pub struct RunOptions {
     /// An agent that proposes candidates instead of the run's own prompts
     /// (`clade run --agent`).
     pub proposer: Option<Arc<dyn crate::Proposer>>,
+    /// What makes remote backends (`[evaluate.backend] kind = "nats"`);
+    /// without one such a config is refused.
+    pub remote: Option<Arc<dyn crate::remote::RemoteBackends>>,
 }
 
 /// How a run ended.
@@ -138,7 +139,17 @@ async fn run_async(
         .unwrap_or_else(clade_sandbox::default_home);
     let models = build_models(options, &config, &home, &git_dir)?;
     let (backend, base_commit) = build_backend(
-        &config, &project, &archive, &run_name, resumed, &workdir, &home, &models, &run_dir,
+        options,
+        &config,
+        &config_source,
+        &project,
+        &archive,
+        &run_name,
+        resumed,
+        &workdir,
+        &home,
+        &models,
+        &run_dir,
     )?;
     let shared = Arc::new(Shared {
         backend: backend.clone(),
@@ -588,12 +599,14 @@ fn build_models(
     })
 }
 
-/// Step: the evaluation backend — today always this machine's sandbox
-/// (runner, builder) and the evaluator over the crate as committed at the
-/// run's base commit, which is returned with it.
+/// Step: the evaluation backend — this machine's sandbox over the crate as
+/// committed at the run's base commit (returned with it), or remote workers
+/// given that commit's folder of `clade.toml` as a bundle.
 #[allow(clippy::too_many_arguments)]
 fn build_backend(
+    options: &RunOptions,
     config: &Config,
+    config_source: &str,
     project: &Project,
     archive: &Archive,
     run_name: &str,
@@ -603,23 +616,6 @@ fn build_backend(
     models: &Models,
     run_dir: &Path,
 ) -> Result<(Arc<dyn EvalBackend>, String), EvolveError> {
-    let runner = Arc::new(Runner::new(RunnerConfig {
-        cache_dir: Some(home.join("modules")),
-        ..RunnerConfig::default()
-    })?);
-    let builder = match config.target.build {
-        BuildKind::CargoWasm => Some(Arc::new(Builder::new(BuilderConfig {
-            work_dir: home.join("build"),
-            ..BuilderConfig::default()
-        })?)),
-        BuildKind::Wasm | BuildKind::Python => None,
-    };
-    let python = match config.target.build {
-        BuildKind::Python => Some(python_runner(home)?),
-        _ => None,
-    };
-
-    // The base commit and the crate's committed files.
     let base_commit = if resumed {
         archive.run(run_name)?.base_commit.clone()
     } else {
@@ -631,63 +627,60 @@ fn build_backend(
             workdir.display()
         )));
     };
-    let mut crate_files = BTreeMap::new();
-    if let Some(dir) = project.crate_repo_dir() {
-        for (path, bytes) in archive.files_in_commit(&base_commit, &dir)? {
-            let rel = if dir.is_empty() {
-                path.as_str()
-            } else {
-                path.strip_prefix(&format!("{dir}/")).unwrap_or(&path)
+    let backend = match config.evaluate.backend.kind {
+        BackendKind::Local => crate::local::local_backend(
+            config,
+            project,
+            archive,
+            &base_commit,
+            home,
+            models.hidden_env.clone(),
+            run_dir.join("scratch"),
+        )?,
+        BackendKind::Nats => {
+            let Some(remote) = &options.remote else {
+                return Err(EvolveError::Setup(
+                    "evaluate.backend.kind = \"nats\" needs a build of clade with distributed evaluation".into(),
+                ));
             };
-            if is_program_file(config.target.build, rel) {
-                crate_files.insert(rel.to_string(), bytes);
-            }
+            let config_path = config_path_in(options, workdir)?;
+            let text = if resumed {
+                archive.run_config(run_name)?
+            } else {
+                redact_headers(config_source)
+            };
+            let bundle = crate::remote::bundle_of(
+                config,
+                &text,
+                &config_path,
+                archive,
+                &base_commit,
+                workdir,
+            )?;
+            remote.connect(crate::remote::RemoteSpec {
+                run: run_name.to_string(),
+                backend: config.evaluate.backend.clone(),
+                bundle,
+            })?
         }
-        if crate_files.is_empty() {
-            return Err(EvolveError::Setup(format!(
-                "the crate at {} is not in the last commit ({}): commit it first",
-                if dir.is_empty() { "." } else { dir.as_str() },
-                &base_commit[..12]
-            )));
-        }
-    }
-    let workspace = crate::own_crate::workspace_of(config, project, archive, &base_commit)?;
-    let mut evaluator = Evaluator::new(
-        config,
-        project.clone(),
-        runner,
-        builder,
-        crate_files,
-        models.hidden_env.clone(),
-        run_dir.join("scratch"),
-    )?
-    .with_own_crate(config, workspace)?;
-    if let Some(python) = python {
-        evaluator = evaluator.with_python(python);
-    }
-    let evaluator: Arc<dyn EvalBackend> = Arc::new(evaluator);
-
-    Ok((evaluator, base_commit))
+    };
+    Ok((backend, base_commit))
 }
 
-/// The Python runtime under `home`, compiled before the seed runs (minutes
-/// the first time on a machine, said on stderr; a load from the module cache
-/// after). A missing runtime is an error naming the command that fetches it.
-pub(crate) fn python_runner(home: &Path) -> Result<Arc<PythonRunner>, EvolveError> {
-    let artifacts = PythonArtifacts::locate(home)?;
-    let runner = PythonRunner::new(artifacts)?;
-    tracing::info!(
-        "loading the Python runtime (the first time on a machine it compiles for minutes)"
-    );
-    let started = Instant::now();
-    runner.warm()?;
-    if started.elapsed() > Duration::from_secs(5) {
-        tracing::info!(
-            "compiled the Python runtime in {:.0} s (cached for later runs)",
-            started.elapsed().as_secs_f64()
-        );
-    }
-    Ok(Arc::new(runner))
+/// Where the run's `clade.toml` is, relative to the repository root.
+fn config_path_in(options: &RunOptions, workdir: &Path) -> Result<String, EvolveError> {
+    let file = locate_config(&options.config)?;
+    let canonical = |p: &Path| p.canonicalize().map_err(EvolveError::io("resolve", p));
+    let (file, root) = (canonical(&file)?, canonical(workdir)?);
+    file.strip_prefix(&root)
+        .map(|rel| rel.to_string_lossy().into_owned())
+        .map_err(|_| {
+            EvolveError::Setup(format!(
+                "{} is outside the repository at {}: workers get the repository's files, so keep clade.toml in it",
+                file.display(),
+                root.display()
+            ))
+        })
 }
 
 /// Step: the controller of a run, before the seed or the archive fills its

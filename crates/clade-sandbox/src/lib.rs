@@ -41,6 +41,30 @@ pub use runner::{
     TrustedModule, Value,
 };
 
+/// The engine version, as pinned in the workspace manifest (a test holds
+/// them together).
+const WASMTIME: &str = "48.0.8";
+
+/// What decides how this machine builds and runs a candidate, in words: the
+/// engine, the candidate template (manifest, lock, guest SDK) and the Rust
+/// toolchain on `PATH` (`rustc --version`; `none` without one). Equal words
+/// on two machines mean equal evaluations of equal candidates; distributed
+/// evaluation matches jobs to workers by them.
+pub fn environment() -> String {
+    let rustc = std::process::Command::new("rustc")
+        .arg("--version")
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_else(|| "rustc none".into());
+    let template = builder::candidate_fingerprint();
+    format!(
+        "wasmtime {WASMTIME}; candidate template {}; {rustc}",
+        &template[..16]
+    )
+}
+
 /// Where Clade keeps its caches unless told otherwise: `$CLADE_HOME`, else
 /// `$XDG_CACHE_HOME/clade`, else `~/.cache/clade`.
 pub fn default_home() -> std::path::PathBuf {
@@ -71,4 +95,18 @@ pub(crate) fn sha256_hex(parts: &[&[u8]]) -> String {
 pub(crate) fn sha256_plain_hex(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     format!("{:x}", Sha256::digest(bytes))
+}
+
+#[cfg(test)]
+mod environment_tests {
+    #[test]
+    fn the_engine_version_is_the_pinned_one() {
+        let manifest = include_str!("../../../Cargo.toml");
+        let pin = format!("wasmtime = {{ version = \"={}\"", super::WASMTIME);
+        assert!(manifest.contains(&pin), "Cargo.toml does not pin {pin}");
+        assert!(super::environment().starts_with(&format!(
+            "wasmtime {}; candidate template ",
+            super::WASMTIME
+        )));
+    }
 }

@@ -14,3 +14,4 @@ pub mod sandbox;
 mod sandbox_bench;
 pub mod serve;
 pub mod tasks;
+pub mod worker;

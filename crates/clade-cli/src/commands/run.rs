@@ -73,6 +73,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         home: None,
         catch_signals: true,
         proposer,
+        remote: Some(std::sync::Arc::new(clade_dist::NatsBackends)),
     };
     let summary = if args.json {
         let mut out = std::io::stdout().lock();

@@ -6,6 +6,8 @@
 //!   reject cheats;
 //! - [`bench_agents`]: `clade bench agents`: pass matrices, stored results,
 //!   common seeds, refusals, the SVG and the JSON report;
+//! - [`distributed`]: `clade worker` processes over a real nats-server:
+//!   the same archive as local, a killed worker, a foreign fingerprint;
 //! - [`evolve_agent`]: `clade evolve-agent`: two generations with every
 //!   kind of child, a kill and a resume, a replay, hostile self-edits;
 //! - [`golden`]: a scripted run's events and notes, byte for byte;
@@ -21,6 +23,7 @@ mod bench;
 mod bench_agents;
 mod browser;
 mod deps;
+mod distributed;
 mod env;
 mod evolve_agent;
 mod golden;

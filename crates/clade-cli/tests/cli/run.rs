@@ -92,7 +92,7 @@ fn improvement(steps: u64, replacement: &str) -> String {
 /// Request 2 is a 500 (retried); every 5th request from the 4th is prose
 /// without code, every 5th from the 5th breaks the build; the rest add one
 /// to three steps (varied, as a model's proposals are).
-fn scripted_llm(delay: Duration) -> ScriptedServer {
+pub(crate) fn scripted_llm(delay: Duration) -> ScriptedServer {
     ScriptedServer::start_with(move |n, request| {
         std::thread::sleep(delay);
         if n == 2 {
@@ -127,7 +127,7 @@ pub(crate) fn finish(events: &[Value]) -> &Value {
 }
 
 /// (id, parent, status, score) of every variant of `run`, from `clade tree --json`.
-fn shape(dir: &Path, run: &str) -> Vec<(u64, Option<u64>, String, Option<f64>)> {
+pub(crate) fn shape(dir: &Path, run: &str) -> Vec<(u64, Option<u64>, String, Option<f64>)> {
     let out = clade(dir, &["tree", run, "--all", "--json"]);
     assert_ok(&out);
     let tree: Value = serde_json::from_slice(&out.stdout).unwrap();

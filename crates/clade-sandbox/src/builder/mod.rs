@@ -564,3 +564,8 @@ fn find_sysroot() -> Result<PathBuf, SandboxError> {
 fn ms(started: Instant) -> f64 {
     started.elapsed().as_secs_f64() * 1e3
 }
+
+/// The fingerprint of the candidate template (manifest, lock, guest SDK).
+pub(crate) fn candidate_fingerprint() -> String {
+    template::fingerprint(template::Template::Candidate)
+}

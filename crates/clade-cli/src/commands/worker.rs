@@ -1,0 +1,113 @@
+//! `clade worker` and `clade workers`: arguments and printing; the work
+//! itself is `clade_dist`.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use clade_dist::Connection;
+
+#[derive(clap::Args)]
+pub struct NatsArgs {
+    /// The NATS server (JetStream enabled), e.g. nats://10.0.0.5:4222.
+    #[arg(long, value_name = "URL")]
+    pub nats: String,
+    /// The environment variable holding the server's token, if it needs one.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// The job stream (as the coordinator's evaluate.backend.stream).
+    #[arg(long, default_value = clade_dist::wire::DEFAULT_STREAM)]
+    pub stream: String,
+}
+
+impl NatsArgs {
+    fn connection(&self, ack_wait_s: u64, max_deliver: i64) -> Connection {
+        Connection {
+            url: self.nats.clone(),
+            token_env: self.token_env.clone(),
+            stream: self.stream.clone(),
+            ack_wait: Duration::from_secs(ack_wait_s),
+            max_deliver,
+        }
+    }
+}
+
+#[derive(clap::Args)]
+pub struct WorkerArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    /// Jobs evaluated at once.
+    #[arg(long, default_value_t = 1)]
+    pub jobs: u32,
+    /// Seconds a job may go without a sign of life before another worker
+    /// gets it (the first worker or coordinator to create the queue sets it).
+    #[arg(long, default_value_t = 60)]
+    pub ack_wait_s: u64,
+    /// Deliveries of one job before it is given up as poison.
+    #[arg(long, default_value_t = 3)]
+    pub max_deliver: i64,
+    /// Stop after this many jobs.
+    #[arg(long)]
+    pub max_jobs: Option<u64>,
+}
+
+pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
+    let home = clade_sandbox::default_home();
+    let mut hidden_env = vec![
+        "OPENAI_API_KEY".to_string(),
+        "ANTHROPIC_API_KEY".to_string(),
+    ];
+    hidden_env.extend(args.nats.token_env.clone());
+    let options = clade_dist::worker::WorkerOptions {
+        conn: args.nats.connection(args.ack_wait_s, args.max_deliver),
+        jobs: args.jobs.max(1),
+        home,
+        hidden_env,
+        max_jobs: args.max_jobs,
+    };
+    let url = args.nats.nats.clone();
+    clade_dist::worker::log_to_stderr();
+    let done = clade_dist::worker::run(options, |id, fingerprint| {
+        eprintln!("worker {id} taking jobs from {url} (fingerprint {fingerprint})");
+    })
+    .with_context(|| format!("the worker on {}", args.nats.nats))?;
+    eprintln!("worker done: {done} jobs");
+    Ok(())
+}
+
+#[derive(clap::Args)]
+pub struct WorkersArgs {
+    #[command(flatten)]
+    pub nats: NatsArgs,
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn workers(args: WorkersArgs) -> anyhow::Result<()> {
+    let list = clade_dist::workers::list(&args.nats.connection(60, 3))
+        .with_context(|| format!("listing the workers on {}", args.nats.nats))?;
+    if args.json {
+        println!("{}", serde_json::to_string(&list)?);
+        return Ok(());
+    }
+    let (_, mine) = clade_dist::environment();
+    if list.is_empty() {
+        println!("no live workers on {}", args.nats.nats);
+        return Ok(());
+    }
+    println!(
+        "{:<32} {:<20} {:>9} {:>6}  fingerprint",
+        "worker", "host", "jobs done", "busy"
+    );
+    for w in &list {
+        let note = if w.fingerprint == mine {
+            ""
+        } else {
+            "  (differs from this machine's)"
+        };
+        println!(
+            "{:<32} {:<20} {:>9} {:>3}/{:<2}  {}{note}",
+            w.id, w.host, w.jobs_done, w.busy, w.slots, w.fingerprint
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,387 @@
+//! Distributed evaluation through a real `nats-server` (JetStream on, on
+//! 127.0.0.1, data in a temporary folder) and real `clade worker`
+//! processes: the archive does not depend on the backend, a killed worker's
+//! job goes to another, a worker of another environment takes nothing.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::env::{assert_ok, clade_command, git};
+use crate::run::{finish, parse_events, project, scripted_llm, shape};
+
+/// A child process killed when dropped.
+struct Killed(Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Debian's nats-server, or `None` with the reason printed (and a failure
+/// when `CLADE_REQUIRE_NATS` says it must be there, as scripts/test.sh does).
+fn nats_server_binary() -> Option<PathBuf> {
+    let found = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    if found.is_none() {
+        let why = "no nats-server (scripts/test.sh installs Debian's nats-server)";
+        assert!(
+            std::env::var_os("CLADE_REQUIRE_NATS").is_none(),
+            "CLADE_REQUIRE_NATS is set but there is {why}"
+        );
+        eprintln!("skipped: {why}");
+    }
+    found
+}
+
+/// A JetStream server on a free port of 127.0.0.1.
+struct Nats {
+    process: Killed,
+    binary: PathBuf,
+    port: u16,
+    data: tempfile::TempDir,
+    url: String,
+}
+
+impl Nats {
+    /// Stops the server (SIGKILL) and starts it again on the same port and
+    /// data folder.
+    fn restart(&mut self) {
+        self.process.0.kill().unwrap();
+        self.process.0.wait().unwrap();
+        self.process = spawn_nats(&self.binary, self.port, self.data.path());
+    }
+}
+
+fn start_nats(binary: &Path) -> Nats {
+    let port = TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    Nats {
+        process: spawn_nats(binary, port, data.path()),
+        binary: binary.to_path_buf(),
+        port,
+        data,
+        url: format!("nats://127.0.0.1:{port}"),
+    }
+}
+
+fn spawn_nats(binary: &Path, port: u16, data: &Path) -> Killed {
+    let process = Command::new(binary)
+        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+        .arg(data)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let process = Killed(process);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nats-server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    process
+}
+
+/// `clade worker` on `url`; its stderr lines go to a file the test reads.
+struct Worker {
+    process: Killed,
+    log: PathBuf,
+}
+
+impl Worker {
+    fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+}
+
+fn start_worker(dir: &Path, url: &str, path_prefix: Option<&Path>) -> Worker {
+    let log = dir.join(format!(
+        "worker-{}.log",
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+    ));
+    let mut cmd = clade_command(dir, &["worker", "--nats", url, "--ack-wait-s", "3"]);
+    if let Some(prefix) = path_prefix {
+        let path = std::env::var("PATH").unwrap_or_default();
+        cmd.env("PATH", format!("{}:{path}", prefix.display()));
+    }
+    let child = cmd
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let worker = Worker {
+        process: Killed(child),
+        log,
+    };
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !worker.log().contains("taking jobs from") {
+        assert!(
+            Instant::now() < deadline,
+            "the worker never started: {}",
+            worker.log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    worker
+}
+
+/// Makes the project's jobs slow enough to interrupt: a program no
+/// earlier build has seen (a real build, not a cache hit) that spins for
+/// about a second before it prints its score.
+fn slow_program(root: &Path) {
+    let main_rs = root.join("src/main.rs");
+    let nonce = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    let text = std::fs::read_to_string(&main_rs).unwrap().replace(
+        "fn main() {",
+        "fn main() {\n    let mut spin = 0u64;\n    for i in 0..300_000_000u64 {\n        spin = std::hint::black_box(spin.wrapping_mul(31).wrapping_add(i));\n    }\n    if spin == 42 {\n        return;\n    }",
+    );
+    assert!(text.contains("let mut spin"));
+    std::fs::write(&main_rs, format!("// build {nonce}\n{text}")).unwrap();
+    let config = root.join("clade.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let toml = toml
+        .replace("fuel = 100000000\n", "fuel = 20000000000\n")
+        .replace("timeout_ms = 5000\n", "timeout_ms = 60000\n");
+    assert!(toml.contains("fuel = 20000000000"));
+    std::fs::write(&config, toml).unwrap();
+    git(root, &["commit", "-qam", "a slow program"]);
+}
+
+/// The demo project with `[evaluate.backend]` pointing at `url`.
+fn use_nats(dir: &Path, url: &str, extra: &str) {
+    // A bound on every wait, so a lost job fails the test instead of
+    // hanging it.
+    let extra = if extra.contains("job_timeout_s") {
+        extra.to_string()
+    } else {
+        format!("job_timeout_s = 120\n{extra}")
+    };
+    let config = dir.join("clade.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str(&format!(
+        "\n[evaluate.backend]\nkind = \"nats\"\nurl = \"{url}\"\nack_wait_s = 3\n{extra}"
+    ));
+    std::fs::write(&config, text).unwrap();
+}
+
+fn workers(dir: &Path, url: &str) -> Vec<Value> {
+    let out = clade_command(dir, &["workers", "--nats", url, "--json"])
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    serde_json::from_slice::<Vec<Value>>(&out.stdout).unwrap()
+}
+
+/// A scripted run evaluated by three workers records the same archive (ids,
+/// parents, statuses, scores) as the same run evaluated locally.
+#[test]
+fn three_workers_record_the_same_archive_as_the_local_sandbox() {
+    let Some(binary) = nats_server_binary() else {
+        return;
+    };
+    let nats = start_nats(&binary);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 6, "name = \"local\"");
+    let root = dir.path();
+    let local = clade_command(root, &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .output()
+        .unwrap();
+    assert_ok(&local);
+
+    let pool: Vec<Worker> = (0..3)
+        .map(|_| start_worker(root, &nats.url, None))
+        .collect();
+    assert_eq!(workers(root, &nats.url).len(), 3);
+    use_nats(root, &nats.url, "");
+    // The same replies, from the cache: what differs is where candidates ran.
+    let out = clade_command(root, &["run", "--json", "--replay", "--name", "dist"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(finish(&parse_events(&out))["reason"], "iterations");
+    assert_eq!(shape(root, "dist"), shape(root, "local"));
+
+    // The workers did the evaluations: the seed and one per iteration at
+    // least (repairs are off), spread over the pool.
+    let done: u64 = workers(root, &nats.url)
+        .iter()
+        .map(|w| w["jobs_done"].as_u64().unwrap())
+        .sum();
+    assert!(done >= 7, "{done} jobs done");
+    let log = std::fs::read_to_string(root.join(".git/clade/runs/dist/clade.log")).unwrap();
+    assert!(log.contains("evaluating on NATS workers"), "{log}");
+    drop(pool);
+}
+
+/// A worker killed in the middle of a job: the job goes to another worker
+/// after `ack_wait`, the run finishes, and every variant is recorded once.
+#[test]
+fn a_killed_workers_job_goes_to_another_and_nothing_is_lost_or_doubled() {
+    let Some(binary) = nats_server_binary() else {
+        return;
+    };
+    let nats = start_nats(&binary);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 3, "name = \"killed\"");
+    let root = dir.path();
+    // The seed's job takes seconds: long enough to kill the worker in the
+    // middle of it.
+    slow_program(root);
+    use_nats(root, &nats.url, "");
+    let mut first = start_worker(root, &nats.url, None);
+    let run = clade_command(root, &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first job (the seed) is taken; kill the worker while it builds.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !first.log().contains("evaluating") {
+        assert!(
+            Instant::now() < deadline,
+            "no job was taken: {}",
+            first.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    first.process.0.kill().unwrap();
+    first.process.0.wait().unwrap();
+    assert!(
+        !first.log().contains("evaluated"),
+        "the job finished before the kill"
+    );
+    let second = start_worker(root, &nats.url, None);
+    let out = run.wait_with_output().unwrap();
+    assert_ok(&out);
+    let events = parse_events(&out);
+    assert_eq!(finish(&events)["reason"], "iterations");
+    let ids: Vec<u64> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .map(|e| e["id"].as_u64().unwrap())
+        .collect();
+    assert_eq!(ids, [1, 2, 3]);
+    assert_eq!(
+        shape(root, "killed").len(),
+        4,
+        "the seed and three variants, once each"
+    );
+    // The second worker took the killed worker's job again.
+    assert!(second.log().contains("delivered=2"), "{}", second.log());
+}
+
+/// A worker whose toolchain differs has another fingerprint: it takes no
+/// job, and the run says which workers it saw.
+#[test]
+fn a_worker_of_another_environment_takes_nothing_and_the_run_says_so() {
+    let Some(binary) = nats_server_binary() else {
+        return;
+    };
+    let nats = start_nats(&binary);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 1, "name = \"mismatch\"");
+    let root = dir.path();
+    use_nats(root, &nats.url, "job_timeout_s = 20\n");
+    let fake = tempfile::tempdir().unwrap();
+    let rustc = fake.path().join("rustc");
+    std::fs::write(
+        &rustc,
+        "#!/bin/sh\necho 'rustc 0.0.0-other (test toolchain)'\n",
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&rustc).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&rustc, permissions).unwrap();
+    let other = start_worker(root, &nats.url, Some(fake.path()));
+    let out = clade_command(root, &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .output()
+        .unwrap();
+    // The seed's job waits for a worker that never comes: the run stops,
+    // saying why.
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("error: job seed: no result within 20 s (evaluate.backend.job_timeout_s)"),
+        "{stderr}"
+    );
+    let log = std::fs::read_to_string(root.join(".git/clade/runs/mismatch/clade.log")).unwrap();
+    assert!(
+        log.contains("no live worker has this run's evaluator fingerprint"),
+        "{log}"
+    );
+    let listed = workers(root, &nats.url);
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0]["jobs_done"], 0);
+    assert!(log.contains(listed[0]["id"].as_str().unwrap()), "{log}");
+    assert!(!other.log().contains("evaluating"), "{}", other.log());
+}
+
+/// The server stopped (SIGKILL) in the middle of a run and started again on
+/// its data: workers and the coordinator reconnect and the run finishes
+/// with every variant evaluated, none lost to the outage.
+#[test]
+fn a_run_outlives_a_restart_of_the_server() {
+    let Some(binary) = nats_server_binary() else {
+        return;
+    };
+    let mut nats = start_nats(&binary);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 3, "name = \"restart\"");
+    let root = dir.path();
+    slow_program(root);
+    use_nats(root, &nats.url, "");
+    let worker = start_worker(root, &nats.url, None);
+    let run = clade_command(root, &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !worker.log().contains("evaluated") {
+        assert!(
+            Instant::now() < deadline,
+            "the seed was never evaluated: {}",
+            worker.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    nats.restart();
+    let out = run.wait_with_output().unwrap();
+    assert_ok(&out);
+    let events = parse_events(&out);
+    assert_eq!(finish(&events)["reason"], "iterations");
+    let reasons: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .map(|e| &e["reason"])
+        .collect();
+    assert_eq!(reasons.len(), 3);
+    assert!(
+        reasons
+            .iter()
+            .all(|r| !r.as_str().unwrap_or("").starts_with("host_error")),
+        "{reasons:?}"
+    );
+    assert_eq!(shape(root, "restart").len(), 4);
+}

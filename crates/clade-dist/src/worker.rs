@@ -1,0 +1,407 @@
+//! `clade worker`: takes jobs of its own environment fingerprint from the
+//! work queue, evaluates them in this machine's sandbox with the bundle the
+//! job names (fetched once by digest and kept on disk), and stores the
+//! result under the job's id. Delivery is at least once; results make it
+//! exactly once in effect: a job whose result exists is acknowledged
+//! without work, and of two results the first stays (a differing second is
+//! reported as nondeterminism).
+//!
+//! A worker runs untrusted candidates only inside its sandbox; what it holds
+//! of NATS is what it needs to take jobs and store results.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use async_nats::jetstream::consumer::PullConsumer;
+use async_nats::jetstream::{AckKind, Message, kv};
+use clade_evolve::remote::{Bundle, worker_backend};
+use clade_evolve::{EvalBackend, EvalJob, Evaluation};
+use futures_util::StreamExt;
+use tokio::io::AsyncReadExt;
+use tokio::sync::Mutex;
+
+use crate::infra::{self, Connection, Infra, nats};
+use crate::wire::{JobMessage, ResultMessage, WorkerInfo, same_outcome};
+use crate::{DistError, environment};
+
+/// How a worker runs.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    pub conn: Connection,
+    /// Jobs evaluated at once.
+    pub jobs: u32,
+    /// Clade's cache home (bundles, build dir, module cache).
+    pub home: PathBuf,
+    /// Environment variables a command scorer must not see.
+    pub hidden_env: Vec<String>,
+    /// Stop after this many jobs (tests); `None`: until killed.
+    pub max_jobs: Option<u64>,
+}
+
+/// What every job slot of a worker shares.
+struct Shared {
+    infra: Infra,
+    options: WorkerOptions,
+    id: String,
+    fingerprint: String,
+    /// The environment the fingerprint digests, in words.
+    words: String,
+    /// Evaluators by bundle digest, built once each.
+    evaluators: Mutex<HashMap<String, Arc<dyn EvalBackend>>>,
+    done: AtomicU64,
+    busy: AtomicU32,
+}
+
+/// Runs a worker until `max_jobs` are done (or forever). `ready` is called
+/// once it is connected and subscribed, with its id and fingerprint.
+pub fn run(options: WorkerOptions, ready: impl FnOnce(&str, &str)) -> Result<u64, DistError> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let infra = infra::connect(&options.conn).await?;
+        let (words, fingerprint) = environment();
+        let consumer = infra::job_consumer(&infra, &options.conn, &fingerprint).await?;
+        let id = worker_id();
+        let shared = Arc::new(Shared {
+            infra,
+            options,
+            id: id.clone(),
+            fingerprint: fingerprint.clone(),
+            words,
+            evaluators: Mutex::new(HashMap::new()),
+            done: AtomicU64::new(0),
+            busy: AtomicU32::new(0),
+        });
+        heartbeat(&shared).await;
+        tokio::spawn(heartbeats(shared.clone()));
+        ready(&id, &fingerprint);
+        let mut slots = Vec::new();
+        for _ in 0..shared.options.jobs.max(1) {
+            slots.push(tokio::spawn(slot(shared.clone(), consumer.clone())));
+        }
+        for slot in slots {
+            slot.await
+                .map_err(|e| DistError::Nats(format!("a job slot failed: {e}")))??;
+        }
+        Ok(shared.done.load(Ordering::Relaxed))
+    })
+}
+
+/// One job at a time, forever (or until the worker's quota is done).
+async fn slot(shared: Arc<Shared>, consumer: PullConsumer) -> Result<(), DistError> {
+    loop {
+        if let Some(max) = shared.options.max_jobs
+            && shared.done.load(Ordering::Relaxed) >= max
+        {
+            return Ok(());
+        }
+        let batch = consumer
+            .fetch()
+            .max_messages(1)
+            .expires(Duration::from_secs(2))
+            .messages()
+            .await;
+        let mut batch = match batch {
+            Ok(batch) => batch,
+            Err(e) => {
+                // The server is away: the client reconnects; try again.
+                tracing::warn!(error = %e, "fetching a job failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        while let Some(message) = batch.next().await {
+            match message {
+                Ok(message) => handle(&shared, message).await,
+                Err(e) => tracing::warn!(error = %e, "a job delivery failed"),
+            }
+        }
+    }
+}
+
+/// One delivered job, from parsing to the acknowledgement.
+async fn handle(shared: &Arc<Shared>, message: Message) {
+    let job: JobMessage = match serde_json::from_slice(&message.payload) {
+        Ok(job) => job,
+        Err(e) => {
+            // Nothing can ever evaluate it: stop its redelivery.
+            tracing::warn!(error = %e, "a job that is not a job: dropped");
+            let _ = message.ack_with(AckKind::Term).await;
+            return;
+        }
+    };
+    let delivered = message.info().map(|i| i.delivered).unwrap_or(1);
+    match shared.infra.results.get(&job.id).await {
+        Ok(Some(_)) => {
+            tracing::info!(job = %job.id, "result already stored: acknowledged without work");
+            let _ = message.ack().await;
+            return;
+        }
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "could not check for an earlier result"),
+    }
+    shared.busy.fetch_add(1, Ordering::Relaxed);
+    heartbeat(shared).await;
+    tracing::info!(job = %job.id, run = %job.run, key = %job.key, delivered, "evaluating");
+    let evaluated = with_progress(
+        &message,
+        shared.options.conn.ack_wait,
+        evaluate(shared, &job),
+    )
+    .await;
+    shared.busy.fetch_sub(1, Ordering::Relaxed);
+    let evaluation = match evaluated {
+        Ok(evaluation) => evaluation,
+        Err(e) if delivered < shared.options.conn.max_deliver => {
+            // Another worker (or this one, later) may manage: try again.
+            tracing::warn!(job = %job.id, error = %e, "could not evaluate; handing the job back");
+            let _ = message
+                .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+                .await;
+            return;
+        }
+        Err(e) => Evaluation::host_error(format!(
+            "no worker could evaluate it in {delivered} deliveries; the last said: {e}"
+        )),
+    };
+    if let Err(e) = store_patiently(shared, &message, &job, evaluation).await {
+        // Unacknowledged, the job comes back (here or elsewhere) and is
+        // evaluated again.
+        tracing::warn!(job = %job.id, error = %e, "could not store the result; handing the job back");
+        let _ = message
+            .ack_with(AckKind::Nak(Some(Duration::from_secs(1))))
+            .await;
+        return;
+    }
+    shared.done.fetch_add(1, Ordering::Relaxed);
+    heartbeat(shared).await;
+    if let Err(e) = message.ack().await {
+        tracing::warn!(job = %job.id, error = %e, "acknowledging failed (the result is stored)");
+    }
+}
+
+/// Runs `work`, telling the server the job is in progress every third of
+/// `ack_wait`, so a long evaluation is not handed to another worker.
+async fn with_progress<T>(
+    message: &Message,
+    ack_wait: Duration,
+    work: impl std::future::Future<Output = T>,
+) -> T {
+    let mut work = std::pin::pin!(work);
+    let every = (ack_wait / 3).max(Duration::from_millis(200));
+    loop {
+        tokio::select! {
+            done = &mut work => return done,
+            _ = tokio::time::sleep(every) => {
+                let _ = message.ack_with(AckKind::Progress).await;
+            }
+        }
+    }
+}
+
+async fn evaluate(shared: &Arc<Shared>, job: &JobMessage) -> Result<Evaluation, DistError> {
+    if job.fingerprint != shared.fingerprint {
+        return Err(DistError::Setup(format!(
+            "the job's fingerprint {} is not this worker's {}",
+            job.fingerprint, shared.fingerprint
+        )));
+    }
+    let backend = evaluator(shared, &job.bundle).await?;
+    // The job id, not the run's key, names the scratch folder: jobs of
+    // several runs may share a bundle on one worker.
+    let eval_job = EvalJob {
+        files: job.files.clone(),
+        key: format!("j{}", job.id),
+        seed: job.seed,
+    };
+    let started = Instant::now();
+    let evaluation = tokio::task::spawn_blocking(move || backend.evaluate(&eval_job))
+        .await
+        .map_err(|e| DistError::Setup(format!("the evaluation thread failed: {e}")))?
+        .map_err(|e| DistError::Setup(e.to_string()))?;
+    tracing::info!(job = %job.id, ms = started.elapsed().as_millis() as u64, "evaluated");
+    Ok(evaluation)
+}
+
+/// The evaluator of bundle `digest`: from memory, else from the bundle on
+/// disk, else fetched from the store first.
+async fn evaluator(shared: &Arc<Shared>, digest: &str) -> Result<Arc<dyn EvalBackend>, DistError> {
+    let mut evaluators = shared.evaluators.lock().await;
+    if let Some(found) = evaluators.get(digest) {
+        return Ok(found.clone());
+    }
+    let dir = bundle_dir(&shared.options.home, digest)?;
+    let bundle = fetch_bundle(shared, digest).await?;
+    let (home, hidden) = (
+        shared.options.home.clone(),
+        shared.options.hidden_env.clone(),
+    );
+    let scratch = home.join("worker").join("scratch").join(&shared.id);
+    let built = tokio::task::spawn_blocking(move || {
+        bundle.materialize(&dir)?;
+        worker_backend(&dir, &bundle.config_path, &home, hidden, scratch)
+    })
+    .await
+    .map_err(|e| DistError::Setup(format!("preparing the bundle failed: {e}")))?
+    .map_err(|e| DistError::Setup(format!("the bundle {digest} does not evaluate here: {e}")))?;
+    evaluators.insert(digest.to_string(), built.clone());
+    Ok(built)
+}
+
+fn bundle_dir(home: &Path, digest: &str) -> Result<PathBuf, DistError> {
+    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(DistError::Setup(format!(
+            "{digest:?} is not a bundle digest"
+        )));
+    }
+    Ok(home.join("worker").join("bundles").join(digest))
+}
+
+async fn fetch_bundle(shared: &Arc<Shared>, digest: &str) -> Result<Bundle, DistError> {
+    let mut object = shared
+        .infra
+        .bundles
+        .get(digest)
+        .await
+        .map_err(|e| nats(&format!("fetching the bundle {digest}"), e))?;
+    let mut bytes = Vec::new();
+    object
+        .read_to_end(&mut bytes)
+        .await
+        .map_err(|e| nats(&format!("reading the bundle {digest}"), e))?;
+    let bundle = Bundle::from_bytes(&bytes).map_err(|e| DistError::Setup(e.to_string()))?;
+    if bundle.digest() != digest {
+        return Err(DistError::Setup(format!(
+            "the bundle stored as {digest} has another digest ({}): refused",
+            bundle.digest()
+        )));
+    }
+    Ok(bundle)
+}
+
+/// Stores the result unless one is there; a differing earlier one is
+/// reported as nondeterminism (the first stays: it may be recorded already).
+/// `Err` when the store cannot be reached: the job must not be acknowledged.
+async fn store(
+    shared: &Arc<Shared>,
+    job: &JobMessage,
+    evaluation: Evaluation,
+) -> Result<(), DistError> {
+    let result = ResultMessage {
+        job: job.id.clone(),
+        worker: shared.id.clone(),
+        evaluation,
+    };
+    let bytes: bytes::Bytes = serde_json::to_vec(&result)?.into();
+    let created = shared.infra.results.create(&job.id, bytes).await;
+    match created {
+        Ok(_) => return Ok(()),
+        Err(e) if e.kind() == kv::CreateErrorKind::AlreadyExists => {}
+        Err(e) => return Err(nats("storing a result", e)),
+    }
+    let earlier = shared
+        .infra
+        .results
+        .get(&job.id)
+        .await
+        .map_err(|e| nats("reading the stored result", e))?
+        .and_then(|b| serde_json::from_slice::<ResultMessage>(&b).ok());
+    match earlier {
+        Some(earlier) if same_outcome(&earlier.evaluation, &result.evaluation) => {
+            tracing::info!(job = %job.id, "a second evaluation agrees with the stored one");
+        }
+        Some(earlier) => tracing::warn!(
+            job = %job.id,
+            first = %earlier.worker,
+            "nondeterminism: this evaluation differs from the one {} stored first (kept)",
+            earlier.worker
+        ),
+        None => tracing::warn!(job = %job.id, "the stored result is not readable"),
+    }
+    Ok(())
+}
+
+/// [`store`], retried while the server is away (a restart) for up to
+/// `ack_wait`, telling the server the job is in progress meanwhile.
+async fn store_patiently(
+    shared: &Arc<Shared>,
+    message: &Message,
+    job: &JobMessage,
+    evaluation: Evaluation,
+) -> Result<(), DistError> {
+    let started = Instant::now();
+    loop {
+        match store(shared, job, evaluation.clone()).await {
+            Ok(()) => return Ok(()),
+            Err(e) if started.elapsed() > shared.options.conn.ack_wait => return Err(e),
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "storing the result failed; retrying");
+                let _ = message.ack_with(AckKind::Progress).await;
+                tokio::time::sleep(Duration::from_millis(500)).await;
+            }
+        }
+    }
+}
+
+async fn heartbeats(shared: Arc<Shared>) {
+    loop {
+        tokio::time::sleep(Duration::from_secs(5)).await;
+        heartbeat(&shared).await;
+    }
+}
+
+async fn heartbeat(shared: &Arc<Shared>) {
+    let info = WorkerInfo {
+        id: shared.id.clone(),
+        host: host_name(),
+        fingerprint: shared.fingerprint.clone(),
+        environment: shared.words.clone(),
+        jobs_done: shared.done.load(Ordering::Relaxed),
+        busy: shared.busy.load(Ordering::Relaxed),
+        slots: shared.options.jobs.max(1),
+        started_ms: 0,
+    };
+    if let Ok(bytes) = serde_json::to_vec(&info)
+        && let Err(e) = shared.infra.workers.put(&shared.id, bytes.into()).await
+    {
+        tracing::warn!(error = %e, "heartbeat failed");
+    }
+}
+
+/// Sends this process's log (jobs taken, evaluated, handed back) to stderr.
+pub fn log_to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_ansi(false)
+        .with_target(false)
+        .try_init();
+}
+
+fn worker_id() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{}-{}-{:04x}",
+        host_name(),
+        std::process::id(),
+        nanos & 0xffff
+    )
+}
+
+pub(crate) fn host_name() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|s| s.trim().to_string())
+        .ok()
+        .filter(|s| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+        })
+        .unwrap_or_else(|| "host".into())
+}
