@@ -405,3 +405,168 @@ pub(crate) fn host_name() -> String {
         })
         .unwrap_or_else(|| "host".into())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Against a real nats-server (JetStream on a free port of 127.0.0.1),
+    //! when Debian's is installed (scripts/test.sh installs it and sets
+    //! `CLADE_REQUIRE_NATS`).
+
+    use std::collections::BTreeMap;
+    use std::process::{Command, Stdio};
+
+    use super::*;
+    use crate::wire::job_subject;
+
+    struct Server {
+        child: std::process::Child,
+        _data: tempfile::TempDir,
+    }
+
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    fn server() -> Option<(Server, String)> {
+        let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
+            .into_iter()
+            .find(|p| Path::new(p).is_file());
+        let Some(binary) = binary else {
+            assert!(
+                std::env::var_os("CLADE_REQUIRE_NATS").is_none(),
+                "CLADE_REQUIRE_NATS is set but there is no nats-server"
+            );
+            eprintln!("skipped: no nats-server (scripts/test.sh installs Debian's)");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .ok()?;
+        let data = tempfile::tempdir().ok()?;
+        let child = Command::new(binary)
+            .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
+            .arg(data.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .ok()?;
+        let started = Instant::now();
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "nats-server did not start"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Some((
+            Server { child, _data: data },
+            format!("nats://127.0.0.1:{port}"),
+        ))
+    }
+
+    /// The same job delivered twice (a coordinator that published it again
+    /// under another message id, or a redelivery after the result was
+    /// stored): the second delivery is acknowledged without work and the
+    /// first result stays.
+    #[test]
+    fn a_second_delivery_of_a_stored_job_is_acknowledged_without_work() {
+        let Some((_server, url)) = server() else {
+            return;
+        };
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let conn = Connection {
+                url,
+                token_env: None,
+                stream: "DUPES".into(),
+                ack_wait: Duration::from_secs(5),
+                max_deliver: 3,
+            };
+            let infra = infra::connect(&conn).await.unwrap();
+            let (_, fingerprint) = environment();
+            let consumer = infra::job_consumer(&infra, &conn, &fingerprint)
+                .await
+                .unwrap();
+            let job = JobMessage::new(
+                "r",
+                &"0".repeat(64),
+                &fingerprint,
+                &EvalJob {
+                    files: BTreeMap::from([("src/main.rs".into(), "fn main() {}".into())]),
+                    key: "i0".into(),
+                    seed: 1,
+                },
+            );
+            let stored = ResultMessage {
+                job: job.id.clone(),
+                worker: "first".into(),
+                evaluation: Evaluation::host_error("the first result".into()),
+            };
+            let bytes = serde_json::to_vec(&stored).unwrap();
+            infra.results.create(&job.id, bytes.into()).await.unwrap();
+            for msg_id in ["one", "two"] {
+                let mut headers = async_nats::HeaderMap::new();
+                headers.insert("Nats-Msg-Id", msg_id);
+                let payload = serde_json::to_vec(&job).unwrap();
+                infra
+                    .js
+                    .publish_with_headers(
+                        job_subject(&conn.stream, &fingerprint),
+                        headers,
+                        payload.into(),
+                    )
+                    .await
+                    .unwrap()
+                    .await
+                    .unwrap();
+            }
+            let shared = Arc::new(Shared {
+                infra,
+                options: WorkerOptions {
+                    conn: conn.clone(),
+                    jobs: 1,
+                    home: std::env::temp_dir().join("clade-dist-no-home"),
+                    hidden_env: Vec::new(),
+                    max_jobs: None,
+                },
+                id: "second".into(),
+                fingerprint: fingerprint.clone(),
+                words: String::new(),
+                evaluators: Mutex::new(HashMap::new()),
+                done: AtomicU64::new(0),
+                busy: AtomicU32::new(0),
+            });
+            let mut handled = 0;
+            let mut batch = consumer
+                .fetch()
+                .max_messages(2)
+                .expires(Duration::from_secs(2))
+                .messages()
+                .await
+                .unwrap();
+            while let Some(message) = batch.next().await {
+                handle(&shared, message.unwrap()).await;
+                handled += 1;
+            }
+            assert_eq!(handled, 2);
+            // No work was done (no bundle fetched, nothing counted), the
+            // queue is empty and the first result stands.
+            assert_eq!(shared.done.load(Ordering::Relaxed), 0);
+            assert!(shared.evaluators.lock().await.is_empty());
+            let mut stream = shared.infra.js.get_stream(&conn.stream).await.unwrap();
+            assert_eq!(stream.info().await.unwrap().state.messages, 0);
+            let kept: ResultMessage =
+                serde_json::from_slice(&shared.infra.results.get(&job.id).await.unwrap().unwrap())
+                    .unwrap();
+            assert_eq!(kept, stored);
+        });
+    }
+}

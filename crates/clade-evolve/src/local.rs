@@ -102,4 +102,3 @@ pub(crate) fn python_runner(home: &Path) -> Result<Arc<PythonRunner>, EvolveErro
     }
     Ok(Arc::new(runner))
 }
-

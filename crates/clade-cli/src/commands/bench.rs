@@ -124,7 +124,7 @@ fn report(name: &str, evaluation: &Evaluation, json_out: bool) -> ExitCode {
             if json_out {
                 println!(
                     "{}",
-                    json!({"benchmark": name, "status": "rejected", "reason": reason, "feedback": feedback})
+                    json!({"benchmark": name, "status": "rejected", "reason": reason.to_string(), "feedback": feedback})
                 );
             } else {
                 println!("{name}: rejected: {reason}");

@@ -385,3 +385,175 @@ fn a_run_outlives_a_restart_of_the_server() {
     );
     assert_eq!(shape(root, "restart").len(), 4);
 }
+
+/// A job every worker dies on (each is killed as soon as it takes it) is
+/// given up by the server after `max_deliver` deliveries; the run records
+/// it as a host error and goes on with the next iterations.
+#[test]
+fn a_job_workers_keep_dying_on_is_a_host_error_and_the_run_goes_on() {
+    let Some(binary) = nats_server_binary() else {
+        return;
+    };
+    let nats = start_nats(&binary);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 3, "name = \"poison\"");
+    let root = dir.path();
+    slow_program(root);
+    one_at_a_time(root);
+    use_nats(root, &nats.url, "max_deliver = 2\n");
+    let run = clade_command(root, &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The run makes the queue (with its delivery cap) before any worker.
+    let run_log = root.join(".git/clade/runs/poison/clade.log");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&run_log)
+        .unwrap_or_default()
+        .contains("evaluating on NATS workers")
+    {
+        assert!(Instant::now() < deadline, "the run never connected");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Two workers in turn take the first iteration's job and are killed
+    // with it.
+    let mut killed = 0;
+    let mut worker = start_worker(root, &nats.url, None);
+    let mut poisoned: Option<String> = None;
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while killed < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "no iteration came: {}",
+            worker.log()
+        );
+        let log = worker.log();
+        if poisoned.is_none() {
+            poisoned = first_iteration_key(&log);
+        }
+        if let Some(key) = &poisoned
+            && log.contains(&format!("key={key} "))
+        {
+            worker.process.0.kill().unwrap();
+            worker.process.0.wait().unwrap();
+            killed += 1;
+            worker = start_worker(root, &nats.url, None);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let poisoned = poisoned.unwrap();
+    let out = run.wait_with_output().unwrap();
+    assert_ok(&out);
+    let events = parse_events(&out);
+    assert_eq!(finish(&events)["reason"], "iterations");
+    let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    assert_eq!(variants.len(), 3);
+    let host_errors: Vec<&str> = variants
+        .iter()
+        .filter_map(|v| v["reason"].as_str())
+        .filter(|r| r.starts_with("host_error"))
+        .collect();
+    assert_eq!(
+        host_errors,
+        [format!(
+            "host_error: job {poisoned} was delivered 2 times without a result (workers died on it or could not evaluate it)"
+        )]
+    );
+    // The run went on: the last worker evaluated later jobs.
+    assert!(worker.log().contains(" evaluated "), "{}", worker.log());
+    drop(worker);
+}
+
+/// The coordinator SIGKILLed while a worker evaluates its job; the worker
+/// stores the result; `--resume` asks the same question (from the LLM
+/// cache), finds the job's result and records it without a new evaluation.
+#[test]
+fn a_resumed_coordinator_reuses_what_workers_published() {
+    let Some(binary) = nats_server_binary() else {
+        return;
+    };
+    let nats = start_nats(&binary);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 3, "name = \"resumed\"");
+    let root = dir.path();
+    slow_program(root);
+    one_at_a_time(root);
+    use_nats(root, &nats.url, "");
+    let worker = start_worker(root, &nats.url, None);
+    let mut run = clade_command(root, &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(240);
+    let key = loop {
+        assert!(
+            Instant::now() < deadline,
+            "no iteration came: {}",
+            worker.log()
+        );
+        if let Some(key) = first_iteration_key(&worker.log()) {
+            break key;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    run.kill().unwrap();
+    run.wait().unwrap();
+    // The worker finishes the orphaned job and stores its result.
+    let evaluated = |log: &str| log.matches(" evaluated ").count();
+    let before = evaluated(&worker.log());
+    while evaluated(&worker.log()) == before {
+        assert!(
+            Instant::now() < deadline,
+            "{key} was never evaluated: {}",
+            worker.log()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let jobs_before = evaluated(&worker.log());
+    let out = clade_command(root, &["run", "--json", "--resume"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    assert_eq!(finish(&parse_events(&out))["reason"], "iterations");
+    let log = std::fs::read_to_string(root.join(".git/clade/runs/resumed/clade.log")).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("result already published: reused")
+                && l.contains(&format!("key={key}"))),
+        "{log}"
+    );
+    // The worker evaluated that job once, before the kill, not again.
+    let evaluations = worker.log().matches(&format!("key={key} ")).count();
+    assert_eq!(evaluations, 1, "{}", worker.log());
+    assert!(
+        evaluated(&worker.log()) > jobs_before,
+        "the resumed run evaluated nothing new"
+    );
+    assert_eq!(shape(root, "resumed").len(), 4);
+}
+
+/// One proposal at a time, so iteration `i` is planned after `i - 1`.
+fn one_at_a_time(root: &Path) {
+    let config = root.join("clade.toml");
+    let text = std::fs::read_to_string(&config).unwrap();
+    assert!(text.contains("parallel_proposals = 2"));
+    std::fs::write(
+        &config,
+        text.replace("parallel_proposals = 2", "parallel_proposals = 1"),
+    )
+    .unwrap();
+}
+
+/// The key of the first iteration job (not the seed's) a worker's log shows.
+fn first_iteration_key(log: &str) -> Option<String> {
+    log.split(" key=")
+        .skip(1)
+        .map(|rest| rest.split_whitespace().next().unwrap_or(""))
+        .find(|key| key.starts_with('i') && key[1..].bytes().all(|b| b.is_ascii_digit()))
+        .map(str::to_string)
+}
