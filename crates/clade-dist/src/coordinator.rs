@@ -12,7 +12,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clade_evolve::remote::{RemoteBackends, RemoteSpec};
-use clade_evolve::{EvalBackend, EvalJob, Evaluation, EvolveError};
+use clade_evolve::{EvalBackend, EvalJob, Evaluation, EvolveError, WorkerCounts};
 use futures_util::StreamExt;
 
 use crate::infra::{self, Connection, Infra, nats};
@@ -45,6 +45,8 @@ pub struct Coordinator {
     job_timeout: Duration,
     /// Stream sequences of jobs the server gave up on (delivery cap).
     poisoned: Arc<Mutex<HashSet<u64>>>,
+    /// The workers and the queue as last counted (every 2 s).
+    counts: Arc<Mutex<WorkerCounts>>,
 }
 
 impl Coordinator {
@@ -67,11 +69,20 @@ impl Coordinator {
         let (_, fingerprint) = environment();
         let bundle = spec.bundle.digest();
         let poisoned = Arc::new(Mutex::new(HashSet::new()));
+        let counts = Arc::new(Mutex::new(WorkerCounts::default()));
         let infra = runtime.block_on(async {
             let infra = infra::connect(&conn).await?;
             // The consumer exists before the first job, so the delivery
             // cap applies even before any worker of this kind has started.
-            infra::job_consumer(&infra, &conn, &fingerprint).await?;
+            let consumer = infra::job_consumer(&infra, &conn, &fingerprint).await?;
+            let mut counter = Counter {
+                workers: infra.workers.clone(),
+                consumer,
+                fingerprint: fingerprint.clone(),
+                counts: counts.clone(),
+            };
+            counter.count().await;
+            tokio::spawn(counter.every(Duration::from_secs(2)));
             upload_bundle(&infra, &bundle, spec.bundle.to_bytes()).await?;
             let mut advisories = infra
                 .client
@@ -107,6 +118,7 @@ impl Coordinator {
             fingerprint,
             job_timeout: Duration::from_secs(backend.job_timeout_s),
             poisoned,
+            counts,
         })
     }
 
@@ -224,6 +236,38 @@ impl Coordinator {
     }
 }
 
+/// Counts the live workers of a fingerprint and the jobs waiting for them.
+struct Counter {
+    workers: async_nats::jetstream::kv::Store,
+    consumer: async_nats::jetstream::consumer::PullConsumer,
+    fingerprint: String,
+    counts: Arc<Mutex<WorkerCounts>>,
+}
+
+impl Counter {
+    async fn every(mut self, period: Duration) {
+        loop {
+            tokio::time::sleep(period).await;
+            self.count().await;
+        }
+    }
+
+    async fn count(&mut self) {
+        let workers = crate::workers::live_in(&self.workers)
+            .await
+            .unwrap_or_default();
+        let mine = workers.iter().filter(|w| w.fingerprint == self.fingerprint);
+        let (live, busy) = mine.fold((0, 0), |(n, b), w| (n + 1, b + w.busy));
+        let queued = match self.consumer.info().await {
+            Ok(info) => info.num_pending,
+            Err(_) => return,
+        };
+        if let Ok(mut counts) = self.counts.lock() {
+            *counts = WorkerCounts { live, busy, queued };
+        }
+    }
+}
+
 impl EvalBackend for Coordinator {
     fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError> {
         let Some(runtime) = &self.runtime else {
@@ -232,6 +276,10 @@ impl EvalBackend for Coordinator {
         runtime
             .block_on(self.evaluate_async(job))
             .map_err(|e| EvolveError::Setup(e.to_string()))
+    }
+
+    fn workers(&self) -> Option<WorkerCounts> {
+        self.counts.lock().ok().map(|c| *c)
     }
 }
 

@@ -9,7 +9,14 @@ use crate::wire::WorkerInfo;
 
 /// Every worker whose heartbeat is current, by id.
 pub async fn live(infra: &Infra) -> Result<Vec<WorkerInfo>, DistError> {
-    let mut keys = match infra.workers.keys().await {
+    live_in(&infra.workers).await
+}
+
+/// [`live`], from the workers bucket itself.
+pub(crate) async fn live_in(
+    bucket: &async_nats::jetstream::kv::Store,
+) -> Result<Vec<WorkerInfo>, DistError> {
+    let mut keys = match bucket.keys().await {
         Ok(keys) => keys,
         // An empty bucket has no keys to list.
         Err(_) => return Ok(Vec::new()),
@@ -17,7 +24,7 @@ pub async fn live(infra: &Infra) -> Result<Vec<WorkerInfo>, DistError> {
     let mut out = Vec::new();
     while let Some(key) = keys.next().await {
         let key = key.map_err(|e| nats("listing workers", e))?;
-        if let Ok(Some(bytes)) = infra.workers.get(&key).await
+        if let Ok(Some(bytes)) = bucket.get(&key).await
             && let Ok(info) = serde_json::from_slice::<WorkerInfo>(&bytes)
         {
             out.push(info);

@@ -51,6 +51,23 @@ pub struct EvalJob {
 ///   user's environment variables; secrets never reach a candidate.
 pub trait EvalBackend: Send + Sync {
     fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError>;
+
+    /// The workers behind a remote backend, as last seen (cheap: no I/O);
+    /// `None` for this machine's sandbox.
+    fn workers(&self) -> Option<WorkerCounts> {
+        None
+    }
+}
+
+/// What a remote backend's workers are doing, for the progress display.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct WorkerCounts {
+    /// Live workers that can take this run's jobs.
+    pub live: u32,
+    /// Jobs being evaluated by them.
+    pub busy: u32,
+    /// Jobs waiting on the queue for a worker.
+    pub queued: u64,
 }
 
 /// The in-process sandbox evaluator is the default backend.

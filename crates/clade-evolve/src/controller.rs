@@ -379,6 +379,7 @@ impl Controller {
             cost_usd: self.counters.prior_cost + usage.cost_usd,
             elapsed_s: elapsed.as_secs_f64(),
             eta_s,
+            workers: self.shared.backend.workers(),
         }
     }
 

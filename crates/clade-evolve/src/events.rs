@@ -32,6 +32,9 @@ pub struct Totals {
     pub elapsed_s: f64,
     /// Estimated seconds left, from the recent iteration rate.
     pub eta_s: Option<f64>,
+    /// A remote backend's workers (absent when evaluating locally).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub workers: Option<crate::backend::WorkerCounts>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

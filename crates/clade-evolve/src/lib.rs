@@ -53,7 +53,7 @@ pub mod signals;
 mod transcript;
 mod writer;
 
-pub use backend::{EvalBackend, EvalJob};
+pub use backend::{EvalBackend, EvalJob, WorkerCounts};
 pub use clade_llm::CacheMode;
 pub use config::{
     BackendConfig, BackendKind, BuildKind, Config, ConfigError, EVALUATOR_PYTHON,

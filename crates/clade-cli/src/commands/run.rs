@@ -221,6 +221,17 @@ impl Display {
 }
 
 fn status_message(best: Option<f64>, totals: &clade_evolve::Totals) -> String {
+    let mut message = status_line(best, totals);
+    if let Some(w) = totals.workers {
+        message.push_str(&format!(
+            " | workers {} ({} busy) queue {}",
+            w.live, w.busy, w.queued
+        ));
+    }
+    message
+}
+
+fn status_line(best: Option<f64>, totals: &clade_evolve::Totals) -> String {
     let recorded = totals.validated + totals.rejected;
     let valid = if recorded > 0 {
         format!("{:.0}%", 100.0 * totals.validated as f64 / recorded as f64)

@@ -216,8 +216,20 @@ fn three_workers_record_the_same_archive_as_the_local_sandbox() {
         .output()
         .unwrap();
     assert_ok(&out);
-    assert_eq!(finish(&parse_events(&out))["reason"], "iterations");
+    let events = parse_events(&out);
+    assert_eq!(finish(&events)["reason"], "iterations");
     assert_eq!(shape(root, "dist"), shape(root, "local"));
+    // Progress counts the run's workers; a local run has none to count.
+    let first = events.iter().find(|e| e["event"] == "variant").unwrap();
+    assert_eq!(first["totals"]["workers"]["live"], 3, "{first}");
+    let local_first = parse_events(&local)
+        .into_iter()
+        .find(|e| e["event"] == "variant")
+        .unwrap();
+    assert!(
+        local_first["totals"].get("workers").is_none(),
+        "{local_first}"
+    );
 
     // The workers did the evaluations: the seed and one per iteration at
     // least (repairs are off), spread over the pool.
