@@ -126,15 +126,10 @@ fn start_worker(dir: &Path, url: &str, path_prefix: Option<&Path>) -> Worker {
         process: Killed(child),
         log,
     };
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !worker.log().contains("taking jobs from") {
-        assert!(
-            Instant::now() < deadline,
-            "the worker never started: {}",
-            worker.log()
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    wait_until(
+        || worker.log().contains("taking jobs from"),
+        || format!("the worker never started: {}", worker.log()),
+    );
     worker
 }
 
@@ -180,6 +175,65 @@ fn use_nats(dir: &Path, url: &str, extra: &str) {
     std::fs::write(&config, text).unwrap();
 }
 
+/// What every test here starts from: a nats-server, the scripted LLM and
+/// the demo project, whose run is named `name`.
+struct Fixture {
+    nats: Nats,
+    _llm: clade_llm::ScriptedServer,
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn root(&self) -> &Path {
+        self.dir.path()
+    }
+}
+
+/// The fixture, or `None` (the reason printed) without a nats-server.
+fn fixture(name: &str, iterations: u64) -> Option<Fixture> {
+    let nats = start_nats(&nats_server_binary()?);
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), iterations, &format!("name = \"{name}\""));
+    Some(Fixture {
+        nats,
+        _llm: llm,
+        dir,
+    })
+}
+
+/// `clade run --json <args>` in the background, its events piped.
+fn spawn_run(root: &Path, args: &[&str]) -> Child {
+    let mut all = vec!["run", "--json"];
+    all.extend_from_slice(args);
+    clade_command(root, &all)
+        .env("CLADE_TEST_KEY", "sk-test")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
+/// Polls `ready` for up to four minutes; `failure` says what never came.
+fn wait_until(mut ready: impl FnMut() -> bool, failure: impl Fn() -> String) {
+    let deadline = Instant::now() + Duration::from_secs(240);
+    while !ready() {
+        assert!(Instant::now() < deadline, "{}", failure());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// The `variant` events of a finished run (which must have ended by its
+/// iteration budget).
+fn variants_of(out: &std::process::Output) -> Vec<Value> {
+    assert_ok(out);
+    let events = parse_events(out);
+    assert_eq!(finish(&events)["reason"], "iterations");
+    events
+        .into_iter()
+        .filter(|e| e["event"] == "variant")
+        .collect()
+}
+
 fn workers(dir: &Path, url: &str) -> Vec<Value> {
     let out = clade_command(dir, &["workers", "--nats", url, "--json"])
         .output()
@@ -192,13 +246,10 @@ fn workers(dir: &Path, url: &str) -> Vec<Value> {
 /// parents, statuses, scores) as the same run evaluated locally.
 #[test]
 fn three_workers_record_the_same_archive_as_the_local_sandbox() {
-    let Some(binary) = nats_server_binary() else {
+    let Some(fx) = fixture("local", 6) else {
         return;
     };
-    let nats = start_nats(&binary);
-    let llm = scripted_llm(Duration::ZERO);
-    let dir = project(&llm.url(), 6, "name = \"local\"");
-    let root = dir.path();
+    let root = fx.root();
     let local = clade_command(root, &["run", "--json"])
         .env("CLADE_TEST_KEY", "sk-test")
         .output()
@@ -206,10 +257,10 @@ fn three_workers_record_the_same_archive_as_the_local_sandbox() {
     assert_ok(&local);
 
     let pool: Vec<Worker> = (0..3)
-        .map(|_| start_worker(root, &nats.url, None))
+        .map(|_| start_worker(root, &fx.nats.url, None))
         .collect();
-    assert_eq!(workers(root, &nats.url).len(), 3);
-    use_nats(root, &nats.url, "");
+    assert_eq!(workers(root, &fx.nats.url).len(), 3);
+    use_nats(root, &fx.nats.url, "");
     // The same replies, from the cache: what differs is where candidates ran.
     let out = clade_command(root, &["run", "--json", "--replay", "--name", "dist"])
         .env("CLADE_TEST_KEY", "sk-test")
@@ -233,7 +284,7 @@ fn three_workers_record_the_same_archive_as_the_local_sandbox() {
 
     // The workers did the evaluations: the seed and one per iteration at
     // least (repairs are off), spread over the pool.
-    let done: u64 = workers(root, &nats.url)
+    let done: u64 = workers(root, &fx.nats.url)
         .iter()
         .map(|w| w["jobs_done"].as_u64().unwrap())
         .sum();
@@ -247,48 +298,30 @@ fn three_workers_record_the_same_archive_as_the_local_sandbox() {
 /// after `ack_wait`, the run finishes, and every variant is recorded once.
 #[test]
 fn a_killed_workers_job_goes_to_another_and_nothing_is_lost_or_doubled() {
-    let Some(binary) = nats_server_binary() else {
+    let Some(fx) = fixture("killed", 3) else {
         return;
     };
-    let nats = start_nats(&binary);
-    let llm = scripted_llm(Duration::ZERO);
-    let dir = project(&llm.url(), 3, "name = \"killed\"");
-    let root = dir.path();
+    let root = fx.root();
     // The seed's job takes seconds: long enough to kill the worker in the
     // middle of it.
     slow_program(root);
-    use_nats(root, &nats.url, "");
-    let mut first = start_worker(root, &nats.url, None);
-    let run = clade_command(root, &["run", "--json"])
-        .env("CLADE_TEST_KEY", "sk-test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    // The first job (the seed) is taken; kill the worker while it builds.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !first.log().contains("evaluating") {
-        assert!(
-            Instant::now() < deadline,
-            "no job was taken: {}",
-            first.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    use_nats(root, &fx.nats.url, "");
+    let mut first = start_worker(root, &fx.nats.url, None);
+    let run = spawn_run(root, &[]);
+    // The first job (the seed) is taken; kill the worker while it runs.
+    wait_until(
+        || first.log().contains("evaluating"),
+        || format!("no job was taken: {}", first.log()),
+    );
     first.process.0.kill().unwrap();
     first.process.0.wait().unwrap();
     assert!(
         !first.log().contains("evaluated"),
         "the job finished before the kill"
     );
-    let second = start_worker(root, &nats.url, None);
-    let out = run.wait_with_output().unwrap();
-    assert_ok(&out);
-    let events = parse_events(&out);
-    assert_eq!(finish(&events)["reason"], "iterations");
-    let ids: Vec<u64> = events
+    let second = start_worker(root, &fx.nats.url, None);
+    let ids: Vec<u64> = variants_of(&run.wait_with_output().unwrap())
         .iter()
-        .filter(|e| e["event"] == "variant")
         .map(|e| e["id"].as_u64().unwrap())
         .collect();
     assert_eq!(ids, [1, 2, 3]);
@@ -305,14 +338,11 @@ fn a_killed_workers_job_goes_to_another_and_nothing_is_lost_or_doubled() {
 /// job, and the run says which workers it saw.
 #[test]
 fn a_worker_of_another_environment_takes_nothing_and_the_run_says_so() {
-    let Some(binary) = nats_server_binary() else {
+    let Some(fx) = fixture("mismatch", 1) else {
         return;
     };
-    let nats = start_nats(&binary);
-    let llm = scripted_llm(Duration::ZERO);
-    let dir = project(&llm.url(), 1, "name = \"mismatch\"");
-    let root = dir.path();
-    use_nats(root, &nats.url, "job_timeout_s = 20\n");
+    let root = fx.root();
+    use_nats(root, &fx.nats.url, "job_timeout_s = 20\n");
     let fake = tempfile::tempdir().unwrap();
     let rustc = fake.path().join("rustc");
     std::fs::write(
@@ -323,7 +353,7 @@ fn a_worker_of_another_environment_takes_nothing_and_the_run_says_so() {
     let mut permissions = std::fs::metadata(&rustc).unwrap().permissions();
     std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
     std::fs::set_permissions(&rustc, permissions).unwrap();
-    let other = start_worker(root, &nats.url, Some(fake.path()));
+    let other = start_worker(root, &fx.nats.url, Some(fake.path()));
     let out = clade_command(root, &["run", "--json"])
         .env("CLADE_TEST_KEY", "sk-test")
         .output()
@@ -341,7 +371,7 @@ fn a_worker_of_another_environment_takes_nothing_and_the_run_says_so() {
         log.contains("no live worker has this run's evaluator fingerprint"),
         "{log}"
     );
-    let listed = workers(root, &nats.url);
+    let listed = workers(root, &fx.nats.url);
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["jobs_done"], 0);
     assert!(log.contains(listed[0]["id"].as_str().unwrap()), "{log}");
@@ -353,41 +383,21 @@ fn a_worker_of_another_environment_takes_nothing_and_the_run_says_so() {
 /// with every variant evaluated, none lost to the outage.
 #[test]
 fn a_run_outlives_a_restart_of_the_server() {
-    let Some(binary) = nats_server_binary() else {
+    let Some(mut fx) = fixture("restart", 3) else {
         return;
     };
-    let mut nats = start_nats(&binary);
-    let llm = scripted_llm(Duration::ZERO);
-    let dir = project(&llm.url(), 3, "name = \"restart\"");
-    let root = dir.path();
+    let root = &fx.root().to_path_buf();
     slow_program(root);
-    use_nats(root, &nats.url, "");
-    let worker = start_worker(root, &nats.url, None);
-    let run = clade_command(root, &["run", "--json"])
-        .env("CLADE_TEST_KEY", "sk-test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while !worker.log().contains("evaluated") {
-        assert!(
-            Instant::now() < deadline,
-            "the seed was never evaluated: {}",
-            worker.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    nats.restart();
-    let out = run.wait_with_output().unwrap();
-    assert_ok(&out);
-    let events = parse_events(&out);
-    assert_eq!(finish(&events)["reason"], "iterations");
-    let reasons: Vec<&Value> = events
-        .iter()
-        .filter(|e| e["event"] == "variant")
-        .map(|e| &e["reason"])
-        .collect();
+    use_nats(root, &fx.nats.url, "");
+    let worker = start_worker(root, &fx.nats.url, None);
+    let run = spawn_run(root, &[]);
+    wait_until(
+        || worker.log().contains("evaluated"),
+        || format!("the seed was never evaluated: {}", worker.log()),
+    );
+    fx.nats.restart();
+    let variants = variants_of(&run.wait_with_output().unwrap());
+    let reasons: Vec<&Value> = variants.iter().map(|e| &e["reason"]).collect();
     assert_eq!(reasons.len(), 3);
     assert!(
         reasons
@@ -403,64 +413,49 @@ fn a_run_outlives_a_restart_of_the_server() {
 /// it as a host error and goes on with the next iterations.
 #[test]
 fn a_job_workers_keep_dying_on_is_a_host_error_and_the_run_goes_on() {
-    let Some(binary) = nats_server_binary() else {
+    let Some(fx) = fixture("poison", 3) else {
         return;
     };
-    let nats = start_nats(&binary);
-    let llm = scripted_llm(Duration::ZERO);
-    let dir = project(&llm.url(), 3, "name = \"poison\"");
-    let root = dir.path();
+    let root = fx.root();
     slow_program(root);
     one_at_a_time(root);
-    use_nats(root, &nats.url, "max_deliver = 2\n");
-    let run = clade_command(root, &["run", "--json"])
-        .env("CLADE_TEST_KEY", "sk-test")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    use_nats(root, &fx.nats.url, "max_deliver = 2\n");
+    let run = spawn_run(root, &[]);
     // The run makes the queue (with its delivery cap) before any worker.
     let run_log = root.join(".git/clade/runs/poison/clade.log");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !std::fs::read_to_string(&run_log)
-        .unwrap_or_default()
-        .contains("evaluating on NATS workers")
-    {
-        assert!(Instant::now() < deadline, "the run never connected");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        || {
+            std::fs::read_to_string(&run_log)
+                .unwrap_or_default()
+                .contains("evaluating on NATS workers")
+        },
+        || "the run never connected".to_string(),
+    );
     // Two workers in turn take the first iteration's job and are killed
     // with it.
     let mut killed = 0;
-    let mut worker = start_worker(root, &nats.url, None);
+    let mut worker = start_worker(root, &fx.nats.url, None);
     let mut poisoned: Option<String> = None;
-    let deadline = Instant::now() + Duration::from_secs(240);
-    while killed < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "no iteration came: {}",
-            worker.log()
-        );
-        let log = worker.log();
-        if poisoned.is_none() {
-            poisoned = first_iteration_key(&log);
-        }
-        if let Some(key) = &poisoned
-            && log.contains(&format!("key={key} "))
-        {
-            worker.process.0.kill().unwrap();
-            worker.process.0.wait().unwrap();
-            killed += 1;
-            worker = start_worker(root, &nats.url, None);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        || {
+            let log = worker.log();
+            if poisoned.is_none() {
+                poisoned = first_iteration_key(&log);
+            }
+            if let Some(key) = &poisoned
+                && log.contains(&format!("key={key} "))
+            {
+                worker.process.0.kill().unwrap();
+                worker.process.0.wait().unwrap();
+                killed += 1;
+                worker = start_worker(root, &fx.nats.url, None);
+            }
+            killed == 2
+        },
+        || "the first iteration's job did not come twice".to_string(),
+    );
     let poisoned = poisoned.unwrap();
-    let out = run.wait_with_output().unwrap();
-    assert_ok(&out);
-    let events = parse_events(&out);
-    assert_eq!(finish(&events)["reason"], "iterations");
-    let variants: Vec<&Value> = events.iter().filter(|e| e["event"] == "variant").collect();
+    let variants = variants_of(&run.wait_with_output().unwrap());
     assert_eq!(variants.len(), 3);
     let host_errors: Vec<&str> = variants
         .iter()
@@ -483,55 +478,35 @@ fn a_job_workers_keep_dying_on_is_a_host_error_and_the_run_goes_on() {
 /// cache), finds the job's result and records it without a new evaluation.
 #[test]
 fn a_resumed_coordinator_reuses_what_workers_published() {
-    let Some(binary) = nats_server_binary() else {
+    let Some(fx) = fixture("resumed", 3) else {
         return;
     };
-    let nats = start_nats(&binary);
-    let llm = scripted_llm(Duration::ZERO);
-    let dir = project(&llm.url(), 3, "name = \"resumed\"");
-    let root = dir.path();
+    let root = fx.root();
     slow_program(root);
     one_at_a_time(root);
-    use_nats(root, &nats.url, "");
-    let worker = start_worker(root, &nats.url, None);
-    let mut run = clade_command(root, &["run", "--json"])
-        .env("CLADE_TEST_KEY", "sk-test")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(240);
-    let key = loop {
-        assert!(
-            Instant::now() < deadline,
-            "no iteration came: {}",
-            worker.log()
-        );
-        if let Some(key) = first_iteration_key(&worker.log()) {
-            break key;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    use_nats(root, &fx.nats.url, "");
+    let worker = start_worker(root, &fx.nats.url, None);
+    let mut run = spawn_run(root, &[]);
+    let mut key = None;
+    wait_until(
+        || {
+            key = first_iteration_key(&worker.log());
+            key.is_some()
+        },
+        || format!("no iteration came: {}", worker.log()),
+    );
+    let key = key.unwrap();
     run.kill().unwrap();
     run.wait().unwrap();
     // The worker finishes the orphaned job and stores its result.
     let evaluated = |log: &str| log.matches(" evaluated ").count();
     let before = evaluated(&worker.log());
-    while evaluated(&worker.log()) == before {
-        assert!(
-            Instant::now() < deadline,
-            "{key} was never evaluated: {}",
-            worker.log()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_until(
+        || evaluated(&worker.log()) > before,
+        || format!("{key} was never evaluated: {}", worker.log()),
+    );
     let jobs_before = evaluated(&worker.log());
-    let out = clade_command(root, &["run", "--json", "--resume"])
-        .env("CLADE_TEST_KEY", "sk-test")
-        .output()
-        .unwrap();
-    assert_ok(&out);
-    assert_eq!(finish(&parse_events(&out))["reason"], "iterations");
+    variants_of(&spawn_run(root, &["--resume"]).wait_with_output().unwrap());
     let log = std::fs::read_to_string(root.join(".git/clade/runs/resumed/clade.log")).unwrap();
     assert!(
         log.lines()
