@@ -130,7 +130,8 @@ impl Coordinator {
         }
         let started = Instant::now();
         let sequence = self.publish(&message, started).await?;
-        let mut pause = Duration::from_millis(50);
+        // Short first pauses: a fast evaluation should not wait on the poll.
+        let mut pause = Duration::from_millis(2);
         let mut warned = false;
         loop {
             match self.result(&message.id).await {

@@ -76,6 +76,19 @@ impl JobMessage {
     }
 }
 
+impl JobMessage {
+    /// Whether the id is the digest of the rest: a job that fails this was
+    /// made by something other than a coordinator, or damaged.
+    pub fn is_consistent(&self) -> bool {
+        let job = EvalJob {
+            files: self.files.clone(),
+            key: self.key.clone(),
+            seed: self.seed,
+        };
+        self.id == job_id(&self.run, &self.bundle, &self.fingerprint, &job)
+    }
+}
+
 /// The same run, bundle, environment, job key, seed and files give the same
 /// id, so a resumed coordinator finds what workers already published.
 pub fn job_id(run: &str, bundle: &str, fingerprint: &str, job: &EvalJob) -> String {
@@ -175,6 +188,18 @@ mod tests {
         ] {
             assert_ne!(base, other);
         }
+    }
+
+    #[test]
+    fn a_job_whose_id_is_not_its_digest_is_inconsistent() {
+        let good = JobMessage::new("r", "b", "f", &job("i1", "x"));
+        assert!(good.is_consistent());
+        let mut tampered = good.clone();
+        tampered.files.insert("src/main.rs".into(), "y".into());
+        assert!(!tampered.is_consistent());
+        let mut forged = good;
+        forged.id = "../../escape".into();
+        assert!(!forged.is_consistent());
     }
 
     #[test]

@@ -126,8 +126,13 @@ async fn slot(shared: Arc<Shared>, consumer: PullConsumer) -> Result<(), DistErr
 
 /// One delivered job, from parsing to the acknowledgement.
 async fn handle(shared: &Arc<Shared>, message: Message) {
-    let job: JobMessage = match serde_json::from_slice(&message.payload) {
-        Ok(job) => job,
+    let job = match serde_json::from_slice::<JobMessage>(&message.payload) {
+        Ok(job) if job.is_consistent() => job,
+        Ok(job) => {
+            tracing::warn!(job = ?job.id, "a job whose id is not the digest of its content: dropped");
+            let _ = message.ack_with(AckKind::Term).await;
+            return;
+        }
         Err(e) => {
             // Nothing can ever evaluate it: stop its redelivery.
             tracing::warn!(error = %e, "a job that is not a job: dropped");

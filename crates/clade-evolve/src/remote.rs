@@ -4,16 +4,17 @@
 //! calls to build that evaluator ([`worker_backend`]). The transport lives
 //! in another crate, behind [`RemoteBackends`]; this module knows none.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Component, Path};
 use std::sync::Arc;
 
 use clade_archive::Archive;
 use sha2::{Digest, Sha256};
 
-use crate::backend::EvalBackend;
+use crate::backend::{EvalBackend, EvalJob};
 use crate::config::{BackendConfig, Config};
 use crate::error::EvolveError;
+use crate::evaluate::Evaluation;
 use crate::project::Project;
 
 /// The largest bundle a run ships to workers.
@@ -239,9 +240,38 @@ pub fn worker_backend(
     let base = archive
         .head_commit()
         .ok_or_else(|| EvolveError::Setup(format!("{} has no commit", dir.display())))?;
-    crate::local::local_backend(
+    let evolvable = project.evolvable.iter().cloned().collect();
+    let inner = crate::local::local_backend(
         &config, &project, &archive, &base, home, hidden_env, scratch,
-    )
+    )?;
+    Ok(Arc::new(Checked { inner, evolvable }))
+}
+
+/// A worker's evaluator takes its jobs from the network: a job may name
+/// only the project's evolvable files (by their exact names) and a key that
+/// is one plain name, so nothing it says is written outside its scratch
+/// folder. `clade run`'s own jobs always are.
+struct Checked {
+    inner: Arc<dyn EvalBackend>,
+    evolvable: BTreeSet<String>,
+}
+
+impl EvalBackend for Checked {
+    fn evaluate(&self, job: &EvalJob) -> Result<Evaluation, EvolveError> {
+        if let Some(name) = job.files.keys().find(|n| !self.evolvable.contains(*n)) {
+            return Err(EvolveError::Setup(format!(
+                "the job names {name:?}, which is not an evolvable file of this project: refused"
+            )));
+        }
+        let plain = |b: u8| b.is_ascii_alphanumeric() || b == b'-' || b == b'_';
+        if job.key.is_empty() || job.key.len() > 80 || !job.key.bytes().all(plain) {
+            return Err(EvolveError::Setup(format!(
+                "the job key {:?} is not a plain name: refused",
+                job.key
+            )));
+        }
+        self.inner.evaluate(job)
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +297,40 @@ mod tests {
         other.config_text.push('x');
         assert_ne!(b.digest(), other.digest());
         assert_eq!(b.digest().len(), 64);
+    }
+
+    struct Echo;
+
+    impl EvalBackend for Echo {
+        fn evaluate(&self, _: &EvalJob) -> Result<Evaluation, EvolveError> {
+            Ok(Evaluation::host_error("evaluated".into()))
+        }
+    }
+
+    #[test]
+    fn a_worker_evaluates_only_jobs_naming_evolvable_files_and_a_plain_key() {
+        let checked = Checked {
+            inner: Arc::new(Echo),
+            evolvable: BTreeSet::from(["src/main.rs".to_string()]),
+        };
+        let job = |path: &str, key: &str| EvalJob {
+            files: BTreeMap::from([(path.to_string(), "fn main() {}".to_string())]),
+            key: key.into(),
+            seed: 1,
+        };
+        assert!(checked.evaluate(&job("src/main.rs", "j0af3")).is_ok());
+        let refused =
+            |path: &str, key: &str| checked.evaluate(&job(path, key)).unwrap_err().to_string();
+        assert_eq!(
+            refused("../../etc/passwd", "j1"),
+            "the job names \"../../etc/passwd\", which is not an evolvable file of this project: refused"
+        );
+        assert!(refused("Cargo.toml", "j1").contains("\"Cargo.toml\""));
+        assert_eq!(
+            refused("src/main.rs", "../x"),
+            "the job key \"../x\" is not a plain name: refused"
+        );
+        assert!(refused("src/main.rs", "").contains("not a plain name"));
     }
 
     #[test]
