@@ -490,6 +490,21 @@ fn a_shipped_benchmark_folder_runs_under_clade_run() {
     assert_eq!(temperatures, ["1.0", "1.3", "null", "null", "null"]);
     // The usage of every call is counted.
     assert_eq!(end["totals"]["tokens"], 5 * 70);
+    // The review pages draw the benchmark's published reference on the
+    // run's chart (the registry's lookup, wired by the CLI).
+    let pages = tempfile::tempdir().unwrap();
+    assert_ok(&clade(
+        &root,
+        &["serve", "--export", pages.path().to_str().unwrap()],
+    ));
+    let run = end["run"].as_str().unwrap();
+    let page =
+        std::fs::read_to_string(pages.path().join(format!("runs/{run}/index.html"))).unwrap();
+    assert_eq!(
+        page.matches(r#"<g class="reference">"#).count(),
+        1,
+        "{page}"
+    );
 }
 
 /// The small local model, if installed (see crates/clade-llm/tests/local_model.rs).
