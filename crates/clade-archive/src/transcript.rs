@@ -48,6 +48,16 @@ impl ExchangeKind {
     }
 }
 
+impl Exchange {
+    /// What it was, as people read it: `proposal`, `resample 2`, `repair 1`.
+    pub fn label(&self) -> String {
+        match self.number {
+            0 => self.kind.as_str().to_string(),
+            n => format!("{} {n}", self.kind.as_str()),
+        }
+    }
+}
+
 /// One request and its reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Exchange {

@@ -84,7 +84,7 @@ pub(crate) async fn evaluate_on_pool(backend: Arc<dyn EvalBackend>, job: EvalJob
     match tokio::task::spawn_blocking(move || backend.evaluate(&job)).await {
         Ok(Ok(evaluation)) => evaluation,
         // The message names the host problem (cache dir, toolchain, worker).
-        Ok(Err(err)) => Evaluation::rejected(Rejection::HostError(err.to_string()), None),
+        Ok(Err(err)) => Evaluation::host_error(err.to_string()),
         Err(join) => Evaluation::rejected(
             Rejection::HostError(format!("the evaluation thread failed: {join}")),
             None,

@@ -548,7 +548,7 @@ async fn agent_work(plan: Plan, shared: Arc<Shared>, proposer: Arc<dyn Proposer>
         };
         backend
             .evaluate(&job)
-            .unwrap_or_else(|e| Evaluation::rejected(Rejection::HostError(e.to_string()), None))
+            .unwrap_or_else(|e| Evaluation::host_error(e.to_string()))
     };
     let brief = &plan.brief;
     let request = ProposalRequest {

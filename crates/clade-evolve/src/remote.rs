@@ -5,7 +5,7 @@
 //! in another crate, behind [`RemoteBackends`]; this module knows none.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Component, Path};
+use std::path::Path;
 use std::sync::Arc;
 
 use clade_archive::Archive;
@@ -81,7 +81,7 @@ impl Bundle {
             files.insert(path, take()?.to_vec());
         }
         for path in files.keys().chain([&config_path]) {
-            if !is_safe_relative(path) {
+            if crate::project::clean_relative(path).is_none() {
                 return Err(bad(&format!("unsafe path {path:?}")));
             }
         }
@@ -138,13 +138,6 @@ impl Bundle {
 
 /// Written last into a materialized bundle.
 const COMPLETE: &str = ".clade-bundle-complete";
-
-fn is_safe_relative(path: &str) -> bool {
-    !path.is_empty()
-        && Path::new(path)
-            .components()
-            .all(|c| matches!(c, Component::Normal(_)))
-}
 
 /// What a remote backend is given for one run.
 #[derive(Debug, Clone)]

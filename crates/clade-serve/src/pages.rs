@@ -393,10 +393,6 @@ fn prompt_section(meta: &VariantMeta, transcript: Option<&Transcript>) -> String
     let mut out = String::from("<h2>Prompt and reply</h2>");
     let last = transcript.exchanges.len() - 1;
     for (i, exchange) in transcript.exchanges.iter().enumerate() {
-        let number = match exchange.number {
-            0 => String::new(),
-            n => format!(" {n}"),
-        };
         let cached = if exchange.cached {
             " · from the cache"
         } else {
@@ -404,9 +400,9 @@ fn prompt_section(meta: &VariantMeta, transcript: Option<&Transcript>) -> String
         };
         let _ = write!(
             out,
-            r#"<details class="exchange"{}><summary>{}{number} · {} · {} tokens in, {} out{cached}</summary>"#,
+            r#"<details class="exchange"{}><summary>{} · {} · {} tokens in, {} out{cached}</summary>"#,
             if i == last { " open" } else { "" },
-            exchange.kind.as_str(),
+            exchange.label(),
             esc(&exchange.model),
             exchange.tokens_in,
             exchange.tokens_out,

@@ -339,10 +339,6 @@ pub fn show(repo: &Path, spec: &str, with_transcript: bool, json_out: bool) -> a
 
 fn print_transcript(transcript: &clade_archive::Transcript, style: &Style) {
     for exchange in &transcript.exchanges {
-        let number = match exchange.number {
-            0 => String::new(),
-            n => format!(" {n}"),
-        };
         let cached = if exchange.cached {
             ", from the cache"
         } else {
@@ -351,8 +347,8 @@ fn print_transcript(transcript: &clade_archive::Transcript, style: &Style) {
         println!(
             "{}",
             style.bold(&format!(
-                "=== {}{number} · {} · {} tokens in, {} out{cached}",
-                exchange.kind.as_str(),
+                "=== {} · {} · {} tokens in, {} out{cached}",
+                exchange.label(),
                 printable(&exchange.model),
                 exchange.tokens_in,
                 exchange.tokens_out

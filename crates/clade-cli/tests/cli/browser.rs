@@ -6,25 +6,15 @@
 //! why it skipped, unless CLADE_REQUIRE_BROWSER is set (scripts/test.sh).
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use clade_llm::{Reply, ScriptedServer};
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::env::{assert_ok, clade_command, git};
-
-/// Kills a child process however the test ends.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::env::{Killed, assert_ok, clade_command, free_port, git};
 
 fn chromedriver() -> Option<PathBuf> {
     let found = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
@@ -41,13 +31,6 @@ fn chromedriver() -> Option<PathBuf> {
         eprintln!("skipped: {why}");
     }
     found
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap()
 }
 
 /// chromedriver on a free port, once it accepts connections.

@@ -3,25 +3,15 @@
 //! processes: the archive does not depend on the backend, a killed worker's
 //! job goes to another, a worker of another environment takes nothing.
 
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::env::{assert_ok, clade_command, git};
+use crate::env::{Killed, assert_ok, clade_command, free_port, git};
 use crate::run::{finish, parse_events, project, scripted_llm, shape};
-
-/// A child process killed when dropped.
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
 
 /// Debian's nats-server, or `None` with the reason printed (and a failure
 /// when `CLADE_REQUIRE_NATS` says it must be there, as scripts/test.sh does).
@@ -61,10 +51,7 @@ impl Nats {
 }
 
 fn start_nats(binary: &Path) -> Nats {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
+    let port = free_port();
     let data = tempfile::tempdir().unwrap();
     Nats {
         process: spawn_nats(binary, port, data.path()),
