@@ -10,19 +10,20 @@
 //! of NATS is what it needs to take jobs and store results.
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use async_nats::jetstream::consumer::PullConsumer;
 use async_nats::jetstream::{AckKind, Message, kv};
-use clade_evolve::remote::{Bundle, worker_backend};
-use clade_evolve::{EvalBackend, EvalJob, Evaluation};
+use clade_evolve::remote::Bundle;
+use clade_evolve::{EvalBackend, Evaluation};
 use futures_util::StreamExt;
 use tokio::io::AsyncReadExt;
 use tokio::sync::Mutex;
 
+use crate::evaluator;
 use crate::infra::{self, Connection, Infra, nats};
 use crate::wire::{JobMessage, ResultMessage, WorkerInfo, same_outcome};
 use crate::{DistError, environment};
@@ -210,27 +211,12 @@ async fn with_progress<T>(
 }
 
 async fn evaluate(shared: &Arc<Shared>, job: &JobMessage) -> Result<Evaluation, DistError> {
-    if job.fingerprint != shared.fingerprint {
-        return Err(DistError::Setup(format!(
-            "the job's fingerprint {} is not this worker's {}",
-            job.fingerprint, shared.fingerprint
-        )));
-    }
+    evaluator::check(job, &shared.fingerprint)?;
     let backend = evaluator(shared, &job.bundle).await?;
-    // The job id, not the run's key, names the scratch folder: jobs of
-    // several runs may share a bundle on one worker.
-    let eval_job = EvalJob {
-        files: job.files.clone(),
-        key: format!("j{}", job.id),
-        seed: job.seed,
-    };
-    let started = Instant::now();
-    let evaluation = tokio::task::spawn_blocking(move || backend.evaluate(&eval_job))
+    let job = job.clone();
+    tokio::task::spawn_blocking(move || evaluator::evaluate(&*backend, &job))
         .await
         .map_err(|e| DistError::Setup(format!("the evaluation thread failed: {e}")))?
-        .map_err(|e| DistError::Setup(e.to_string()))?;
-    tracing::info!(job = %job.id, ms = started.elapsed().as_millis() as u64, "evaluated");
-    Ok(evaluation)
 }
 
 /// The evaluator of bundle `digest`: from memory, else from the bundle on
@@ -240,31 +226,18 @@ async fn evaluator(shared: &Arc<Shared>, digest: &str) -> Result<Arc<dyn EvalBac
     if let Some(found) = evaluators.get(digest) {
         return Ok(found.clone());
     }
-    let dir = bundle_dir(&shared.options.home, digest)?;
     let bundle = fetch_bundle(shared, digest).await?;
-    let (home, hidden) = (
-        shared.options.home.clone(),
-        shared.options.hidden_env.clone(),
-    );
-    let scratch = home.join("worker").join("scratch").join(&shared.id);
-    let built = tokio::task::spawn_blocking(move || {
-        bundle.materialize(&dir)?;
-        worker_backend(&dir, &bundle.config_path, &home, hidden, scratch)
-    })
-    .await
-    .map_err(|e| DistError::Setup(format!("preparing the bundle failed: {e}")))?
-    .map_err(|e| DistError::Setup(format!("the bundle {digest} does not evaluate here: {e}")))?;
+    let place = evaluator::Place {
+        home: shared.options.home.clone(),
+        hidden_env: shared.options.hidden_env.clone(),
+        worker: shared.id.clone(),
+    };
+    let owned = digest.to_string();
+    let built = tokio::task::spawn_blocking(move || evaluator::build(&place, &owned, bundle))
+        .await
+        .map_err(|e| DistError::Setup(format!("preparing the bundle failed: {e}")))??;
     evaluators.insert(digest.to_string(), built.clone());
     Ok(built)
-}
-
-fn bundle_dir(home: &Path, digest: &str) -> Result<PathBuf, DistError> {
-    if digest.len() != 64 || !digest.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(DistError::Setup(format!(
-            "{digest:?} is not a bundle digest"
-        )));
-    }
-    Ok(home.join("worker").join("bundles").join(digest))
 }
 
 async fn fetch_bundle(shared: &Arc<Shared>, digest: &str) -> Result<Bundle, DistError> {
@@ -279,14 +252,7 @@ async fn fetch_bundle(shared: &Arc<Shared>, digest: &str) -> Result<Bundle, Dist
         .read_to_end(&mut bytes)
         .await
         .map_err(|e| nats(&format!("reading the bundle {digest}"), e))?;
-    let bundle = Bundle::from_bytes(&bytes).map_err(|e| DistError::Setup(e.to_string()))?;
-    if bundle.digest() != digest {
-        return Err(DistError::Setup(format!(
-            "the bundle stored as {digest} has another digest ({}): refused",
-            bundle.digest()
-        )));
-    }
-    Ok(bundle)
+    evaluator::read_bundle(&bytes, digest)
 }
 
 /// Stores the result unless one is there; a differing earlier one is
@@ -438,7 +404,7 @@ mod tests {
     fn server() -> Option<(Server, String)> {
         let binary = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
             .into_iter()
-            .find(|p| Path::new(p).is_file());
+            .find(|p| std::path::Path::new(p).is_file());
         let Some(binary) = binary else {
             assert!(
                 std::env::var_os("CLADE_REQUIRE_NATS").is_none(),
@@ -504,7 +470,7 @@ mod tests {
                 "r",
                 &"0".repeat(64),
                 &fingerprint,
-                &EvalJob {
+                &clade_evolve::EvalJob {
                     files: BTreeMap::from([("src/main.rs".into(), "fn main() {}".into())]),
                     key: "i0".into(),
                     seed: 1,
