@@ -24,6 +24,10 @@ export CLADE_REQUIRE_BROWSER=1
 # A real nats-server: the distributed evaluation tests must run, not skip.
 ensure_nats
 export CLADE_REQUIRE_NATS=1
+# Slurm and munge: the Slurm backend's tests start a one-node cluster and
+# must run, not skip.
+ensure_slurm
+export CLADE_REQUIRE_SLURM=1
 
 log "building the workspace and its tests"
 cargo build --workspace --all-targets --locked

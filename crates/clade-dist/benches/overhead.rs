@@ -8,11 +8,12 @@
 //! `cargo bench -p clade-dist --bench overhead` (needs Debian's
 //! nats-server; `CLADE_BENCH_JOBS`, default 40).
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use clade_evolve::remote::{Bundle, RemoteBackends, RemoteSpec, worker_backend};
 use clade_evolve::{BackendConfig, BackendKind, EvalBackend, EvalJob};
@@ -36,11 +37,7 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let Some(server) = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
-        .into_iter()
-        .find(|p| Path::new(p).is_file())
-    else {
-        eprintln!("skipped: no nats-server (scripts/test.sh installs Debian's)");
+    let Some(nats) = common::start_nats() else {
         return;
     };
     let jobs: u64 = std::env::var("CLADE_BENCH_JOBS")
@@ -61,26 +58,11 @@ fn main() {
     )
     .expect("the local evaluator");
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap();
-    let data = tempfile::tempdir().unwrap();
-    let mut nats = Command::new(server)
-        .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
-        .arg(data.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let url = format!("nats://127.0.0.1:{port}");
+    let url = nats.url.clone();
     for _ in 0..2 {
-        start_worker(&url, &home);
+        common::start_worker(&url, &home);
     }
-    let remote = clade_dist::NatsBackends
+    let remote = clade_dist::DistBackends
         .connect(RemoteSpec {
             run: format!("bench-{}", std::process::id()),
             backend: BackendConfig {
@@ -101,11 +83,10 @@ fn main() {
     let one_local = one_at_a_time(&local, 0, jobs);
     let one_remote = one_at_a_time(&remote, jobs, jobs);
     row("one at a time: ms per job", one_local, one_remote);
-    let two_local = together(&local, 2 * jobs, jobs, 2);
-    let two_remote = together(&remote, 3 * jobs, jobs, 2);
+    let batch = |first: u64| (first..first + jobs).map(job).collect::<Vec<_>>();
+    let two_local = common::together(&local, &batch(2 * jobs), 2);
+    let two_remote = common::together(&remote, &batch(3 * jobs), 2);
     row("2 at once, 2 workers: ms per job", two_local, two_remote);
-    let _ = nats.kill();
-    let _ = nats.wait();
 }
 
 fn row(name: &str, local: f64, remote: f64) {
@@ -132,51 +113,8 @@ fn one_at_a_time(backend: &Arc<dyn EvalBackend>, first: u64, n: u64) -> f64 {
             started.elapsed().as_secs_f64() * 1e3
         })
         .collect();
-    median(&mut times)
-}
-
-/// Wall time per job of `n` jobs, `threads` in flight at once.
-fn together(backend: &Arc<dyn EvalBackend>, first: u64, n: u64, threads: u64) -> f64 {
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for t in 0..threads {
-            let backend = backend.clone();
-            scope.spawn(move || {
-                for i in (first + t..first + n).step_by(threads as usize) {
-                    backend.evaluate(&job(i)).unwrap();
-                }
-            });
-        }
-    });
-    started.elapsed().as_secs_f64() * 1e3 / n as f64
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
-fn start_worker(url: &str, home: &Path) {
-    let options = clade_dist::worker::WorkerOptions {
-        conn: clade_dist::Connection {
-            url: url.to_string(),
-            token_env: None,
-            stream: clade_dist::wire::DEFAULT_STREAM.into(),
-            ack_wait: Duration::from_secs(60),
-            max_deliver: 3,
-        },
-        jobs: 1,
-        home: home.to_path_buf(),
-        hidden_env: Vec::new(),
-        max_jobs: None,
-    };
-    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = clade_dist::worker::run(options, |_, _| {
-            let _ = ready_tx.send(());
-        });
-    });
-    ready_rx.recv().unwrap();
+    times.sort_by(f64::total_cmp);
+    times[times.len() / 2]
 }
 
 /// The bench's project as a bundle: the config, the fixed module (the

@@ -12,25 +12,30 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clade_evolve::remote::{RemoteBackends, RemoteSpec};
-use clade_evolve::{EvalBackend, EvalJob, Evaluation, EvolveError, WorkerCounts};
+use clade_evolve::{BackendKind, EvalBackend, EvalJob, Evaluation, EvolveError, WorkerCounts};
 use futures_util::StreamExt;
 
 use crate::infra::{self, Connection, Infra, nats};
 use crate::wire::{JobMessage, ResultMessage, WorkerInfo, job_subject, max_deliveries_subject};
 use crate::{DistError, environment};
 
-/// Makes NATS backends for `clade run`.
-pub struct NatsBackends;
+/// Makes the remote backends of `clade run`: NATS or Slurm, as
+/// `evaluate.backend.kind` says.
+pub struct DistBackends;
 
-impl RemoteBackends for NatsBackends {
+impl RemoteBackends for DistBackends {
     fn connect(&self, spec: RemoteSpec) -> Result<Arc<dyn EvalBackend>, EvolveError> {
+        let setup = |e: DistError| EvolveError::Setup(e.to_string());
+        if spec.backend.kind == BackendKind::Slurm {
+            let backend = crate::slurm::SlurmBackend::start(spec).map_err(setup)?;
+            return Ok(Arc::new(backend));
+        }
         // The run calls this from inside its own runtime, where another
         // cannot be started: connect on a thread of its own.
         let started = std::thread::spawn(move || Coordinator::start(spec))
             .join()
             .map_err(|_| EvolveError::Setup("the NATS connection thread panicked".into()))?;
-        let coordinator = started.map_err(|e| EvolveError::Setup(e.to_string()))?;
-        Ok(Arc::new(coordinator))
+        Ok(Arc::new(started.map_err(setup)?))
     }
 }
 
@@ -47,6 +52,8 @@ pub struct Coordinator {
     poisoned: Arc<Mutex<HashSet<u64>>>,
     /// The workers and the queue as last counted (every 2 s).
     counts: Arc<Mutex<WorkerCounts>>,
+    /// Told of every result stored, whoever's.
+    stored: Arc<tokio::sync::Notify>,
 }
 
 impl Coordinator {
@@ -70,6 +77,7 @@ impl Coordinator {
         let bundle = spec.bundle.digest();
         let poisoned = Arc::new(Mutex::new(HashSet::new()));
         let counts = Arc::new(Mutex::new(WorkerCounts::default()));
+        let stored = Arc::new(tokio::sync::Notify::new());
         let infra = runtime.block_on(async {
             let infra = infra::connect(&conn).await?;
             // The consumer exists before the first job, so the delivery
@@ -83,6 +91,7 @@ impl Coordinator {
             };
             counter.count().await;
             tokio::spawn(counter.every(Duration::from_secs(2)));
+            tokio::spawn(watch_results(infra.results.clone(), stored.clone()));
             upload_bundle(&infra, &bundle, spec.bundle.to_bytes()).await?;
             let mut advisories = infra
                 .client
@@ -119,6 +128,7 @@ impl Coordinator {
             job_timeout: Duration::from_secs(backend.job_timeout_s),
             poisoned,
             counts,
+            stored,
         })
     }
 
@@ -130,10 +140,14 @@ impl Coordinator {
         }
         let started = Instant::now();
         let sequence = self.publish(&message, started).await?;
-        // Short first pauses: a fast evaluation should not wait on the poll.
+        // Woken by any new result; the poll is the fallback (a watch lost
+        // to a restart), its first pauses short.
         let mut pause = Duration::from_millis(2);
         let mut warned = false;
         loop {
+            let stored = self.stored.notified();
+            tokio::pin!(stored);
+            stored.as_mut().enable();
             match self.result(&message.id).await {
                 Ok(Some(found)) => return Ok(found),
                 Ok(None) => {}
@@ -163,7 +177,10 @@ impl Coordinator {
                 warned = true;
                 self.warn_without_workers().await;
             }
-            tokio::time::sleep(pause).await;
+            tokio::select! {
+                _ = stored => {}
+                _ = tokio::time::sleep(pause) => {}
+            }
             pause = (pause * 2).min(Duration::from_millis(500));
         }
     }
@@ -234,6 +251,23 @@ impl Coordinator {
                 format!("; workers that cannot take them: {}", others.join(", "))
             }
         );
+    }
+}
+
+/// Wakes the waiting jobs whenever a result is stored, so a fast
+/// evaluation is not left waiting for the next poll. Watches again after
+/// the server went away.
+async fn watch_results(
+    results: async_nats::jetstream::kv::Store,
+    stored: Arc<tokio::sync::Notify>,
+) {
+    loop {
+        if let Ok(mut entries) = results.watch_all().await {
+            while entries.next().await.is_some() {
+                stored.notify_waiters();
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
     }
 }
 

@@ -1,6 +1,8 @@
-//! Distributed evaluation for Clade on an existing engine: a NATS JetStream
+//! Distributed evaluation for Clade on existing engines: a NATS JetStream
 //! work queue between one coordinator (`clade run` with `[evaluate.backend]
-//! kind = "nats"`) and any number of `clade worker` processes.
+//! kind = "nats"`) and any number of `clade worker` processes, and Slurm
+//! batches over a shared folder for clusters where no server may run
+//! (`kind = "slurm"`, see [`slurm`]).
 //!
 //! - **Jobs**: one per candidate ([`wire::JobMessage`]: the evolvable files,
 //!   the seed, the run's evaluation bundle by digest, the coordinator's
@@ -21,7 +23,8 @@
 //!   commit, and the run's config) travel by content digest through the
 //!   JetStream object store, never by shared disk.
 //!
-//! This crate is Clade's only user of `async-nats`. It evaluates through
+//! This crate is Clade's only user of `async-nats` and the only one that
+//! starts Slurm commands. It evaluates through
 //! `clade-evolve`'s evaluator and never touches the archive.
 //!
 //! ```no_run
@@ -40,14 +43,16 @@
 //! ```
 
 mod coordinator;
+mod evaluator;
 mod infra;
+pub mod slurm;
 pub mod wire;
 pub mod worker;
 pub mod workers;
 
 use sha2::{Digest, Sha256};
 
-pub use coordinator::{Coordinator, NatsBackends};
+pub use coordinator::{Coordinator, DistBackends};
 pub use infra::Connection;
 
 /// What went wrong, said for the user.

@@ -215,6 +215,22 @@ pub struct BackendConfig {
     /// Seconds the run waits for one job's result. Default 3600.
     #[serde(default = "default_job_timeout_s")]
     pub job_timeout_s: u64,
+    /// The folder every Slurm node sees at the same path (`kind =
+    /// "slurm"`): jobs, results, bundles and logs live under it.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// Candidates per Slurm job (`kind = "slurm"`). Default 4.
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    /// Extra `sbatch` arguments, e.g. `["--partition=cpu", "--time=30"]`.
+    #[serde(default)]
+    pub sbatch_args: Vec<String>,
+    /// Milliseconds between looks at the results and at `squeue`. Default 1000.
+    #[serde(default = "default_poll_ms")]
+    pub poll_ms: u64,
+    /// The `clade` binary as the nodes see it. Default: this one's path.
+    #[serde(default)]
+    pub command: Option<PathBuf>,
 }
 
 impl Default for BackendConfig {
@@ -227,8 +243,20 @@ impl Default for BackendConfig {
             ack_wait_s: default_ack_wait_s(),
             max_deliver: default_max_deliver(),
             job_timeout_s: default_job_timeout_s(),
+            dir: None,
+            batch: default_batch(),
+            sbatch_args: Vec::new(),
+            poll_ms: default_poll_ms(),
+            command: None,
         }
     }
+}
+
+fn default_batch() -> usize {
+    4
+}
+fn default_poll_ms() -> u64 {
+    1000
 }
 
 fn default_stream() -> String {
@@ -253,6 +281,9 @@ pub enum BackendKind {
     Local,
     /// `clade worker` processes through a NATS JetStream work queue.
     Nats,
+    /// Batches of candidates submitted with `sbatch`, their jobs and
+    /// results as files on a filesystem the nodes share.
+    Slurm,
 }
 
 fn default_fuel() -> u64 {
@@ -434,9 +465,28 @@ impl Config {
 
     fn validate_backend(&self) -> Result<(), String> {
         let backend = &self.evaluate.backend;
-        if backend.kind == BackendKind::Local {
-            return Ok(());
+        match backend.kind {
+            BackendKind::Local => Ok(()),
+            BackendKind::Nats => Self::validate_nats(backend),
+            BackendKind::Slurm => Self::validate_slurm(backend),
         }
+    }
+
+    fn validate_slurm(backend: &BackendConfig) -> Result<(), String> {
+        match &backend.dir {
+            None => Err("evaluate.backend: kind = \"slurm\" needs dir = \"/shared/path\" (a folder every node sees at the same path)".into()),
+            Some(dir) if !dir.is_absolute() => Err(format!(
+                "evaluate.backend.dir = {:?}: use an absolute path (the nodes resolve it, not this folder)",
+                dir.display().to_string()
+            )),
+            _ if backend.batch == 0 || backend.poll_ms == 0 || backend.max_deliver < 1 || backend.job_timeout_s == 0 => {
+                Err("evaluate.backend: batch, poll_ms, max_deliver and job_timeout_s must be at least 1".into())
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn validate_nats(backend: &BackendConfig) -> Result<(), String> {
         match &backend.url {
             None => Err("evaluate.backend: kind = \"nats\" needs url = \"nats://HOST:4222\"".into()),
             Some(url) if !url.starts_with("nats://") && !url.starts_with("tls://") => Err(format!(
@@ -642,6 +692,27 @@ scorer = "stdout-json"
         let model = "[[llm.models]]\nprovider = \"openai\"\nmodel = \"m\"\ntimeout_s = 1e300\n";
         let err = parse(&format!("{base}\n{model}")).unwrap_err().to_string();
         assert!(err.contains("timeout_s"), "{err}");
+    }
+
+    #[test]
+    fn a_slurm_backend_needs_an_absolute_shared_folder() {
+        let with = |backend: &str| parse(&format!("{MINIMAL}\n[evaluate.backend]\n{backend}"));
+        let err = with("kind = \"slurm\"").unwrap_err().to_string();
+        assert!(err.contains("kind = \"slurm\" needs dir ="), "{err}");
+        let err = with("kind = \"slurm\"\ndir = \"shared\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("use an absolute path"), "{err}");
+        let err = with("kind = \"slurm\"\ndir = \"/s\"\nbatch = 0")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("batch, poll_ms"), "{err}");
+        let config = with("kind = \"slurm\"\ndir = \"/s\"\nsbatch_args = [\"--time=5\"]").unwrap();
+        let backend = &config.evaluate.backend;
+        assert_eq!(backend.kind, BackendKind::Slurm);
+        assert_eq!(backend.dir.as_deref(), Some(Path::new("/s")));
+        assert_eq!((backend.batch, backend.poll_ms), (4, 1000));
+        assert_eq!(backend.sbatch_args, ["--time=5"]);
     }
 
     #[test]

@@ -1,5 +1,5 @@
 //! The seam for evaluation elsewhere than this process (`[evaluate.backend]
-//! kind = "nats"`): what a run hands a remote backend ([`RemoteSpec`], with
+//! kind = "nats" | "slurm"`): what a run hands a remote backend ([`RemoteSpec`], with
 //! the [`Bundle`] workers rebuild the evaluator from) and what a worker
 //! calls to build that evaluator ([`worker_backend`]). The transport lives
 //! in another crate, behind [`RemoteBackends`]; this module knows none.
@@ -187,7 +187,7 @@ pub(crate) fn bundle_of(
         let full = config.resolve(&path);
         if !full.starts_with(&root) {
             return Err(EvolveError::Setup(format!(
-                "{} is outside {} (the folder of clade.toml), so NATS workers would not have it: move it inside",
+                "{} is outside {} (the folder of clade.toml), so remote workers would not have it: move it inside",
                 full.display(),
                 root.display()
             )));

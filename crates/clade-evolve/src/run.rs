@@ -53,7 +53,7 @@ pub struct RunOptions {
     /// An agent that proposes candidates instead of the run's own prompts
     /// (`clade run --agent`).
     pub proposer: Option<Arc<dyn crate::Proposer>>,
-    /// What makes remote backends (`[evaluate.backend] kind = "nats"`);
+    /// What makes remote backends (`[evaluate.backend] kind = "nats" | "slurm"`);
     /// without one such a config is refused.
     pub remote: Option<Arc<dyn crate::remote::RemoteBackends>>,
 }
@@ -637,10 +637,10 @@ fn build_backend(
             models.hidden_env.clone(),
             run_dir.join("scratch"),
         )?,
-        BackendKind::Nats => {
+        BackendKind::Nats | BackendKind::Slurm => {
             let Some(remote) = &options.remote else {
                 return Err(EvolveError::Setup(
-                    "evaluate.backend.kind = \"nats\" needs a build of clade with distributed evaluation".into(),
+                    "evaluate.backend.kind = \"nats\" or \"slurm\" needs a build of clade with distributed evaluation".into(),
                 ));
             };
             let config_path = config_path_in(options, workdir)?;

@@ -73,7 +73,7 @@ pub fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         home: None,
         catch_signals: true,
         proposer,
-        remote: Some(std::sync::Arc::new(clade_dist::NatsBackends)),
+        remote: Some(std::sync::Arc::new(clade_dist::DistBackends)),
     };
     let summary = if args.json {
         let mut out = std::io::stdout().lock();

@@ -33,8 +33,19 @@ impl NatsArgs {
 
 #[derive(clap::Args)]
 pub struct WorkerArgs {
-    #[command(flatten)]
-    pub nats: NatsArgs,
+    /// The NATS server (JetStream enabled), e.g. nats://10.0.0.5:4222.
+    #[arg(long, value_name = "URL", required_unless_present = "slurm_batch")]
+    pub nats: Option<String>,
+    /// The environment variable holding the server's token, if it needs one.
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// The job stream (as the coordinator's evaluate.backend.stream).
+    #[arg(long, default_value = clade_dist::wire::DEFAULT_STREAM)]
+    pub stream: String,
+    /// Evaluate the candidates a Slurm batch lists, then exit: what the
+    /// batch jobs of `[evaluate.backend] kind = "slurm"` run.
+    #[arg(long, value_name = "LIST", conflicts_with = "nats")]
+    pub slurm_batch: Option<std::path::PathBuf>,
     /// Jobs evaluated at once.
     #[arg(long, default_value_t = 1)]
     pub jobs: u32,
@@ -56,20 +67,34 @@ pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         "OPENAI_API_KEY".to_string(),
         "ANTHROPIC_API_KEY".to_string(),
     ];
-    hidden_env.extend(args.nats.token_env.clone());
+    hidden_env.extend(args.token_env.clone());
+    clade_dist::worker::log_to_stderr();
+    if let Some(list) = &args.slurm_batch {
+        let report = clade_dist::slurm::run_batch(list, home, hidden_env)
+            .with_context(|| format!("the Slurm batch {}", list.display()))?;
+        eprintln!(
+            "batch done: {} evaluated, {} already published",
+            report.evaluated, report.skipped
+        );
+        return Ok(());
+    }
+    let nats = NatsArgs {
+        nats: args.nats.clone().unwrap_or_default(),
+        token_env: args.token_env.clone(),
+        stream: args.stream.clone(),
+    };
     let options = clade_dist::worker::WorkerOptions {
-        conn: args.nats.connection(args.ack_wait_s, args.max_deliver),
+        conn: nats.connection(args.ack_wait_s, args.max_deliver),
         jobs: args.jobs.max(1),
         home,
         hidden_env,
         max_jobs: args.max_jobs,
     };
-    let url = args.nats.nats.clone();
-    clade_dist::worker::log_to_stderr();
+    let url = nats.nats.clone();
     let done = clade_dist::worker::run(options, |id, fingerprint| {
         eprintln!("worker {id} taking jobs from {url} (fingerprint {fingerprint})");
     })
-    .with_context(|| format!("the worker on {}", args.nats.nats))?;
+    .with_context(|| format!("the worker on {}", nats.nats))?;
     eprintln!("worker done: {done} jobs");
     Ok(())
 }

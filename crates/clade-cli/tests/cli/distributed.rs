@@ -15,7 +15,7 @@ use crate::run::{finish, parse_events, project, scripted_llm, shape};
 
 /// Debian's nats-server, or `None` with the reason printed (and a failure
 /// when `CLADE_REQUIRE_NATS` says it must be there, as scripts/test.sh does).
-fn nats_server_binary() -> Option<PathBuf> {
+pub(crate) fn nats_server_binary() -> Option<PathBuf> {
     let found = ["/usr/sbin/nats-server", "/usr/bin/nats-server"]
         .into_iter()
         .map(PathBuf::from)
@@ -32,12 +32,12 @@ fn nats_server_binary() -> Option<PathBuf> {
 }
 
 /// A JetStream server on a free port of 127.0.0.1.
-struct Nats {
+pub(crate) struct Nats {
     process: Killed,
     binary: PathBuf,
     port: u16,
     data: tempfile::TempDir,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl Nats {
@@ -50,7 +50,7 @@ impl Nats {
     }
 }
 
-fn start_nats(binary: &Path) -> Nats {
+pub(crate) fn start_nats(binary: &Path) -> Nats {
     let port = free_port();
     let data = tempfile::tempdir().unwrap();
     Nats {
@@ -123,7 +123,7 @@ fn start_worker(dir: &Path, url: &str, path_prefix: Option<&Path>) -> Worker {
 /// Makes the project's jobs slow enough to interrupt: a program no
 /// earlier build has seen (a real build, not a cache hit) that spins for
 /// about a second before it prints its score.
-fn slow_program(root: &Path) {
+pub(crate) fn slow_program(root: &Path) {
     let main_rs = root.join("src/main.rs");
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -189,7 +189,7 @@ fn fixture(name: &str, iterations: u64) -> Option<Fixture> {
 }
 
 /// `clade run --json <args>` in the background, its events piped.
-fn spawn_run(root: &Path, args: &[&str]) -> Child {
+pub(crate) fn spawn_run(root: &Path, args: &[&str]) -> Child {
     let mut all = vec!["run", "--json"];
     all.extend_from_slice(args);
     clade_command(root, &all)
@@ -201,7 +201,7 @@ fn spawn_run(root: &Path, args: &[&str]) -> Child {
 }
 
 /// Polls `ready` for up to four minutes; `failure` says what never came.
-fn wait_until(mut ready: impl FnMut() -> bool, failure: impl Fn() -> String) {
+pub(crate) fn wait_until(mut ready: impl FnMut() -> bool, failure: impl Fn() -> String) {
     let deadline = Instant::now() + Duration::from_secs(240);
     while !ready() {
         assert!(Instant::now() < deadline, "{}", failure());
@@ -211,7 +211,7 @@ fn wait_until(mut ready: impl FnMut() -> bool, failure: impl Fn() -> String) {
 
 /// The `variant` events of a finished run (which must have ended by its
 /// iteration budget).
-fn variants_of(out: &std::process::Output) -> Vec<Value> {
+pub(crate) fn variants_of(out: &std::process::Output) -> Vec<Value> {
     assert_ok(out);
     let events = parse_events(out);
     assert_eq!(finish(&events)["reason"], "iterations");
@@ -221,7 +221,7 @@ fn variants_of(out: &std::process::Output) -> Vec<Value> {
         .collect()
 }
 
-fn workers(dir: &Path, url: &str) -> Vec<Value> {
+pub(crate) fn workers(dir: &Path, url: &str) -> Vec<Value> {
     let out = clade_command(dir, &["workers", "--nats", url, "--json"])
         .output()
         .unwrap();
@@ -512,7 +512,7 @@ fn a_resumed_coordinator_reuses_what_workers_published() {
 }
 
 /// One proposal at a time, so iteration `i` is planned after `i - 1`.
-fn one_at_a_time(root: &Path) {
+pub(crate) fn one_at_a_time(root: &Path) {
     let config = root.join("clade.toml");
     let text = std::fs::read_to_string(&config).unwrap();
     assert!(text.contains("parallel_proposals = 2"));

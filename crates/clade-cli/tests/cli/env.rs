@@ -63,7 +63,7 @@ fn toolchain_home(name: &str, default: &str) -> OsString {
 }
 
 /// Clears `cmd`'s environment down to the hermetic one.
-fn hermetic(cmd: &mut Command) -> &mut Command {
+pub fn hermetic(cmd: &mut Command) -> &mut Command {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("RUSTUP_HOME", toolchain_home("RUSTUP_HOME", ".rustup"))

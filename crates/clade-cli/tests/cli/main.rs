@@ -33,6 +33,7 @@ mod python;
 mod review;
 mod run;
 mod sandbox;
+mod slurm;
 
 use std::path::Path;
 
