@@ -69,6 +69,7 @@ impl Coordinator {
                 .clone()
                 .ok_or_else(|| DistError::Setup("evaluate.backend.url is missing".into()))?,
             token_env: backend.token_env.clone(),
+            user: backend.user.clone(),
             stream: backend.stream.clone(),
             ack_wait: Duration::from_secs(backend.ack_wait_s),
             max_deliver: backend.max_deliver,

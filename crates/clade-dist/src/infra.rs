@@ -17,9 +17,12 @@ use crate::wire::{
 #[derive(Debug, Clone)]
 pub struct Connection {
     pub url: String,
-    /// The environment variable holding the server's token, if it needs one.
-    /// The value is read here and never printed.
+    /// The environment variable holding the server's token, if it needs one
+    /// (with `user`, that user's password). The value is read here and
+    /// never printed.
     pub token_env: Option<String>,
+    /// The user to connect as; `None`: token or no authentication.
+    pub user: Option<String>,
     pub stream: String,
     /// A delivered job not acknowledged (or extended) within this goes to
     /// another worker.
@@ -44,13 +47,25 @@ pub async fn connect(conn: &Connection) -> Result<Infra, DistError> {
         .name("clade")
         .retry_on_initial_connect()
         .max_reconnects(None);
-    if let Some(var) = &conn.token_env {
-        let token = std::env::var(var).map_err(|_| {
+    let secret = match &conn.token_env {
+        Some(var) => Some(std::env::var(var).map_err(|_| {
             DistError::Setup(format!(
                 "the NATS token variable {var} is not set (evaluate.backend.token_env names it)"
             ))
-        })?;
-        options = options.token(token);
+        })?),
+        None => None,
+    };
+    match (&conn.user, secret) {
+        (Some(user), Some(password)) => {
+            options = options.user_and_password(user.clone(), password);
+        }
+        (Some(user), None) => {
+            return Err(DistError::Setup(format!(
+                "the NATS user {user} needs its password in a variable: name it with token_env"
+            )));
+        }
+        (None, Some(token)) => options = options.token(token),
+        (None, None) => {}
     }
     let client = tokio::time::timeout(Duration::from_secs(30), options.connect(conn.url.as_str()))
         .await
@@ -71,7 +86,14 @@ pub async fn connect(conn: &Connection) -> Result<Infra, DistError> {
         ..Default::default()
     })
     .await
-    .map_err(|e| nats("the job stream", e))?;
+    .map_err(|e| match &conn.user {
+        // A restricted user (scripts/nats/permissions.conf) may not create it.
+        Some(user) => nats(
+            &format!("the job stream (if user {user} may not create streams, start the coordinator first)"),
+            e,
+        ),
+        None => nats("the job stream", e),
+    })?;
     let results = key_value(&js, RESULTS_BUCKET, Duration::from_secs(RESULT_TTL_S)).await?;
     let workers = key_value(&js, WORKERS_BUCKET, Duration::from_secs(WORKER_TTL_S)).await?;
     let bundles = match js.get_object_store(BUNDLES_BUCKET).await {

@@ -32,6 +32,7 @@
 //! let conn = clade_dist::Connection {
 //!     url: "nats://127.0.0.1:4222".into(),
 //!     token_env: None,
+//!     user: None,
 //!     stream: clade_dist::wire::DEFAULT_STREAM.into(),
 //!     ack_wait: Duration::from_secs(60),
 //!     max_deliver: 3,

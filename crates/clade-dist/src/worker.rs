@@ -457,6 +457,7 @@ mod tests {
             let conn = Connection {
                 url,
                 token_env: None,
+                user: None,
                 stream: "DUPES".into(),
                 ack_wait: Duration::from_secs(5),
                 max_deliver: 3,

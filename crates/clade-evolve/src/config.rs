@@ -199,9 +199,14 @@ pub struct BackendConfig {
     /// The NATS server, e.g. `nats://127.0.0.1:4222` (`kind = "nats"`).
     #[serde(default)]
     pub url: Option<String>,
-    /// The environment variable holding the server's token, if it needs one.
+    /// The environment variable holding the server's token, if it needs
+    /// one (with `user`: that user's password).
     #[serde(default)]
     pub token_env: Option<String>,
+    /// The NATS user to connect as (the server's `authorization.users`),
+    /// its password in the variable `token_env` names.
+    #[serde(default)]
+    pub user: Option<String>,
     /// The work-queue stream. Default `CLADE_JOBS`.
     #[serde(default = "default_stream")]
     pub stream: String,
@@ -239,6 +244,7 @@ impl Default for BackendConfig {
             kind: BackendKind::Local,
             url: None,
             token_env: None,
+            user: None,
             stream: default_stream(),
             ack_wait_s: default_ack_wait_s(),
             max_deliver: default_max_deliver(),

@@ -11,9 +11,13 @@ pub struct NatsArgs {
     /// The NATS server (JetStream enabled), e.g. nats://10.0.0.5:4222.
     #[arg(long, value_name = "URL")]
     pub nats: String,
-    /// The environment variable holding the server's token, if it needs one.
+    /// The environment variable holding the server's token, if it needs one
+    /// (with --user: that user's password).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
+    /// The NATS user to connect as, its password in --token-env.
+    #[arg(long)]
+    pub user: Option<String>,
     /// The job stream (as the coordinator's evaluate.backend.stream).
     #[arg(long, default_value = clade_dist::wire::DEFAULT_STREAM)]
     pub stream: String,
@@ -24,6 +28,7 @@ impl NatsArgs {
         Connection {
             url: self.nats.clone(),
             token_env: self.token_env.clone(),
+            user: self.user.clone(),
             stream: self.stream.clone(),
             ack_wait: Duration::from_secs(ack_wait_s),
             max_deliver,
@@ -36,9 +41,13 @@ pub struct WorkerArgs {
     /// The NATS server (JetStream enabled), e.g. nats://10.0.0.5:4222.
     #[arg(long, value_name = "URL", required_unless_present = "slurm_batch")]
     pub nats: Option<String>,
-    /// The environment variable holding the server's token, if it needs one.
+    /// The environment variable holding the server's token, if it needs one
+    /// (with --user: that user's password).
     #[arg(long, value_name = "VAR")]
     pub token_env: Option<String>,
+    /// The NATS user to connect as, its password in --token-env.
+    #[arg(long, conflicts_with = "slurm_batch")]
+    pub user: Option<String>,
     /// The job stream (as the coordinator's evaluate.backend.stream).
     #[arg(long, default_value = clade_dist::wire::DEFAULT_STREAM)]
     pub stream: String,
@@ -81,6 +90,7 @@ pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
     let nats = NatsArgs {
         nats: args.nats.clone().unwrap_or_default(),
         token_env: args.token_env.clone(),
+        user: args.user.clone(),
         stream: args.stream.clone(),
     };
     let options = clade_dist::worker::WorkerOptions {

@@ -37,6 +37,8 @@ pub(crate) struct Nats {
     binary: PathBuf,
     port: u16,
     data: tempfile::TempDir,
+    /// `-c FILE` and the variables it reads, if any.
+    config: Option<(PathBuf, Vec<(String, String)>)>,
     pub(crate) url: String,
 }
 
@@ -46,24 +48,43 @@ impl Nats {
     fn restart(&mut self) {
         self.process.0.kill().unwrap();
         self.process.0.wait().unwrap();
-        self.process = spawn_nats(&self.binary, self.port, self.data.path());
+        self.process = spawn_nats(&self.binary, self.port, self.data.path(), &self.config);
     }
 }
 
 pub(crate) fn start_nats(binary: &Path) -> Nats {
+    start_nats_with(binary, None)
+}
+
+/// A server reading `config` (`-c FILE` and its variables) besides the
+/// command line.
+pub(crate) fn start_nats_with(
+    binary: &Path,
+    config: Option<(PathBuf, Vec<(String, String)>)>,
+) -> Nats {
     let port = free_port();
     let data = tempfile::tempdir().unwrap();
     Nats {
-        process: spawn_nats(binary, port, data.path()),
+        process: spawn_nats(binary, port, data.path(), &config),
         binary: binary.to_path_buf(),
         port,
         data,
+        config,
         url: format!("nats://127.0.0.1:{port}"),
     }
 }
 
-fn spawn_nats(binary: &Path, port: u16, data: &Path) -> Killed {
-    let process = Command::new(binary)
+fn spawn_nats(
+    binary: &Path,
+    port: u16,
+    data: &Path,
+    config: &Option<(PathBuf, Vec<(String, String)>)>,
+) -> Killed {
+    let mut cmd = Command::new(binary);
+    if let Some((file, vars)) = config {
+        cmd.arg("-c").arg(file).envs(vars.iter().cloned());
+    }
+    let process = cmd
         .args(["-js", "-a", "127.0.0.1", "-p", &port.to_string(), "-sd"])
         .arg(data)
         .stdout(Stdio::null())
@@ -80,18 +101,32 @@ fn spawn_nats(binary: &Path, port: u16, data: &Path) -> Killed {
 }
 
 /// `clade worker` on `url`; its stderr lines go to a file the test reads.
-struct Worker {
+pub(crate) struct Worker {
     process: Killed,
     log: PathBuf,
 }
 
 impl Worker {
-    fn log(&self) -> String {
+    pub(crate) fn log(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 }
 
 fn start_worker(dir: &Path, url: &str, path_prefix: Option<&Path>) -> Worker {
+    start_worker_with(dir, url, |cmd| {
+        if let Some(prefix) = path_prefix {
+            let path = std::env::var("PATH").unwrap_or_default();
+            cmd.env("PATH", format!("{}:{path}", prefix.display()));
+        }
+    })
+}
+
+/// `clade worker --nats url`, with what `configure` adds.
+pub(crate) fn start_worker_with(
+    dir: &Path,
+    url: &str,
+    configure: impl FnOnce(&mut Command),
+) -> Worker {
     let log = dir.join(format!(
         "worker-{}.log",
         std::time::SystemTime::now()
@@ -100,10 +135,7 @@ fn start_worker(dir: &Path, url: &str, path_prefix: Option<&Path>) -> Worker {
             .as_nanos()
     ));
     let mut cmd = clade_command(dir, &["worker", "--nats", url, "--ack-wait-s", "3"]);
-    if let Some(prefix) = path_prefix {
-        let path = std::env::var("PATH").unwrap_or_default();
-        cmd.env("PATH", format!("{}:{path}", prefix.display()));
-    }
+    configure(&mut cmd);
     let child = cmd
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())

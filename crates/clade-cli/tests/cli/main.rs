@@ -28,6 +28,7 @@ mod env;
 mod evolve_agent;
 mod golden;
 mod model;
+mod nats_auth;
 mod openevolve;
 mod python;
 mod review;

@@ -59,6 +59,7 @@ pub fn start_worker(url: &str, home: &Path) {
         conn: clade_dist::Connection {
             url: url.to_string(),
             token_env: None,
+            user: None,
             stream: clade_dist::wire::DEFAULT_STREAM.into(),
             ack_wait: Duration::from_secs(60),
             max_deliver: 3,
