@@ -1,9 +1,12 @@
-//! Code as it behaves, not as it is spelled: comments dropped, every run of
-//! white space outside literals one space, and `use` items that import a
-//! name the file never mentions dropped. Two programs with the same
-//! normalized text are the same program for duplicate detection: a
-//! candidate that only adds a comment or an unused import is its parent
-//! again, not a new variant (whose score would be noise).
+//! Code as it behaves, not as it is spelled: comments dropped, white space
+//! outside literals kept only where it separates two words (`a+b` and
+//! `a + b` are one program, `let mut x` keeps its spaces), a trailing comma
+//! before `]` or `}` dropped (rustfmt adds them; `(x,)` keeps its comma:
+//! it makes a tuple), and `use` items that import a name the file never
+//! mentions dropped. Two programs with the same normalized text are the
+//! same program for duplicate detection: a candidate that only reformats
+//! its parent, or adds a comment or an unused import, is its parent again,
+//! not a new variant (whose score would be noise).
 //!
 //! This is a lexer of Rust's comments and literals, not a parser: what it
 //! cannot tell apart it keeps, so it never makes two different programs
@@ -20,7 +23,43 @@ pub fn normalize(text: &str, rust: bool) -> String {
             .collect::<Vec<_>>()
             .join("\n");
     }
-    drop_unused_imports(&strip(text))
+    compact(&drop_unused_imports(&strip(text)))
+}
+
+/// `text` (comments stripped, white space already single spaces) without
+/// the spaces no word needs and without trailing commas before `]` and `}`;
+/// literals untouched.
+fn compact(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let word = |c: char| c.is_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let next_token = chars[i + 1..].iter().copied().find(|c| *c != ' ');
+        if c == '"' || (c == 'r' && raw_string_start(&chars, i).is_some()) {
+            let end = literal_end(&chars, i);
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
+        if c == '\'' {
+            let end = char_literal_end(&chars, i).max(i + 1);
+            out.extend(&chars[i..end]);
+            i = end;
+            continue;
+        }
+        let keep = match c {
+            ' ' => out.chars().next_back().is_some_and(word) && next_token.is_some_and(word),
+            ',' => !matches!(next_token, Some(']' | '}')),
+            _ => true,
+        };
+        if keep {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
 }
 
 /// The identifiers (and keywords) of Rust code outside its comments and
@@ -268,6 +307,35 @@ mod tests {
         }
     }
 
+    /// What rustfmt changes (spacing, line breaks, trailing commas) does
+    /// not make another program.
+    #[test]
+    fn a_reformatted_program_is_the_same_program() {
+        let tight = "fn f(v:&mut Vec<u32>,k:u32)->u32{let s=[1,2,3];match k{0=>v[0]+s[1],_=>k*2}}";
+        let formatted = "fn f(v: &mut Vec<u32>, k: u32) -> u32 {\n    let s = [\n        1,\n        2,\n        3,\n    ];\n    match k {\n        0 => v[0] + s[1],\n        _ => k * 2,\n    }\n}\n";
+        assert_eq!(normalize(formatted, true), normalize(tight, true));
+        assert_eq!(
+            normalize(tight, true),
+            "fn f(v:&mut Vec<u32>,k:u32)->u32{let s=[1,2,3];match k{0=>v[0]+s[1],_=>k*2}}"
+        );
+    }
+
+    /// Spaces between words, literals, char literals and lifetimes, and a
+    /// tuple's comma, are the program's.
+    #[test]
+    fn compacting_keeps_what_the_program_needs() {
+        for (a, b) in [
+            ("let t = (x,);", "let t = (x);"),
+            ("let mut x = 1;", "let mutx = 1;"),
+            ("f(\"a , b\")", "f(\"a,b\")"),
+            ("let c = ' ';", "let c = '';"),
+            ("fn f<'a>(s: &'a str) {}", "fn f<'a>(s: &'astr) {}"),
+        ] {
+            assert_ne!(normalize(a, true), normalize(b, true), "{a} vs {b}");
+        }
+        assert_eq!(normalize("let s = \"a  b\" ;", true), "let s=\"a  b\";");
+    }
+
     #[test]
     fn code_and_literals_still_count() {
         let base = normalize(PROGRAM, true);
@@ -285,11 +353,11 @@ mod tests {
         );
         assert_eq!(
             normalize("let s = r#\"x // not a comment\"#; // comment", true),
-            "let s = r#\"x // not a comment\"#;"
+            "let s=r#\"x // not a comment\"#;"
         );
         assert_eq!(
             normalize("let c = '\"'; let d = '/';", true),
-            "let c = '\"'; let d = '/';"
+            "let c='\"';let d='/';"
         );
         // `use` inside a string is not an import.
         assert_ne!(
@@ -305,19 +373,19 @@ mod tests {
                 "use std::cmp::Ordering; fn f() -> Ordering { Ordering::Less }",
                 true
             ),
-            "use std::cmp::Ordering; fn f() -> Ordering { Ordering::Less }"
+            "use std::cmp::Ordering;fn f()->Ordering{Ordering::Less}"
         );
         assert_eq!(
             normalize("use std::cmp::*; fn f() {}", true),
-            "use std::cmp::*; fn f() {}"
+            "use std::cmp::*;fn f(){}"
         );
         assert_eq!(
             normalize("use a::B as C; fn f(_: C) {}", true),
-            "use a::B as C; fn f(_: C) {}"
+            "use a::B as C;fn f(_:C){}"
         );
         assert_eq!(
             normalize("use a::B as C; fn f(_: B) {}", true),
-            "fn f(_: B) {}"
+            "fn f(_:B){}"
         );
     }
 
