@@ -350,6 +350,10 @@ pub struct SearchConfig {
     pub operators: Option<OperatorMix>,
     pub inspirations: usize,
     pub inspiration_sources: Vec<InspirationSource>,
+    /// Candidates closer than this (Jaccard distance of token trigrams) to
+    /// a recorded variant are resampled, then recorded as near duplicates
+    /// without evaluation. 0 (the default): only exact repeats are.
+    pub novelty_threshold: f64,
 }
 
 impl Default for SearchConfig {
@@ -365,6 +369,7 @@ impl Default for SearchConfig {
             operators: None,
             inspirations: p.inspirations,
             inspiration_sources: p.inspiration_sources,
+            novelty_threshold: 0.0,
         }
     }
 }
@@ -608,6 +613,9 @@ impl Config {
         }
         if !(0.0..=1.0).contains(&self.search.migration_rate) {
             return Err("search.migration_rate must be between 0 and 1".into());
+        }
+        if !(0.0..1.0).contains(&self.search.novelty_threshold) {
+            return Err("search.novelty_threshold must be at least 0 and below 1".into());
         }
         if self.search.islands == 0 {
             return Err("search.islands must be at least 1".into());

@@ -515,6 +515,7 @@ impl Controller {
     ) -> Result<(), String> {
         self.population.add(0, None, 0, score, features, &metrics);
         self.shared.digests()?.insert(files_digest(&files), 0);
+        self.remember_signature(0, &files);
         self.memory.remember(
             Recorded {
                 id: 0,
@@ -573,6 +574,11 @@ impl Controller {
             meta.duplicate_of = Some(*other);
             self.population
                 .record_duplicate(plan.parent, plan.island, *other);
+        }
+        // A near duplicate counts against its parent as a repeat does.
+        if let Some(Rejection::NearDuplicate { of, .. }) = &rejection {
+            self.population
+                .record_duplicate(plan.parent, plan.island, *of);
         }
         let validated = meta.score.is_some();
         meta.status = Some(if validated {
@@ -684,6 +690,18 @@ impl Controller {
     /// (a dead LLM), the files it changes against its parent, and its files
     /// when its code is new and evaluated. Fills the evaluation's part of
     /// `meta` and claims the candidate's digest for `id`.
+    /// Keeps the signature of new code `id` for the novelty gate, when it
+    /// is on.
+    pub(crate) fn remember_signature(&self, id: u64, files: &BTreeMap<String, String>) {
+        if let Ok(mut signatures) = self.shared.signatures.lock()
+            && signatures.threshold > 0.0
+        {
+            signatures
+                .by_id
+                .insert(id, crate::novelty::Signature::of(files));
+        }
+    }
+
     fn judge(
         &mut self,
         id: u64,
@@ -734,6 +752,7 @@ impl Controller {
                 candidate,
                 digest,
                 evaluation,
+                near,
             } => {
                 self.counters.llm_failures_in_a_row = 0;
                 let parent_files = self.memory.known.get(&parent).map(|k| k.files.clone());
@@ -754,10 +773,21 @@ impl Controller {
                         rejection = Some(Rejection::Duplicate { of: Some(other) });
                     }
                     (None, None) => {
-                        rejection = Some(Rejection::Duplicate { of: None });
+                        rejection = Some(match near {
+                            // Known from now on as any new code is, so a
+                            // resumed run (which rebuilds both tables from
+                            // the archive's code) judges as this one does.
+                            Some((of, distance)) => {
+                                digests.insert(digest, id);
+                                self.remember_signature(id, &files);
+                                Rejection::NearDuplicate { of, distance }
+                            }
+                            None => Rejection::Duplicate { of: None },
+                        });
                     }
                     (None, Some(evaluation)) => {
                         digests.insert(digest, id);
+                        self.remember_signature(id, &files);
                         rejection = apply_evaluation(meta, evaluation);
                         new_files = Some(files);
                     }
@@ -1239,6 +1269,7 @@ mod tests {
             eval_permits: Arc::new(tokio::sync::Semaphore::new(1)),
             ledger: clade_llm::Ledger::default(),
             digests: std::sync::Mutex::new(HashMap::new()),
+            signatures: Default::default(),
             llm_in_flight: Default::default(),
             eval_in_flight: Default::default(),
             proposer: None,
@@ -1327,6 +1358,7 @@ mod tests {
                 diff: String::new(),
             },
             evaluation,
+            near: None,
         }
     }
 
@@ -1419,6 +1451,48 @@ mod tests {
             ]
         );
         assert_eq!((c.counters.rejected, c.counters.next_id), (3, 4));
+    }
+
+    #[test]
+    fn a_near_duplicate_is_recorded_with_its_neighbour_and_its_code_becomes_known() {
+        let mut c = controller("");
+        c.shared.signatures.lock().unwrap().threshold = 0.1;
+        let queue = Queued::default();
+        let mut reasons = Vec::new();
+        let mut sink = |e: &Event| {
+            if let Event::Variant { reason, .. } = e {
+                reasons.push(reason.clone());
+            }
+        };
+        let mut near = candidate(&format!("{SEED}\nconst N: u32 = 1;"), None);
+        if let Produced::Candidate { near: n, .. } = &mut near {
+            *n = Some((0, 0.0625));
+        }
+        let first = outcome(&mut c, 0, near);
+        c.record(first, &queue, &mut sink).unwrap();
+        let again = outcome(
+            &mut c,
+            1,
+            candidate(&format!("{SEED}\nconst N: u32 = 1; "), Some(scored(3.0))),
+        );
+        c.record(again, &queue, &mut sink).unwrap();
+        assert_eq!(
+            reasons,
+            [
+                Some(Rejection::NearDuplicate {
+                    of: 0,
+                    distance: 0.0625
+                }),
+                Some(Rejection::Duplicate { of: Some(1) }),
+            ]
+        );
+        let stored = queue.0.into_inner().unwrap();
+        assert_eq!(
+            stored[0].1.meta.reason.as_deref(),
+            Some("near_duplicate: 0.062 from #0, under search.novelty_threshold")
+        );
+        // The near duplicate's code is a signature now, as after a resume.
+        assert!(c.shared.signatures.lock().unwrap().by_id.contains_key(&1));
     }
 
     #[test]

@@ -41,6 +41,7 @@ pub mod gc;
 pub mod import;
 pub mod init;
 mod local;
+mod novelty;
 mod own_crate;
 mod project;
 mod proposal;

@@ -133,6 +133,9 @@ pub(crate) enum Produced {
         /// `None` when the candidate duplicates a recorded variant and was
         /// not evaluated.
         evaluation: Option<Evaluation>,
+        /// The recorded variant the candidate is too close to (id,
+        /// distance), when the novelty gate kept it from evaluation.
+        near: Option<(u64, f64)>,
     },
 }
 
@@ -153,6 +156,8 @@ pub(crate) struct Shared {
     pub ledger: Ledger,
     /// Content digest of every recorded candidate → its id.
     pub digests: Mutex<HashMap<String, u64>>,
+    /// The novelty gate's signatures (kept only when it is on).
+    pub signatures: Mutex<crate::novelty::Signatures>,
     pub llm_in_flight: AtomicUsize,
     pub eval_in_flight: AtomicUsize,
     /// An agent that proposes instead of the run's own prompts.
@@ -305,6 +310,16 @@ fn derived_seed(seed: u64, n: u64) -> u64 {
 /// timing, and deciding by it would make a replay ask other questions.
 /// (With a poisoned table it answers no: recording the outcome then fails
 /// the run with the reason.)
+/// The variant recorded before the plan that `files` are too close to,
+/// when the novelty gate is on.
+fn too_close(plan: &Plan, shared: &Shared, files: &BTreeMap<String, String>) -> Option<(u64, f64)> {
+    let signatures = shared.signatures.lock().ok()?;
+    if signatures.threshold <= 0.0 {
+        return None;
+    }
+    signatures.too_close(&crate::novelty::Signature::of(files), plan.known_below)
+}
+
 fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
     shared
         .digests()
@@ -370,7 +385,10 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         let repeat = match &applied {
             Err(clade_agent::Rejection::Unchanged) => true,
             Err(_) => false,
-            Ok((_, digest)) => known_before_plan(&plan, &shared, digest),
+            Ok((candidate, digest)) => {
+                known_before_plan(&plan, &shared, digest)
+                    || too_close(&plan, &shared, &candidate.files).is_some()
+            }
         };
         if repeat && attempt < RESAMPLES_ON_REPEAT {
             attempt += 1;
@@ -401,7 +419,8 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     // repeat of a later one is evaluated and recorded as a duplicate, in
     // order.
     let known = |digest: &str| known_before_plan(&plan, &shared, digest);
-    if known(&digest) {
+    let near = too_close(&plan, &shared, &candidate.files);
+    if known(&digest) || near.is_some() {
         return Outcome {
             plan,
             llm,
@@ -409,6 +428,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
                 candidate,
                 digest,
                 evaluation: None,
+                near,
             },
             apply_ms,
             repairs: 0,
@@ -500,6 +520,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
             candidate,
             digest,
             evaluation: Some(evaluation),
+            near: None,
         },
         apply_ms,
         repairs,
@@ -624,6 +645,7 @@ async fn agent_work(plan: Plan, shared: Arc<Shared>, proposer: Arc<dyn Proposer>
             candidate,
             digest,
             evaluation,
+            near: None,
         },
         apply_ms: 0.0,
         repairs: 0,

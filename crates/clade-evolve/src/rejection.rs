@@ -21,6 +21,9 @@ pub enum Rejection {
     /// The candidate's code equals a recorded variant's (`None`: one recorded
     /// while the candidate was in flight, before its id was known).
     Duplicate { of: Option<u64> },
+    /// The candidate's code is within `search.novelty_threshold` of a
+    /// recorded variant's (its nearest): not evaluated.
+    NearDuplicate { of: u64, distance: f64 },
     /// The build sandbox refused the candidate (e.g. a forbidden item).
     BuildRejected(String),
     /// The candidate did not compile.
@@ -53,6 +56,7 @@ impl Rejection {
             Rejection::LlmError(_) => "llm_error",
             Rejection::ParseFailed(_) => "parse_failed",
             Rejection::Duplicate { .. } => "duplicate",
+            Rejection::NearDuplicate { .. } => "near_duplicate",
             Rejection::BuildRejected(_) => "build_rejected",
             Rejection::BuildFailed(_) => "build_failed",
             Rejection::TestsFailed(_) => "tests_failed",
@@ -96,6 +100,10 @@ impl fmt::Display for Rejection {
             Rejection::Duplicate { of: None } => {
                 write!(f, "{kind}: the same code as a recorded variant")
             }
+            Rejection::NearDuplicate { of, distance } => write!(
+                f,
+                "{kind}: {distance:.3} from #{of}, under search.novelty_threshold"
+            ),
             Rejection::StageThreshold {
                 stage,
                 metric,

@@ -156,6 +156,10 @@ async fn run_async(
         eval_permits: Arc::new(Semaphore::new(config.run.parallel_evaluations)),
         ledger: Ledger::default(),
         digests: Mutex::new(HashMap::new()),
+        signatures: Mutex::new(crate::novelty::Signatures {
+            threshold: config.search.novelty_threshold,
+            ..Default::default()
+        }),
         llm_in_flight: AtomicUsize::new(0),
         eval_in_flight: AtomicUsize::new(0),
         proposer: options.proposer.clone(),
@@ -850,6 +854,9 @@ fn restore(
         let digest = files_digest(&files);
         let new_code = !digests.contains_key(&digest);
         digests.entry(digest).or_insert(meta.id);
+        if new_code {
+            controller.remember_signature(meta.id, &files);
+        }
         controller.counters.prior_tokens +=
             meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
         controller.counters.prior_cost += meta.cost_usd.unwrap_or(0.0);

@@ -1302,3 +1302,49 @@ fn an_island_that_repeats_another_islands_variant_takes_it_over() {
     let again = clade(dir.path(), &["run", "--json", "--resume", "adopt"]);
     assert_ok(&again);
 }
+
+/// With `search.novelty_threshold` above what one changed constant moves,
+/// every scripted proposal (each changes `steps` alone) is resampled and
+/// then recorded as a near duplicate of its nearest variant, unevaluated;
+/// with the default (0) the same replies are evaluated (the other tests).
+#[test]
+fn candidates_too_close_to_a_recorded_variant_are_near_duplicates_not_evaluations() {
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 3, "name = \"novel\"\nparallel_proposals = 1");
+    let config = dir.path().join("clade.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text = text.replace("parallel_proposals = 2\n", "");
+    text.push_str("\n[search]\nnovelty_threshold = 0.5\n");
+    std::fs::write(&config, text).unwrap();
+    let out = clade_command(dir.path(), &["run", "--json"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .output()
+        .unwrap();
+    assert_ok(&out);
+    let events = parse_events(&out);
+    let reasons: Vec<String> = events
+        .iter()
+        .filter(|e| e["event"] == "variant")
+        .map(|e| e["reason"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    let near: Vec<&String> = reasons
+        .iter()
+        .filter(|r| r.starts_with("near_duplicate: "))
+        .collect();
+    assert!(!near.is_empty(), "{reasons:?}");
+    for reason in &near {
+        assert!(
+            reason.ends_with(", under search.novelty_threshold") && reason.contains(" from #0"),
+            "{reason}"
+        );
+    }
+    // Nothing but the seed was evaluated: no variant has a score.
+    let rows = shape(dir.path(), "novel");
+    assert!(rows[1..].iter().all(|r| r.3.is_none()), "{rows:?}");
+    let log = std::fs::read_to_string(dir.path().join(".git/clade/runs/novel/clade.log")).unwrap();
+    assert!(
+        log.contains("repeat of a known variant: resampling"),
+        "{log}"
+    );
+}
