@@ -354,6 +354,20 @@ pub struct SearchConfig {
     /// a recorded variant are resampled, then recorded as near duplicates
     /// without evaluation. 0 (the default): only exact repeats are.
     pub novelty_threshold: f64,
+    /// How each iteration's operator is chosen: drawn from the mix
+    /// (default), or by UCB1 over the operators the mix allows.
+    pub operator_selection: OperatorSelection,
+}
+
+/// `search.operator_selection`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OperatorSelection {
+    /// Drawn with the mix's weights.
+    #[default]
+    Mix,
+    /// UCB1 on wins (a child better than its parent and the seed).
+    Ucb,
 }
 
 impl Default for SearchConfig {
@@ -370,6 +384,7 @@ impl Default for SearchConfig {
             inspirations: p.inspirations,
             inspiration_sources: p.inspiration_sources,
             novelty_threshold: 0.0,
+            operator_selection: OperatorSelection::Mix,
         }
     }
 }

@@ -26,7 +26,7 @@ use clade_archive::{
 use clade_llm::{Ensemble, LlmError};
 use tokio::sync::mpsc;
 
-use crate::config::Config;
+use crate::config::{Config, OperatorSelection};
 use crate::evaluate::{Evaluation, first_line};
 pub use crate::events::StopReason;
 use crate::events::{Best, Event, Totals};
@@ -97,7 +97,8 @@ fn failed_program(failure: &Failure) -> (Program, String) {
 }
 
 /// What the controller remembers of recorded variants, for later prompts
-/// and for building on them. Written only through [`Memory::remember`], both
+/// and for building on them. Written only through [`Memory::remember`] (and
+/// the operators' statistics through [`Memory::credit`]), both
 /// while recording and when a run resumes from the archive, so a resumed run
 /// asks what an uninterrupted one would.
 pub(crate) struct Memory {
@@ -107,6 +108,8 @@ pub(crate) struct Memory {
     /// Per parent, the latest attempts built on it.
     pub attempts: HashMap<u64, VecDeque<Attempt>>,
     pub commits: HashMap<u64, String>,
+    /// The operators' statistics, for `operator_selection = "ucb"`.
+    pub bandit: crate::bandit::OperatorBandit,
 }
 
 /// One recorded variant, as [`Memory::remember`] takes it.
@@ -131,11 +134,31 @@ impl Memory {
             failures: (0..islands.max(1)).map(|_| VecDeque::new()).collect(),
             attempts: HashMap::new(),
             commits: HashMap::new(),
+            bandit: Default::default(),
         }
     }
 
     /// Remembers a recorded variant: the attempt on its parent, its code if
     /// validated, and its failure if it is worth a FIX prompt.
+    /// Credits the operator that made `variant` (not the seed): a win when
+    /// it scored better than its parent and the seed. Called for every
+    /// variant in recording order, live and when a run resumes.
+    pub(crate) fn credit(&mut self, variant: &Recorded<'_>, direction: Direction) {
+        if variant.id == 0 {
+            return;
+        }
+        let score_of =
+            |id: Option<u64>| id.and_then(|id| self.known.get(&id)).and_then(|k| k.score);
+        let (parent, seed) = (score_of(variant.parent), score_of(Some(0)));
+        let won = variant.score.is_some_and(|child| {
+            let beats = |other: Option<f64>| {
+                other.is_none_or(|o| direction.fitness(child) > direction.fitness(o))
+            };
+            beats(parent) && beats(seed)
+        });
+        self.bandit.credit(variant.id, variant.operator, won);
+    }
+
     pub(crate) fn remember(&mut self, variant: Recorded<'_>, metric: &str) {
         if let Some(parent) = variant.parent {
             let attempts = self.attempts.entry(parent).or_default();
@@ -208,6 +231,10 @@ pub(crate) struct Settings {
     pub task: String,
     pub templates: Arc<Templates>,
     pub operators: OperatorMix,
+    pub operator_selection: OperatorSelection,
+    /// Iterations in flight at once (W = parallel_proposals +
+    /// parallel_evaluations, see the module doc).
+    pub window: u64,
     /// Repairs per iteration (see `run.repairs`).
     pub repairs: u32,
     pub budgets: Budgets,
@@ -244,6 +271,8 @@ impl Settings {
             task,
             templates: Arc::new(templates),
             operators,
+            operator_selection: config.search.operator_selection,
+            window: (config.run.parallel_proposals + config.run.parallel_evaluations).max(1) as u64,
             repairs: config.run.repairs.unwrap_or(if all_local { 1 } else { 0 }),
             budgets: Budgets {
                 iterations: config.run.iterations,
@@ -391,10 +420,17 @@ impl Controller {
         let island = (iteration % islands as u64) as usize;
         let can_fix = !self.memory.failures[island].is_empty();
         let can_crossover = self.population.island_size(island) >= 2;
-        let mut operator = self
-            .settings
-            .operators
-            .choose(rng.unit(), can_crossover, can_fix);
+        // The draw is taken either way: the rest of the plan draws the same.
+        let unit = rng.unit();
+        let mut operator = match self.settings.operator_selection {
+            OperatorSelection::Mix => self.settings.operators.choose(unit, can_crossover, can_fix),
+            OperatorSelection::Ucb => self.memory.bandit.choose(
+                &self.settings.operators,
+                can_crossover,
+                can_fix,
+                (iteration + 1).saturating_sub(self.settings.window),
+            ),
+        };
         let mut failed = None;
         let mut parent = None;
         if operator == Operator::Fix
@@ -588,20 +624,19 @@ impl Controller {
         });
         let best_before = self.best().map(|b| b.score);
         self.admit(id, &plan, &mut meta);
-        self.memory.remember(
-            Recorded {
-                id,
-                parent: Some(plan.parent),
-                island: plan.island,
-                operator: plan.operator.as_str(),
-                score: meta.score,
-                metrics: &meta.metrics,
-                reason: meta.reason.as_deref(),
-                feedback: meta.feedback.as_deref(),
-                new_files,
-            },
-            &self.settings.metric,
-        );
+        let recorded = Recorded {
+            id,
+            parent: Some(plan.parent),
+            island: plan.island,
+            operator: plan.operator.as_str(),
+            score: meta.score,
+            metrics: &meta.metrics,
+            reason: meta.reason.as_deref(),
+            feedback: meta.feedback.as_deref(),
+            new_files,
+        };
+        self.memory.credit(&recorded, self.settings.direction);
+        self.memory.remember(recorded, &self.settings.metric);
         let improved = validated
             && self.population.best() == Some(id)
             && meta.score.is_some_and(|s| {

@@ -28,6 +28,7 @@
 //! candidate is a rejected variant, never an error of this crate.
 
 mod backend;
+mod bandit;
 pub mod bench;
 mod bridge;
 pub mod builtins;
@@ -58,8 +59,8 @@ pub use backend::{EvalBackend, EvalJob, WorkerCounts};
 pub use clade_llm::CacheMode;
 pub use config::{
     BackendConfig, BackendKind, BuildKind, Config, ConfigError, EVALUATOR_PYTHON,
-    EVALUATOR_TIMEOUT_S, EvaluateConfig, RunConfig, ScorerConfig, SearchConfig, StageConfig,
-    TargetConfig,
+    EVALUATOR_TIMEOUT_S, EvaluateConfig, OperatorSelection, RunConfig, ScorerConfig, SearchConfig,
+    StageConfig, TargetConfig,
 };
 pub use controller::{FrameworkTimes, StopReason};
 pub use error::EvolveError;

@@ -313,11 +313,16 @@ fn derived_seed(seed: u64, n: u64) -> u64 {
 /// The variant recorded before the plan that `files` are too close to,
 /// when the novelty gate is on.
 fn too_close(plan: &Plan, shared: &Shared, files: &BTreeMap<String, String>) -> Option<(u64, f64)> {
-    let signatures = shared.signatures.lock().ok()?;
-    if signatures.threshold <= 0.0 {
+    if shared.signatures.lock().ok()?.threshold <= 0.0 {
         return None;
     }
-    signatures.too_close(&crate::novelty::Signature::of(files), plan.known_below)
+    // Made outside the lock: the controller records meanwhile.
+    let signature = crate::novelty::Signature::of(files);
+    shared
+        .signatures
+        .lock()
+        .ok()?
+        .too_close(&signature, plan.known_below)
 }
 
 fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {

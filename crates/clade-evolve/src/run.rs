@@ -870,20 +870,23 @@ fn restore(
         // The seed, and a validated variant whose code repeats an earlier
         // one's, are still parents: their files are known either way.
         let validated = meta.is_validated();
-        controller.memory.remember(
-            Recorded {
-                id: meta.id,
-                parent: meta.parent,
-                island: meta.island,
-                operator: meta.operator.as_deref().unwrap_or("?"),
-                score: meta.score,
-                metrics: &meta.metrics,
-                reason: meta.reason.as_deref(),
-                feedback: meta.feedback.as_deref(),
-                new_files: (new_code || validated).then(|| files.clone()),
-            },
-            &controller.settings.metric,
-        );
+        let recorded = Recorded {
+            id: meta.id,
+            parent: meta.parent,
+            island: meta.island,
+            operator: meta.operator.as_deref().unwrap_or("?"),
+            score: meta.score,
+            metrics: &meta.metrics,
+            reason: meta.reason.as_deref(),
+            feedback: meta.feedback.as_deref(),
+            new_files: (new_code || validated).then(|| files.clone()),
+        };
+        controller
+            .memory
+            .credit(&recorded, controller.settings.direction);
+        controller
+            .memory
+            .remember(recorded, &controller.settings.metric);
         if meta.id == 0 {
             continue;
         }

@@ -1348,3 +1348,66 @@ fn candidates_too_close_to_a_recorded_variant_are_near_duplicates_not_evaluation
         "{log}"
     );
 }
+
+/// `operator_selection = "ucb"` chooses from the statistics of recorded
+/// variants, counting for iteration `j` only those an uninterrupted run has
+/// recorded by then: a run stopped after 3 iterations and resumed rebuilds
+/// them from the archive and chooses the next operators as a run in one go
+/// does (ids 4 and 5; later ones also depend on the parents a resumed run
+/// selects, from a population that already holds variant 3).
+#[test]
+fn ucb_operator_statistics_are_rebuilt_when_a_run_resumes() {
+    let operators = |outputs: &[&Output]| -> Vec<(u64, String)> {
+        outputs
+            .iter()
+            .flat_map(|out| parse_events(out))
+            .filter(|e| e["event"] == "variant")
+            .map(|e| {
+                (
+                    e["id"].as_u64().unwrap(),
+                    e["operator"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+    let ucb = |dir: &Path| {
+        let config = dir.join("clade.toml");
+        let text = std::fs::read_to_string(&config).unwrap();
+        let text = text.replace("parallel_proposals = 2\n", "parallel_proposals = 1\n");
+        std::fs::write(
+            config,
+            format!("{text}\n[search]\noperator_selection = \"ucb\"\n"),
+        )
+        .unwrap();
+    };
+    let run = |dir: &Path, args: &[&str]| {
+        let out = clade_command(dir, args)
+            .env("CLADE_TEST_KEY", "sk-test")
+            .output()
+            .unwrap();
+        assert_ok(&out);
+        out
+    };
+    let llm = scripted_llm(Duration::ZERO);
+    let straight = project(&llm.url(), 6, "name = \"ucb\"");
+    ucb(straight.path());
+    let whole = run(straight.path(), &["run", "--json"]);
+    let llm = scripted_llm(Duration::ZERO);
+    let halves = project(&llm.url(), 3, "name = \"ucb\"");
+    ucb(halves.path());
+    let first = run(halves.path(), &["run", "--json"]);
+    let second = run(
+        halves.path(),
+        &["run", "--json", "--resume", "ucb", "--iterations", "6"],
+    );
+    let chosen = operators(&[&whole]);
+    assert_eq!(chosen.len(), 6, "{chosen:?}");
+    let resumed = operators(&[&first, &second]);
+    assert_eq!(resumed.len(), 6, "{resumed:?}");
+    assert_eq!(resumed[..5], chosen[..5]);
+    // Untried operators first: iterations 1 and 2 are planned before any
+    // variant is recorded (W = 2), so both are diff; then rewrite.
+    assert_eq!(chosen[0].1, "diff", "{chosen:?}");
+    assert_eq!(chosen[1].1, "diff", "{chosen:?}");
+    assert_eq!(chosen[2].1, "rewrite", "{chosen:?}");
+}

@@ -468,3 +468,29 @@ fn pilot_workers_in_a_job_array_evaluate_a_nats_run() {
     let queue = cluster.queue();
     assert_eq!(queue.matches("RUNNING clade-workers").count(), 2, "{queue}");
 }
+
+/// Without `sbatch` on PATH a `kind = "slurm"` run stops at its start,
+/// saying what it needs, before any candidate is made.
+#[test]
+fn a_slurm_run_without_sbatch_says_so_at_the_start() {
+    let llm = scripted_llm(Duration::ZERO);
+    let dir = project(&llm.url(), 1, "name = \"nosbatch\"");
+    let root = dir.path();
+    let config = root.join("clade.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[evaluate.backend]\nkind = \"slurm\"\ndir = \"/tmp/clade-no-slurm\"\n");
+    std::fs::write(&config, text).unwrap();
+    let empty = tempfile::tempdir().unwrap();
+    let out = clade_command(root, &["run"])
+        .env("CLADE_TEST_KEY", "sk-test")
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("evaluate.backend.kind = \"slurm\" needs sbatch on PATH"),
+        "{stderr}"
+    );
+    assert!(!Path::new("/tmp/clade-no-slurm").exists());
+}

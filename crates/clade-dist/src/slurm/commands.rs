@@ -36,6 +36,21 @@ pub(crate) struct Submission<'a> {
     pub extra: &'a [String],
 }
 
+/// Fails, saying so, unless `sbatch` and `squeue` are on PATH: better at
+/// the start of a run than as every candidate's host error. (Running them
+/// would not do: `--version` fails where no Slurm config is found.)
+pub(crate) fn check_installed() -> Result<(), DistError> {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for program in ["sbatch", "squeue"] {
+        if !std::env::split_paths(&path).any(|dir| dir.join(program).is_file()) {
+            return Err(DistError::Setup(format!(
+                "evaluate.backend.kind = \"slurm\" needs {program} on PATH (run clade on a Slurm login node)"
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// Submits with `sbatch --parsable`; the Slurm job id.
 pub(crate) fn sbatch(submission: &Submission) -> Result<String, DistError> {
     let exported: Vec<&str> = EXPORTED

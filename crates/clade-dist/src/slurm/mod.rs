@@ -96,6 +96,7 @@ impl SlurmBackend {
             .dir
             .clone()
             .ok_or_else(|| DistError::Setup("evaluate.backend.dir is missing".into()))?;
+        commands::check_installed()?;
         let layout = Layout::new(&dir);
         layout.create()?;
         let bundle = spec.bundle.digest();
