@@ -1,6 +1,7 @@
 //! Code as it behaves, not as it is spelled: comments dropped, white space
-//! outside literals kept only where it separates two words (`a+b` and
-//! `a + b` are one program, `let mut x` keeps its spaces), a trailing comma
+//! outside literals kept only where it separates two words or two marks
+//! that would fuse into another token (`a+b` and `a + b` are one program;
+//! `let mut x` and `a & &b` keep their spaces), a trailing comma
 //! before `]` or `}` dropped (rustfmt adds them; `(x,)` keeps its comma:
 //! it makes a tuple), and `use` items that import a name the file never
 //! mentions dropped. Two programs with the same normalized text are the
@@ -24,6 +25,16 @@ pub fn normalize(text: &str, rust: bool) -> String {
             .join("\n");
     }
     compact(&drop_unused_imports(&strip(text)))
+}
+
+/// Whether marks `a` and `b` written together begin another token (`&&`,
+/// `->`, `..`, `//`…): the space between them is the program's.
+fn fuses(a: char, b: char) -> bool {
+    const PAIRS: [&str; 25] = [
+        "&&", "||", "<<", ">>", "+=", "-=", "*=", "/=", "%=", "^=", "&=", "|=", "==", "!=", "<=",
+        ">=", "->", "=>", "::", "..", ".=", "<-", "//", "/*", "*/",
+    ];
+    PAIRS.iter().any(|p| p.starts_with(a) && p.ends_with(b))
 }
 
 /// `text` (comments stripped, white space already single spaces) without
@@ -50,7 +61,10 @@ fn compact(text: &str) -> String {
             continue;
         }
         let keep = match c {
-            ' ' => out.chars().next_back().is_some_and(word) && next_token.is_some_and(word),
+            ' ' => match (out.chars().next_back(), next_token) {
+                (Some(a), Some(b)) => (word(a) && word(b)) || fuses(a, b),
+                _ => false,
+            },
             ',' => !matches!(next_token, Some(']' | '}')),
             _ => true,
         };
@@ -327,6 +341,9 @@ mod tests {
         for (a, b) in [
             ("let t = (x,);", "let t = (x);"),
             ("let mut x = 1;", "let mutx = 1;"),
+            ("let b = a & &c;", "let b = a && c;"),
+            ("let r = a .. =b;", "let r = a ..= b;"),
+            ("let q = x / *p;", "let q = x /*p*/;"),
             ("f(\"a , b\")", "f(\"a,b\")"),
             ("let c = ' ';", "let c = '';"),
             ("fn f<'a>(s: &'a str) {}", "fn f<'a>(s: &'astr) {}"),

@@ -50,7 +50,7 @@ pub async fn connect(conn: &Connection) -> Result<Infra, DistError> {
     let secret = match &conn.token_env {
         Some(var) => Some(std::env::var(var).map_err(|_| {
             DistError::Setup(format!(
-                "the NATS token variable {var} is not set (evaluate.backend.token_env names it)"
+                "the NATS token (or password) variable {var} is not set (evaluate.backend.token_env or --token-env names it)"
             ))
         })?),
         None => None,

@@ -505,10 +505,33 @@ impl Config {
                 "evaluate.backend.dir = {:?}: use an absolute path (the nodes resolve it, not this folder)",
                 dir.display().to_string()
             )),
+            // The folder goes into a generated shell script and Slurm's
+            // `--output` pattern, where `%` is special.
+            Some(dir) if dir.to_string_lossy().contains(['\n', '\r', '%']) => Err(
+                "evaluate.backend.dir: a path with a line break or '%' cannot go into a Slurm script".into(),
+            ),
+            _ if backend
+                .command
+                .as_ref()
+                .is_some_and(|c| c.to_string_lossy().contains(['\n', '\r'])) =>
+            {
+                Err("evaluate.backend.command: a path with a line break cannot go into a Slurm script".into())
+            }
             _ if backend.batch == 0 || backend.poll_ms == 0 || backend.max_deliver < 1 || backend.job_timeout_s == 0 => {
                 Err("evaluate.backend: batch, poll_ms, max_deliver and job_timeout_s must be at least 1".into())
             }
-            _ => Ok(()),
+            _ => match backend
+                .sbatch_args
+                .iter()
+                .find(|a| a.starts_with("--export") || a.starts_with("--get-user-env"))
+            {
+                // Clade passes --export itself: only what finds clade and
+                // its toolchain, never the run's API keys.
+                Some(arg) => Err(format!(
+                    "evaluate.backend.sbatch_args: {arg:?} is not allowed (clade exports only PATH, HOME and the toolchain's variables, to keep API keys off the nodes)"
+                )),
+                None => Ok(()),
+            },
         }
     }
 
@@ -736,6 +759,14 @@ scorer = "stdout-json"
             .unwrap_err()
             .to_string();
         assert!(err.contains("batch, poll_ms"), "{err}");
+        let err = with("kind = \"slurm\"\ndir = \"/s/%j\"")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("'%'"), "{err}");
+        let err = with("kind = \"slurm\"\ndir = \"/s\"\nsbatch_args = [\"--export=ALL\"]")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("\"--export=ALL\" is not allowed"), "{err}");
         let config = with("kind = \"slurm\"\ndir = \"/s\"\nsbatch_args = [\"--time=5\"]").unwrap();
         let backend = &config.evaluate.backend;
         assert_eq!(backend.kind, BackendKind::Slurm);

@@ -138,8 +138,6 @@ impl Memory {
         }
     }
 
-    /// Remembers a recorded variant: the attempt on its parent, its code if
-    /// validated, and its failure if it is worth a FIX prompt.
     /// Credits the operator that made `variant` (not the seed): a win when
     /// it scored better than its parent and the seed. Called for every
     /// variant in recording order, live and when a run resumes.
@@ -159,6 +157,8 @@ impl Memory {
         self.bandit.credit(variant.id, variant.operator, won);
     }
 
+    /// Remembers a recorded variant: the attempt on its parent, its code if
+    /// validated, and its failure if it is worth a FIX prompt.
     pub(crate) fn remember(&mut self, variant: Recorded<'_>, metric: &str) {
         if let Some(parent) = variant.parent {
             let attempts = self.attempts.entry(parent).or_default();
@@ -611,8 +611,11 @@ impl Controller {
             self.population
                 .record_duplicate(plan.parent, plan.island, *other);
         }
-        // A near duplicate counts against its parent as a repeat does.
+        // A near duplicate counts against its parent as a repeat does, and
+        // is noted as such, so that a resumed run (whose index replays
+        // `duplicate_of`) counts it too.
         if let Some(Rejection::NearDuplicate { of, .. }) = &rejection {
+            meta.duplicate_of = Some(*of);
             self.population
                 .record_duplicate(plan.parent, plan.island, *of);
         }
@@ -721,10 +724,6 @@ impl Controller {
         self.counters.validated += 1;
     }
 
-    /// Judges a plan's result: its rejection (if any), a stop it calls for
-    /// (a dead LLM), the files it changes against its parent, and its files
-    /// when its code is new and evaluated. Fills the evaluation's part of
-    /// `meta` and claims the candidate's digest for `id`.
     /// Keeps the signature of new code `id` for the novelty gate, when it
     /// is on.
     pub(crate) fn remember_signature(&self, id: u64, files: &BTreeMap<String, String>) {
@@ -737,6 +736,10 @@ impl Controller {
         }
     }
 
+    /// Judges a plan's result: its rejection (if any), a stop it calls for
+    /// (a dead LLM), the files it changes against its parent, and its files
+    /// when its code is new and evaluated. Fills the evaluation's part of
+    /// `meta` and claims the candidate's digest for `id`.
     fn judge(
         &mut self,
         id: u64,
@@ -1526,6 +1529,8 @@ mod tests {
             stored[0].1.meta.reason.as_deref(),
             Some("near_duplicate: 0.062 from #0, under search.novelty_threshold")
         );
+        // Noted as a repeat of #0, which a resumed run's index replays.
+        assert_eq!(stored[0].1.meta.duplicate_of, Some(0));
         // The near duplicate's code is a signature now, as after a resume.
         assert!(c.shared.signatures.lock().unwrap().by_id.contains_key(&1));
     }

@@ -305,14 +305,13 @@ fn derived_seed(seed: u64, n: u64) -> u64 {
     seed.wrapping_add(n.wrapping_mul(0x9e37_79b9_7f4a_7c15))
 }
 
-/// Whether a candidate with `digest` repeats a variant recorded before the
-/// plan was made. Only those count: what was recorded since depends on
-/// timing, and deciding by it would make a replay ask other questions.
-/// (With a poisoned table it answers no: recording the outcome then fails
-/// the run with the reason.)
 /// The variant recorded before the plan that `files` are too close to,
-/// when the novelty gate is on.
+/// when the novelty gate is on. Not for FIX: a repair is a small edit of a
+/// rejected variant by design.
 fn too_close(plan: &Plan, shared: &Shared, files: &BTreeMap<String, String>) -> Option<(u64, f64)> {
+    if plan.operator == clade_agent::Operator::Fix {
+        return None;
+    }
     if shared.signatures.lock().ok()?.threshold <= 0.0 {
         return None;
     }
@@ -325,6 +324,11 @@ fn too_close(plan: &Plan, shared: &Shared, files: &BTreeMap<String, String>) -> 
         .too_close(&signature, plan.known_below)
 }
 
+/// Whether a candidate with `digest` repeats a variant recorded before the
+/// plan was made. Only those count: what was recorded since depends on
+/// timing, and deciding by it would make a replay ask other questions.
+/// (With a poisoned table it answers no: recording the outcome then fails
+/// the run with the reason.)
 fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
     shared
         .digests()

@@ -56,7 +56,7 @@ pub struct WorkerArgs {
     #[arg(long, value_name = "LIST", conflicts_with = "nats")]
     pub slurm_batch: Option<std::path::PathBuf>,
     /// Jobs evaluated at once.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, conflicts_with = "slurm_batch")]
     pub jobs: u32,
     /// Seconds a job may go without a sign of life before another worker
     /// gets it (the first worker or coordinator to create the queue sets it).
@@ -66,7 +66,7 @@ pub struct WorkerArgs {
     #[arg(long, default_value_t = 3)]
     pub max_deliver: i64,
     /// Stop after this many jobs.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "slurm_batch")]
     pub max_jobs: Option<u64>,
 }
 
@@ -82,9 +82,18 @@ pub fn worker(args: WorkerArgs) -> anyhow::Result<()> {
         let report = clade_dist::slurm::run_batch(list, home, hidden_env)
             .with_context(|| format!("the Slurm batch {}", list.display()))?;
         eprintln!(
-            "batch done: {} evaluated, {} already published",
-            report.evaluated, report.skipped
+            "batch done: {} evaluated, {} already published, {} failed",
+            report.evaluated,
+            report.skipped,
+            report.failed.len()
         );
+        // The last line of the batch's log: the coordinator quotes it.
+        if let Some((id, why)) = report.failed.last() {
+            anyhow::bail!(
+                "{} of the batch's jobs failed; the last, {id}: {why}",
+                report.failed.len()
+            );
+        }
         return Ok(());
     }
     let nats = NatsArgs {

@@ -264,7 +264,26 @@ fn slurm_batches_record_the_same_archive_as_the_local_sandbox() {
         .output()
         .unwrap();
     assert_ok(&local);
-    let shared = use_slurm(root, &cluster, "batch = 2\n");
+    // Each batch job writes down the environment it got, then runs clade.
+    let dumping = cluster.dir.path().join("env-dumping-clade");
+    std::fs::write(
+        &dumping,
+        format!(
+            "#!/bin/sh\nenv > \"$(pwd)/env-$SLURM_JOB_ID.txt\"\nexec '{}' \"$@\"\n",
+            env!("CARGO_BIN_EXE_clade")
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &dumping,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    let shared = use_slurm(
+        root,
+        &cluster,
+        &format!("batch = 2\ncommand = \"{}\"\n", dumping.display()),
+    );
     let out = clade_command(root, &["run", "--json", "--replay", "--name", "slurm"])
         .env("CLADE_TEST_KEY", "sk-test")
         .env("SLURM_CONF", cluster.conf())
@@ -283,7 +302,19 @@ fn slurm_batches_record_the_same_archive_as_the_local_sandbox() {
     let queue = cluster.queue();
     assert!(queue.contains("COMPLETED clade-slurm"), "{queue}");
     assert!(!queue.contains("FAILED"), "{queue}");
-    for (path, text) in texts_under(&shared) {
+    // The jobs got the toolchain's variables, and not the run's API key.
+    let files = texts_under(&shared);
+    let dumps: Vec<&String> = files
+        .iter()
+        .filter(|(p, _)| p.to_string_lossy().contains("/env-"))
+        .map(|(_, t)| t)
+        .collect();
+    assert!(dumps.len() >= 3, "{} environments written", dumps.len());
+    for dump in &dumps {
+        assert!(dump.contains("CLADE_HOME="), "{dump}");
+        assert!(!dump.contains("CLADE_TEST_KEY"), "{dump}");
+    }
+    for (path, text) in &files {
         assert!(
             !text.contains("sk-test"),
             "{} holds the key",

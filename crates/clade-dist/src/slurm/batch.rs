@@ -22,6 +22,9 @@ pub struct BatchReport {
     pub evaluated: u64,
     /// Jobs whose result another run of the batch published first.
     pub skipped: u64,
+    /// Jobs that could not be evaluated here, with why (also printed to
+    /// the batch's log); the coordinator resubmits them.
+    pub failed: Vec<(String, String)>,
 }
 
 /// Evaluates the jobs listed in `list` (a batch file the coordinator wrote
@@ -53,25 +56,35 @@ pub fn run_batch(
     };
     let mut evaluators: HashMap<String, Arc<dyn EvalBackend>> = HashMap::new();
     let mut report = BatchReport::default();
+    // One job that cannot be evaluated here does not take the others down:
+    // it is reported and left without a result, for the coordinator.
     for id in ids {
         if layout.result(id).exists() {
             report.skipped += 1;
             continue;
         }
-        let job = read_job(&layout, id)?;
-        evaluator::check(&job, &fingerprint)
-            .map_err(|e| DistError::Setup(format!("{e}; this node's environment: {words}")))?;
-        let backend = match evaluators.get(&job.bundle) {
-            Some(found) => found.clone(),
-            None => {
-                let built = build(&layout, &place, &job.bundle)?;
-                evaluators.insert(job.bundle.clone(), built.clone());
-                built
+        let done = (|| {
+            let job = read_job(&layout, id)?;
+            evaluator::check(&job, &fingerprint)
+                .map_err(|e| DistError::Setup(format!("{e}; this node's environment: {words}")))?;
+            let backend = match evaluators.get(&job.bundle) {
+                Some(found) => found.clone(),
+                None => {
+                    let built = build(&layout, &place, &job.bundle)?;
+                    evaluators.insert(job.bundle.clone(), built.clone());
+                    built
+                }
+            };
+            let evaluation = evaluator::evaluate(&*backend, &job)?;
+            publish(&layout, &place.worker, &job, evaluation)
+        })();
+        match done {
+            Ok(()) => report.evaluated += 1,
+            Err(e) => {
+                eprintln!("job {id}: {e}");
+                report.failed.push((id.to_string(), e.to_string()));
             }
-        };
-        let evaluation = evaluator::evaluate(&*backend, &job)?;
-        publish(&layout, &place.worker, &job, evaluation)?;
-        report.evaluated += 1;
+        }
     }
     Ok(report)
 }

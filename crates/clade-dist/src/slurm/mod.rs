@@ -46,6 +46,9 @@ struct Settings {
     poll: Duration,
     max_submits: u32,
     job_timeout: Duration,
+    /// How long after its batch ended a result may still appear (a shared
+    /// filesystem's caches): 10 polls.
+    grace: Duration,
     command: PathBuf,
     sbatch_args: Vec<String>,
 }
@@ -65,6 +68,12 @@ struct State {
     running: HashSet<String>,
     outcomes: HashMap<String, Result<Evaluation, String>>,
     counts: WorkerCounts,
+    /// Batches Slurm says ended, since when: their results get
+    /// `Settings::grace` to show on the shared filesystem.
+    ended: HashMap<String, Instant>,
+    /// `sbatch` failures in a row, and no submission before this.
+    sbatch_failures: u32,
+    hold_until: Option<Instant>,
     stop: bool,
 }
 
@@ -118,6 +127,7 @@ impl SlurmBackend {
             poll: Duration::from_millis(backend.poll_ms.max(1)),
             max_submits: u32::try_from(backend.max_deliver.max(1)).unwrap_or(u32::MAX),
             job_timeout: Duration::from_secs(backend.job_timeout_s),
+            grace: Duration::from_millis(backend.poll_ms.max(1).saturating_mul(10)),
             command,
             sbatch_args: backend.sbatch_args.clone(),
         };
@@ -241,10 +251,12 @@ fn tick(shared: &Shared) {
     let settings = &shared.settings;
     let (batches, to_submit) = {
         let mut state = shared.lock();
-        let ready = state.pending.len() >= settings.batch
-            || state
-                .pending_since
-                .is_some_and(|since| since.elapsed() >= settings.poll);
+        let held = state.hold_until.is_some_and(|until| Instant::now() < until);
+        let ready = !held
+            && (state.pending.len() >= settings.batch
+                || state
+                    .pending_since
+                    .is_some_and(|since| since.elapsed() >= settings.poll));
         let to_submit = if ready {
             state.pending_since = None;
             std::mem::take(&mut state.pending)
@@ -300,8 +312,16 @@ fn apply(
             }
             JobState::Waiting => {}
             JobState::Ended(how) => {
-                let lost = state.batches.remove(slurm_id).unwrap_or_default();
                 state.running.remove(slurm_id);
+                let since = *state
+                    .ended
+                    .entry(slurm_id.clone())
+                    .or_insert_with(Instant::now);
+                if since.elapsed() < settings.grace {
+                    continue;
+                }
+                state.ended.remove(slurm_id);
+                let lost = state.batches.remove(slurm_id).unwrap_or_default();
                 for id in lost {
                     lost_job(settings, state, slurm_id, how, id);
                 }
@@ -309,24 +329,46 @@ fn apply(
         }
     }
     state.batches.retain(|_, ids| !ids.is_empty());
+    let ended = &mut state.ended;
+    ended.retain(|slurm_id, _| state.batches.contains_key(slurm_id));
     for (ids, result) in submitted {
-        for id in &ids {
-            *state.submits.entry(id.clone()).or_default() += 1;
-        }
         match result {
             Ok(slurm_id) => {
+                for id in &ids {
+                    *state.submits.entry(id.clone()).or_default() += 1;
+                }
+                state.sbatch_failures = 0;
                 tracing::info!(slurm_job = %slurm_id, candidates = ids.len(), "batch submitted");
                 state.batches.insert(slurm_id, ids);
             }
-            Err(e) => {
-                for id in ids {
-                    give_up_or_retry(settings, state, id, &format!("{e}"));
-                }
-            }
+            Err(e) => sbatch_failed(state, ids, &e),
         }
     }
     state.counts = counts(state);
 }
+
+/// `sbatch` refused or could not be reached: the candidates wait and are
+/// submitted again after a pause (2, 4, 8, 16 s), without counting against
+/// `max_deliver`; after five failures in a row they are given up.
+fn sbatch_failed(state: &mut State, ids: Vec<String>, error: &DistError) {
+    state.sbatch_failures += 1;
+    let failures = state.sbatch_failures;
+    if failures >= SBATCH_TRIES {
+        for id in ids {
+            let why = format!("{error} ({failures} submissions in a row failed)");
+            state.outcomes.insert(id, Err(why));
+        }
+        return;
+    }
+    let pause = Duration::from_secs(1 << failures);
+    tracing::warn!(error = %error, "sbatch failed; trying again in {} s", pause.as_secs());
+    state.hold_until = Some(Instant::now() + pause);
+    state.pending_since.get_or_insert_with(Instant::now);
+    state.pending.extend(ids);
+}
+
+/// `sbatch` failures in a row before the candidates waiting are given up.
+const SBATCH_TRIES: u32 = 5;
 
 /// A candidate whose batch ended without its result.
 fn lost_job(settings: &Settings, state: &mut State, slurm_id: &str, how: &str, id: String) {
@@ -369,6 +411,9 @@ fn counts(state: &State) -> WorkerCounts {
         ..WorkerCounts::default()
     };
     for (slurm_id, ids) in &state.batches {
+        if state.ended.contains_key(slurm_id) {
+            continue;
+        }
         if state.running.contains(slurm_id) {
             counts.live += 1;
             counts.busy += ids.len() as u32;
@@ -436,6 +481,7 @@ mod tests {
             poll: Duration::from_millis(10),
             max_submits,
             job_timeout: Duration::from_secs(60),
+            grace: Duration::ZERO,
             command: "clade".into(),
             sbatch_args: Vec::new(),
         }
@@ -501,24 +547,72 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_sbatch_counts_as_a_submission() {
+    fn a_failing_sbatch_is_retried_after_a_pause_then_given_up() {
         let settings = settings(1);
         let mut state = State::default();
-        let refused = Err(DistError::Setup(
-            "sbatch failed (exit status: 1): no partition".into(),
-        ));
+        let refused = || {
+            Err(DistError::Setup(
+                "sbatch failed (exit status: 1): no partition".into(),
+            ))
+        };
+        for round in 1..SBATCH_TRIES {
+            apply(
+                &settings,
+                &mut state,
+                Vec::new(),
+                &HashMap::new(),
+                vec![(vec!["c".into()], refused())],
+            );
+            assert_eq!(state.pending, ["c"], "round {round}");
+            assert!(state.hold_until.is_some_and(|t| t > Instant::now()));
+            assert!(state.outcomes.is_empty());
+            state.pending.clear();
+        }
+        assert_eq!(
+            state.submits.get("c"),
+            None,
+            "a refusal is not a submission"
+        );
         apply(
             &settings,
             &mut state,
             Vec::new(),
             &HashMap::new(),
-            vec![(vec!["c".into()], refused)],
+            vec![(vec!["c".into()], refused())],
         );
         let why = state.outcomes["c"].as_ref().unwrap_err();
-        assert!(
-            why.starts_with("sbatch failed (exit status: 1): no partition (submitted 1 times"),
-            "{why}"
+        assert_eq!(
+            why,
+            "sbatch failed (exit status: 1): no partition (5 submissions in a row failed)"
         );
+    }
+
+    #[test]
+    fn an_ended_batch_gets_a_grace_period_for_its_results() {
+        let mut settings = settings(1);
+        settings.grace = Duration::from_secs(3600);
+        let mut state = State::default();
+        apply(
+            &settings,
+            &mut state,
+            Vec::new(),
+            &HashMap::new(),
+            vec![(vec!["d".into()], Ok("9".into()))],
+        );
+        let ended = [("9", JobState::Ended("COMPLETED".into()))];
+        look(&settings, &mut state, &ended);
+        assert!(state.outcomes.is_empty() && state.pending.is_empty());
+        assert_eq!(state.batches["9"], ["d"], "still waited for");
+        // The result shows up late: it is taken, nothing is resubmitted.
+        apply(
+            &settings,
+            &mut state,
+            vec![("d".into(), Ok(Evaluation::host_error("stand-in".into())))],
+            &HashMap::from([("9".to_string(), JobState::Ended("COMPLETED".into()))]),
+            Vec::new(),
+        );
+        assert!(state.outcomes["d"].is_ok());
+        assert!(state.batches.is_empty() && state.ended.is_empty());
     }
 
     #[test]
