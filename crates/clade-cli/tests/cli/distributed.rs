@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::env::{Killed, assert_ok, clade_command, free_port, git};
+use crate::env::{Killed, append_config, assert_ok, clade_command, free_port, git};
 use crate::run::{finish, parse_events, project, scripted_llm, shape};
 
 /// Debian's nats-server, or `None` with the reason printed (and a failure
@@ -178,7 +178,7 @@ pub(crate) fn slow_program(root: &Path) {
 }
 
 /// The demo project with `[evaluate.backend]` pointing at `url`.
-fn use_nats(dir: &Path, url: &str, extra: &str) {
+pub(crate) fn use_nats(dir: &Path, url: &str, extra: &str) {
     // A bound on every wait, so a lost job fails the test instead of
     // hanging it.
     let extra = if extra.contains("job_timeout_s") {
@@ -186,12 +186,10 @@ fn use_nats(dir: &Path, url: &str, extra: &str) {
     } else {
         format!("job_timeout_s = 120\n{extra}")
     };
-    let config = dir.join("clade.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[evaluate.backend]\nkind = \"nats\"\nurl = \"{url}\"\nack_wait_s = 3\n{extra}"
-    ));
-    std::fs::write(&config, text).unwrap();
+    append_config(
+        dir,
+        &format!("\n[evaluate.backend]\nkind = \"nats\"\nurl = \"{url}\"\nack_wait_s = 3\n{extra}"),
+    );
 }
 
 /// What every test here starts from: a nats-server, the scripted LLM and

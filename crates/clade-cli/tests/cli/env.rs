@@ -90,6 +90,20 @@ pub fn clade_command(dir: &Path, args: &[&str]) -> Command {
     cmd
 }
 
+/// Appends `text` (TOML tables) to `dir/clade.toml`.
+pub fn append_config(dir: &Path, text: &str) {
+    let config = dir.join("clade.toml");
+    let mut toml = std::fs::read_to_string(&config).unwrap();
+    toml.push_str(text);
+    std::fs::write(&config, toml).unwrap();
+}
+
+/// Writes an executable script at `path`.
+pub fn write_executable(path: &Path, body: &str) {
+    std::fs::write(path, body).unwrap();
+    std::fs::set_permissions(path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+}
+
 /// Runs `clade <args>` in `dir` to the end.
 #[must_use = "check the exit status and the output"]
 pub fn clade(dir: &Path, args: &[&str]) -> Output {

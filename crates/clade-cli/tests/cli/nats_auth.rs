@@ -9,7 +9,7 @@ use std::net::TcpStream;
 use std::time::Duration;
 
 use crate::distributed::{
-    nats_server_binary, start_nats_with, start_worker_with, variants_of, wait_until,
+    nats_server_binary, start_nats_with, start_worker_with, use_nats, variants_of, wait_until,
 };
 use crate::env::{clade_command, repo_root};
 use crate::run::{project, scripted_llm};
@@ -63,13 +63,11 @@ fn a_workers_credentials_take_jobs_and_write_results_and_nothing_else() {
     let llm = scripted_llm(Duration::ZERO);
     let dir = project(&llm.url(), 3, "name = \"auth\"");
     let root = dir.path();
-    let toml = root.join("clade.toml");
-    let mut text = std::fs::read_to_string(&toml).unwrap();
-    text.push_str(&format!(
-        "\n[evaluate.backend]\nkind = \"nats\"\nurl = \"{}\"\nuser = \"coordinator\"\ntoken_env = \"CLADE_NATS_PASSWORD\"\nack_wait_s = 3\njob_timeout_s = 120\n",
-        nats.url
-    ));
-    std::fs::write(&toml, text).unwrap();
+    use_nats(
+        root,
+        &nats.url,
+        "user = \"coordinator\"\ntoken_env = \"CLADE_NATS_PASSWORD\"\n",
+    );
     // The coordinator first: a worker may not create the stream or buckets.
     let run = clade_command(root, &["run", "--json"])
         .env("CLADE_TEST_KEY", "sk-test")

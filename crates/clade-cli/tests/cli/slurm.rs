@@ -11,9 +11,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use crate::distributed::{
-    nats_server_binary, one_at_a_time, slow_program, start_nats, variants_of, wait_until, workers,
+    nats_server_binary, one_at_a_time, slow_program, start_nats, use_nats, variants_of, wait_until,
+    workers,
 };
-use crate::env::{Killed, assert_ok, clade_command, free_port, hermetic};
+use crate::env::{
+    Killed, append_config, assert_ok, clade_command, free_port, hermetic, write_executable,
+};
 use crate::run::{finish, parse_events, project, scripted_llm, shape};
 
 /// One cluster at a time: they would share the node's CPUs.
@@ -218,13 +221,13 @@ PartitionName=debug Nodes={host} Default=YES MaxTime=INFINITE State=UP
 /// folder in the cluster's.
 fn use_slurm(root: &Path, cluster: &Cluster, extra: &str) -> PathBuf {
     let shared = cluster.dir.path().join("shared");
-    let config = root.join("clade.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[evaluate.backend]\nkind = \"slurm\"\ndir = \"{}\"\npoll_ms = 200\njob_timeout_s = 180\n{extra}",
-        shared.display()
-    ));
-    std::fs::write(&config, text).unwrap();
+    append_config(
+        root,
+        &format!(
+            "\n[evaluate.backend]\nkind = \"slurm\"\ndir = \"{}\"\npoll_ms = 200\njob_timeout_s = 180\n{extra}",
+            shared.display()
+        ),
+    );
     shared
 }
 
@@ -266,19 +269,13 @@ fn slurm_batches_record_the_same_archive_as_the_local_sandbox() {
     assert_ok(&local);
     // Each batch job writes down the environment it got, then runs clade.
     let dumping = cluster.dir.path().join("env-dumping-clade");
-    std::fs::write(
+    write_executable(
         &dumping,
-        format!(
+        &format!(
             "#!/bin/sh\nenv > \"$(pwd)/env-$SLURM_JOB_ID.txt\"\nexec '{}' \"$@\"\n",
             env!("CARGO_BIN_EXE_clade")
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &dumping,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    );
     let shared = use_slurm(
         root,
         &cluster,
@@ -396,19 +393,13 @@ fn a_candidate_whose_batches_always_die_is_a_host_error_and_the_run_goes_on() {
     one_at_a_time(root);
     // Batches holding the first iteration's job die before evaluating.
     let wrapper = cluster.dir.path().join("flaky-clade");
-    std::fs::write(
+    write_executable(
         &wrapper,
-        format!(
+        &format!(
             "#!/bin/sh\nlist=\"$3\"\nfor id in $(cat \"$list\"); do\n  if grep -q '\"key\":\"i1\"' \"$(dirname \"$(dirname \"$list\")\")/jobs/$id.json\"; then\n    echo 'this node is broken for i1' >&2\n    exit 3\n  fi\ndone\nexec '{}' \"$@\"\n",
             env!("CARGO_BIN_EXE_clade")
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &wrapper,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
+    );
     use_slurm(
         root,
         &cluster,
@@ -475,13 +466,7 @@ fn pilot_workers_in_a_job_array_evaluate_a_nats_run() {
         || workers(root, &nats.url).len() == 2,
         || format!("the pilots never came: {}", cluster.queue()),
     );
-    let config = root.join("clade.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str(&format!(
-        "\n[evaluate.backend]\nkind = \"nats\"\nurl = \"{}\"\njob_timeout_s = 120\n",
-        nats.url
-    ));
-    std::fs::write(&config, text).unwrap();
+    use_nats(root, &nats.url, "");
     let variants = variants_of(&spawn_run_with(root, &cluster).wait_with_output().unwrap());
     assert_eq!(variants.len(), 3);
     let done: u64 = workers(root, &nats.url)
@@ -507,10 +492,10 @@ fn a_slurm_run_without_sbatch_says_so_at_the_start() {
     let llm = scripted_llm(Duration::ZERO);
     let dir = project(&llm.url(), 1, "name = \"nosbatch\"");
     let root = dir.path();
-    let config = root.join("clade.toml");
-    let mut text = std::fs::read_to_string(&config).unwrap();
-    text.push_str("\n[evaluate.backend]\nkind = \"slurm\"\ndir = \"/tmp/clade-no-slurm\"\n");
-    std::fs::write(&config, text).unwrap();
+    append_config(
+        root,
+        "\n[evaluate.backend]\nkind = \"slurm\"\ndir = \"/tmp/clade-no-slurm\"\n",
+    );
     let empty = tempfile::tempdir().unwrap();
     let out = clade_command(root, &["run"])
         .env("CLADE_TEST_KEY", "sk-test")
