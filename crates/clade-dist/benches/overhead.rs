@@ -15,8 +15,8 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use clade_evolve::remote::{Bundle, RemoteBackends, RemoteSpec, worker_backend};
-use clade_evolve::{BackendConfig, BackendKind, EvalBackend, EvalJob};
+use clade_evolve::remote::Bundle;
+use clade_evolve::{EvalBackend, EvalJob};
 use clade_sandbox::{BuildStatus, Builder, BuilderConfig};
 
 const CONFIG: &str = r#"[run]
@@ -34,45 +34,19 @@ fuel = 10000000
 "#;
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let Some(nats) = common::start_nats() else {
+    let Some(nats) = common::start_unless_listing() else {
         return;
     };
-    let jobs: u64 = std::env::var("CLADE_BENCH_JOBS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(40);
+    let jobs = common::count("CLADE_BENCH_JOBS", 40);
     let home = clade_sandbox::default_home();
-    let bundle = bundle(&home);
-    let scratch = tempfile::tempdir().unwrap();
-    let dir = scratch.path().join("bundle");
-    bundle.materialize(&dir).unwrap();
-    let local = worker_backend(
-        &dir,
-        "clade.toml",
-        &home,
-        Vec::new(),
-        scratch.path().join("s"),
-    )
-    .expect("the local evaluator");
-
-    let url = nats.url.clone();
     for _ in 0..2 {
-        common::start_worker(&url, &home);
+        common::start_worker(&nats.url, &home);
     }
-    let remote = clade_dist::DistBackends
-        .connect(RemoteSpec {
-            run: format!("bench-{}", std::process::id()),
-            backend: BackendConfig {
-                kind: BackendKind::Nats,
-                url: Some(url),
-                ..BackendConfig::default()
-            },
-            bundle,
-        })
-        .expect("the NATS backend");
+    let common::Sides {
+        local,
+        remote,
+        scratch: _scratch,
+    } = common::sides(bundle(&home), &home, &nats.url, "bench");
 
     // Warm both (module compiled and cached, bundle fetched by the workers).
     for backend in [&local, &remote] {

@@ -15,48 +15,24 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
-use clade_evolve::remote::{Bundle, RemoteBackends, RemoteSpec, worker_backend};
-use clade_evolve::{BackendConfig, BackendKind, EvalBackend, EvalJob};
+use clade_evolve::remote::Bundle;
+use clade_evolve::{EvalBackend, EvalJob};
 
 const BENCHMARK: &str = "../../benchmarks/sort-speed";
 
 fn main() {
-    if std::env::args().any(|a| a == "--list") {
-        return;
-    }
-    let Some(nats) = common::start_nats() else {
+    let Some(nats) = common::start_unless_listing() else {
         return;
     };
-    let per_cell: u64 = std::env::var("CLADE_BENCH_CANDIDATES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(12);
+    let per_cell = common::count("CLADE_BENCH_CANDIDATES", 12);
     let home = clade_sandbox::default_home();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(BENCHMARK);
     let seed = std::fs::read_to_string(root.join("src/main.rs")).unwrap();
-    let bundle = bundle(&root);
-    let scratch = tempfile::tempdir().unwrap();
-    let dir = scratch.path().join("bundle");
-    bundle.materialize(&dir).unwrap();
-    let local = worker_backend(
-        &dir,
-        "clade.toml",
-        &home,
-        Vec::new(),
-        scratch.path().join("s"),
-    )
-    .expect("the local evaluator");
-    let remote = clade_dist::DistBackends
-        .connect(RemoteSpec {
-            run: format!("throughput-{}", std::process::id()),
-            backend: BackendConfig {
-                kind: BackendKind::Nats,
-                url: Some(nats.url.clone()),
-                ..BackendConfig::default()
-            },
-            bundle,
-        })
-        .expect("the NATS backend");
+    let common::Sides {
+        local,
+        remote,
+        scratch: _scratch,
+    } = common::sides(bundle(&root), &home, &nats.url, "throughput");
     // A nonce keeps every candidate of every run of the bench a real build.
     let nonce = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

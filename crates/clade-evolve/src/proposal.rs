@@ -336,6 +336,10 @@ fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// A reply applied to the parent: the candidate, its digest and the
+/// recorded variant it is too close to (the novelty gate), or why not.
+type Applied = Result<(Candidate, String, Option<(u64, f64)>), clade_agent::Rejection>;
+
 /// Runs one plan to its outcome.
 pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     if let Some(proposer) = shared.proposer.clone() {
@@ -356,7 +360,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     };
     let mut llm: Option<LlmInfo> = None;
     let mut attempt = 0;
-    let mut previous: Option<Result<(Candidate, String), clade_agent::Rejection>> = None;
+    let mut previous: Option<Applied> = None;
     let mut apply_ms = 0.0;
     let applied = loop {
         let request = question(
@@ -386,18 +390,18 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         let workspace = Workspace {
             files: plan.base_files.as_ref().clone(),
         };
+        // The nearest recorded variant, measured once: only variants
+        // recorded before the plan count, so it cannot change later.
         let applied = apply_reply(&completion.text, &workspace).map(|candidate| {
             let digest = files_digest(&candidate.files);
-            (candidate, digest)
+            let near = too_close(&plan, &shared, &candidate.files);
+            (candidate, digest, near)
         });
         apply_ms += apply_started.elapsed().as_secs_f64() * 1e3;
         let repeat = match &applied {
             Err(clade_agent::Rejection::Unchanged) => true,
             Err(_) => false,
-            Ok((candidate, digest)) => {
-                known_before_plan(&plan, &shared, digest)
-                    || too_close(&plan, &shared, &candidate.files).is_some()
-            }
+            Ok((_, digest, near)) => known_before_plan(&plan, &shared, digest) || near.is_some(),
         };
         if repeat && attempt < RESAMPLES_ON_REPEAT {
             attempt += 1;
@@ -411,7 +415,7 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         }
         break applied;
     };
-    let (mut candidate, mut digest) = match applied {
+    let (mut candidate, mut digest, near) = match applied {
         Ok(applied) => applied,
         Err(unusable) => {
             return Outcome {
@@ -428,7 +432,6 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
     // repeat of a later one is evaluated and recorded as a duplicate, in
     // order.
     let known = |digest: &str| known_before_plan(&plan, &shared, digest);
-    let near = too_close(&plan, &shared, &candidate.files);
     if known(&digest) || near.is_some() {
         return Outcome {
             plan,

@@ -1,12 +1,69 @@
-//! What the benches share: a nats-server on a free port, in-process
-//! workers, and running jobs with several in flight.
+//! What the benches share: a nats-server on a free port, the local and the
+//! NATS backend over one bundle, in-process workers, and running jobs with
+//! several in flight.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use clade_evolve::{EvalBackend, EvalJob};
+use clade_evolve::remote::{Bundle, RemoteBackends, RemoteSpec, worker_backend};
+use clade_evolve::{BackendConfig, BackendKind, EvalBackend, EvalJob};
+
+/// The server, unless cargo only lists the benches (`--list`) or there is
+/// no nats-server (the reason printed).
+pub fn start_unless_listing() -> Option<Nats> {
+    if std::env::args().any(|a| a == "--list") {
+        return None;
+    }
+    start_nats()
+}
+
+/// The number in variable `var`, else `default`.
+pub fn count(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The same bundle evaluated here and through NATS at `url` (run `run`).
+pub struct Sides {
+    pub local: Arc<dyn EvalBackend>,
+    pub remote: Arc<dyn EvalBackend>,
+    /// The local side's bundle and builds: keep it while evaluating.
+    pub scratch: tempfile::TempDir,
+}
+
+pub fn sides(bundle: Bundle, home: &Path, url: &str, run: &str) -> Sides {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = scratch.path().join("bundle");
+    bundle.materialize(&dir).unwrap();
+    let local = worker_backend(
+        &dir,
+        "clade.toml",
+        home,
+        Vec::new(),
+        scratch.path().join("s"),
+    )
+    .expect("the local evaluator");
+    let remote = clade_dist::DistBackends
+        .connect(RemoteSpec {
+            run: format!("{run}-{}", std::process::id()),
+            backend: BackendConfig {
+                kind: BackendKind::Nats,
+                url: Some(url.to_string()),
+                ..BackendConfig::default()
+            },
+            bundle,
+        })
+        .expect("the NATS backend");
+    Sides {
+        local,
+        remote,
+        scratch,
+    }
+}
 
 /// A JetStream server on a free port of 127.0.0.1, killed on drop; `None`
 /// (the reason printed) without Debian's nats-server.
