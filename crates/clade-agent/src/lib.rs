@@ -21,6 +21,7 @@ pub mod normalize;
 mod operators;
 mod parse;
 mod prompt;
+pub mod reflect;
 pub mod regions;
 
 pub use apply::{Candidate, Rejection, Workspace, apply_edits, apply_reply, candidate_between};
@@ -28,6 +29,6 @@ pub use diff::unified as unified_diff;
 pub use operators::{Operator, OperatorMix};
 pub use parse::{Edit, ParseError, parse_reply};
 pub use prompt::{
-    Attempt, Program, Prompt, PromptInput, Templates, asks_for_blocks, build_prompt, fenced,
-    render, single_region, truncate,
+    Attempt, Guidance, Program, Prompt, PromptInput, Templates, asks_for_blocks, build_prompt,
+    build_prompt_with, fenced, render, single_region, truncate,
 };

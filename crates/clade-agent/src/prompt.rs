@@ -52,6 +52,16 @@ pub struct PromptInput {
     pub context_code_limit: usize,
 }
 
+/// What the host's search adds to a prompt beyond the programs: a hint from
+/// comparing two variants (ReEvo's short-term reflection) and the hints
+/// that preceded improvements earlier in the run (its long-term memory).
+/// Rendered as `{{reflection}}` and `{{lessons}}`; empty, they vanish.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Guidance {
+    pub reflection: Option<String>,
+    pub lessons: Vec<String>,
+}
+
 /// The templates of one agent.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Templates {
@@ -111,7 +121,29 @@ pub struct Prompt {
 }
 
 pub fn build_prompt(templates: &Templates, input: &PromptInput) -> Prompt {
+    build_prompt_with(templates, input, &Guidance::default())
+}
+
+/// [`build_prompt`] with the search's [`Guidance`] in it.
+pub fn build_prompt_with(
+    templates: &Templates,
+    input: &PromptInput,
+    guidance: &Guidance,
+) -> Prompt {
     let mut vars: BTreeMap<&str, String> = BTreeMap::new();
+    vars.insert(
+        "reflection",
+        guidance.reflection.clone().unwrap_or_default(),
+    );
+    vars.insert(
+        "lessons",
+        guidance
+            .lessons
+            .iter()
+            .map(|l| format!("- {l}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
     vars.insert("task", input.task.trim().to_string());
     vars.insert("metric", input.metric.clone());
     vars.insert("direction", input.direction.clone());

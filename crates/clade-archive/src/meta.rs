@@ -77,6 +77,18 @@ pub struct VariantMeta {
     /// into the duplicate's island ([`crate::Population::record_duplicate`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<u64>,
+    /// The hint the proposal's prompt carried (`search.reflection`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reflection: Option<Reflection>,
+}
+
+/// A hint from comparing two variants of the run, as its prompt showed it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Reflection {
+    /// The better and the worse variant compared.
+    pub better: u64,
+    pub worse: u64,
+    pub hint: String,
 }
 
 impl VariantMeta {

@@ -35,6 +35,9 @@ pub enum ExchangeKind {
     Repair,
     /// The question afresh, after a repair reply that was unusable.
     Afresh,
+    /// Two variants compared before the question, for a hint in it
+    /// (`search.reflection`).
+    Reflection,
 }
 
 impl ExchangeKind {
@@ -44,6 +47,7 @@ impl ExchangeKind {
             ExchangeKind::Resample => "resample",
             ExchangeKind::Repair => "repair",
             ExchangeKind::Afresh => "afresh",
+            ExchangeKind::Reflection => "reflection",
         }
     }
 }

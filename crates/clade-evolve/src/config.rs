@@ -357,6 +357,10 @@ pub struct SearchConfig {
     /// How each iteration's operator is chosen: drawn from the mix
     /// (default), or by UCB1 over the operators the mix allows.
     pub operator_selection: OperatorSelection,
+    /// Before each proposal, ask the model what makes a better variant
+    /// better than a worse one (ReEvo's short-term reflection) and put the
+    /// hint in the prompt, with the hints that preceded improvements.
+    pub reflection: bool,
 }
 
 /// `search.operator_selection`.
@@ -385,6 +389,7 @@ impl Default for SearchConfig {
             inspiration_sources: p.inspiration_sources,
             novelty_threshold: 0.0,
             operator_selection: OperatorSelection::Mix,
+            reflection: false,
         }
     }
 }

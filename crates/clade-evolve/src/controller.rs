@@ -18,7 +18,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use clade_agent::{Attempt, Operator, OperatorMix, Program, PromptInput, Templates, build_prompt};
+use clade_agent::reflect::{Comparison, reflection_prompt};
+use clade_agent::{
+    Attempt, Guidance, Operator, OperatorMix, Program, PromptInput, Templates, build_prompt_with,
+};
 use clade_archive::{
     Direction, NewVariant, Population, PopulationConfig, Rng, SandboxStats, Timings, TreeSource,
     VariantMeta, VariantStatus,
@@ -110,6 +113,8 @@ pub(crate) struct Memory {
     pub commits: HashMap<u64, String>,
     /// The operators' statistics, for `operator_selection = "ucb"`.
     pub bandit: crate::bandit::OperatorBandit,
+    /// Hints that preceded improvements, for `search.reflection`.
+    pub lessons: crate::reflection::Lessons,
 }
 
 /// One recorded variant, as [`Memory::remember`] takes it.
@@ -135,6 +140,7 @@ impl Memory {
             attempts: HashMap::new(),
             commits: HashMap::new(),
             bandit: Default::default(),
+            lessons: Default::default(),
         }
     }
 
@@ -155,6 +161,24 @@ impl Memory {
             beats(parent) && beats(seed)
         });
         self.bandit.credit(variant.id, variant.operator, won);
+    }
+
+    /// Keeps the hint `variant`'s prompt carried as a lesson when the
+    /// variant scored better than its parent. Called for every variant in
+    /// recording order, before [`Memory::remember`], live and on resume.
+    pub(crate) fn learn(
+        &mut self,
+        variant: &Recorded<'_>,
+        hint: Option<&str>,
+        direction: Direction,
+    ) {
+        let parent = variant
+            .parent
+            .and_then(|id| self.known.get(&id))
+            .and_then(|k| k.score);
+        let improved = matches!((variant.score, parent),
+            (Some(child), Some(parent)) if direction.fitness(child) > direction.fitness(parent));
+        self.lessons.learn(variant.id, improved, hint);
     }
 
     /// Remembers a recorded variant: the attempt on its parent, its code if
@@ -232,6 +256,8 @@ pub(crate) struct Settings {
     pub templates: Arc<Templates>,
     pub operators: OperatorMix,
     pub operator_selection: OperatorSelection,
+    /// `search.reflection`.
+    pub reflection: bool,
     /// Iterations in flight at once (W = parallel_proposals +
     /// parallel_evaluations, see the module doc).
     pub window: u64,
@@ -272,6 +298,7 @@ impl Settings {
             templates: Arc::new(templates),
             operators,
             operator_selection: config.search.operator_selection,
+            reflection: config.search.reflection,
             window: (config.run.parallel_proposals + config.run.parallel_evaluations).max(1) as u64,
             repairs: config.run.repairs.unwrap_or(if all_local { 1 } else { 0 }),
             budgets: Budgets {
@@ -502,7 +529,10 @@ impl Controller {
             feedback_limit: PROMPT_FEEDBACK_LIMIT,
             context_code_limit: CONTEXT_CODE_LIMIT,
         };
-        let prompt = build_prompt(&self.settings.templates, &input);
+        let others: Vec<u64> = top.iter().chain(&inspirations).copied().collect();
+        let (guidance, reflect) =
+            self.guidance(iteration, parent, &others, failed.is_some(), &input);
+        let prompt = build_prompt_with(&self.settings.templates, &input, &guidance);
         let brief = Brief {
             task: input.task.clone(),
             metric: input.metric.clone(),
@@ -513,6 +543,7 @@ impl Controller {
         let repair = (self.settings.repairs > 0).then(|| Repair {
             templates: self.settings.templates.clone(),
             input,
+            guidance,
             left: self.settings.repairs,
         });
         Some(Plan {
@@ -530,7 +561,55 @@ impl Controller {
             known_below: self.counters.next_id,
             repair,
             brief,
+            reflect,
+            hint: None,
         })
+    }
+
+    /// With `search.reflection`, the lessons iteration `iteration` shows and
+    /// the comparison asked before its question (none for a fix, whose task
+    /// is the failed candidate's error, or without a pair to compare).
+    fn guidance(
+        &self,
+        iteration: u64,
+        parent: u64,
+        others: &[u64],
+        fixing: bool,
+        input: &PromptInput,
+    ) -> (Guidance, Option<crate::reflection::Reflect>) {
+        if !self.settings.reflection {
+            return (Guidance::default(), None);
+        }
+        let guidance = Guidance {
+            reflection: None,
+            lessons: self
+                .memory
+                .lessons
+                .upto((iteration + 1).saturating_sub(self.settings.window)),
+        };
+        let score = |id: u64| self.memory.known.get(&id).and_then(|k| k.score);
+        let reflect = (!fixing)
+            .then(|| crate::reflection::pair(parent, others, score, self.settings.direction))
+            .flatten()
+            .and_then(|(better, worse)| {
+                let (b, w) = (self.program(better)?, self.program(worse)?);
+                let question = reflection_prompt(&Comparison {
+                    task: &input.task,
+                    metric: &input.metric,
+                    direction: &input.direction,
+                    better: &b,
+                    worse: &w,
+                })?;
+                Some(crate::reflection::Reflect {
+                    better,
+                    worse,
+                    question,
+                    templates: self.settings.templates.clone(),
+                    input: input.clone(),
+                    guidance: guidance.clone(),
+                })
+            });
+        (guidance, reflect)
     }
 
     /// A second parent for crossover, other than `parent` (a few draws).
@@ -639,6 +718,8 @@ impl Controller {
             new_files,
         };
         self.memory.credit(&recorded, self.settings.direction);
+        let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
+        self.memory.learn(&recorded, hint, self.settings.direction);
         self.memory.remember(recorded, &self.settings.metric);
         let improved = validated
             && self.population.best() == Some(id)
@@ -1035,6 +1116,7 @@ fn variant_meta(plan: &Plan, llm: Option<&LlmInfo>) -> VariantMeta {
         model: Some(plan.endpoint.config().label()),
         island: plan.island,
         inspirations: plan.inspirations.clone(),
+        reflection: plan.hint.clone(),
         ..VariantMeta::default()
     };
     if let Some(llm) = llm {

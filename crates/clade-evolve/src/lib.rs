@@ -47,6 +47,7 @@ mod own_crate;
 mod project;
 mod proposal;
 mod proposer;
+mod reflection;
 mod rejection;
 pub mod remote;
 mod run;

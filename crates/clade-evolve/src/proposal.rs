@@ -13,10 +13,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use clade_agent::{
-    Candidate, Operator, Program, Prompt, PromptInput, Templates, Workspace, apply_reply,
-    build_prompt, candidate_between,
+    Candidate, Guidance, Operator, Program, Prompt, PromptInput, Templates, Workspace, apply_reply,
+    build_prompt_with, candidate_between,
 };
-use clade_archive::Transcript;
+use clade_archive::{Reflection, Transcript};
 use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message, ReplyShape};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -25,6 +25,7 @@ use crate::backend::{EvalBackend, EvalJob, evaluate_on_pool};
 use crate::evaluate::Evaluation;
 use crate::proposer::{Proposal, ProposalRequest, Proposer};
 use crate::rejection::Rejection;
+use crate::transcript::REFLECTION_ATTEMPT;
 
 /// What the controller decided for one iteration.
 #[derive(Clone)]
@@ -54,6 +55,10 @@ pub(crate) struct Plan {
     pub repair: Option<Repair>,
     /// What an agent proposer is told.
     pub brief: Brief,
+    /// The comparison to ask for before the question (`search.reflection`).
+    pub reflect: Option<crate::reflection::Reflect>,
+    /// The hint the question carries, once the reflection gave one.
+    pub hint: Option<Reflection>,
 }
 
 /// The question of an iteration as an agent proposer gets it.
@@ -75,6 +80,8 @@ pub(crate) struct Brief {
 pub(crate) struct Repair {
     pub templates: Arc<Templates>,
     pub input: PromptInput,
+    /// The lessons and hint the plan's question carries.
+    pub guidance: Guidance,
     /// Repairs allowed in this iteration.
     pub left: u32,
 }
@@ -100,7 +107,7 @@ impl Repair {
                 None => reason.to_string(),
             },
         ));
-        build_prompt(&self.templates, &input)
+        build_prompt_with(&self.templates, &input, &self.guidance)
     }
 }
 
@@ -340,11 +347,56 @@ fn known_before_plan(plan: &Plan, shared: &Shared, digest: &str) -> bool {
 /// recorded variant it is too close to (the novelty gate), or why not.
 type Applied = Result<(Candidate, String, Option<(u64, f64)>), clade_agent::Rejection>;
 
+/// With a comparison planned, asks for the hint and puts it in the plan's
+/// question (and its repairs'). A failed call or a reply without a hint
+/// leaves the question as planned: a hint is help, not a condition.
+async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInfo>) {
+    let Some(reflect) = plan.reflect.clone() else {
+        return;
+    };
+    let request = ChatRequest {
+        messages: vec![
+            Message::system(reflect.question.system.clone()),
+            Message::user(reflect.question.user.clone()),
+        ],
+        seed: Some(derived_seed(plan.llm_seed, u64::from(REFLECTION_ATTEMPT))),
+        max_tokens: Some(REFLECTION_MAX_TOKENS),
+        ..ChatRequest::default()
+    };
+    let completion = match ask(plan, shared, &request, REFLECTION_ATTEMPT, llm).await {
+        Ok(completion) => completion,
+        Err(err) => {
+            tracing::warn!(iteration = plan.iteration, error = %err, "reflection failed: asking without a hint");
+            return;
+        }
+    };
+    // Scrubbed again here: the hint is kept in notes and later prompts.
+    let Some(hint) = clade_agent::reflect::clean_hint(&plan.endpoint.scrub(&completion.text))
+    else {
+        return;
+    };
+    let (prompt, guidance) = reflect.with_hint(&hint);
+    plan.prompt = prompt;
+    if let Some(repair) = plan.repair.as_mut() {
+        repair.guidance = guidance;
+    }
+    plan.hint = Some(Reflection {
+        better: reflect.better,
+        worse: reflect.worse,
+        hint,
+    });
+}
+
+/// The longest reflection reply asked for, in tokens (a hint is ~30 words).
+const REFLECTION_MAX_TOKENS: u32 = 96;
+
 /// Runs one plan to its outcome.
-pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
+pub(crate) async fn work(mut plan: Plan, shared: Arc<Shared>) -> Outcome {
     if let Some(proposer) = shared.proposer.clone() {
         return agent_work(plan, shared, proposer).await;
     }
+    let mut llm: Option<LlmInfo> = None;
+    reflect_first(&mut plan, &shared, &mut llm).await;
     // The plan's own question, in the reply shape its operator needs (made
     // once: resamples and fresh answers reuse it).
     let shape = reply_shape(&plan.endpoint, plan.operator, &plan.base_files);
@@ -358,7 +410,6 @@ pub(crate) async fn work(plan: Plan, shared: Arc<Shared>) -> Outcome {
         shape: shape.clone(),
         ..ChatRequest::default()
     };
-    let mut llm: Option<LlmInfo> = None;
     let mut attempt = 0;
     let mut previous: Option<Applied> = None;
     let mut apply_ms = 0.0;

@@ -884,6 +884,10 @@ fn restore(
         controller
             .memory
             .credit(&recorded, controller.settings.direction);
+        let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
+        controller
+            .memory
+            .learn(&recorded, hint, controller.settings.direction);
         controller
             .memory
             .remember(recorded, &controller.settings.metric);

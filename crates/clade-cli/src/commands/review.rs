@@ -317,6 +317,14 @@ pub fn show(repo: &Path, spec: &str, with_transcript: bool, json_out: bool) -> a
             m.sandbox.peak_memory_bytes.unwrap_or(0) >> 10
         );
     }
+    if let Some(reflection) = &m.reflection {
+        println!(
+            "hint       {} (comparing {run}/{} over {run}/{})",
+            printable(&reflection.hint),
+            reflection.better,
+            reflection.worse
+        );
+    }
     if let Some(feedback) = &m.feedback {
         println!(
             "feedback   {}",

@@ -1411,3 +1411,144 @@ fn ucb_operator_statistics_are_rebuilt_when_a_run_resumes() {
     assert_eq!(chosen[1].1, "diff", "{chosen:?}");
     assert_eq!(chosen[2].1, "rewrite", "{chosen:?}");
 }
+
+/// `search.reflection`: before a proposal the model compares two scored
+/// variants and its hint goes into the question; a hint whose proposal
+/// improved is a lesson in later prompts, also after a resume. The hint is
+/// scrubbed (the scripted model echoes the API key into it) and built from
+/// ranking scores only: the held-back score the first session ended with
+/// reaches no request of the second.
+#[test]
+fn reflection_hints_reach_later_prompts_without_secrets_or_held_back_scores() {
+    let server = ScriptedServer::start_with(|_, request| {
+        let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
+        let user = body["messages"][1]["content"].as_str().unwrap_or("");
+        if user.contains("say what made") {
+            let key = request.header("authorization").unwrap_or("").trim_start_matches("Bearer ");
+            return Reply::openai(&format!("Hint: raise steps again ({key})."), 20, 10);
+        }
+        let line = steps_line(request);
+        let steps: u64 = line
+            .split("= ")
+            .nth(1)
+            .and_then(|r| r.trim_end_matches(';').trim().parse().ok())
+            .unwrap_or(1);
+        let text = format!(
+            "src/main.rs\n<<<<<<< SEARCH\n{line}\n=======\n    let steps: u64 = {};\n>>>>>>> REPLACE\n",
+            steps + 1
+        );
+        Reply::openai(&text, 20, 10)
+    })
+    .unwrap();
+    let dir = demo_crate(
+        DRAWN_RS,
+        &format!(
+            "[run]\nseed = 3\niterations = 4\nparallel_proposals = 1\nrepairs = 0\n\n\
+             [target]\nfiles = [\"src/main.rs\"]\npackage = \"demo\"\n\n[evaluate]\nscorer = \"stdout-json\"\n\n\
+             [search]\noperators = {{ diff = 1.0 }}\nreflection = true\n\n\
+             [[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\n\
+             api_key_env = \"CLADE_TEST_KEY\"\nmax_retries = 0\n",
+            server.url()
+        ),
+    );
+    let first = clade(dir.path(), &["run", "--json", "--name", "hint"]);
+    assert_ok(&first);
+    let held = finish(&parse_events(&first))["held_back"].clone();
+    let asked_before = server.requests().len();
+    let second = clade(
+        dir.path(),
+        &["run", "--json", "--resume", "hint", "--iterations", "6"],
+    );
+    assert_ok(&second);
+
+    let requests = server.requests();
+    let user_of = |r: &Recorded| -> String {
+        let body: Value = serde_json::from_str(&r.body).unwrap_or(Value::Null);
+        body["messages"][1]["content"]
+            .as_str()
+            .unwrap_or("")
+            .to_string()
+    };
+    let reflections: Vec<String> = requests
+        .iter()
+        .map(user_of)
+        .filter(|u| u.contains("say what made"))
+        .collect();
+    assert!(reflections.len() >= 3, "{reflections:#?}");
+    for question in &reflections {
+        assert!(question.contains("# The change from #"), "{question}");
+    }
+    // The hint is in the question that follows its reflection.
+    let hinted = requests
+        .iter()
+        .map(user_of)
+        .filter(|u| {
+            u.contains("# A hint from comparing two programs\nraise steps again ([redacted]).")
+        })
+        .count();
+    assert!(hinted >= 3, "{hinted}");
+    // Lessons: hints whose proposals improved, in later prompts, also in the
+    // resumed session's.
+    let lessons_after_resume = requests[asked_before..]
+        .iter()
+        .map(user_of)
+        .filter(|u| {
+            u.contains("# Hints that led to improvements earlier in this run\n- raise steps again")
+        })
+        .count();
+    assert!(
+        lessons_after_resume >= 1,
+        "{:#?}",
+        requests[asked_before..]
+            .iter()
+            .map(user_of)
+            .collect::<Vec<_>>()
+    );
+    // Stored with the variant and shown by `clade show`.
+    let rows = shape(dir.path(), "hint");
+    let with_hint: Vec<Value> = (1..rows.len() as u64)
+        .map(|id| {
+            let out = clade(dir.path(), &["show", &format!("hint/{id}"), "--json"]);
+            assert_ok(&out);
+            serde_json::from_slice::<Value>(&out.stdout).unwrap()["meta"]["reflection"].clone()
+        })
+        .filter(|r| !r.is_null())
+        .collect();
+    assert!(with_hint.len() >= 3, "{with_hint:?}");
+    for reflection in &with_hint {
+        assert_eq!(
+            reflection["hint"], "raise steps again ([redacted]).",
+            "{reflection}"
+        );
+        assert_ne!(reflection["better"], reflection["worse"], "{reflection}");
+    }
+    let shown = clade(dir.path(), &["show", "hint/6"]);
+    assert_ok(&shown);
+    let shown = String::from_utf8_lossy(&shown.stdout);
+    assert!(
+        shown.contains("hint       raise steps again ([redacted]). (comparing hint/"),
+        "{shown}"
+    );
+    let transcript = clade(dir.path(), &["show", "hint/6", "--transcript", "--json"]);
+    let transcript: Value = serde_json::from_slice(&transcript.stdout).unwrap();
+    assert_eq!(
+        transcript["transcript"]["exchanges"][0]["kind"], "reflection",
+        "{transcript}"
+    );
+    // No secret anywhere the run wrote, nor in any prompt.
+    let everything = format!(
+        "{}{}{}",
+        all_git_objects(dir.path()),
+        std::fs::read_to_string(dir.path().join(".git/clade/runs/hint/clade.log")).unwrap(),
+        requests.iter().map(|r| r.body.as_str()).collect::<String>()
+    );
+    assert!(!everything.contains(SECRET), "the key leaked");
+    // Ranking scores only: the first session's held-back score is in no
+    // request of the second.
+    let held_best = held["best_score"].as_f64().unwrap();
+    for request in &requests[asked_before..] {
+        let user = user_of(request);
+        assert!(!user.contains(&format!("scores {held_best}")), "{user}");
+        assert!(!user.contains(&format!("= {held_best}")), "{user}");
+    }
+}
