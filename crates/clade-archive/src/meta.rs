@@ -58,6 +58,10 @@ pub struct VariantMeta {
     pub response_digest: Option<String>,
     pub tokens_in: Option<u64>,
     pub tokens_out: Option<u64>,
+    /// LLM replies of the variant's iteration (all exchanges of its
+    /// transcript).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub llm_calls: Option<u64>,
     pub cost_usd: Option<f64>,
     pub timings: Timings,
     pub sandbox: SandboxStats,

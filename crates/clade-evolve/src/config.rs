@@ -46,6 +46,10 @@ pub struct RunConfig {
     pub iterations: u64,
     pub max_cost_usd: Option<f64>,
     pub max_tokens: Option<u64>,
+    /// Stop when this many LLM replies were received (every call counts:
+    /// reflections, resamples, repairs; replies from the cache too, so a
+    /// replay stops where the run did).
+    pub max_llm_calls: Option<u64>,
     pub max_wall_minutes: Option<f64>,
     pub target_score: Option<f64>,
     pub parallel_proposals: usize,
@@ -64,6 +68,7 @@ impl Default for RunConfig {
             iterations: 100,
             max_cost_usd: None,
             max_tokens: None,
+            max_llm_calls: None,
             max_wall_minutes: None,
             target_score: None,
             parallel_proposals: 2,

@@ -231,6 +231,7 @@ impl Memory {
 pub(crate) struct Budgets {
     pub iterations: u64,
     pub max_tokens: Option<u64>,
+    pub max_llm_calls: Option<u64>,
     pub max_cost_usd: Option<f64>,
     pub max_wall: Option<Duration>,
     pub target_score: Option<f64>,
@@ -304,6 +305,7 @@ impl Settings {
             budgets: Budgets {
                 iterations: config.run.iterations,
                 max_tokens: config.run.max_tokens,
+                max_llm_calls: config.run.max_llm_calls,
                 max_cost_usd: config.run.max_cost_usd,
                 max_wall: config
                     .run
@@ -325,6 +327,7 @@ pub(crate) struct Counters {
     pub rejected: u64,
     /// Tokens and cost of earlier sessions.
     pub prior_tokens: u64,
+    pub prior_llm_calls: u64,
     pub prior_cost: f64,
     pub prior_elapsed: Duration,
     pub seed_score: Option<f64>,
@@ -346,6 +349,7 @@ impl Counters {
             validated: 0,
             rejected: 0,
             prior_tokens: 0,
+            prior_llm_calls: 0,
             prior_cost: 0.0,
             prior_elapsed,
             seed_score: None,
@@ -432,6 +436,7 @@ impl Controller {
             llm_in_flight: self.shared.llm_in_flight.load(Ordering::Relaxed),
             eval_in_flight: self.shared.eval_in_flight.load(Ordering::Relaxed),
             tokens: self.counters.prior_tokens + usage.tokens(),
+            llm_calls: self.counters.prior_llm_calls + usage.calls,
             cost_usd: self.counters.prior_cost + usage.cost_usd,
             elapsed_s: elapsed.as_secs_f64(),
             eta_s,
@@ -944,6 +949,17 @@ impl Controller {
                 format!("{} tokens used (max_tokens = {max})", totals.tokens),
             ));
         }
+        if let Some(max) = self.settings.budgets.max_llm_calls
+            && totals.llm_calls >= max
+        {
+            return Some((
+                StopReason::MaxLlmCalls,
+                format!(
+                    "{} LLM calls made (max_llm_calls = {max})",
+                    totals.llm_calls
+                ),
+            ));
+        }
         if let Some(max) = self.settings.budgets.max_cost_usd
             && totals.cost_usd >= max
         {
@@ -1126,6 +1142,7 @@ fn variant_meta(plan: &Plan, llm: Option<&LlmInfo>) -> VariantMeta {
         meta.tokens_out = Some(llm.tokens_out);
         meta.cost_usd = Some(llm.cost_usd);
         meta.timings.llm_ms = Some(llm.llm_ms);
+        meta.llm_calls = Some(llm.transcript.exchanges.len() as u64);
     }
     meta
 }

@@ -28,6 +28,8 @@ pub struct Totals {
     pub llm_in_flight: usize,
     pub eval_in_flight: usize,
     pub tokens: u64,
+    /// LLM replies received (cached ones included).
+    pub llm_calls: u64,
     pub cost_usd: f64,
     pub elapsed_s: f64,
     /// Estimated seconds left, from the recent iteration rate.
@@ -121,6 +123,8 @@ pub enum StopReason {
     Iterations,
     #[serde(rename = "max_tokens")]
     MaxTokens,
+    #[serde(rename = "max_llm_calls")]
+    MaxLlmCalls,
     #[serde(rename = "max_cost_usd")]
     MaxCost,
     #[serde(rename = "max_wall_minutes")]
@@ -138,6 +142,7 @@ impl StopReason {
         match self {
             StopReason::Iterations => "iterations",
             StopReason::MaxTokens => "max_tokens",
+            StopReason::MaxLlmCalls => "max_llm_calls",
             StopReason::MaxCost => "max_cost_usd",
             StopReason::WallTime => "max_wall_minutes",
             StopReason::TargetScore => "target_score",

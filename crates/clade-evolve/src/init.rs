@@ -101,6 +101,7 @@ const TEMPLATE: &str = r#"# Clade run configuration. Every key is optional unles
 iterations = 50                   # candidates to propose (default 100)
 # max_cost_usd = 1.0              # stop when the LLM cost reaches this
 # max_tokens = 2000000            # stop when the tokens used reach this
+# max_llm_calls = 200             # stop when this many LLM replies came back
 # max_wall_minutes = 60           # stop after this much wall time
 # target_score = 1.0              # stop when the best score reaches this
 # parallel_proposals = 2          # LLM calls in flight

@@ -427,9 +427,10 @@ pub(crate) async fn work(mut plan: Plan, shared: Arc<Shared>) -> Outcome {
                     break applied;
                 }
                 None => {
+                    // `llm` holds the reflection's exchange, if one was made.
                     return Outcome {
                         plan,
-                        llm: None,
+                        llm,
                         result: Produced::Llm(err),
                         apply_ms: 0.0,
                         repairs: 0,

@@ -860,6 +860,10 @@ fn restore(
         controller.counters.prior_tokens +=
             meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
         controller.counters.prior_cost += meta.cost_usd.unwrap_or(0.0);
+        // Variants recorded before Clade counted calls made at least one.
+        controller.counters.prior_llm_calls += meta
+            .llm_calls
+            .unwrap_or(u64::from(meta.tokens_in.is_some()));
         if meta.id == 0 {
             controller.counters.seed_score = meta.score;
         } else if meta.is_validated() {

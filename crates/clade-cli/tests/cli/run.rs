@@ -1418,13 +1418,17 @@ fn ucb_operator_statistics_are_rebuilt_when_a_run_resumes() {
 /// scrubbed (the scripted model echoes the API key into it) and built from
 /// ranking scores only: the held-back score the first session ended with
 /// reaches no request of the second.
-#[test]
-fn reflection_hints_reach_later_prompts_without_secrets_or_held_back_scores() {
-    let server = ScriptedServer::start_with(|_, request| {
+/// A model that adds one step to the parent's `steps` every time, and
+/// answers a reflection with a hint that quotes its API key.
+fn stepping_llm() -> ScriptedServer {
+    ScriptedServer::start_with(|_, request| {
         let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
         let user = body["messages"][1]["content"].as_str().unwrap_or("");
         if user.contains("say what made") {
-            let key = request.header("authorization").unwrap_or("").trim_start_matches("Bearer ");
+            let key = request
+                .header("authorization")
+                .unwrap_or("")
+                .trim_start_matches("Bearer ");
             return Reply::openai(&format!("Hint: raise steps again ({key})."), 20, 10);
         }
         let line = steps_line(request);
@@ -1439,18 +1443,29 @@ fn reflection_hints_reach_later_prompts_without_secrets_or_held_back_scores() {
         );
         Reply::openai(&text, 20, 10)
     })
-    .unwrap();
-    let dir = demo_crate(
+    .unwrap()
+}
+
+/// The drawn-inputs crate, one iteration at a time, diff only, talking to
+/// `server`, with `extra` appended to `[run]` and `search` to `[search]`.
+fn stepping_project(server: &ScriptedServer, extra: &str, search: &str) -> tempfile::TempDir {
+    demo_crate(
         DRAWN_RS,
         &format!(
-            "[run]\nseed = 3\niterations = 4\nparallel_proposals = 1\nrepairs = 0\n\n\
+            "[run]\nseed = 3\nparallel_proposals = 1\nrepairs = 0\n{extra}\n\n\
              [target]\nfiles = [\"src/main.rs\"]\npackage = \"demo\"\n\n[evaluate]\nscorer = \"stdout-json\"\n\n\
-             [search]\noperators = {{ diff = 1.0 }}\nreflection = true\n\n\
+             [search]\noperators = {{ diff = 1.0 }}\n{search}\n\n\
              [[llm.models]]\nprovider = \"openai\"\nmodel = \"scripted\"\nbase_url = \"{}\"\n\
              api_key_env = \"CLADE_TEST_KEY\"\nmax_retries = 0\n",
             server.url()
         ),
-    );
+    )
+}
+
+#[test]
+fn reflection_hints_reach_later_prompts_without_secrets_or_held_back_scores() {
+    let server = stepping_llm();
+    let dir = stepping_project(&server, "iterations = 4", "reflection = true");
     let first = clade(dir.path(), &["run", "--json", "--name", "hint"]);
     assert_ok(&first);
     let held = finish(&parse_events(&first))["held_back"].clone();
@@ -1551,4 +1566,35 @@ fn reflection_hints_reach_later_prompts_without_secrets_or_held_back_scores() {
         assert!(!user.contains(&format!("scores {held_best}")), "{user}");
         assert!(!user.contains(&format!("= {held_best}")), "{user}");
     }
+}
+
+/// `run.max_llm_calls` stops a run once that many replies came back
+/// (reflections count), and a resumed run counts the earlier session's.
+#[test]
+fn max_llm_calls_stops_a_run_and_counts_across_a_resume() {
+    let server = stepping_llm();
+    let dir = stepping_project(
+        &server,
+        "iterations = 50\nparallel_evaluations = 1\nmax_llm_calls = 3",
+        "reflection = true",
+    );
+    let out = clade(dir.path(), &["run", "--json", "--name", "calls"]);
+    assert_ok(&out);
+    let end = finish(&parse_events(&out)).clone();
+    assert_eq!(end["reason"], "max_llm_calls", "{end}");
+    let calls = end["totals"]["llm_calls"].as_u64().unwrap();
+    // Work in flight when the budget is reached still finishes (a window
+    // of 2 iterations of at most 2 calls each).
+    assert!((3..=6).contains(&calls), "{end}");
+    assert_eq!(calls, server.requests().len() as u64, "{end}");
+    assert!(end["totals"]["done"].as_u64().unwrap() < 50, "{end}");
+
+    // The resumed run (its stored config keeps the budget) counts the first
+    // session's calls: it is over its budget before asking anything.
+    let again = clade(dir.path(), &["run", "--json", "--resume", "calls"]);
+    assert_ok(&again);
+    let end = finish(&parse_events(&again)).clone();
+    assert_eq!(end["reason"], "max_llm_calls", "{end}");
+    assert_eq!(end["totals"]["llm_calls"].as_u64(), Some(calls), "{end}");
+    assert_eq!(server.requests().len() as u64, calls, "{end}");
 }
