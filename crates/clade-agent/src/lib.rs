@@ -17,6 +17,7 @@ mod apply;
 mod called;
 mod diff;
 pub mod grammar;
+pub mod instruct;
 pub mod normalize;
 mod operators;
 mod parse;

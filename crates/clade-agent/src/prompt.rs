@@ -53,13 +53,16 @@ pub struct PromptInput {
 }
 
 /// What the host's search adds to a prompt beyond the programs: a hint from
-/// comparing two variants (ReEvo's short-term reflection) and the hints
-/// that preceded improvements earlier in the run (its long-term memory).
-/// Rendered as `{{reflection}}` and `{{lessons}}`; empty, they vanish.
+/// comparing two variants (ReEvo's short-term reflection), the hints that
+/// preceded improvements earlier in the run (its long-term memory) and an
+/// evolving instruction on how to approach the change (Promptbreeder's
+/// thinking styles). Rendered as `{{reflection}}`, `{{lessons}}` and
+/// `{{instruction}}`; empty, they vanish.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Guidance {
     pub reflection: Option<String>,
     pub lessons: Vec<String>,
+    pub instruction: Option<String>,
 }
 
 /// The templates of one agent.
@@ -134,6 +137,10 @@ pub fn build_prompt_with(
     vars.insert(
         "reflection",
         guidance.reflection.clone().unwrap_or_default(),
+    );
+    vars.insert(
+        "instruction",
+        guidance.instruction.clone().unwrap_or_default(),
     );
     vars.insert(
         "lessons",

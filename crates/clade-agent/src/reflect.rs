@@ -72,10 +72,16 @@ fn files_diff(from: &Program, to: &Program) -> String {
         .collect()
 }
 
-/// The hint in a model's reply: prose only (code blocks and edit markers
-/// dropped), on one line, without a leading `Hint:`, at most
-/// [`HINT_LIMIT`] characters cut at a word; `None` when nothing is left.
+/// The hint in a model's reply: see [`clean_prose`], at most
+/// [`HINT_LIMIT`] characters.
 pub fn clean_hint(reply: &str) -> Option<String> {
+    clean_prose(reply, HINT_LIMIT)
+}
+
+/// Prose only (code blocks and edit markers dropped), on one line, without
+/// a leading `Hint:`, at most `limit` characters cut at a word; `None` when
+/// nothing is left.
+pub fn clean_prose(reply: &str, limit: usize) -> Option<String> {
     let mut prose = Vec::new();
     let mut in_code = false;
     for line in reply.lines() {
@@ -98,7 +104,13 @@ pub fn clean_hint(reply: &str) -> Option<String> {
         .collect();
     let words: Vec<&str> = joined.split_whitespace().collect();
     let mut text = words.join(" ");
-    for label in ["hint:", "**hint:**", "hint -"] {
+    for label in [
+        "hint:",
+        "**hint:**",
+        "hint -",
+        "instruction:",
+        "**instruction:**",
+    ] {
         if text.to_lowercase().starts_with(label) {
             text = text[label.len()..].trim_start().to_string();
         }
@@ -106,7 +118,7 @@ pub fn clean_hint(reply: &str) -> Option<String> {
     if text.is_empty() {
         return None;
     }
-    Some(cut_at_word(&text, HINT_LIMIT))
+    Some(cut_at_word(&text, limit))
 }
 
 /// At most `limit` characters, cut before a word that would not fit.

@@ -40,7 +40,9 @@ mod transcript;
 pub use archive::{Archive, NewVariant, TreeSource, Variant, validate_run_name};
 pub use direction::Direction;
 pub use error::ArchiveError;
-pub use meta::{Reflection, RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus};
+pub use meta::{
+    Instruction, Reflection, RunRecord, SandboxStats, Timings, VariantMeta, VariantStatus,
+};
 pub use population::{
     FeatureDimension, InspirationSource, Population, PopulationConfig, Rng, Selection,
 };

@@ -84,6 +84,20 @@ pub struct VariantMeta {
     /// The hint the proposal's prompt carried (`search.reflection`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reflection: Option<Reflection>,
+    /// The instruction the proposal's prompt carried
+    /// (`search.prompt_evolution`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<Instruction>,
+}
+
+/// An instruction of an evolving prompt, as a variant's prompt carried it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Instruction {
+    pub text: String,
+    /// The instruction it was rewritten from, when the variant's iteration
+    /// made it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutated_from: Option<String>,
 }
 
 /// A hint from comparing two variants of the run, as its prompt showed it.

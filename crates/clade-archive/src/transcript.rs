@@ -38,6 +38,9 @@ pub enum ExchangeKind {
     /// Two variants compared before the question, for a hint in it
     /// (`search.reflection`).
     Reflection,
+    /// The question's instruction rewritten by the model before the
+    /// question (`search.prompt_evolution`).
+    Mutation,
 }
 
 impl ExchangeKind {
@@ -48,6 +51,7 @@ impl ExchangeKind {
             ExchangeKind::Repair => "repair",
             ExchangeKind::Afresh => "afresh",
             ExchangeKind::Reflection => "reflection",
+            ExchangeKind::Mutation => "mutation",
         }
     }
 }

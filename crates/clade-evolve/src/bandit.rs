@@ -37,6 +37,27 @@ fn arm(operator: Operator) -> usize {
     ARMS.iter().position(|o| *o == operator).unwrap_or(0)
 }
 
+/// UCB1's pick among the arms `usable` (indices into `pulls` and `wins`):
+/// the first untried one, else the highest upper confidence bound, ties to
+/// the earlier; `None` when nothing is usable.
+pub(crate) fn ucb1(pulls: &[u64], wins: &[u64], usable: &[usize]) -> Option<usize> {
+    if let Some(untried) = usable.iter().find(|i| pulls[**i] == 0) {
+        return Some(*untried);
+    }
+    let total: u64 = usable.iter().map(|i| pulls[*i]).sum();
+    let bound = |i: usize| {
+        let n = pulls[i] as f64;
+        wins[i] as f64 / n + (2.0 * (total.max(1) as f64).ln() / n).sqrt()
+    };
+    usable
+        .iter()
+        .fold(None::<(usize, f64)>, |best, &i| match best {
+            Some((_, b)) if b >= bound(i) => best,
+            _ => Some((i, bound(i))),
+        })
+        .map(|(i, _)| i)
+}
+
 impl OperatorBandit {
     /// Credits `operator` (by its recorded name; the seed's and unknown
     /// names are not arms) with variant `id`'s pull, a win when `won`.
@@ -82,21 +103,7 @@ impl OperatorBandit {
         .filter(|(_, (weight, ok))| *ok && weight.is_finite() && *weight > 0.0)
         .map(|(i, _)| i)
         .collect();
-        if let Some(untried) = usable.iter().find(|i| pulls[**i] == 0) {
-            return ARMS[*untried];
-        }
-        let total: u64 = usable.iter().map(|i| pulls[*i]).sum();
-        let bound = |i: usize| {
-            let n = pulls[i] as f64;
-            wins[i] as f64 / n + (2.0 * (total.max(1) as f64).ln() / n).sqrt()
-        };
-        usable
-            .into_iter()
-            .fold(None::<(usize, f64)>, |best, i| match best {
-                Some((_, b)) if b >= bound(i) => best,
-                _ => Some((i, bound(i))),
-            })
-            .map_or(Operator::Diff, |(i, _)| ARMS[i])
+        ucb1(&pulls, &wins, &usable).map_or(Operator::Diff, |i| ARMS[i])
     }
 
     /// (pulls, wins) of `operator` over every credited variant.

@@ -366,6 +366,10 @@ pub struct SearchConfig {
     /// better than a worse one (ReEvo's short-term reflection) and put the
     /// hint in the prompt, with the hints that preceded improvements.
     pub reflection: bool,
+    /// Carry an instruction on how to approach the change in each prompt,
+    /// chosen by UCB1 from a population the model keeps rewriting
+    /// (Promptbreeder's thinking styles and mutation prompts).
+    pub prompt_evolution: bool,
 }
 
 /// `search.operator_selection`.
@@ -395,6 +399,7 @@ impl Default for SearchConfig {
             novelty_threshold: 0.0,
             operator_selection: OperatorSelection::Mix,
             reflection: false,
+            prompt_evolution: false,
         }
     }
 }

@@ -19,12 +19,10 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use clade_agent::reflect::{Comparison, reflection_prompt};
-use clade_agent::{
-    Attempt, Guidance, Operator, OperatorMix, Program, PromptInput, Templates, build_prompt_with,
-};
+use clade_agent::{Attempt, Guidance, Operator, OperatorMix, Program, PromptInput, Templates};
 use clade_archive::{
-    Direction, NewVariant, Population, PopulationConfig, Rng, SandboxStats, Timings, TreeSource,
-    VariantMeta, VariantStatus,
+    Direction, Instruction, NewVariant, Population, PopulationConfig, Rng, SandboxStats, Timings,
+    TreeSource, VariantMeta, VariantStatus,
 };
 use clade_llm::{Ensemble, LlmError};
 use tokio::sync::mpsc;
@@ -33,8 +31,9 @@ use crate::config::{Config, OperatorSelection};
 use crate::evaluate::{Evaluation, first_line};
 pub use crate::events::StopReason;
 use crate::events::{Best, Event, Totals};
+use crate::instructions::Instructions;
 use crate::proposal::{
-    self, Brief, LlmInfo, Outcome, Plan, Produced, Repair, Shared, files_digest,
+    self, Brief, LlmInfo, Outcome, Plan, Produced, Question, Shared, files_digest,
 };
 use crate::rejection::Rejection;
 use crate::scoring::Metrics;
@@ -115,6 +114,8 @@ pub(crate) struct Memory {
     pub bandit: crate::bandit::OperatorBandit,
     /// Hints that preceded improvements, for `search.reflection`.
     pub lessons: crate::reflection::Lessons,
+    /// The evolving instructions, for `search.prompt_evolution`.
+    pub instructions: Instructions,
 }
 
 /// One recorded variant, as [`Memory::remember`] takes it.
@@ -141,13 +142,20 @@ impl Memory {
             commits: HashMap::new(),
             bandit: Default::default(),
             lessons: Default::default(),
+            instructions: Default::default(),
         }
     }
 
-    /// Credits the operator that made `variant` (not the seed): a win when
-    /// it scored better than its parent and the seed. Called for every
-    /// variant in recording order, live and when a run resumes.
-    pub(crate) fn credit(&mut self, variant: &Recorded<'_>, direction: Direction) {
+    /// Credits the operator that made `variant` (not the seed), and the
+    /// instruction its prompt carried: a win when it scored better than its
+    /// parent and the seed. Called for every variant in recording order,
+    /// live and when a run resumes.
+    pub(crate) fn credit(
+        &mut self,
+        variant: &Recorded<'_>,
+        instruction: Option<&Instruction>,
+        direction: Direction,
+    ) {
         if variant.id == 0 {
             return;
         }
@@ -161,6 +169,9 @@ impl Memory {
             beats(parent) && beats(seed)
         });
         self.bandit.credit(variant.id, variant.operator, won);
+        if let Some(instruction) = instruction {
+            self.instructions.credit(variant.id, &instruction.text, won);
+        }
     }
 
     /// Keeps the hint `variant`'s prompt carried as a lesson when the
@@ -259,6 +270,8 @@ pub(crate) struct Settings {
     pub operator_selection: OperatorSelection,
     /// `search.reflection`.
     pub reflection: bool,
+    /// `search.prompt_evolution`.
+    pub prompt_evolution: bool,
     /// Iterations in flight at once (W = parallel_proposals +
     /// parallel_evaluations, see the module doc).
     pub window: u64,
@@ -300,6 +313,7 @@ impl Settings {
             operators,
             operator_selection: config.search.operator_selection,
             reflection: config.search.reflection,
+            prompt_evolution: config.search.prompt_evolution,
             window: (config.run.parallel_proposals + config.run.parallel_evaluations).max(1) as u64,
             repairs: config.run.repairs.unwrap_or(if all_local { 1 } else { 0 }),
             budgets: Budgets {
@@ -537,7 +551,17 @@ impl Controller {
         let others: Vec<u64> = top.iter().chain(&inspirations).copied().collect();
         let (guidance, reflect) =
             self.guidance(iteration, parent, &others, failed.is_some(), &input);
-        let prompt = build_prompt_with(&self.settings.templates, &input, &guidance);
+        let instruction = guidance.instruction.clone().map(|text| Instruction {
+            text,
+            mutated_from: None,
+        });
+        let question = Question {
+            templates: self.settings.templates.clone(),
+            input,
+            guidance,
+        };
+        let prompt = question.prompt();
+        let input = &question.input;
         let brief = Brief {
             task: input.task.clone(),
             metric: input.metric.clone(),
@@ -545,18 +569,15 @@ impl Controller {
             parent_score: input.parent.score,
             parent_files: self.memory.known.get(&parent)?.files.clone(),
         };
-        let repair = (self.settings.repairs > 0).then(|| Repair {
-            templates: self.settings.templates.clone(),
-            input,
-            guidance,
-            left: self.settings.repairs,
-        });
         Some(Plan {
             iteration,
             island,
             parent,
             operator,
             inspirations,
+            mutate: instruction.is_some() && Instructions::mutates(iteration),
+            instruction,
+            question,
             prompt,
             endpoint,
             llm_seed,
@@ -564,16 +585,18 @@ impl Controller {
             base_files,
             plan_ms: started.elapsed().as_secs_f64() * 1e3,
             known_below: self.counters.next_id,
-            repair,
+            repairs: self.settings.repairs,
             brief,
             reflect,
             hint: None,
         })
     }
 
-    /// With `search.reflection`, the lessons iteration `iteration` shows and
-    /// the comparison asked before its question (none for a fix, whose task
-    /// is the failed candidate's error, or without a pair to compare).
+    /// The guidance iteration `iteration`'s question carries: with
+    /// `search.prompt_evolution` the instruction UCB1 picks; with
+    /// `search.reflection` the lessons and the comparison asked before the
+    /// question (none for a fix, whose task is the failed candidate's error,
+    /// or without a pair to compare). Both count variants up to the cutoff.
     fn guidance(
         &self,
         iteration: u64,
@@ -582,15 +605,24 @@ impl Controller {
         fixing: bool,
         input: &PromptInput,
     ) -> (Guidance, Option<crate::reflection::Reflect>) {
+        let cutoff = (iteration + 1).saturating_sub(self.settings.window);
+        let instruction = self
+            .settings
+            .prompt_evolution
+            .then(|| self.memory.instructions.choose(cutoff).to_string());
         if !self.settings.reflection {
-            return (Guidance::default(), None);
+            return (
+                Guidance {
+                    instruction,
+                    ..Guidance::default()
+                },
+                None,
+            );
         }
         let guidance = Guidance {
             reflection: None,
-            lessons: self
-                .memory
-                .lessons
-                .upto((iteration + 1).saturating_sub(self.settings.window)),
+            lessons: self.memory.lessons.upto(cutoff),
+            instruction,
         };
         let score = |id: u64| self.memory.known.get(&id).and_then(|k| k.score);
         let reflect = (!fixing)
@@ -598,7 +630,7 @@ impl Controller {
             .flatten()
             .and_then(|(better, worse)| {
                 let (b, w) = (self.program(better)?, self.program(worse)?);
-                let question = reflection_prompt(&Comparison {
+                let comparison = reflection_prompt(&Comparison {
                     task: &input.task,
                     metric: &input.metric,
                     direction: &input.direction,
@@ -608,10 +640,7 @@ impl Controller {
                 Some(crate::reflection::Reflect {
                     better,
                     worse,
-                    question,
-                    templates: self.settings.templates.clone(),
-                    input: input.clone(),
-                    guidance: guidance.clone(),
+                    comparison,
                 })
             });
         (guidance, reflect)
@@ -722,7 +751,11 @@ impl Controller {
             feedback: meta.feedback.as_deref(),
             new_files,
         };
-        self.memory.credit(&recorded, self.settings.direction);
+        self.memory.credit(
+            &recorded,
+            meta.instruction.as_ref(),
+            self.settings.direction,
+        );
         let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
         self.memory.learn(&recorded, hint, self.settings.direction);
         self.memory.remember(recorded, &self.settings.metric);
@@ -1133,6 +1166,7 @@ fn variant_meta(plan: &Plan, llm: Option<&LlmInfo>) -> VariantMeta {
         island: plan.island,
         inspirations: plan.inspirations.clone(),
         reflection: plan.hint.clone(),
+        instruction: plan.instruction.clone(),
         ..VariantMeta::default()
     };
     if let Some(llm) = llm {

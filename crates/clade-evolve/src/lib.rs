@@ -41,6 +41,7 @@ pub mod functions;
 pub mod gc;
 pub mod import;
 pub mod init;
+mod instructions;
 mod local;
 mod novelty;
 mod own_crate;

@@ -16,7 +16,7 @@ use clade_agent::{
     Candidate, Guidance, Operator, Program, Prompt, PromptInput, Templates, Workspace, apply_reply,
     build_prompt_with, candidate_between,
 };
-use clade_archive::{Reflection, Transcript};
+use clade_archive::{Instruction, Reflection, Transcript};
 use clade_llm::{ChatRequest, Completion, Endpoint, Ledger, LlmError, Message, ReplyShape};
 use sha2::{Digest, Sha256};
 use tokio::sync::Semaphore;
@@ -25,7 +25,7 @@ use crate::backend::{EvalBackend, EvalJob, evaluate_on_pool};
 use crate::evaluate::Evaluation;
 use crate::proposer::{Proposal, ProposalRequest, Proposer};
 use crate::rejection::Rejection;
-use crate::transcript::REFLECTION_ATTEMPT;
+use crate::transcript::{MUTATION_ATTEMPT, REFLECTION_ATTEMPT};
 
 /// What the controller decided for one iteration.
 #[derive(Clone)]
@@ -36,6 +36,9 @@ pub(crate) struct Plan {
     pub parent: u64,
     pub operator: Operator,
     pub inspirations: Vec<u64>,
+    /// What the prompt is rendered from.
+    pub question: Question,
+    /// The question as rendered (again whenever its guidance changes).
     pub prompt: Prompt,
     pub endpoint: Arc<Endpoint>,
     pub llm_seed: u64,
@@ -51,14 +54,25 @@ pub(crate) struct Plan {
     /// so whether a reply is resampled never depends on timing, and a
     /// replay asks the same questions.
     pub known_below: u64,
-    /// What a repair needs, when the run repairs failed candidates.
-    pub repair: Option<Repair>,
+    /// Repairs allowed in this iteration (`run.repairs`).
+    pub repairs: u32,
     /// What an agent proposer is told.
     pub brief: Brief,
     /// The comparison to ask for before the question (`search.reflection`).
     pub reflect: Option<crate::reflection::Reflect>,
     /// The hint the question carries, once the reflection gave one.
     pub hint: Option<Reflection>,
+    /// The instruction the question carries (`search.prompt_evolution`).
+    pub instruction: Option<Instruction>,
+    /// Ask the model to rewrite the instruction before the question.
+    pub mutate: bool,
+}
+
+impl Plan {
+    /// Renders the prompt again after its guidance changed.
+    fn rerender(&mut self) {
+        self.prompt = self.question.prompt();
+    }
 }
 
 /// The question of an iteration as an agent proposer gets it.
@@ -73,21 +87,25 @@ pub(crate) struct Brief {
     pub parent_files: Arc<BTreeMap<String, String>>,
 }
 
-/// A repair: the failed candidate goes back to the model in a FIX prompt,
-/// built from the plan's own prompt input; when that answer is unusable
-/// (often: the same code again), the plan's own question is asked afresh.
+/// What an iteration's prompts are rendered from: the templates, the
+/// prompt input and the search's guidance (which a reflection or an
+/// instruction's mutation may still change before the question is asked).
 #[derive(Clone)]
-pub(crate) struct Repair {
+pub(crate) struct Question {
     pub templates: Arc<Templates>,
     pub input: PromptInput,
-    /// The lessons and hint the plan's question carries.
     pub guidance: Guidance,
-    /// Repairs allowed in this iteration.
-    pub left: u32,
 }
 
-impl Repair {
-    fn prompt(
+impl Question {
+    pub(crate) fn prompt(&self) -> Prompt {
+        build_prompt_with(&self.templates, &self.input, &self.guidance)
+    }
+
+    /// A repair: the failed candidate goes back to the model in a FIX
+    /// prompt built from the plan's own input; when that answer is unusable
+    /// (often: the same code again), the plan's own question is asked afresh.
+    fn repair_prompt(
         &self,
         files: &BTreeMap<String, String>,
         reason: &Rejection,
@@ -356,8 +374,8 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
     };
     let request = ChatRequest {
         messages: vec![
-            Message::system(reflect.question.system.clone()),
-            Message::user(reflect.question.user.clone()),
+            Message::system(reflect.comparison.system.clone()),
+            Message::user(reflect.comparison.user.clone()),
         ],
         seed: Some(derived_seed(plan.llm_seed, u64::from(REFLECTION_ATTEMPT))),
         max_tokens: Some(REFLECTION_MAX_TOKENS),
@@ -375,11 +393,8 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
     else {
         return;
     };
-    let (prompt, guidance) = reflect.with_hint(&hint);
-    plan.prompt = prompt;
-    if let Some(repair) = plan.repair.as_mut() {
-        repair.guidance = guidance;
-    }
+    plan.question.guidance.reflection = Some(hint.clone());
+    plan.rerender();
     plan.hint = Some(Reflection {
         better: reflect.better,
         worse: reflect.worse,
@@ -390,12 +405,53 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
 /// The longest reflection reply asked for, in tokens (a hint is ~30 words).
 const REFLECTION_MAX_TOKENS: u32 = 96;
 
+/// With a mutation planned, asks for a new instruction from the plan's and
+/// puts it in the question. A failed call or an unusable reply keeps the
+/// planned instruction.
+async fn mutate_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInfo>) {
+    let Some(old) = plan.instruction.clone().filter(|_| plan.mutate) else {
+        return;
+    };
+    let question = clade_agent::instruct::mutation_prompt(&plan.question.input.task, &old.text);
+    let request = ChatRequest {
+        messages: vec![
+            Message::system(question.system),
+            Message::user(question.user),
+        ],
+        seed: Some(derived_seed(plan.llm_seed, u64::from(MUTATION_ATTEMPT))),
+        max_tokens: Some(REFLECTION_MAX_TOKENS),
+        ..ChatRequest::default()
+    };
+    let completion = match ask(plan, shared, &request, MUTATION_ATTEMPT, llm).await {
+        Ok(completion) => completion,
+        Err(err) => {
+            tracing::warn!(iteration = plan.iteration, error = %err, "instruction mutation failed: keeping it");
+            return;
+        }
+    };
+    let Some(text) =
+        clade_agent::instruct::clean_instruction(&plan.endpoint.scrub(&completion.text))
+    else {
+        return;
+    };
+    if text == old.text {
+        return;
+    }
+    plan.question.guidance.instruction = Some(text.clone());
+    plan.rerender();
+    plan.instruction = Some(Instruction {
+        text,
+        mutated_from: Some(old.text),
+    });
+}
+
 /// Runs one plan to its outcome.
 pub(crate) async fn work(mut plan: Plan, shared: Arc<Shared>) -> Outcome {
     if let Some(proposer) = shared.proposer.clone() {
         return agent_work(plan, shared, proposer).await;
     }
     let mut llm: Option<LlmInfo> = None;
+    mutate_first(&mut plan, &shared, &mut llm).await;
     reflect_first(&mut plan, &shared, &mut llm).await;
     // The plan's own question, in the reply shape its operator needs (made
     // once: resamples and fresh answers reuse it).
@@ -511,15 +567,16 @@ pub(crate) async fn work(mut plan: Plan, shared: Arc<Shared>) -> Outcome {
     // Whatever goes wrong on the way (no reply, no usable edit, a known
     // variant) leaves the last evaluated candidate as the outcome.
     let mut repairs = 0;
-    while let Some(repair) = &plan.repair
-        && repairs < repair.left
+    while repairs < plan.repairs
         && let Evaluation::Rejected {
             reason, feedback, ..
         } = &evaluation
         && reason.repairable()
     {
         repairs += 1;
-        let prompt = repair.prompt(&candidate.files, reason, feedback.as_deref());
+        let prompt = plan
+            .question
+            .repair_prompt(&candidate.files, reason, feedback.as_deref());
         let request = ChatRequest {
             messages: vec![Message::system(prompt.system), Message::user(prompt.user)],
             seed: Some(derived_seed(plan.llm_seed, 100 + u64::from(repairs))),

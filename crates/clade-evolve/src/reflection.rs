@@ -16,9 +16,7 @@
 //! This module decides what to compare and what to keep; the call itself
 //! is the iteration's (`proposal`).
 
-use std::sync::Arc;
-
-use clade_agent::{Guidance, Prompt, PromptInput, Templates, build_prompt_with};
+use clade_agent::Prompt;
 use clade_archive::Direction;
 
 /// Lessons shown per prompt.
@@ -77,31 +75,13 @@ pub(crate) fn pair(
     })
 }
 
-/// What the reflection before an iteration's question needs.
+/// The reflection before an iteration's question.
 #[derive(Clone)]
 pub(crate) struct Reflect {
     pub better: u64,
     pub worse: u64,
     /// The comparison asked of the model.
-    pub question: Prompt,
-    /// What the iteration's question is rebuilt from, with the hint.
-    pub templates: Arc<Templates>,
-    pub input: PromptInput,
-    pub guidance: Guidance,
-}
-
-impl Reflect {
-    /// The iteration's question with `hint` in it.
-    pub(crate) fn with_hint(&self, hint: &str) -> (Prompt, Guidance) {
-        let guidance = Guidance {
-            reflection: Some(hint.to_string()),
-            ..self.guidance.clone()
-        };
-        (
-            build_prompt_with(&self.templates, &self.input, &guidance),
-            guidance,
-        )
-    }
+    pub comparison: Prompt,
 }
 
 #[cfg(test)]

@@ -885,9 +885,11 @@ fn restore(
             feedback: meta.feedback.as_deref(),
             new_files: (new_code || validated).then(|| files.clone()),
         };
-        controller
-            .memory
-            .credit(&recorded, controller.settings.direction);
+        controller.memory.credit(
+            &recorded,
+            meta.instruction.as_ref(),
+            controller.settings.direction,
+        );
         let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
         controller
             .memory

@@ -10,18 +10,23 @@ use clade_llm::{ChatRequest, Completion, Endpoint};
 
 /// The attempt number of the reflection before an iteration's question.
 pub(crate) const REFLECTION_ATTEMPT: u32 = 300;
+/// The attempt number of an instruction's mutation before the question.
+pub(crate) const MUTATION_ATTEMPT: u32 = 400;
 
 /// Which exchange of its iteration the request numbered `attempt` is (the
 /// numbering of the proposal loop: 0 the question, 1.. resamples, 100 + n
 /// repair n, 200 + n the question afresh after repair n, 300 the
-/// reflection).
+/// reflection, 400 the instruction's mutation).
 pub(crate) fn kind_of(attempt: u32) -> (ExchangeKind, u32) {
     match attempt {
         0 => (ExchangeKind::Proposal, 0),
         1..100 => (ExchangeKind::Resample, attempt),
         100..200 => (ExchangeKind::Repair, attempt - 100),
         200..REFLECTION_ATTEMPT => (ExchangeKind::Afresh, attempt - 200),
-        _ => (ExchangeKind::Reflection, attempt - REFLECTION_ATTEMPT),
+        REFLECTION_ATTEMPT..MUTATION_ATTEMPT => {
+            (ExchangeKind::Reflection, attempt - REFLECTION_ATTEMPT)
+        }
+        _ => (ExchangeKind::Mutation, attempt - MUTATION_ATTEMPT),
     }
 }
 
@@ -73,5 +78,6 @@ mod tests {
         assert_eq!(kind_of(101), (ExchangeKind::Repair, 1));
         assert_eq!(kind_of(203), (ExchangeKind::Afresh, 3));
         assert_eq!(kind_of(REFLECTION_ATTEMPT), (ExchangeKind::Reflection, 0));
+        assert_eq!(kind_of(MUTATION_ATTEMPT), (ExchangeKind::Mutation, 0));
     }
 }

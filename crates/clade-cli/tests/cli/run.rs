@@ -1418,12 +1418,17 @@ fn ucb_operator_statistics_are_rebuilt_when_a_run_resumes() {
 /// scrubbed (the scripted model echoes the API key into it) and built from
 /// ranking scores only: the held-back score the first session ended with
 /// reaches no request of the second.
-/// A model that adds one step to the parent's `steps` every time, and
-/// answers a reflection with a hint that quotes its API key.
-fn stepping_llm() -> ScriptedServer {
-    ScriptedServer::start_with(|_, request| {
+/// A model that adds one step to the parent's `steps` every time, answers
+/// a reflection with a hint that quotes its API key and rewrites any
+/// instruction into "Add two steps at a time.", after `delay`.
+fn stepping_llm_after(delay: Duration) -> ScriptedServer {
+    ScriptedServer::start_with(move |_, request| {
+        std::thread::sleep(delay);
         let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
         let user = body["messages"][1]["content"].as_str().unwrap_or("");
+        if user.contains("# The instruction they were given") {
+            return Reply::openai("Instruction: \"Add two steps at a time.\"", 20, 10);
+        }
         if user.contains("say what made") {
             let key = request
                 .header("authorization")
@@ -1444,6 +1449,10 @@ fn stepping_llm() -> ScriptedServer {
         Reply::openai(&text, 20, 10)
     })
     .unwrap()
+}
+
+fn stepping_llm() -> ScriptedServer {
+    stepping_llm_after(Duration::ZERO)
 }
 
 /// The drawn-inputs crate, one iteration at a time, diff only, talking to
@@ -1597,4 +1606,102 @@ fn max_llm_calls_stops_a_run_and_counts_across_a_resume() {
     assert_eq!(end["reason"], "max_llm_calls", "{end}");
     assert_eq!(end["totals"]["llm_calls"].as_u64(), Some(calls), "{end}");
     assert_eq!(server.requests().len() as u64, calls, "{end}");
+}
+
+/// The instruction each variant's prompt carried, by id, from its note.
+fn instructions_of(dir: &Path, run: &str) -> Vec<(u64, Value)> {
+    let rows = shape(dir, run);
+    rows[1..]
+        .iter()
+        .map(|row| {
+            let out = clade(dir, &["show", &format!("{run}/{}", row.0), "--json"]);
+            assert_ok(&out);
+            let shown: Value = serde_json::from_slice(&out.stdout).unwrap();
+            (row.0, shown["meta"]["instruction"].clone())
+        })
+        .collect()
+}
+
+/// `search.prompt_evolution`: every variant's note records the instruction
+/// its prompt carried; the fourth iteration first has the model rewrite its
+/// instruction, records where it came from and carries the new one; and a
+/// run SIGKILLed mid-way and resumed rebuilds the instructions' statistics
+/// from the notes, choosing for every variant recorded before the kill and
+/// the next two (planned from what was recorded by then) what a run in one
+/// go chooses.
+#[test]
+fn evolving_instructions_are_recorded_and_their_statistics_survive_sigkill() {
+    let server = stepping_llm();
+    let straight = stepping_project(
+        &server,
+        "iterations = 8\nname = \"evo\"",
+        "prompt_evolution = true",
+    );
+    let out = clade(straight.path(), &["run", "--json"]);
+    assert_ok(&out);
+    let chosen = instructions_of(straight.path(), "evo");
+    assert_eq!(chosen.len(), 8, "{chosen:?}");
+    for (id, instruction) in &chosen {
+        assert!(instruction["text"].is_string(), "#{id}: {instruction}");
+    }
+    let mutated = &chosen[3].1;
+    assert_eq!(mutated["text"], "Add two steps at a time.", "{chosen:?}");
+    assert!(mutated["mutated_from"].is_string(), "{mutated}");
+    assert!(
+        chosen
+            .iter()
+            .filter(|(_, i)| i["mutated_from"].is_string())
+            .count()
+            >= 1
+    );
+    let transcript = clade(
+        straight.path(),
+        &["show", "evo/4", "--transcript", "--json"],
+    );
+    let transcript: Value = serde_json::from_slice(&transcript.stdout).unwrap();
+    assert_eq!(
+        transcript["transcript"]["exchanges"][0]["kind"], "mutation",
+        "{transcript}"
+    );
+    let carried = server
+        .requests()
+        .iter()
+        .filter(|r| {
+            r.body
+                .contains("# How to approach it\\nAdd two steps at a time.")
+        })
+        .count();
+    assert!(carried >= 1, "the new instruction reached no prompt");
+
+    let slow = stepping_llm_after(Duration::from_millis(300));
+    let killed = stepping_project(
+        &slow,
+        "iterations = 8\nname = \"evo\"",
+        "prompt_evolution = true",
+    );
+    let mut run = Background::start(killed.path());
+    run.wait_for_variants(4);
+    run.child.kill().unwrap(); // SIGKILL
+    run.finish();
+    let recorded = shape(killed.path(), "evo").len() as u64 - 1;
+    assert!(
+        (3..8).contains(&recorded),
+        "{recorded} variants at the kill"
+    );
+    let out = clade(killed.path(), &["run", "--json", "--resume", "evo"]);
+    assert_ok(&out);
+    let resumed = instructions_of(killed.path(), "evo");
+    assert_eq!(resumed.len(), 8, "{resumed:?}");
+    let same = (recorded + 2).min(8) as usize;
+    let text = |list: &[(u64, Value)]| -> Vec<Value> {
+        list[..same]
+            .iter()
+            .map(|(_, i)| i["text"].clone())
+            .collect()
+    };
+    assert_eq!(
+        text(&resumed),
+        text(&chosen),
+        "{recorded} recorded before the kill"
+    );
 }
