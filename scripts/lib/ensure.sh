@@ -114,3 +114,22 @@ ensure_model() {
     fi
     bash "$(dirname "${BASH_SOURCE[0]}")/../fetch-model.sh" "$1"
 }
+
+# ensure_openevolve_python: a venv under the Clade cache with OpenEvolve
+# (from PyPI, pinned) and the evaluators' numpy, for the comparison harness;
+# prints its interpreter's path.
+OPENEVOLVE_VERSION=0.4.1
+ensure_openevolve_python() {
+    local venv="${CLADE_HOME:-$HOME/.cache/clade}/openevolve-python"
+    if ! "$venv/bin/python" -c "import numpy, openevolve, yaml; assert numpy.__version__ == '$EVALUATOR_NUMPY'; assert openevolve.__version__ == '$OPENEVOLVE_VERSION'" >/dev/null 2>&1; then
+        if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+            ensure_debian_packages python3-venv >&2
+        fi
+        log "creating OpenEvolve's Python (openevolve $OPENEVOLVE_VERSION, numpy $EVALUATOR_NUMPY) in $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+            "openevolve==$OPENEVOLVE_VERSION" "numpy==$EVALUATOR_NUMPY" >&2
+    fi
+    echo "$venv/bin/python"
+}
