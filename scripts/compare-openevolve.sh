@@ -7,8 +7,13 @@
 # same seeds. Prints the best combined_score per seed for both, their means
 # with 95 % t intervals and the paired difference.
 #
-#   scripts/compare-openevolve.sh [CALLS] [SEEDS] [PROBLEMS...]
+#   scripts/compare-openevolve.sh [--ablate] [CALLS] [SEEDS] [PROBLEMS...]
 #       default: 20 "1,2,3" circle_packing tsp_constructive
+#
+# --ablate runs Clade alone instead, under four configurations on the same
+# budget and seeds: today's loop, + search.reflection, +
+# search.prompt_evolution, and both; it prints best per seed, the mean with
+# its interval, and the valid and duplicate shares of the iterations.
 #
 # The model: CLADE_MODEL=1.5b (default) or 0.5b, served by `clade model
 # serve` on a free port for the length of the comparison; or
@@ -22,6 +27,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/lib/ensure.sh
 
+ablate=()
+if [ "${1:-}" = "--ablate" ]; then
+    shift
+    ablate=(--ablate 'base='
+        --ablate 'reflection=\n[search]\nreflection = true\n'
+        --ablate 'prompt_evolution=\n[search]\nprompt_evolution = true\n'
+        --ablate 'both=\n[search]\nreflection = true\nprompt_evolution = true\n')
+fi
 calls="${1:-20}"
 seeds="${2:-1,2,3}"
 shift $(( $# > 2 ? 2 : $# ))
@@ -63,5 +76,5 @@ log "comparing on $model at $url: $calls LLM replies per run, seeds $seeds, prob
 paths=()
 for p in "${problems[@]}"; do paths+=("examples/openevolve/$p"); done
 "$python" scripts/lib/compare_openevolve.py --clade "$clade" --url "$url" --model "$model" \
-    --calls "$calls" --seeds "$seeds" --out "$out" --clade-extra "${CLADE_EXTRA:-}" "${paths[@]}" \
-    | tee "$out/table.md"
+    --calls "$calls" --seeds "$seeds" --out "$out" --clade-extra "${CLADE_EXTRA:-}" \
+    "${ablate[@]}" "${paths[@]}" | tee "$out/table${ablate:+-ablation}.md"

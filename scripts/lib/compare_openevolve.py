@@ -15,6 +15,13 @@ still finishes, so it may use a few more). OpenEvolve's side, run second:
 `openevolve-run` with `--iterations C`, C the replies Clade used (one reply
 per iteration); its replies are counted from its log's token-usage lines,
 so both columns count the same thing.
+
+Both sides send the same temperature, max_tokens, timeout and retries, run
+one proposal and one evaluation at a time, no cascade stages and no LLM
+feedback, with two islands. Seeds reach the model differently, as each tool
+does it: OpenEvolve sends its run's seed with every request (so the same
+prompt gets the same reply from a seeded endpoint), Clade a seed per call
+derived from the run's seed and the iteration.
 """
 
 import argparse
@@ -82,8 +89,9 @@ def copy_problem(problem, into, config):
 
 def env_with_key():
     env = dict(os.environ)
-    # The local model needs no key; both clients insist on one.
-    env["OPENAI_API_KEY"] = "none"
+    # The local model needs no key, but both clients insist on one; another
+    # endpoint's key comes from the caller's OPENAI_API_KEY.
+    env.setdefault("OPENAI_API_KEY", "none")
     return env
 
 
@@ -123,12 +131,35 @@ def run_openevolve(problem, work, args, seed, calls):
     for name in os.listdir(os.path.join(output, "logs")):
         with open(os.path.join(output, "logs", name)) as f:
             for line in f:
-                # One line per reply (not the run's "Total LLM Token Usage").
-                found = re.search(r" - LLM Token Usage \(.*total_tokens=(\d+)", line)
-                if found:
+                # One line per reply (not the run's "Total LLM Token Usage"),
+                # with its tokens when the endpoint reported them.
+                if " - LLM Token Usage (" in line:
                     replies += 1
-                    tokens += int(found.group(1))
+                    found = re.search(r"total_tokens=(\d+)", line)
+                    tokens += int(found.group(1)) if found else 0
     return {"best": best, "llm_calls": replies, "tokens": tokens, "elapsed_s": round(elapsed, 1)}
+
+
+def merge_toml(text, extra):
+    """`text` with `extra`'s keys added: a key under a `[table]` that `text`
+    already has goes into that table (TOML refuses a table twice), the rest
+    is appended."""
+    header, sections = None, {}
+    for line in extra.splitlines():
+        if re.match(r"^\[[^\[\]]+\]\s*$", line):
+            header = line.strip()
+            sections.setdefault(header, [])
+        elif line.strip():
+            sections.setdefault(header, []).append(line)
+    for header, keys in sections.items():
+        if header is None:
+            text = "\n".join(keys) + "\n" + text
+        elif re.search(r"(?m)^" + re.escape(header) + r"\s*$", text):
+            text = re.sub(r"(?m)^" + re.escape(header) + r"\s*\n",
+                          lambda m: m.group(0) + "\n".join(keys) + "\n", text, count=1)
+        else:
+            text += "\n" + header + "\n" + "\n".join(keys) + "\n"
+    return text
 
 
 def run_clade(problem, work, args, seed):
@@ -145,7 +176,7 @@ def run_clade(problem, work, args, seed):
     # (evaluator.parallel_evaluations = 1 in config.yaml became run.parallel_evaluations).
     text = re.sub(r"(?m)^\[run\]\n", "[run]\nmax_llm_calls = %d\nparallel_proposals = 1\n"
                   % args.calls, text, count=1)
-    text += args.clade_extra
+    text = merge_toml(text, args.clade_extra)
     with open(path, "w") as f:
         f.write(text)
     git = ["git", "-C", project, "-c", "user.name=clade", "-c", "user.email=clade@localhost"]
@@ -159,13 +190,19 @@ def run_clade(problem, work, args, seed):
         log.write(events.stdout + events.stderr)
     if events.returncode != 0:
         raise RuntimeError(f"clade run failed: {events.stderr[-2000:]}")
-    finish = next(json.loads(line) for line in events.stdout.splitlines()
-                  if line.startswith("{") and json.loads(line)["event"] == "finish")
+    lines = [json.loads(line) for line in events.stdout.splitlines() if line.startswith("{")]
+    finish = next(e for e in lines if e["event"] == "finish")
+    duplicates = sum(1 for e in lines if e["event"] == "variant"
+                     and (e.get("reason") or "").startswith(("duplicate", "near_duplicate")))
     best = (finish.get("best") or {}).get("score")
     totals = finish["totals"]
     return {"best": best, "llm_calls": totals["llm_calls"], "tokens": totals["tokens"],
             "elapsed_s": round(time.time() - started, 1), "validated": totals["validated"],
-            "done": totals["done"]}
+            "done": totals["done"], "duplicates": duplicates}
+
+
+def fmt(score):
+    return "-" if score is None else "%.4f" % score
 
 
 def table(rows):
@@ -174,17 +211,63 @@ def table(rows):
     by_problem = {}
     for r in rows:
         by_problem.setdefault(r["problem"], []).append(r)
-        lines.append(f"| {r['problem']} | {r['seed']} | {r['clade']['best']:.4f} | "
-                     f"{r['clade']['llm_calls']} | {r['openevolve']['best']:.4f} | "
+        lines.append(f"| {r['problem']} | {r['seed']} | {fmt(r['clade']['best'])} | "
+                     f"{r['clade']['llm_calls']} | {fmt(r['openevolve']['best'])} | "
                      f"{r['openevolve']['llm_calls']} |")
     for problem, group in by_problem.items():
-        clade = interval([r["clade"]["best"] for r in group])
-        oe = interval([r["openevolve"]["best"] for r in group])
-        diff = interval([r["clade"]["best"] - r["openevolve"]["best"] for r in group])
+        # A run without a best (its seed rejected) scores 0, as OpenEvolve
+        # scores a failed evaluation.
+        best = lambda r, side: r[side]["best"] or 0.0
+        clade = interval([best(r, "clade") for r in group])
+        oe = interval([best(r, "openevolve") for r in group])
+        diff = interval([best(r, "clade") - best(r, "openevolve") for r in group])
         lines.append(f"| {problem} | mean ± 95 % | {clade[0]:.4f} ± {clade[1]:.4f} | | "
                      f"{oe[0]:.4f} ± {oe[1]:.4f} | |")
         lines.append(f"| {problem} | Clade − OpenEvolve (paired) | {diff[0]:+.4f} ± {diff[1]:.4f} | | | |")
     return "\n".join(lines)
+
+
+def ablation_table(rows):
+    """Per problem and configuration: best per seed, mean ± 95 %, valid and
+    duplicate shares of the iterations."""
+    lines = ["| problem | Clade configuration | best per seed | mean ± 95 % | valid | duplicates | LLM calls |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["problem"], r["variant"]), []).append(r["clade"])
+    for (problem, variant), runs in groups.items():
+        mean, half = interval([c["best"] or 0.0 for c in runs])
+        done = sum(c["done"] for c in runs) or 1
+        bests = ", ".join(fmt(c["best"]) for c in runs)
+        lines.append(
+            f"| {problem} | {variant} | {bests} | "
+            f"{mean:.4f} ± {half:.4f} | {sum(c['validated'] for c in runs) / done:.0%} | "
+            f"{sum(c['duplicates'] for c in runs) / done:.0%} | "
+            f"{', '.join(str(c['llm_calls']) for c in runs)} |")
+    return "\n".join(lines)
+
+
+def ablate(args):
+    """Clade alone under each `--ablate NAME=TOML` configuration."""
+    rows = []
+    with open(os.path.join(args.out, "ablation.jsonl"), "a") as results:
+        for problem in args.problems:
+            name = os.path.basename(os.path.normpath(problem))
+            for spec in args.ablate:
+                variant, _, extra = spec.partition("=")
+                for seed in [int(s) for s in args.seeds.split(",")]:
+                    work = os.path.join(args.out, name, variant, str(seed))
+                    os.makedirs(work, exist_ok=True)
+                    print(f"==> {name}, {variant}, seed {seed}", file=sys.stderr, flush=True)
+                    args.clade_extra = extra.replace("\\n", "\n")
+                    clade = run_clade(problem, work, args, seed)
+                    print(f"    {clade}", file=sys.stderr, flush=True)
+                    row = {"problem": name, "variant": variant, "seed": seed, "calls": args.calls,
+                           "model": args.model, "clade": clade}
+                    results.write(json.dumps(row) + "\n")
+                    results.flush()
+                    rows.append(row)
+    print(ablation_table(rows))
 
 
 def main():
@@ -199,9 +282,14 @@ def main():
     parser.add_argument("--max-tokens", type=int, default=1024)
     parser.add_argument("--llm-timeout", type=int, default=900)
     parser.add_argument("--clade-extra", default="", help="TOML appended to clade.toml")
+    parser.add_argument("--ablate", action="append", default=[],
+                        help="NAME=TOML: Clade alone with TOML appended (\\n for newlines); repeatable")
     parser.add_argument("problems", nargs="+")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
+    if args.ablate:
+        ablate(args)
+        return
     rows = []
     with open(os.path.join(args.out, "results.jsonl"), "a") as results:
         for problem in args.problems:

@@ -8,7 +8,7 @@
 //! instructions: that is the host's search.
 
 use crate::prompt::Prompt;
-use crate::reflect::clean_prose;
+use crate::prose::clean_prose;
 
 /// Longest instruction kept, in characters.
 pub const INSTRUCTION_LIMIT: usize = 200;
@@ -41,7 +41,11 @@ pub fn mutation_prompt(task: &str, instruction: &str) -> Prompt {
 /// [`INSTRUCTION_LIMIT`] characters, no leading `Instruction:`, quotes
 /// around it dropped), or `None`.
 pub fn clean_instruction(reply: &str) -> Option<String> {
-    let text = clean_prose(reply, INSTRUCTION_LIMIT)?;
+    let text = clean_prose(
+        reply,
+        &["instruction:", "**instruction:**"],
+        INSTRUCTION_LIMIT,
+    )?;
     let text = text
         .trim_matches(|c| c == '"' || c == '\'' || c == '`')
         .trim();

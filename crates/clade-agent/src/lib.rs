@@ -22,6 +22,7 @@ pub mod normalize;
 mod operators;
 mod parse;
 mod prompt;
+pub mod prose;
 pub mod reflect;
 pub mod regions;
 

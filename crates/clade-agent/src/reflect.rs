@@ -12,6 +12,7 @@ use std::collections::BTreeSet;
 
 use crate::diff::unified;
 use crate::prompt::{Program, Prompt, fenced, truncate};
+use crate::prose::clean_prose;
 
 /// Longest hint kept, in characters: every later prompt may carry a few.
 pub const HINT_LIMIT: usize = 300;
@@ -72,75 +73,10 @@ fn files_diff(from: &Program, to: &Program) -> String {
         .collect()
 }
 
-/// The hint in a model's reply: see [`clean_prose`], at most
-/// [`HINT_LIMIT`] characters.
+/// The hint in a model's reply: prose only (see [`clean_prose`]), without
+/// a leading `Hint:`, at most [`HINT_LIMIT`] characters.
 pub fn clean_hint(reply: &str) -> Option<String> {
-    clean_prose(reply, HINT_LIMIT)
-}
-
-/// Prose only (code blocks and edit markers dropped), on one line, without
-/// a leading `Hint:`, at most `limit` characters cut at a word; `None` when
-/// nothing is left.
-pub fn clean_prose(reply: &str, limit: usize) -> Option<String> {
-    let mut prose = Vec::new();
-    let mut in_code = false;
-    for line in reply.lines() {
-        let trimmed = line.trim();
-        if trimmed.starts_with("```") {
-            in_code = !in_code;
-            continue;
-        }
-        let marker = ["<<<<<<<", "=======", ">>>>>>>"]
-            .iter()
-            .any(|m| trimmed.starts_with(m));
-        if !in_code && !marker {
-            prose.push(trimmed);
-        }
-    }
-    let joined: String = prose
-        .join(" ")
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    let words: Vec<&str> = joined.split_whitespace().collect();
-    let mut text = words.join(" ");
-    for label in [
-        "hint:",
-        "**hint:**",
-        "hint -",
-        "instruction:",
-        "**instruction:**",
-    ] {
-        if text.to_lowercase().starts_with(label) {
-            text = text[label.len()..].trim_start().to_string();
-        }
-    }
-    if text.is_empty() {
-        return None;
-    }
-    Some(cut_at_word(&text, limit))
-}
-
-/// At most `limit` characters, cut before a word that would not fit.
-fn cut_at_word(text: &str, limit: usize) -> String {
-    if text.chars().count() <= limit {
-        return text.to_string();
-    }
-    let mut out = String::new();
-    for word in text.split(' ') {
-        if out.chars().count() + word.chars().count() + 2 > limit {
-            break;
-        }
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    if out.is_empty() {
-        out = text.chars().take(limit - 1).collect();
-    }
-    out.push('…');
-    out
+    clean_prose(reply, &["hint:", "**hint:**", "hint -"], HINT_LIMIT)
 }
 
 #[cfg(test)]

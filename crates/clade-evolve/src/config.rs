@@ -659,6 +659,11 @@ impl Config {
         {
             return Err(format!("run.max_cost_usd must be a number >= 0, not {usd}"));
         }
+        // Each repair numbers its exchanges within a range of 100 (see the
+        // transcript's exchange kinds).
+        if self.run.repairs.is_some_and(|r| r > 99) {
+            return Err("run.repairs must be at most 99".into());
+        }
         if self.run.parallel_proposals == 0 || self.run.parallel_evaluations == 0 {
             return Err(
                 "run.parallel_proposals and run.parallel_evaluations must be at least 1".into(),
@@ -737,6 +742,7 @@ scorer = "stdout-json"
             ("max_wall_minutes = 1e300", "run.max_wall_minutes"),
             ("max_wall_minutes = -5.0", "run.max_wall_minutes"),
             ("max_cost_usd = -1.0", "run.max_cost_usd"),
+            ("repairs = 100", "run.repairs must be at most 99"),
         ] {
             let err = parse(&format!("[run]\n{run}\n\n{base}"))
                 .unwrap_err()

@@ -99,10 +99,10 @@ fn failed_program(failure: &Failure) -> (Program, String) {
 }
 
 /// What the controller remembers of recorded variants, for later prompts
-/// and for building on them. Written only through [`Memory::remember`] (and
-/// the operators' statistics through [`Memory::credit`]), both
-/// while recording and when a run resumes from the archive, so a resumed run
-/// asks what an uninterrupted one would.
+/// and for building on them. Written only through [`Memory::account`] (the
+/// seed through [`Memory::remember`]), both while recording and when a run
+/// resumes from the archive, so a resumed run asks what an uninterrupted
+/// one would.
 pub(crate) struct Memory {
     pub known: HashMap<u64, Known>,
     /// Per island, the latest rejected candidates worth fixing.
@@ -148,9 +148,8 @@ impl Memory {
 
     /// Credits the operator that made `variant` (not the seed), and the
     /// instruction its prompt carried: a win when it scored better than its
-    /// parent and the seed. Called for every variant in recording order,
-    /// live and when a run resumes.
-    pub(crate) fn credit(
+    /// parent and the seed.
+    fn credit(
         &mut self,
         variant: &Recorded<'_>,
         instruction: Option<&Instruction>,
@@ -159,9 +158,7 @@ impl Memory {
         if variant.id == 0 {
             return;
         }
-        let score_of =
-            |id: Option<u64>| id.and_then(|id| self.known.get(&id)).and_then(|k| k.score);
-        let (parent, seed) = (score_of(variant.parent), score_of(Some(0)));
+        let (parent, seed) = (self.score_of(variant.parent), self.score_of(Some(0)));
         let won = variant.score.is_some_and(|child| {
             let beats = |other: Option<f64>| {
                 other.is_none_or(|o| direction.fitness(child) > direction.fitness(o))
@@ -175,21 +172,33 @@ impl Memory {
     }
 
     /// Keeps the hint `variant`'s prompt carried as a lesson when the
-    /// variant scored better than its parent. Called for every variant in
-    /// recording order, before [`Memory::remember`], live and on resume.
-    pub(crate) fn learn(
-        &mut self,
-        variant: &Recorded<'_>,
-        hint: Option<&str>,
-        direction: Direction,
-    ) {
-        let parent = variant
-            .parent
-            .and_then(|id| self.known.get(&id))
-            .and_then(|k| k.score);
+    /// variant scored better than its parent.
+    fn learn(&mut self, variant: &Recorded<'_>, hint: Option<&str>, direction: Direction) {
+        let parent = self.score_of(variant.parent);
         let improved = matches!((variant.score, parent),
             (Some(child), Some(parent)) if direction.fitness(child) > direction.fitness(parent));
         self.lessons.learn(variant.id, improved, hint);
+    }
+
+    /// The recorded score of variant `id`.
+    fn score_of(&self, id: Option<u64>) -> Option<f64> {
+        id.and_then(|id| self.known.get(&id)).and_then(|k| k.score)
+    }
+
+    /// Everything the memory takes from a recorded variant, in one order
+    /// for a live run and a resume: the bandits' credit, the lesson, then
+    /// the variant itself.
+    pub(crate) fn account(
+        &mut self,
+        variant: Recorded<'_>,
+        meta: &VariantMeta,
+        direction: Direction,
+        metric: &str,
+    ) {
+        self.credit(&variant, meta.instruction.as_ref(), direction);
+        let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
+        self.learn(&variant, hint, direction);
+        self.remember(variant, metric);
     }
 
     /// Remembers a recorded variant: the attempt on its parent, its code if
@@ -341,7 +350,11 @@ pub(crate) struct Counters {
     pub rejected: u64,
     /// Tokens and cost of earlier sessions.
     pub prior_tokens: u64,
-    pub prior_llm_calls: u64,
+    /// LLM replies of the recorded iterations, this session and before:
+    /// what `run.max_llm_calls` counts (replies of work in flight are not
+    /// counted until it is recorded, so where a run stops does not depend
+    /// on timing, and a resume counts what the notes say).
+    pub recorded_llm_calls: u64,
     pub prior_cost: f64,
     pub prior_elapsed: Duration,
     pub seed_score: Option<f64>,
@@ -363,7 +376,7 @@ impl Counters {
             validated: 0,
             rejected: 0,
             prior_tokens: 0,
-            prior_llm_calls: 0,
+            recorded_llm_calls: 0,
             prior_cost: 0.0,
             prior_elapsed,
             seed_score: None,
@@ -450,7 +463,7 @@ impl Controller {
             llm_in_flight: self.shared.llm_in_flight.load(Ordering::Relaxed),
             eval_in_flight: self.shared.eval_in_flight.load(Ordering::Relaxed),
             tokens: self.counters.prior_tokens + usage.tokens(),
-            llm_calls: self.counters.prior_llm_calls + usage.calls,
+            llm_calls: self.counters.recorded_llm_calls,
             cost_usd: self.counters.prior_cost + usage.cost_usd,
             elapsed_s: elapsed.as_secs_f64(),
             eta_s,
@@ -595,8 +608,8 @@ impl Controller {
     /// The guidance iteration `iteration`'s question carries: with
     /// `search.prompt_evolution` the instruction UCB1 picks; with
     /// `search.reflection` the lessons and the comparison asked before the
-    /// question (none for a fix, whose task is the failed candidate's error,
-    /// or without a pair to compare). Both count variants up to the cutoff.
+    /// question (none without a pair to compare). Both count variants up to
+    /// the cutoff. None for a fix or with an agent proposer.
     fn guidance(
         &self,
         iteration: u64,
@@ -605,6 +618,11 @@ impl Controller {
         fixing: bool,
         input: &PromptInput,
     ) -> (Guidance, Option<crate::reflection::Reflect>) {
+        // A fix's prompt shows the failed candidate's error and no guidance;
+        // an agent proposer writes its own prompts.
+        if fixing || self.shared.proposer.is_some() {
+            return (Guidance::default(), None);
+        }
         let cutoff = (iteration + 1).saturating_sub(self.settings.window);
         let instruction = self
             .settings
@@ -625,9 +643,7 @@ impl Controller {
             instruction,
         };
         let score = |id: u64| self.memory.known.get(&id).and_then(|k| k.score);
-        let reflect = (!fixing)
-            .then(|| crate::reflection::pair(parent, others, score, self.settings.direction))
-            .flatten()
+        let reflect = crate::reflection::pair(parent, others, score, self.settings.direction)
             .and_then(|(better, worse)| {
                 let (b, w) = (self.program(better)?, self.program(worse)?);
                 let comparison = reflection_prompt(&Comparison {
@@ -712,6 +728,7 @@ impl Controller {
         } = outcome;
         let id = self.counters.next_id;
         let mut meta = variant_meta(&plan, llm.as_ref());
+        self.counters.recorded_llm_calls += meta.llm_calls.unwrap_or(0);
         let Judged {
             rejection,
             mut stop,
@@ -751,14 +768,12 @@ impl Controller {
             feedback: meta.feedback.as_deref(),
             new_files,
         };
-        self.memory.credit(
-            &recorded,
-            meta.instruction.as_ref(),
+        self.memory.account(
+            recorded,
+            &meta,
             self.settings.direction,
+            &self.settings.metric,
         );
-        let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
-        self.memory.learn(&recorded, hint, self.settings.direction);
-        self.memory.remember(recorded, &self.settings.metric);
         let improved = validated
             && self.population.best() == Some(id)
             && meta.score.is_some_and(|s| {
@@ -983,7 +998,7 @@ impl Controller {
             ));
         }
         if let Some(max) = self.settings.budgets.max_llm_calls
-            && totals.llm_calls >= max
+            && self.counters.recorded_llm_calls >= max
         {
             return Some((
                 StopReason::MaxLlmCalls,

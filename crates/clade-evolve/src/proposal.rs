@@ -378,7 +378,7 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
             Message::user(reflect.comparison.user.clone()),
         ],
         seed: Some(derived_seed(plan.llm_seed, u64::from(REFLECTION_ATTEMPT))),
-        max_tokens: Some(REFLECTION_MAX_TOKENS),
+        max_tokens: Some(GUIDANCE_MAX_TOKENS),
         ..ChatRequest::default()
     };
     let completion = match ask(plan, shared, &request, REFLECTION_ATTEMPT, llm).await {
@@ -402,8 +402,9 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
     });
 }
 
-/// The longest reflection reply asked for, in tokens (a hint is ~30 words).
-const REFLECTION_MAX_TOKENS: u32 = 96;
+/// The longest reply asked for a hint or an instruction, in tokens (each
+/// is asked to be at most 30 words).
+const GUIDANCE_MAX_TOKENS: u32 = 96;
 
 /// With a mutation planned, asks for a new instruction from the plan's and
 /// puts it in the question. A failed call or an unusable reply keeps the
@@ -419,7 +420,7 @@ async fn mutate_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInfo
             Message::user(question.user),
         ],
         seed: Some(derived_seed(plan.llm_seed, u64::from(MUTATION_ATTEMPT))),
-        max_tokens: Some(REFLECTION_MAX_TOKENS),
+        max_tokens: Some(GUIDANCE_MAX_TOKENS),
         ..ChatRequest::default()
     };
     let completion = match ask(plan, shared, &request, MUTATION_ATTEMPT, llm).await {

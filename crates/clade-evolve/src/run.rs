@@ -861,7 +861,7 @@ fn restore(
             meta.tokens_in.unwrap_or(0) + meta.tokens_out.unwrap_or(0);
         controller.counters.prior_cost += meta.cost_usd.unwrap_or(0.0);
         // Variants recorded before Clade counted calls made at least one.
-        controller.counters.prior_llm_calls += meta
+        controller.counters.recorded_llm_calls += meta
             .llm_calls
             .unwrap_or(u64::from(meta.tokens_in.is_some()));
         if meta.id == 0 {
@@ -885,18 +885,12 @@ fn restore(
             feedback: meta.feedback.as_deref(),
             new_files: (new_code || validated).then(|| files.clone()),
         };
-        controller.memory.credit(
-            &recorded,
-            meta.instruction.as_ref(),
+        controller.memory.account(
+            recorded,
+            meta,
             controller.settings.direction,
+            &controller.settings.metric,
         );
-        let hint = meta.reflection.as_ref().map(|r| r.hint.as_str());
-        controller
-            .memory
-            .learn(&recorded, hint, controller.settings.direction);
-        controller
-            .memory
-            .remember(recorded, &controller.settings.metric);
         if meta.id == 0 {
             continue;
         }

@@ -58,7 +58,7 @@ with open({temp_file.name + ".results"!r}, "wb") as f:
         process = subprocess.Popen(
             [sys.executable, temp_file_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        stdout, stderr = process.communicate(timeout=timeout_seconds)
+        stdout, stderr = communicate(process, timeout_seconds)
         if not os.path.exists(results_path):
             raise RuntimeError(f"no results file; stderr: {stderr.decode()[-2000:]}")
         with open(results_path, "rb") as f:
@@ -70,6 +70,17 @@ with open({temp_file.name + ".results"!r}, "wb") as f:
         for path in (temp_file_path, results_path):
             if os.path.exists(path):
                 os.unlink(path)
+
+
+def communicate(process, timeout_seconds):
+    """The process's output; one that runs past the timeout is killed first
+    (a program that never ends must not go on using the machine)."""
+    try:
+        return process.communicate(timeout=timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
 
 
 def evaluate(program_path):

@@ -69,7 +69,7 @@ def tours_of(program_path, coords, timeout_seconds=120):
         process = subprocess.Popen(
             [sys.executable, script_path], stdout=subprocess.PIPE, stderr=subprocess.PIPE
         )
-        _, stderr = process.communicate(timeout=timeout_seconds)
+        _, stderr = communicate(process, timeout_seconds)
         if not os.path.exists(results_path):
             raise RuntimeError(f"no results file; stderr: {stderr.decode()[-2000:]}")
         with open(results_path, "rb") as f:
@@ -82,6 +82,17 @@ def tours_of(program_path, coords, timeout_seconds=120):
 def tour_length(points, tour):
     order = np.asarray(tour + [tour[0]], dtype=int)
     return float(np.sqrt(((points[order[1:]] - points[order[:-1]]) ** 2).sum(-1)).sum())
+
+
+def communicate(process, timeout_seconds):
+    """The process's output; one that runs past the timeout is killed first
+    (a program that never ends must not go on using the machine)."""
+    try:
+        return process.communicate(timeout=timeout_seconds)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        raise
 
 
 def evaluate(program_path):

@@ -325,6 +325,14 @@ pub fn show(repo: &Path, spec: &str, with_transcript: bool, json_out: bool) -> a
             reflection.worse
         );
     }
+    if let Some(instruction) = &m.instruction {
+        let new = if instruction.mutated_from.is_some() {
+            " (new: rewritten from an earlier one)"
+        } else {
+            ""
+        };
+        println!("approach   {}{new}", printable(&instruction.text));
+    }
     if let Some(feedback) = &m.feedback {
         println!(
             "feedback   {}",

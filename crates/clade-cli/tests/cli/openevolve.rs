@@ -68,8 +68,16 @@ fn assert_ok_with_stdout(out: &std::process::Output) {
 
 /// The evaluation of the project in `parent/name` as it stands.
 fn score(parent: &Path, name: &str) -> Value {
+    let out = score_command(parent, name);
+    assert_ok_with_stdout(&out);
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// `clade bench score --json` of the project in `parent/name`, whatever its
+/// outcome (a rejection exits 1).
+fn score_command(parent: &Path, name: &str) -> std::process::Output {
     let project = parent.join(name);
-    let out = clade_command(
+    clade_command(
         parent,
         &[
             "bench",
@@ -82,9 +90,7 @@ fn score(parent: &Path, name: &str) -> Value {
         ],
     )
     .output()
-    .unwrap();
-    assert_ok_with_stdout(&out);
-    serde_json::from_slice(&out.stdout).unwrap()
+    .unwrap()
 }
 
 fn example(name: &str) -> PathBuf {
@@ -131,6 +137,44 @@ fn an_evaluator_that_pickles_through_a_subprocess_scores_as_it_would_natively() 
     assert!((ours - theirs).abs() < 1e-12, "{scored} {native}");
     assert!(ours > 0.9, "{scored}");
     assert!(scored["sandbox"]["fuel"].as_u64().unwrap() > 0, "{scored}");
+}
+
+/// examples/openevolve/tsp_constructive, the comparison harness's TSP: the
+/// seed (nearest neighbour) scores ReEvo's published mean tour length for
+/// it through the bridge, bit for bit, as natively; a program that answers
+/// a visited city is rejected with the evaluator's error.
+#[test]
+fn the_tsp_example_scores_nearest_neighbour_as_reevo_published_it() {
+    let Some(python) = evaluator_python() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let source = example("tsp_constructive");
+    let project = import(&source, dir.path(), "tsp", &python);
+    let scored = score(dir.path(), "tsp");
+    assert_eq!(scored["status"], "valid", "{scored}");
+    assert_eq!(
+        scored["metrics"]["tour_length"], 6.891886602053466,
+        "{scored}"
+    );
+    assert_eq!(scored["metrics"]["combined_score"], 1.0, "{scored}");
+    let native = native_metrics(&python, &source);
+    assert_eq!(native["tour_length"], 6.891886602053466, "{native}");
+
+    let program = project.join("initial_program.py");
+    let text = std::fs::read_to_string(&program).unwrap().replace(
+        "return unvisited_nodes[np.argmin(distance_matrix[current_node][unvisited_nodes])]",
+        "return current_node",
+    );
+    std::fs::write(&program, text).unwrap();
+    let out = score_command(dir.path(), "tsp");
+    assert!(!out.status.success());
+    let rejected: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(rejected["status"], "rejected", "{rejected}");
+    assert!(
+        rejected.to_string().contains("not an unvisited node"),
+        "{rejected}"
+    );
 }
 
 #[test]

@@ -1412,12 +1412,6 @@ fn ucb_operator_statistics_are_rebuilt_when_a_run_resumes() {
     assert_eq!(chosen[2].1, "rewrite", "{chosen:?}");
 }
 
-/// `search.reflection`: before a proposal the model compares two scored
-/// variants and its hint goes into the question; a hint whose proposal
-/// improved is a lesson in later prompts, also after a resume. The hint is
-/// scrubbed (the scripted model echoes the API key into it) and built from
-/// ranking scores only: the held-back score the first session ended with
-/// reaches no request of the second.
 /// A model that adds one step to the parent's `steps` every time, answers
 /// a reflection with a hint that quotes its API key and rewrites any
 /// instruction into "Add two steps at a time.", after `delay`.
@@ -1471,6 +1465,12 @@ fn stepping_project(server: &ScriptedServer, extra: &str, search: &str) -> tempf
     )
 }
 
+/// `search.reflection`: before a proposal the model compares two scored
+/// variants and its hint goes into the question; a hint whose proposal
+/// improved is a lesson in later prompts, also after a resume. The hint is
+/// scrubbed (the scripted model echoes the API key into it) and built from
+/// ranking scores only: the held-back score the first session ended with
+/// reaches no request of the second.
 #[test]
 fn reflection_hints_reach_later_prompts_without_secrets_or_held_back_scores() {
     let server = stepping_llm();
@@ -1647,12 +1647,15 @@ fn evolving_instructions_are_recorded_and_their_statistics_survive_sigkill() {
     let mutated = &chosen[3].1;
     assert_eq!(mutated["text"], "Add two steps at a time.", "{chosen:?}");
     assert!(mutated["mutated_from"].is_string(), "{mutated}");
+    // Only every fourth iteration (ids 4 and 8) rewrites its instruction.
+    let rewritten: Vec<u64> = chosen
+        .iter()
+        .filter(|(_, i)| i["mutated_from"].is_string())
+        .map(|(id, _)| *id)
+        .collect();
     assert!(
-        chosen
-            .iter()
-            .filter(|(_, i)| i["mutated_from"].is_string())
-            .count()
-            >= 1
+        rewritten.contains(&4) && rewritten.iter().all(|id| [4, 8].contains(id)),
+        "{chosen:?}"
     );
     let transcript = clade(
         straight.path(),
