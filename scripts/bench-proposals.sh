@@ -23,10 +23,7 @@ esac
 ensure_system_packages
 ensure_rust_toolchain
 ensure_model "$size"
-cargo build --locked -p clade-cli
-target_dir="${CARGO_TARGET_DIR:-target}"
-case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
-clade="$target_dir/debug/clade"
+build_clade
 home="${CLADE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/clade}"
 scratch="$home/bench/proposals"
 rm -rf "$scratch"

@@ -45,10 +45,7 @@ ensure_system_packages
 ensure_rust_toolchain
 ensure_python
 python=$(ensure_openevolve_python)
-cargo build --locked -p clade-cli
-target_dir="${CARGO_TARGET_DIR:-target}"
-case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
-clade="$target_dir/debug/clade"
+build_clade
 home="${CLADE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/clade}"
 out="$home/bench/compare-openevolve"
 mkdir -p "$out"

@@ -33,10 +33,7 @@ fi
 # optimized anyway (llama.cpp is always Release, dependencies at opt-level 1,
 # the scorers at 3).
 log "building clade (the first build takes ~15 minutes on 2 cores)"
-cargo build --locked -p clade-cli
-target_dir="${CARGO_TARGET_DIR:-target}"
-case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
-clade="$target_dir/debug/clade"
+build_clade
 
 home="${CLADE_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/clade}"
 work="$home/quickstart/$benchmark"

@@ -88,22 +88,40 @@ ensure_python() {
     bash "$(dirname "${BASH_SOURCE[0]}")/../fetch-python.sh"
 }
 
+# build_clade: builds the clade binary (the dev profile, whose build
+# scripts/test.sh shares) and sets $clade to its path.
+build_clade() {
+    cargo build --locked -p clade-cli
+    local target_dir="${CARGO_TARGET_DIR:-target}"
+    case "$target_dir" in /*) ;; *) target_dir="$(pwd)/$target_dir" ;; esac
+    clade="$target_dir/debug/clade"
+}
+
+# ensure_venv NAME CHECK PACKAGE...: a venv $CLADE_HOME/NAME whose Python
+# runs the Python code CHECK without error, made afresh with the PACKAGEs
+# (pip requirements) when it does not; prints its interpreter's path.
+ensure_venv() {
+    local venv="${CLADE_HOME:-$HOME/.cache/clade}/$1" check=$2
+    shift 2
+    if ! "$venv/bin/python" -c "$check" >/dev/null 2>&1; then
+        if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
+            ensure_debian_packages python3-venv >&2
+        fi
+        log "creating a Python with $* in $venv"
+        rm -rf "$venv"
+        python3 -m venv "$venv" >&2
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >&2
+    fi
+    echo "$venv/bin/python"
+}
+
 # ensure_evaluator_python: a native Python with numpy for the evaluators of
 # imported OpenEvolve problems (the tests' and the examples'), in a venv
 # under the Clade cache; prints its interpreter's path.
 EVALUATOR_NUMPY=2.3.5
 ensure_evaluator_python() {
-    local venv="${CLADE_HOME:-$HOME/.cache/clade}/evaluator-python"
-    if ! "$venv/bin/python" -c "import numpy; assert numpy.__version__ == '$EVALUATOR_NUMPY'" >/dev/null 2>&1; then
-        if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
-            ensure_debian_packages python3-venv >&2
-        fi
-        log "creating the evaluators' Python (numpy $EVALUATOR_NUMPY) in $venv"
-        rm -rf "$venv"
-        python3 -m venv "$venv" >&2
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "numpy==$EVALUATOR_NUMPY" >&2
-    fi
-    echo "$venv/bin/python"
+    ensure_venv evaluator-python "import numpy; assert numpy.__version__ == '$EVALUATOR_NUMPY'" \
+        "numpy==$EVALUATOR_NUMPY"
 }
 
 # ensure_model SIZE: the local model (0.5b or 1.5b) in $CLADE_HOME/models,
@@ -120,16 +138,7 @@ ensure_model() {
 # prints its interpreter's path.
 OPENEVOLVE_VERSION=0.4.1
 ensure_openevolve_python() {
-    local venv="${CLADE_HOME:-$HOME/.cache/clade}/openevolve-python"
-    if ! "$venv/bin/python" -c "import numpy, openevolve, yaml; assert numpy.__version__ == '$EVALUATOR_NUMPY'; assert openevolve.__version__ == '$OPENEVOLVE_VERSION'" >/dev/null 2>&1; then
-        if ! python3 -m venv --help >/dev/null 2>&1 || ! python3 -c "import ensurepip" >/dev/null 2>&1; then
-            ensure_debian_packages python3-venv >&2
-        fi
-        log "creating OpenEvolve's Python (openevolve $OPENEVOLVE_VERSION, numpy $EVALUATOR_NUMPY) in $venv"
-        rm -rf "$venv"
-        python3 -m venv "$venv" >&2
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
-            "openevolve==$OPENEVOLVE_VERSION" "numpy==$EVALUATOR_NUMPY" >&2
-    fi
-    echo "$venv/bin/python"
+    ensure_venv openevolve-python \
+        "import numpy, openevolve, yaml; assert numpy.__version__ == '$EVALUATOR_NUMPY'; assert openevolve.__version__ == '$OPENEVOLVE_VERSION'" \
+        "openevolve==$OPENEVOLVE_VERSION" "numpy==$EVALUATOR_NUMPY"
 }

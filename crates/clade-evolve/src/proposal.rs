@@ -372,25 +372,11 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
     let Some(reflect) = plan.reflect.clone() else {
         return;
     };
-    let request = ChatRequest {
-        messages: vec![
-            Message::system(reflect.comparison.system.clone()),
-            Message::user(reflect.comparison.user.clone()),
-        ],
-        seed: Some(derived_seed(plan.llm_seed, u64::from(REFLECTION_ATTEMPT))),
-        max_tokens: Some(GUIDANCE_MAX_TOKENS),
-        ..ChatRequest::default()
-    };
-    let completion = match ask(plan, shared, &request, REFLECTION_ATTEMPT, llm).await {
-        Ok(completion) => completion,
-        Err(err) => {
-            tracing::warn!(iteration = plan.iteration, error = %err, "reflection failed: asking without a hint");
-            return;
-        }
-    };
-    // Scrubbed again here: the hint is kept in notes and later prompts.
-    let Some(hint) = clade_agent::reflect::clean_hint(&plan.endpoint.scrub(&completion.text))
+    let Some(reply) = ask_short(plan, shared, &reflect.comparison, REFLECTION_ATTEMPT, llm).await
     else {
+        return;
+    };
+    let Some(hint) = clade_agent::reflect::clean_hint(&reply) else {
         return;
     };
     plan.question.guidance.reflection = Some(hint.clone());
@@ -406,6 +392,36 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
 /// is asked to be at most 30 words).
 const GUIDANCE_MAX_TOKENS: u32 = 96;
 
+/// Asks `prompt` as the iteration's exchange numbered `attempt` (a hint or
+/// an instruction: a short free reply) and returns the reply, scrubbed
+/// again because it is kept in notes and later prompts; `None`, logged,
+/// when the call fails — guidance is help, never a condition.
+async fn ask_short(
+    plan: &Plan,
+    shared: &Shared,
+    prompt: &Prompt,
+    attempt: u32,
+    llm: &mut Option<LlmInfo>,
+) -> Option<String> {
+    let request = ChatRequest {
+        messages: vec![
+            Message::system(prompt.system.clone()),
+            Message::user(prompt.user.clone()),
+        ],
+        seed: Some(derived_seed(plan.llm_seed, u64::from(attempt))),
+        max_tokens: Some(GUIDANCE_MAX_TOKENS),
+        ..ChatRequest::default()
+    };
+    match ask(plan, shared, &request, attempt, llm).await {
+        Ok(completion) => Some(plan.endpoint.scrub(&completion.text)),
+        Err(err) => {
+            let (kind, _) = crate::transcript::kind_of(attempt);
+            tracing::warn!(iteration = plan.iteration, error = %err, "{} failed: asking without it", kind.as_str());
+            None
+        }
+    }
+}
+
 /// With a mutation planned, asks for a new instruction from the plan's and
 /// puts it in the question. A failed call or an unusable reply keeps the
 /// planned instruction.
@@ -414,25 +430,10 @@ async fn mutate_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInfo
         return;
     };
     let question = clade_agent::instruct::mutation_prompt(&plan.question.input.task, &old.text);
-    let request = ChatRequest {
-        messages: vec![
-            Message::system(question.system),
-            Message::user(question.user),
-        ],
-        seed: Some(derived_seed(plan.llm_seed, u64::from(MUTATION_ATTEMPT))),
-        max_tokens: Some(GUIDANCE_MAX_TOKENS),
-        ..ChatRequest::default()
+    let Some(reply) = ask_short(plan, shared, &question, MUTATION_ATTEMPT, llm).await else {
+        return;
     };
-    let completion = match ask(plan, shared, &request, MUTATION_ATTEMPT, llm).await {
-        Ok(completion) => completion,
-        Err(err) => {
-            tracing::warn!(iteration = plan.iteration, error = %err, "instruction mutation failed: keeping it");
-            return;
-        }
-    };
-    let Some(text) =
-        clade_agent::instruct::clean_instruction(&plan.endpoint.scrub(&completion.text))
-    else {
+    let Some(text) = clade_agent::instruct::clean_instruction(&reply) else {
         return;
     };
     if text == old.text {
