@@ -72,6 +72,10 @@ const AGENT_LIB_FILES: &[(&str, &str)] = &[
         include_str!("../../../clade-agent/src/grammar.rs"),
     ),
     (
+        "src/instruct.rs",
+        include_str!("../../../clade-agent/src/instruct.rs"),
+    ),
+    (
         "src/normalize.rs",
         include_str!("../../../clade-agent/src/normalize.rs"),
     ),
@@ -86,6 +90,14 @@ const AGENT_LIB_FILES: &[(&str, &str)] = &[
     (
         "src/prompt.rs",
         include_str!("../../../clade-agent/src/prompt.rs"),
+    ),
+    (
+        "src/prose.rs",
+        include_str!("../../../clade-agent/src/prose.rs"),
+    ),
+    (
+        "src/reflect.rs",
+        include_str!("../../../clade-agent/src/reflect.rs"),
     ),
     (
         "src/regions.rs",
