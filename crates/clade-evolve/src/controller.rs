@@ -79,6 +79,16 @@ pub(crate) struct Known {
     pub files: Arc<BTreeMap<String, String>>,
 }
 
+/// The programs an iteration's prompt shows, by id (the parent also as the
+/// prompt shows it).
+struct Shown<'a> {
+    parent: u64,
+    parent_program: Program,
+    top: &'a [u64],
+    inspirations: &'a [u64],
+    second_parent: Option<u64>,
+}
+
 /// A rejected candidate worth fixing.
 pub(crate) struct Failure {
     pub id: u64,
@@ -535,32 +545,14 @@ impl Controller {
             Some(failure) => failure.files.clone(),
             None => self.memory.known.get(&parent)?.files.clone(),
         };
-        let input = PromptInput {
-            task: self.settings.task.clone(),
-            metric: self.settings.metric.clone(),
-            direction: match self.settings.direction {
-                Direction::Maximize => "maximize".into(),
-                Direction::Minimize => "minimize".into(),
-            },
-            operator,
-            parent: parent_program,
-            feedback: None,
-            top_programs: top.iter().filter_map(|id| self.program(*id)).collect(),
-            inspirations: inspirations
-                .iter()
-                .filter_map(|id| self.program(*id))
-                .collect(),
-            previous_attempts: self
-                .memory
-                .attempts
-                .get(&parent)
-                .map(|a| a.iter().cloned().collect())
-                .unwrap_or_default(),
-            second_parent: second_parent.and_then(|id| self.program(id)),
-            failed: failed.as_ref().map(failed_program),
-            feedback_limit: PROMPT_FEEDBACK_LIMIT,
-            context_code_limit: CONTEXT_CODE_LIMIT,
+        let shown = Shown {
+            parent,
+            parent_program,
+            top: &top,
+            inspirations: &inspirations,
+            second_parent,
         };
+        let input = self.prompt_input(operator, shown, failed.as_ref());
         let others: Vec<u64> = top.iter().chain(&inspirations).copied().collect();
         let (guidance, reflect) =
             self.guidance(iteration, parent, &others, failed.is_some(), &input);
@@ -603,6 +595,48 @@ impl Controller {
             reflect,
             hint: None,
         })
+    }
+
+    /// What iteration's prompt shows: the run's task, `operator`, the
+    /// programs of `shown`, the parent's earlier attempts and, for a fix,
+    /// the failed candidate.
+    fn prompt_input(
+        &self,
+        operator: Operator,
+        shown: Shown<'_>,
+        failed: Option<&Failure>,
+    ) -> PromptInput {
+        PromptInput {
+            task: self.settings.task.clone(),
+            metric: self.settings.metric.clone(),
+            direction: match self.settings.direction {
+                Direction::Maximize => "maximize".into(),
+                Direction::Minimize => "minimize".into(),
+            },
+            operator,
+            feedback: None,
+            top_programs: shown
+                .top
+                .iter()
+                .filter_map(|id| self.program(*id))
+                .collect(),
+            inspirations: shown
+                .inspirations
+                .iter()
+                .filter_map(|id| self.program(*id))
+                .collect(),
+            previous_attempts: self
+                .memory
+                .attempts
+                .get(&shown.parent)
+                .map(|a| a.iter().cloned().collect())
+                .unwrap_or_default(),
+            second_parent: shown.second_parent.and_then(|id| self.program(id)),
+            failed: failed.map(failed_program),
+            feedback_limit: PROMPT_FEEDBACK_LIMIT,
+            context_code_limit: CONTEXT_CODE_LIMIT,
+            parent: shown.parent_program,
+        }
     }
 
     /// The guidance iteration `iteration`'s question carries: with
@@ -710,6 +744,25 @@ impl Controller {
         })
     }
 
+    /// A duplicate or a near duplicate counts against its parent and is
+    /// noted as such, so that a resumed run (whose index replays
+    /// `duplicate_of`) counts it too.
+    fn count_duplicate(
+        &mut self,
+        plan: &Plan,
+        rejection: Option<&Rejection>,
+        meta: &mut VariantMeta,
+    ) {
+        let of = match rejection {
+            Some(Rejection::Duplicate { of: Some(other) }) => *other,
+            Some(Rejection::NearDuplicate { of, .. }) => *of,
+            _ => return,
+        };
+        meta.duplicate_of = Some(of);
+        self.population
+            .record_duplicate(plan.parent, plan.island, of);
+    }
+
     /// Records one outcome: decides its status, updates the population and
     /// the memory of attempts, queues it for the archive and reports it.
     fn record(
@@ -736,19 +789,7 @@ impl Controller {
             new_files,
         } = self.judge(id, plan.parent, result, &mut meta)?;
         meta.reason = rejection.as_ref().map(Rejection::to_string);
-        if let Some(Rejection::Duplicate { of: Some(other) }) = &rejection {
-            meta.duplicate_of = Some(*other);
-            self.population
-                .record_duplicate(plan.parent, plan.island, *other);
-        }
-        // A near duplicate counts against its parent as a repeat does, and
-        // is noted as such, so that a resumed run (whose index replays
-        // `duplicate_of`) counts it too.
-        if let Some(Rejection::NearDuplicate { of, .. }) = &rejection {
-            meta.duplicate_of = Some(*of);
-            self.population
-                .record_duplicate(plan.parent, plan.island, *of);
-        }
+        self.count_duplicate(&plan, rejection.as_ref(), &mut meta);
         let validated = meta.score.is_some();
         meta.status = Some(if validated {
             VariantStatus::Validated
