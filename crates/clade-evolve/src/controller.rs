@@ -191,7 +191,7 @@ impl Memory {
     }
 
     /// The recorded score of variant `id`.
-    fn score_of(&self, id: Option<u64>) -> Option<f64> {
+    pub(crate) fn score_of(&self, id: Option<u64>) -> Option<f64> {
         id.and_then(|id| self.known.get(&id)).and_then(|k| k.score)
     }
 
@@ -556,16 +556,11 @@ impl Controller {
         let others: Vec<u64> = top.iter().chain(&inspirations).copied().collect();
         let (guidance, reflect) =
             self.guidance(iteration, parent, &others, failed.is_some(), &input);
-        let instruction = guidance.instruction.clone().map(|text| Instruction {
-            text,
-            mutated_from: None,
-        });
         let question = Question {
             templates: self.settings.templates.clone(),
             input,
             guidance,
         };
-        let prompt = question.prompt();
         let input = &question.input;
         let brief = Brief {
             task: input.task.clone(),
@@ -580,10 +575,9 @@ impl Controller {
             parent,
             operator,
             inspirations,
-            mutate: instruction.is_some() && Instructions::mutates(iteration),
-            instruction,
+            mutate: question.guidance.instruction.is_some() && Instructions::mutates(iteration),
+            mutated_from: None,
             question,
-            prompt,
             endpoint,
             llm_seed,
             eval_seed,
@@ -593,7 +587,6 @@ impl Controller {
             repairs: self.settings.repairs,
             brief,
             reflect,
-            hint: None,
         })
     }
 
@@ -658,25 +651,22 @@ impl Controller {
             return (Guidance::default(), None);
         }
         let cutoff = (iteration + 1).saturating_sub(self.settings.window);
-        let instruction = self
-            .settings
-            .prompt_evolution
-            .then(|| self.memory.instructions.choose(cutoff).to_string());
-        if !self.settings.reflection {
-            return (
-                Guidance {
-                    instruction,
-                    ..Guidance::default()
-                },
-                None,
-            );
-        }
         let guidance = Guidance {
             reflection: None,
-            lessons: self.memory.lessons.upto(cutoff),
-            instruction,
+            lessons: if self.settings.reflection {
+                self.memory.lessons.upto(cutoff)
+            } else {
+                Vec::new()
+            },
+            instruction: self
+                .settings
+                .prompt_evolution
+                .then(|| self.memory.instructions.choose(cutoff).to_string()),
         };
-        let score = |id: u64| self.memory.known.get(&id).and_then(|k| k.score);
+        if !self.settings.reflection {
+            return (guidance, None);
+        }
+        let score = |id: u64| self.memory.score_of(Some(id));
         let reflect = crate::reflection::pair(parent, others, score, self.settings.direction)
             .and_then(|(better, worse)| {
                 let (b, w) = (self.program(better)?, self.program(worse)?);
@@ -1045,7 +1035,7 @@ impl Controller {
                 StopReason::MaxLlmCalls,
                 format!(
                     "{} LLM calls made (max_llm_calls = {max})",
-                    totals.llm_calls
+                    self.counters.recorded_llm_calls
                 ),
             ));
         }
@@ -1221,8 +1211,8 @@ fn variant_meta(plan: &Plan, llm: Option<&LlmInfo>) -> VariantMeta {
         model: Some(plan.endpoint.config().label()),
         island: plan.island,
         inspirations: plan.inspirations.clone(),
-        reflection: plan.hint.clone(),
-        instruction: plan.instruction.clone(),
+        reflection: plan.reflection(),
+        instruction: plan.instruction(),
         ..VariantMeta::default()
     };
     if let Some(llm) = llm {
@@ -1527,7 +1517,7 @@ mod tests {
                 (x.parent, x.operator, x.llm_seed, x.eval_seed, x.island),
                 (y.parent, y.operator, y.llm_seed, y.eval_seed, y.island)
             );
-            assert_eq!(x.prompt, y.prompt);
+            assert_eq!(x.question.prompt(), y.question.prompt());
             assert_eq!(x.eval_seed, ranking_seed(5), "one input set per run");
         }
         let (first, second) = (a.plan(0).unwrap(), a.plan(1).unwrap());

@@ -36,10 +36,9 @@ pub(crate) struct Plan {
     pub parent: u64,
     pub operator: Operator,
     pub inspirations: Vec<u64>,
-    /// What the prompt is rendered from.
+    /// What the prompt is rendered from (once the reflection and the
+    /// mutation, if any, have set its guidance).
     pub question: Question,
-    /// The question as rendered (again whenever its guidance changes).
-    pub prompt: Prompt,
     pub endpoint: Arc<Endpoint>,
     pub llm_seed: u64,
     /// The seed of the candidate's evaluation (its own stream).
@@ -60,18 +59,33 @@ pub(crate) struct Plan {
     pub brief: Brief,
     /// The comparison to ask for before the question (`search.reflection`).
     pub reflect: Option<crate::reflection::Reflect>,
-    /// The hint the question carries, once the reflection gave one.
-    pub hint: Option<Reflection>,
-    /// The instruction the question carries (`search.prompt_evolution`).
-    pub instruction: Option<Instruction>,
-    /// Ask the model to rewrite the instruction before the question.
+    /// Ask the model to rewrite the question's instruction first
+    /// (`search.prompt_evolution`).
     pub mutate: bool,
+    /// The instruction the mutation replaced, once it made a new one.
+    pub mutated_from: Option<String>,
 }
 
 impl Plan {
-    /// Renders the prompt again after its guidance changed.
-    fn rerender(&mut self) {
-        self.prompt = self.question.prompt();
+    /// The hint the question carries, as the variant's note keeps it.
+    pub(crate) fn reflection(&self) -> Option<Reflection> {
+        let (reflect, hint) = self
+            .reflect
+            .as_ref()
+            .zip(self.question.guidance.reflection.as_ref())?;
+        Some(Reflection {
+            better: reflect.better,
+            worse: reflect.worse,
+            hint: hint.clone(),
+        })
+    }
+
+    /// The instruction the question carries, as the variant's note keeps it.
+    pub(crate) fn instruction(&self) -> Option<Instruction> {
+        Some(Instruction {
+            text: self.question.guidance.instruction.clone()?,
+            mutated_from: self.mutated_from.clone(),
+        })
     }
 }
 
@@ -379,13 +393,7 @@ async fn reflect_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInf
     let Some(hint) = clade_agent::reflect::clean_hint(&reply) else {
         return;
     };
-    plan.question.guidance.reflection = Some(hint.clone());
-    plan.rerender();
-    plan.hint = Some(Reflection {
-        better: reflect.better,
-        worse: reflect.worse,
-        hint,
-    });
+    plan.question.guidance.reflection = Some(hint);
 }
 
 /// The longest reply asked for a hint or an instruction, in tokens (each
@@ -426,25 +434,27 @@ async fn ask_short(
 /// puts it in the question. A failed call or an unusable reply keeps the
 /// planned instruction.
 async fn mutate_first(plan: &mut Plan, shared: &Shared, llm: &mut Option<LlmInfo>) {
-    let Some(old) = plan.instruction.clone().filter(|_| plan.mutate) else {
+    let Some(old) = plan
+        .question
+        .guidance
+        .instruction
+        .clone()
+        .filter(|_| plan.mutate)
+    else {
         return;
     };
-    let question = clade_agent::instruct::mutation_prompt(&plan.question.input.task, &old.text);
+    let question = clade_agent::instruct::mutation_prompt(&plan.question.input.task, &old);
     let Some(reply) = ask_short(plan, shared, &question, MUTATION_ATTEMPT, llm).await else {
         return;
     };
     let Some(text) = clade_agent::instruct::clean_instruction(&reply) else {
         return;
     };
-    if text == old.text {
+    if text == old {
         return;
     }
-    plan.question.guidance.instruction = Some(text.clone());
-    plan.rerender();
-    plan.instruction = Some(Instruction {
-        text,
-        mutated_from: Some(old.text),
-    });
+    plan.question.guidance.instruction = Some(text);
+    plan.mutated_from = Some(old);
 }
 
 /// Runs one plan to its outcome.
@@ -457,11 +467,12 @@ pub(crate) async fn work(mut plan: Plan, shared: Arc<Shared>) -> Outcome {
     reflect_first(&mut plan, &shared, &mut llm).await;
     // The plan's own question, in the reply shape its operator needs (made
     // once: resamples and fresh answers reuse it).
+    let prompt = plan.question.prompt();
     let shape = reply_shape(&plan.endpoint, plan.operator, &plan.base_files);
     let question = |seed: u64, temperature: Option<f64>| ChatRequest {
         messages: vec![
-            Message::system(plan.prompt.system.clone()),
-            Message::user(plan.prompt.user.clone()),
+            Message::system(prompt.system.clone()),
+            Message::user(prompt.user.clone()),
         ],
         seed: Some(seed),
         temperature,
